@@ -1,0 +1,63 @@
+"""The `alumni-bot` command: run, check-config, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.app import run_bot
+from bot.config import ConfigError, load_config
+from bot.demo import run_demo, run_with_local_homeserver
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="alumni-bot", description=__doc__)
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the bot with a configuration file")
+    run.add_argument("-c", "--config", type=Path, required=True)
+    run.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("data"),
+        help="where the local homeserver lives when none is configured (default ./data)",
+    )
+    check = sub.add_parser("check-config", help="validate a configuration file and exit")
+    check.add_argument("-c", "--config", type=Path, required=True)
+    demo = sub.add_parser("demo", help="start a local Synapse, demo accounts, a room and the bot")
+    demo.add_argument("--data-dir", type=Path, default=Path(".demo"))
+    demo.add_argument(
+        "--smoke", action="store_true", help="check that the bot answers !hilfe, then exit"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("nio", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    if args.command == "demo":
+        asyncio.run(run_demo(args.data_dir, smoke=args.smoke))
+        return 0
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"alumni-bot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "check-config":
+        where = config.matrix.homeserver or "a local homeserver started by the bot"
+        print(f"{args.config}: OK ({config.matrix.user_id} on {where})")
+        return 0
+    if config.matrix.homeserver is None:
+        asyncio.run(run_with_local_homeserver(config, args.data_dir))
+    else:
+        asyncio.run(run_bot(config, config.matrix.homeserver))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""Loads the TOML configuration and validates it, naming the key and what is wrong with it."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from commands.converters import USER_ID_RE
+from commands.i18n import LANGUAGES
+
+SERVER_RE = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
+PASSWORD_ENV = "ALUMNI_BOT_PASSWORD"
+TOKEN_ENV = "ALUMNI_BOT_ACCESS_TOKEN"
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or wrong; the message names the key."""
+
+
+@dataclass(frozen=True)
+class MatrixConfig:
+    homeserver: str | None
+    user_id: str
+    device_name: str = "alumni-bot"
+    password: str | None = None
+    access_token: str | None = None
+    send_rate_per_second: float = 5.0
+    send_burst: int = 10
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    command_prefix: str = "!"
+    language: str = "de"
+    timezone: str = "Europe/Berlin"
+    organisers: tuple[str, ...] = ()
+    allowed_servers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    url: str = "sqlite+aiosqlite:///./data/alumni-bot.db"
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+@dataclass(frozen=True)
+class Config:
+    matrix: MatrixConfig
+    bot: BotConfig = field(default_factory=BotConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    http: HttpConfig = field(default_factory=HttpConfig)
+
+    @property
+    def server_name(self) -> str:
+        return self.matrix.user_id.split(":", 1)[1]
+
+
+def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
+    """Read and validate the file at `path`; secrets come from `env` (default os.environ)."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    return parse_config(raw, os.environ if env is None else env)
+
+
+def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) -> Config:
+    _reject_unknown(raw, "", {"matrix", "bot", "storage", "http"})
+    matrix = _table(raw, "matrix")
+    bot = _table(raw, "bot")
+    storage = _table(raw, "storage")
+    http = _table(raw, "http")
+    _reject_unknown(
+        matrix,
+        "matrix.",
+        {"homeserver", "user_id", "device_name", "send_rate_per_second", "send_burst"},
+    )
+    _reject_unknown(
+        bot,
+        "bot.",
+        {"command_prefix", "language", "timezone", "organisers", "allowed_servers"},
+    )
+    _reject_unknown(storage, "storage.", {"url"})
+    _reject_unknown(http, "http.", {"listen"})
+    return Config(
+        matrix=_matrix_config(matrix, env),
+        bot=_bot_config(bot),
+        storage=StorageConfig(url=_string(storage, "storage.url", StorageConfig.url)),
+        http=_http_config(http),
+    )
+
+
+def _matrix_config(table: dict[str, Any], env: dict[str, str] | os._Environ[str]) -> MatrixConfig:
+    homeserver = _string(table, "matrix.homeserver", "") or None
+    if homeserver is not None and not re.match(r"^https?://[^\s/]+", homeserver):
+        raise ConfigError(
+            f"matrix.homeserver: {homeserver!r} is not an http(s) URL "
+            '(e.g. "https://matrix.example.org"); leave it out to start a local homeserver'
+        )
+    user_id = _string(table, "matrix.user_id", None)
+    if not USER_ID_RE.match(user_id):
+        raise ConfigError(
+            f'matrix.user_id: {user_id!r} is not a Matrix user id like "@alumni-bot:example.org"'
+        )
+    rate = table.get("send_rate_per_second", MatrixConfig.send_rate_per_second)
+    if not isinstance(rate, int | float) or isinstance(rate, bool) or rate <= 0:
+        raise ConfigError(f"matrix.send_rate_per_second: must be a number > 0, got {rate!r}")
+    burst = table.get("send_burst", MatrixConfig.send_burst)
+    if not isinstance(burst, int) or isinstance(burst, bool) or burst < 1:
+        raise ConfigError(f"matrix.send_burst: must be a whole number >= 1, got {burst!r}")
+    password = env.get(PASSWORD_ENV) or None
+    token = env.get(TOKEN_ENV) or None
+    if homeserver is not None and password is None and token is None:
+        raise ConfigError(
+            f"matrix: no secret given; set {PASSWORD_ENV} or {TOKEN_ENV} in the environment "
+            "(secrets are never read from the file)"
+        )
+    return MatrixConfig(
+        homeserver=homeserver.rstrip("/") if homeserver else None,
+        user_id=user_id,
+        device_name=_string(table, "matrix.device_name", MatrixConfig.device_name),
+        password=password,
+        access_token=token,
+        send_rate_per_second=float(rate),
+        send_burst=burst,
+    )
+
+
+def _bot_config(table: dict[str, Any]) -> BotConfig:
+    prefix = _string(table, "bot.command_prefix", BotConfig.command_prefix)
+    if not prefix or any(ch.isspace() for ch in prefix) or len(prefix) > 3:
+        raise ConfigError(f"bot.command_prefix: 1 to 3 non-space characters, got {prefix!r}")
+    language = _string(table, "bot.language", BotConfig.language)
+    if language not in LANGUAGES:
+        raise ConfigError(f"bot.language: must be one of {', '.join(LANGUAGES)}, got {language!r}")
+    timezone = _string(table, "bot.timezone", BotConfig.timezone)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f'bot.timezone: unknown time zone {timezone!r} (use an IANA name like "Europe/Berlin")'
+        ) from exc
+    organisers = _string_list(table, "bot.organisers")
+    for index, user in enumerate(organisers):
+        if not USER_ID_RE.match(user):
+            raise ConfigError(f"bot.organisers[{index}]: {user!r} is not a Matrix user id")
+    servers = _string_list(table, "bot.allowed_servers")
+    for index, server in enumerate(servers):
+        if not SERVER_RE.match(server):
+            raise ConfigError(
+                f'bot.allowed_servers[{index}]: {server!r} is not a server name like "example.org"'
+            )
+    return BotConfig(
+        command_prefix=prefix,
+        language=language,
+        timezone=timezone,
+        organisers=tuple(organisers),
+        allowed_servers=tuple(servers),
+    )
+
+
+def _http_config(table: dict[str, Any]) -> HttpConfig:
+    listen = _string(table, "http.listen", "127.0.0.1:8080")
+    host, sep, port_text = listen.rpartition(":")
+    if not sep or not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        raise ConfigError(
+            f'http.listen: expected "HOST:PORT" like "127.0.0.1:8080", got {listen!r}'
+        )
+    return HttpConfig(host=host.strip("[]"), port=int(port_text))
+
+
+def _table(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{key}: must be a table ([{key}]), got {type(value).__name__}")
+    return value
+
+
+def _string(table: dict[str, Any], key: str, default: str | None) -> str:
+    name = key.rsplit(".", 1)[1]
+    if name not in table:
+        if default is None:
+            raise ConfigError(f"{key}: missing (required)")
+        return default
+    value = table[name]
+    if not isinstance(value, str):
+        raise ConfigError(f"{key}: must be a string, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _string_list(table: dict[str, Any], key: str) -> list[str]:
+    value = table.get(key.rsplit(".", 1)[1], [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{key}: must be a list of strings, got {value!r}")
+    return value
+
+
+def _reject_unknown(table: dict[str, Any], prefix: str, known: set[str]) -> None:
+    for key in table:
+        if key not in known:
+            raise ConfigError(f"{prefix}{key}: unknown key (known: {', '.join(sorted(known))})")

@@ -1,0 +1,186 @@
+"""The embedded default: a local Synapse with the bot, an organiser, two members and a demo room."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from nio import AsyncClient, JoinResponse, LoginResponse, RoomCreateResponse
+
+from bot.app import run_bot
+from bot.config import BotConfig, Config, HttpConfig, MatrixConfig, StorageConfig
+from bot.homeserver import LocalSynapse, free_port, port_is_free
+
+log = logging.getLogger(__name__)
+
+DEMO_PORT = 8008
+ROOM_NAME = "Alumni-Netzwerk Smart City Manager:innen (Demo)"
+ROOM_TOPIC = (
+    "Austausch der Smart City Manager:innen in Brandenburg – "
+    "2. Transfer-Workshop am 29. September. Schreib !hilfe für die Befehle."
+)
+PEOPLE = {
+    "orga": "Organisation (MIL / DigitalAgentur)",
+    "mitglied1": "Smart City Managerin Beispielstadt",
+    "mitglied2": "Smart City Manager Musterhausen",
+}
+
+
+@dataclass(frozen=True)
+class Account:
+    user_id: str
+    password: str
+
+
+class AccountBook:
+    """Demo logins kept in the data dir, so a second start keeps the same users and room."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data: dict[str, dict[str, str]] = json.loads(path.read_text()) if path.exists() else {}
+
+    async def ensure(self, synapse: LocalSynapse, localpart: str, display: str) -> Account:
+        entry = self.data.get(localpart)
+        if entry is None:
+            entry = {"password": secrets.token_urlsafe(12)}
+            self.data[localpart] = entry
+            self.save()
+        user_id = await synapse.register_user(localpart, entry["password"], displayname=display)
+        return Account(user_id, entry["password"])
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(self.data, indent=2))
+        self.path.chmod(0o600)
+
+
+async def start_local_homeserver(data_dir: Path, server_name: str) -> LocalSynapse:
+    port = DEMO_PORT if port_is_free(DEMO_PORT) else free_port()
+    synapse = LocalSynapse(data_dir / "synapse", port=port, server_name=server_name, reuse=True)
+    print(f"Starte lokalen Synapse auf http://127.0.0.1:{port} … (beim ersten Mal ~1 min)")
+    await synapse.start()
+    return synapse
+
+
+async def run_with_local_homeserver(config: Config, data_dir: Path) -> None:
+    """`alumni-bot run` when no homeserver is configured."""
+    server_name = config.server_name
+    synapse = await start_local_homeserver(data_dir, server_name)
+    try:
+        book = AccountBook(data_dir / "accounts.json")
+        bot = await book.ensure(synapse, config.matrix.user_id[1:].split(":")[0], "alumni-bot")
+        matrix = replace(config.matrix, password=bot.password, access_token=None)
+        print(f"Homeserver: {synapse.base_url}  Bot: {bot.user_id}")
+        await run_bot(replace(config, matrix=matrix), synapse.base_url)
+    finally:
+        await synapse.stop()
+
+
+async def run_demo(data_dir: Path, *, smoke: bool = False) -> None:
+    """Start everything, print the logins, run until Ctrl-C (with `smoke`: check, then exit)."""
+    synapse = await start_local_homeserver(data_dir, "localhost")
+    try:
+        book = AccountBook(data_dir / "accounts.json")
+        bot = await book.ensure(synapse, "alumni-bot", "alumni-bot")
+        people = {
+            name: await book.ensure(synapse, name, display) for name, display in PEOPLE.items()
+        }
+        http_port = 8080 if port_is_free(8080) else free_port()
+        config = Config(
+            matrix=MatrixConfig(
+                homeserver=synapse.base_url, user_id=bot.user_id, password=bot.password
+            ),
+            bot=BotConfig(organisers=(people["orga"].user_id,), allowed_servers=("localhost",)),
+            storage=StorageConfig(url=f"sqlite+aiosqlite:///{data_dir / 'alumni-bot.db'}"),
+            http=HttpConfig(port=http_port),
+        )
+        stop = asyncio.Event()
+        bot_task = asyncio.create_task(run_bot(config, synapse.base_url, stop))
+        room_id = await _ensure_room(synapse.base_url, book, bot, people)
+        _print_logins(synapse.base_url, http_port, bot, people, room_id)
+        if smoke:
+            await _smoke_check(synapse.base_url, people["orga"], room_id)
+            stop.set()
+        await bot_task
+    finally:
+        await synapse.stop()
+
+
+async def _ensure_room(
+    base_url: str, book: AccountBook, bot: Account, people: dict[str, Account]
+) -> str:
+    existing = book.data.get("_room", {}).get("room_id")
+    if existing:
+        return existing
+    orga = await _client(base_url, people["orga"])
+    try:
+        created = await orga.room_create(
+            name=ROOM_NAME,
+            topic=ROOM_TOPIC,
+            invite=[bot.user_id, people["mitglied1"].user_id, people["mitglied2"].user_id],
+        )
+        if not isinstance(created, RoomCreateResponse):
+            raise RuntimeError(f"creating the demo room failed: {created}")
+    finally:
+        await orga.close()
+    for name in ("mitglied1", "mitglied2"):
+        member = await _client(base_url, people[name])
+        try:
+            joined = await member.join(created.room_id)
+            if not isinstance(joined, JoinResponse):
+                raise RuntimeError(f"{name} could not join the demo room: {joined}")
+        finally:
+            await member.close()
+    book.data["_room"] = {"room_id": created.room_id}
+    book.save()
+    return created.room_id
+
+
+async def _client(base_url: str, account: Account) -> AsyncClient:
+    client = AsyncClient(base_url, account.user_id)
+    response = await client.login(account.password, device_name="alumni-bot demo")
+    if not isinstance(response, LoginResponse):
+        await client.close()
+        raise RuntimeError(f"login as {account.user_id} failed: {response}")
+    return client
+
+
+async def _smoke_check(base_url: str, orga: Account, room_id: str) -> None:
+    """Send !hilfe as the organiser and wait for the bot's reply to that very message."""
+    client = await _client(base_url, orga)
+    try:
+        first = await client.sync(timeout=0)
+        since = first.next_batch
+        sent = await client.room_send(
+            room_id, "m.room.message", {"msgtype": "m.text", "body": "!hilfe"}
+        )
+        for _ in range(60):
+            response = await client.sync(timeout=1000, since=since)
+            since = response.next_batch
+            room = response.rooms.join.get(room_id)
+            for event in room.timeline.events if room else []:
+                relates = event.source.get("content", {}).get("m.relates_to", {})
+                if relates.get("m.in_reply_to", {}).get("event_id") == sent.event_id:
+                    print("Smoke-Test: der Bot hat auf !hilfe geantwortet.")
+                    return
+        raise RuntimeError("the bot did not answer !hilfe within 60 s")
+    finally:
+        await client.close()
+
+
+def _print_logins(
+    base_url: str, http_port: int, bot: Account, people: dict[str, Account], room_id: str
+) -> None:
+    print()
+    print("alumni-bot läuft. Verbinde Element (oder einen anderen Client) mit:")
+    print(f"  Homeserver: {base_url}")
+    for name, account in people.items():
+        print(f"  {PEOPLE[name]}: {account.user_id}  Passwort: {account.password}")
+    print(f"  Bot: {bot.user_id}   Raum: {room_id}")
+    print(f"  Gesundheit: http://127.0.0.1:{http_port}/healthz  Metriken: /metrics")
+    print("Schreib im Raum: !hilfe   (English: !help)   Beenden: Strg+C")
+    print()

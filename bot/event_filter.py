@@ -1,0 +1,54 @@
+"""Pure rules for which events are commands and whose invites the bot accepts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+
+def server_of(user_id: str) -> str:
+    return user_id.split(":", 1)[1] if ":" in user_id else ""
+
+
+def sender_allowed(user_id: str, organisers: Iterable[str], allowed_servers: Iterable[str]) -> bool:
+    """Organisers anywhere, and users of the allowed servers (the bot's own server is always in)."""
+    return user_id in set(organisers) or server_of(user_id) in set(allowed_servers)
+
+
+def strip_reply_fallback(body: str) -> str:
+    """Drop the "> <@user> quoted text" lines some clients still put before a reply's own text."""
+    lines = body.split("\n")
+    if not lines or not lines[0].startswith("> "):
+        return body
+    index = 0
+    while index < len(lines) and lines[index].startswith(">"):
+        index += 1
+    return "\n".join(lines[index:]).lstrip("\n")
+
+
+def command_text(
+    event: dict[str, Any], *, own_user_id: str, prefix: str, joined_at_ms: int
+) -> str | None:
+    """The text after the prefix if `event` (raw JSON) is a command for us to run, else None.
+
+    Not commands: our own events, notices (ours or another bot's), edits, anything but m.text,
+    events from before we joined the room.
+    """
+    if event.get("type") != "m.room.message" or event.get("sender") == own_user_id:
+        return None
+    if int(event.get("origin_server_ts", 0)) < joined_at_ms:
+        return None
+    content = event.get("content")
+    if not isinstance(content, dict) or content.get("msgtype") != "m.text":
+        return None
+    relates_to = content.get("m.relates_to")
+    if isinstance(relates_to, dict) and relates_to.get("rel_type") == "m.replace":
+        return None
+    body = content.get("body")
+    if not isinstance(body, str):
+        return None
+    body = strip_reply_fallback(body).strip()
+    if not body.startswith(prefix) or len(body) == len(prefix):
+        return None
+    text = body[len(prefix) :]
+    return text if text[:1].isalpha() else None

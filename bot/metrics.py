@@ -1,0 +1,57 @@
+"""Prometheus metrics of one bot instance."""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.commands = Counter(
+            "alumni_bot_commands_handled",
+            "Command messages handled, by outcome",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "alumni_bot_errors", "Errors, by where they happened", ["where"], registry=self.registry
+        )
+        self.sync_lag = Histogram(
+            "alumni_bot_sync_lag_seconds",
+            "From a command's origin_server_ts to the bot starting to handle it",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.send_latency = Histogram(
+            "alumni_bot_send_latency_seconds",
+            "Duration of one successful send, including retries and pacing",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.last_sync_age = Gauge(
+            "alumni_bot_last_sync_age_seconds",
+            "Seconds since the last successful sync",
+            registry=self.registry,
+        )
+        self.last_sync_monotonic: float | None = None
+        self.last_sync_age.set_function(self._last_sync_age_or_nan)
+
+    def sync_succeeded(self) -> None:
+        self.last_sync_monotonic = time.monotonic()
+
+    def last_sync_age_seconds(self) -> float | None:
+        if self.last_sync_monotonic is None:
+            return None
+        return time.monotonic() - self.last_sync_monotonic
+
+    def _last_sync_age_or_nan(self) -> float:
+        age = self.last_sync_age_seconds()
+        return float("nan") if age is None else age
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

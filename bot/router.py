@@ -1,0 +1,180 @@
+"""Routes one sync batch: answers invites, fills timeline gaps, and runs each new command once."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from nio import AsyncClient, MessageDirection, RoomMessagesResponse, SyncResponse
+
+from bot.config import Config
+from bot.context import MatrixCommandContext
+from bot.event_filter import command_text, sender_allowed
+from bot.metrics import Metrics
+from bot.sender import Sender
+from commands.dispatch import dispatch
+from commands.i18n import LANGUAGES, Language
+from commands.registry import Registry, Role
+from storage import bot_state, user_settings
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+ORGANISER_POWER = 50
+BACKFILL_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class PendingCommand:
+    room_id: str
+    event: dict[str, Any]
+    text: str
+
+
+class EventRouter:
+    def __init__(
+        self,
+        client: AsyncClient,
+        config: Config,
+        db: Database,
+        registry: Registry,
+        sender: Sender,
+        metrics: Metrics,
+        joined_at: dict[str, int],
+    ) -> None:
+        self.client = client
+        self.config = config
+        self.db = db
+        self.registry = registry
+        self.sender = sender
+        self.metrics = metrics
+        self.joined_at = joined_at
+        self.allowed_servers = {*config.bot.allowed_servers, config.server_name}
+
+    async def note_rooms(self, response: SyncResponse) -> None:
+        """First start: answer invites and treat every room's past as history."""
+        await self._answer_invites(response)
+        for room_id in response.rooms.join:
+            if room_id not in self.joined_at:
+                await self._note_join(room_id, [])
+
+    async def handle_sync(self, response: SyncResponse, since: str) -> None:
+        """Everything of one batch; returns only when each command in it has been answered."""
+        await self._answer_invites(response)
+        pending: list[PendingCommand] = []
+        for room_id, room in response.rooms.join.items():
+            events = [event.source for event in room.timeline.events]
+            if room_id not in self.joined_at:
+                await self._note_join(room_id, events)
+            elif room.timeline.limited and room.timeline.prev_batch:
+                events = await self._backfill(room_id, room.timeline.prev_batch, since) + events
+            pending.extend(self._commands_in(room_id, events))
+        if not pending:
+            return
+        done = await bot_state.handled_among(self.db, [p.event["event_id"] for p in pending])
+        for command in pending:
+            event_id = command.event["event_id"]
+            if event_id in done:
+                continue
+            done.add(event_id)
+            await self._run(command)
+            await bot_state.mark_handled(self.db, event_id, command.room_id)
+
+    def _commands_in(self, room_id: str, events: list[dict[str, Any]]) -> list[PendingCommand]:
+        found = []
+        for event in events:
+            text = command_text(
+                event,
+                own_user_id=self.client.user_id,
+                prefix=self.config.bot.command_prefix,
+                joined_at_ms=self.joined_at[room_id],
+            )
+            if text is None:
+                continue
+            sender = event["sender"]
+            if not sender_allowed(sender, self.config.bot.organisers, self.allowed_servers):
+                log.info("ignoring command from %s: server not allowed", sender)
+                continue
+            found.append(PendingCommand(room_id, event, text))
+        return found
+
+    async def _run(self, command: PendingCommand) -> None:
+        event = command.event
+        self.metrics.sync_lag.observe(max(0.0, time.time() - event["origin_server_ts"] / 1000))
+        stored = await user_settings.get_language(self.db, event["sender"])
+        preferred: Language | None = stored if stored in LANGUAGES else None  # type: ignore[assignment]
+        ctx = MatrixCommandContext(
+            sender=event["sender"],
+            room_id=command.room_id,
+            event_id=event["event_id"],
+            role=self._role(command.room_id, event["sender"]),
+            prefix=self.config.bot.command_prefix,
+            registry=self.registry,
+            db=self.db,
+            default_language=self.config.bot.language,  # type: ignore[arg-type]
+            preferred_language=preferred,
+            sender_path=self.sender,
+        )
+        outcome = await dispatch(ctx, command.text)
+        self.metrics.commands.labels(outcome.value).inc()
+
+    def _role(self, room_id: str, user_id: str) -> Role:
+        if user_id in self.config.bot.organisers:
+            return Role.ORGANISER
+        room = self.client.rooms.get(room_id)
+        if room is not None and room.power_levels.get_user_level(user_id) >= ORGANISER_POWER:
+            return Role.ORGANISER
+        return Role.MEMBER
+
+    async def _answer_invites(self, response: SyncResponse) -> None:
+        own = self.client.user_id
+        for room_id, info in response.rooms.invite.items():
+            inviter = next(
+                (
+                    event.sender
+                    for event in info.invite_state
+                    if getattr(event, "state_key", None) == own
+                    and getattr(event, "membership", None) == "invite"
+                ),
+                None,
+            )
+            if inviter is not None and sender_allowed(
+                inviter, self.config.bot.organisers, self.allowed_servers
+            ):
+                log.info("joining %s, invited by %s", room_id, inviter)
+                await self.client.join(room_id)
+            else:
+                log.info("rejecting invite to %s from %s", room_id, inviter)
+                await self.client.room_leave(room_id)
+
+    async def _note_join(self, room_id: str, events: list[dict[str, Any]]) -> None:
+        """A room new to us: everything before our own join event is history."""
+        own_join = [
+            event["origin_server_ts"]
+            for event in events
+            if event.get("type") == "m.room.member"
+            and event.get("state_key") == self.client.user_id
+            and event.get("content", {}).get("membership") == "join"
+        ]
+        joined_at = own_join[-1] if own_join else int(time.time() * 1000)
+        self.joined_at[room_id] = joined_at
+        await bot_state.set_joined(self.db, room_id, joined_at)
+
+    async def _backfill(self, room_id: str, prev_batch: str, since: str) -> list[dict[str, Any]]:
+        """The events a limited timeline left out, between our last sync position and the batch."""
+        collected: list[dict[str, Any]] = []
+        start = prev_batch
+        while len(collected) < BACKFILL_LIMIT:
+            response = await self.client.room_messages(
+                room_id, start=start, end=since, direction=MessageDirection.back, limit=100
+            )
+            if not isinstance(response, RoomMessagesResponse) or not response.chunk:
+                break
+            collected.extend(event.source for event in response.chunk)
+            if not response.end or response.end == start:
+                break
+            start = response.end
+        collected.reverse()
+        return collected

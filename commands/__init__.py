@@ -1,0 +1,12 @@
+"""The bot's features as command groups, and the framework that declares and runs them."""
+
+from __future__ import annotations
+
+from commands import general
+from commands.registry import CommandGroup, Registry
+
+GROUPS: tuple[CommandGroup, ...] = (general.group,)
+
+
+def build_registry() -> Registry:
+    return Registry(GROUPS)

@@ -1,0 +1,37 @@
+"""What a command handler receives: who asks, where, in which language and role, how to answer."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from commands.i18n import Language
+from storage.database import Database
+
+if TYPE_CHECKING:
+    from commands.registry import Registry, Role
+
+
+@dataclass
+class CommandContext(ABC):
+    """Implemented by the Matrix side (`bot/`); handlers only use what is declared here."""
+
+    sender: str
+    room_id: str
+    event_id: str
+    role: Role
+    prefix: str
+    registry: Registry
+    db: Database
+    default_language: Language
+    preferred_language: Language | None = None
+    language: Language = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.language = self.preferred_language or self.default_language
+
+    @abstractmethod
+    async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> None:
+        """Answer the command message with one notice; user text in `html` is already escaped."""

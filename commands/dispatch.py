@@ -1,0 +1,98 @@
+"""Runs one command message: parse, pick the language, check the role, call the handler, and turn
+every failure into a clear reply in the user's language."""
+
+from __future__ import annotations
+
+import enum
+import logging
+
+from commands.context import CommandContext
+from commands.i18n import Language, Localized
+from commands.registry import Invocation, UsageError
+from commands.rendering import code, escape
+
+log = logging.getLogger(__name__)
+
+HELP_COMMAND = "hilfe"
+
+UNKNOWN = Localized("Den Befehl {typed} kenne ich nicht.", "I don't know the command {typed}.")
+SUGGEST = Localized("Meintest du {names}?", "Did you mean {names}?")
+SEE_HELP = Localized("Alle Befehle: {help}", "All commands: {help}")
+USAGE = Localized("So geht es: {usage}", "Usage: {usage}")
+MORE = Localized("Mehr dazu: {help}", "More: {help}")
+DENIED = Localized(
+    "{command} dürfen nur {role} verwenden. Wende dich an die Organisation des Netzwerks, "
+    "wenn du das brauchst.",
+    "Only {role} may use {command}. Ask the network's organisers if you need it.",
+)
+FAILED = Localized(
+    "Das hat nicht geklappt: ein interner Fehler. Die Organisation kann es im Log nachsehen "
+    "(Ereignis {event}).",
+    "That did not work: an internal error. The organisers can look it up in the log "
+    "(event {event}).",
+)
+OR = Localized(" oder ", " or ")
+
+
+class Outcome(enum.Enum):
+    OK = "ok"
+    UNKNOWN = "unknown"
+    USAGE = "usage"
+    DENIED = "denied"
+    ERROR = "error"
+
+
+async def dispatch(ctx: CommandContext, text: str) -> Outcome:
+    """`text` is the message after the command prefix."""
+    prefix = ctx.prefix
+    try:
+        parsed = ctx.registry.parse(text)
+    except UsageError as exc:
+        _choose_language(ctx, exc.command.invoked_language(exc.invoked_as))
+        language = ctx.language
+        usage = exc.command.usage(prefix, language)
+        more = f"{_help_name(ctx)} {exc.command.display_name(language)}"
+        await ctx.reply(
+            f"{escape(exc.text(language))}<br>{USAGE.format(language, usage=code(usage))}"
+            f"<br>{MORE.format(language, help=code(more))}"
+        )
+        return Outcome.USAGE
+    if not isinstance(parsed, Invocation):
+        language = ctx.language
+        parts = [UNKNOWN.format(language, typed=code(prefix + parsed.typed))]
+        if parsed.suggestions:
+            names = OR.get(language).join(code(prefix + name) for name in parsed.suggestions)
+            parts.append(SUGGEST.format(language, names=names))
+        parts.append(SEE_HELP.format(language, help=code(_help_name(ctx))))
+        await ctx.reply(" ".join(parts))
+        return Outcome.UNKNOWN
+    command = parsed.command
+    _choose_language(ctx, command.invoked_language(parsed.invoked_as))
+    if ctx.role < command.role:
+        await ctx.reply(
+            DENIED.format(
+                ctx.language,
+                command=code(prefix + command.display_name(ctx.language)),
+                role=escape(command.role.label(ctx.language)),
+            )
+        )
+        return Outcome.DENIED
+    try:
+        await parsed.run(ctx)
+    except Exception:
+        log.exception("command %s failed for event %s", command.name, ctx.event_id)
+        await ctx.reply(FAILED.format(ctx.language, event=code(ctx.event_id)))
+        return Outcome.ERROR
+    return Outcome.OK
+
+
+def _choose_language(ctx: CommandContext, invoked: Language | None) -> None:
+    """A stored preference wins; otherwise the language of the name typed (`!help` is English)."""
+    if ctx.preferred_language is None and invoked is not None:
+        ctx.language = invoked
+
+
+def _help_name(ctx: CommandContext) -> str:
+    help_command = ctx.registry.find(HELP_COMMAND)
+    name = help_command.display_name(ctx.language) if help_command else HELP_COMMAND
+    return ctx.prefix + name

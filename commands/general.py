@@ -1,0 +1,74 @@
+"""General commands: help and the per-user language."""
+
+from __future__ import annotations
+
+from commands.context import CommandContext
+from commands.converters import LanguageChoice, Word
+from commands.dispatch import SUGGEST, UNKNOWN
+from commands.help_text import render_command, render_overview
+from commands.i18n import Language, Localized
+from commands.registry import Arg, CommandGroup
+from commands.rendering import code
+from storage import user_settings
+
+group = CommandGroup("allgemein", Localized("Allgemein", "General"))
+
+LANGUAGE_SET = Localized(
+    "Ich antworte dir ab jetzt auf Deutsch.", "From now on I will answer you in English."
+)
+
+
+@group.command(
+    "hilfe",
+    aliases=("help",),
+    help=Localized(
+        "Zeigt alle Befehle oder die ausführliche Hilfe zu einem Befehl.",
+        "Shows all commands, or the full help for one command.",
+    ),
+    args=(
+        Arg(
+            "befehl",
+            Word(max_length=60),
+            Localized("der Befehl, zu dem du Hilfe willst", "the command you want help with"),
+            name_en="command",
+            optional=True,
+        ),
+    ),
+)
+async def help_command(ctx: CommandContext, befehl: str | None) -> None:
+    if befehl is None:
+        await ctx.reply(render_overview(ctx.registry, ctx.prefix, ctx.language))
+        return
+    name = befehl.removeprefix(ctx.prefix)
+    command = ctx.registry.find(name)
+    if command is None:
+        text = UNKNOWN.format(ctx.language, typed=code(ctx.prefix + name))
+        suggestions = ctx.registry.suggest(name)
+        if suggestions:
+            names = ", ".join(code(ctx.prefix + s) for s in suggestions)
+            text += " " + SUGGEST.format(ctx.language, names=names)
+        await ctx.reply(text)
+        return
+    await ctx.reply(render_command(command, ctx.prefix, ctx.language))
+
+
+@group.command(
+    "sprache",
+    aliases=("language",),
+    help=Localized(
+        "Stellt ein, in welcher Sprache ich dir antworte (de oder en).",
+        "Sets the language I answer you in (de or en).",
+    ),
+    args=(
+        Arg(
+            "sprache",
+            LanguageChoice(),
+            Localized("de für Deutsch, en für Englisch", "de for German, en for English"),
+            name_en="language",
+        ),
+    ),
+)
+async def language_command(ctx: CommandContext, sprache: Language) -> None:
+    await user_settings.set_language(ctx.db, ctx.sender, sprache)
+    ctx.language = sprache
+    await ctx.reply(LANGUAGE_SET.get(sprache))

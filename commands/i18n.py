@@ -1,0 +1,33 @@
+"""Languages the bot speaks and a small type for text given in each of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+Language = Literal["de", "en"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+
+
+@dataclass(frozen=True)
+class Localized:
+    """One text in German and English; German is the product's first language."""
+
+    de: str
+    en: str
+
+    def get(self, language: Language) -> str:
+        return self.en if language == "en" else self.de
+
+    def format(self, language: Language, **values: object) -> str:
+        return self.get(language).format(**values)
+
+
+def parse_language(text: str) -> Language | None:
+    """Read a language choice as users type it: "de", "Deutsch", "EN", "english"."""
+    word = text.strip().lower()
+    if word in {"de", "deutsch", "german", "ger"}:
+        return "de"
+    if word in {"en", "englisch", "english", "eng"}:
+        return "en"
+    return None

@@ -1,0 +1,55 @@
+"""HTML building blocks for bot messages and the plain-text body derived from them."""
+
+from __future__ import annotations
+
+import html
+from html.parser import HTMLParser
+
+
+def escape(text: str) -> str:
+    """Escape user text for HTML; every piece of user text passes through here."""
+    return html.escape(text, quote=True)
+
+
+def code(text: str) -> str:
+    return f"<code>{escape(text)}</code>"
+
+
+def bullet_list(items: list[str]) -> str:
+    """`items` are already HTML."""
+    return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+
+
+class _TextExtractor(HTMLParser):
+    _BREAKS = frozenset({"br", "p", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "pre"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "li":
+            self.parts.append("\n- ")
+        elif tag in self._BREAKS:
+            self.parts.append("\n")
+        elif tag in {"td", "th"}:
+            self.parts.append(" | ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._BREAKS and tag != "br":
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """The plain `body` for clients that do not render HTML."""
+    extractor = _TextExtractor()
+    extractor.feed(markup)
+    extractor.close()
+    lines = [line.rstrip() for line in "".join(extractor.parts).splitlines()]
+    text = "\n".join(lines)
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip()
