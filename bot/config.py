@@ -104,7 +104,7 @@ def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) ->
 
 def _matrix_config(table: dict[str, Any], env: dict[str, str] | os._Environ[str]) -> MatrixConfig:
     homeserver = _string(table, "matrix.homeserver", "") or None
-    if homeserver is not None and not re.match(r"^https?://[^\s/]+", homeserver):
+    if homeserver is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", homeserver):
         raise ConfigError(
             f"matrix.homeserver: {homeserver!r} is not an http(s) URL "
             '(e.g. "https://matrix.example.org"); leave it out to start a local homeserver'
@@ -174,7 +174,9 @@ def _bot_config(table: dict[str, Any]) -> BotConfig:
 def _http_config(table: dict[str, Any]) -> HttpConfig:
     listen = _string(table, "http.listen", "127.0.0.1:8080")
     host, sep, port_text = listen.rpartition(":")
-    if not sep or not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+    bare_ipv6 = ":" in host and not (host.startswith("[") and host.endswith("]"))
+    valid_port = port_text.isascii() and port_text.isdecimal() and int(port_text) <= 65535
+    if not sep or not host or bare_ipv6 or not valid_port:
         raise ConfigError(
             f'http.listen: expected "HOST:PORT" like "127.0.0.1:8080", got {listen!r}'
         )

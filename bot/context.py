@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot import faults
 from bot.sender import Sender, message_content, txn_id_for
-from commands.context import CommandContext
+from commands.context import BotStatus, CommandContext
 
 
 @dataclass
 class MatrixCommandContext(CommandContext):
     sender_path: Sender = field(kw_only=True)
+    status_source: Callable[[], BotStatus] = field(kw_only=True)
     replies: int = field(default=0, init=False)
 
     async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> None:
@@ -23,3 +24,6 @@ class MatrixCommandContext(CommandContext):
         self.replies += 1
         await self.sender_path.send(self.room_id, content, txn_id=txn_id)
         faults.crash_point(faults.AFTER_SEND)
+
+    def bot_status(self) -> BotStatus:
+        return self.status_source()

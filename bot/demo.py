@@ -103,7 +103,7 @@ async def run_demo(data_dir: Path, *, smoke: bool = False) -> None:
         room_id = await _ensure_room(synapse.base_url, book, bot, people)
         _print_logins(synapse.base_url, http_port, bot, people, room_id)
         if smoke:
-            await _smoke_check(synapse.base_url, people["orga"], room_id)
+            await _smoke_check(synapse.base_url, people["orga"], bot.user_id, room_id)
             stop.set()
         await bot_task
     finally:
@@ -149,12 +149,15 @@ async def _client(base_url: str, account: Account) -> AsyncClient:
     return client
 
 
-async def _smoke_check(base_url: str, orga: Account, room_id: str) -> None:
-    """Send !hilfe as the organiser and wait for the bot's reply to that very message."""
+async def _smoke_check(base_url: str, orga: Account, bot_id: str, room_id: str) -> None:
+    """Once the bot is in the room, send !hilfe as the organiser and wait for the reply to it."""
     client = await _client(base_url, orga)
     try:
-        first = await client.sync(timeout=0)
-        since = first.next_batch
+        since = (await client.sync(timeout=0)).next_batch
+        for _ in range(60):
+            if bot_id in client.rooms[room_id].users:
+                break
+            since = (await client.sync(timeout=1000, since=since)).next_batch
         sent = await client.room_send(
             room_id, "m.room.message", {"msgtype": "m.text", "body": "!hilfe"}
         )

@@ -11,7 +11,7 @@ def server_of(user_id: str) -> str:
 
 
 def sender_allowed(user_id: str, organisers: Iterable[str], allowed_servers: Iterable[str]) -> bool:
-    """Organisers anywhere, and users of the allowed servers (the bot's own server is always in)."""
+    """Organisers anywhere, and users of the allowed servers."""
     return user_id in set(organisers) or server_of(user_id) in set(allowed_servers)
 
 

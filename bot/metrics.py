@@ -39,7 +39,12 @@ class Metrics:
             registry=self.registry,
         )
         self.last_sync_monotonic: float | None = None
+        self.commands_total = 0
         self.last_sync_age.set_function(self._last_sync_age_or_nan)
+
+    def command_handled(self, outcome: str) -> None:
+        self.commands_total += 1
+        self.commands.labels(outcome).inc()
 
     def sync_succeeded(self) -> None:
         self.last_sync_monotonic = time.monotonic()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
+from importlib.metadata import version
 from typing import Any
 
 from nio import AsyncClient, MessageDirection, RoomMessagesResponse, SyncResponse
@@ -14,6 +16,7 @@ from bot.context import MatrixCommandContext
 from bot.event_filter import command_text, sender_allowed
 from bot.metrics import Metrics
 from bot.sender import Sender
+from commands.context import BotStatus
 from commands.dispatch import dispatch
 from commands.i18n import LANGUAGES, Language
 from commands.registry import Registry, Role
@@ -24,6 +27,7 @@ log = logging.getLogger(__name__)
 
 ORGANISER_POWER = 50
 BACKFILL_LIMIT = 1000
+VERSION = version("alumni-bot")
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,8 @@ class EventRouter:
         self.sender = sender
         self.metrics = metrics
         self.joined_at = joined_at
-        self.allowed_servers = {*config.bot.allowed_servers, config.server_name}
+        self.allowed_servers = set(config.bot.allowed_servers)
+        self.started_at = dt.datetime.now(dt.UTC)
 
     async def note_rooms(self, response: SyncResponse) -> None:
         """First start: answer invites and treat every room's past as history."""
@@ -111,14 +116,25 @@ class EventRouter:
             event_id=event["event_id"],
             role=self._role(command.room_id, event["sender"]),
             prefix=self.config.bot.command_prefix,
+            timezone=self.config.bot.timezone,
             registry=self.registry,
             db=self.db,
             default_language=self.config.bot.language,  # type: ignore[arg-type]
             preferred_language=preferred,
             sender_path=self.sender,
+            status_source=self.status,
         )
         outcome = await dispatch(ctx, command.text)
-        self.metrics.commands.labels(outcome.value).inc()
+        self.metrics.command_handled(outcome.value)
+
+    def status(self) -> BotStatus:
+        return BotStatus(
+            version=VERSION,
+            started_at=self.started_at,
+            rooms=len(self.joined_at),
+            commands_handled=self.metrics.commands_total,
+            last_sync_age_seconds=self.metrics.last_sync_age_seconds(),
+        )
 
     def _role(self, room_id: str, user_id: str) -> Role:
         if user_id in self.config.bot.organisers:

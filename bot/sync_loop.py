@@ -40,10 +40,14 @@ class SyncLoop:
 
     async def run(self) -> None:
         token = await bot_state.get_sync_token(self.db)
+        # The first round after a start must not long-poll: it catches up at once, and only
+        # then does /healthz report the bot as syncing.
+        timeout_ms = 0
         backoff = 1.0
         while not self.stopping.is_set():
             try:
-                token = await self._once(token)
+                token = await self._once(token, timeout_ms)
+                timeout_ms = SYNC_TIMEOUT_MS
                 backoff = 1.0
             except (ClientError, TimeoutError, SyncFailed) as exc:
                 self.metrics.errors.labels("sync").inc()
@@ -52,10 +56,10 @@ class SyncLoop:
                     await asyncio.wait_for(self.stopping.wait(), backoff)
                 backoff = min(MAX_BACKOFF_SECONDS, backoff * 2)
 
-    async def _once(self, token: str | None) -> str:
+    async def _once(self, token: str | None, timeout_ms: int) -> str:
         first = token is None
         response = await self.client.sync(
-            timeout=0 if first else SYNC_TIMEOUT_MS,
+            timeout=timeout_ms,
             sync_filter=FIRST_SYNC_FILTER if first else SYNC_FILTER,
             since=token,
             full_state=first,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,15 @@ if TYPE_CHECKING:
     from commands.registry import Registry, Role
 
 
+@dataclass(frozen=True)
+class BotStatus:
+    version: str
+    started_at: dt.datetime
+    rooms: int
+    commands_handled: int
+    last_sync_age_seconds: float | None
+
+
 @dataclass
 class CommandContext(ABC):
     """Implemented by the Matrix side (`bot/`); handlers only use what is declared here."""
@@ -23,6 +33,7 @@ class CommandContext(ABC):
     event_id: str
     role: Role
     prefix: str
+    timezone: str
     registry: Registry
     db: Database
     default_language: Language
@@ -35,3 +46,7 @@ class CommandContext(ABC):
     @abstractmethod
     async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> None:
         """Answer the command message with one notice; user text in `html` is already escaped."""
+
+    @abstractmethod
+    def bot_status(self) -> BotStatus:
+        """How the bot itself is doing, for organisers."""

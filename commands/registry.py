@@ -72,11 +72,11 @@ class Command:
 
     def invoked_language(self, invoked: str) -> Language | None:
         """The language a user chose by the name they typed: the German name or an English alias."""
-        if invoked == self.name and invoked not in self.aliases:
+        if not self.aliases:
+            return None
+        if invoked == self.name:
             return "de"
-        if invoked in self.aliases and invoked != self.name:
-            return "en"
-        return None
+        return "en" if invoked in self.aliases else None
 
 
 @dataclass
@@ -195,65 +195,72 @@ def _strip_words(text: str, count: int) -> str:
     return text[match.end() :].strip() if match else ""
 
 
+class UnclosedQuote(ValueError):
+    pass
+
+
+def next_token(text: str, index: int) -> tuple[str, int] | None:
+    """The token starting at or after `index` and the offset after it; None at the end.
+
+    Quoted parts ("…", „…“, »…«) are one token; an unclosed quote raises UnclosedQuote.
+    """
+    while index < len(text) and text[index].isspace():
+        index += 1
+    if index == len(text):
+        return None
+    closing = OPENING_QUOTES.get(text[index])
+    if closing is not None:
+        end = text.find(closing, index + 1)
+        if end == -1:
+            raise UnclosedQuote(text[index:])
+        return text[index + 1 : end], end + 1
+    end = index
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return text[index:end], end
+
+
 def tokenize(text: str) -> list[tuple[str, int]]:
-    """Split on spaces; quoted parts ("…", „…“, »…«) are one token. Returns (token, end offset)."""
-    tokens: list[tuple[str, int]] = []
+    """All tokens of `text` with the offset each ends at."""
+    tokens = []
     index = 0
-    while index < len(text):
-        if text[index].isspace():
-            index += 1
-            continue
-        closing = OPENING_QUOTES.get(text[index])
-        if closing is not None:
-            end = text.find(closing, index + 1)
-            if end == -1:
-                raise ValueError(text[index:])
-            tokens.append((text[index + 1 : end], end + 1))
-            index = end + 1
-            continue
-        end = index
-        while end < len(text) and not text[end].isspace():
-            end += 1
-        tokens.append((text[index:end], end))
-        index = end
+    while (token := next_token(text, index)) is not None:
+        tokens.append(token)
+        index = token[1]
     return tokens
 
 
+UNCLOSED_QUOTE = Localized(
+    "Ein Anführungszeichen wird nicht geschlossen: {rest}",
+    "A quotation mark is not closed: {rest}",
+)
+
+
 def _bind_arguments(command: Command, text: str) -> dict[str, Any]:
-    try:
-        tokens = tokenize(text)
-    except ValueError as exc:
-        raise UsageError(
-            command,
-            Localized(
-                "Ein Anführungszeichen wird nicht geschlossen: {rest}",
-                "A quotation mark is not closed: {rest}",
-            ),
-            rest=str(exc),
-        ) from exc
+    """Words are read one at a time, so a greedy last argument gets the rest exactly as typed."""
     values: dict[str, Any] = {}
-    position = 0
-    consumed_to = 0
-    for arg in command.args:
-        if arg.converter.greedy:
-            raw = text[consumed_to:].strip()
-            if not raw:
+    index = 0
+    try:
+        for arg in command.args:
+            if arg.converter.greedy:
+                raw = text[index:].strip()
+                values[arg.name] = _convert(command, arg, raw) if raw else _missing(command, arg)
+                index = len(text)
+                continue
+            token = next_token(text, index)
+            if token is None:
                 values[arg.name] = _missing(command, arg)
                 continue
-            values[arg.name] = _convert(command, arg, raw)
-            position = len(tokens)
-            continue
-        if position >= len(tokens):
-            values[arg.name] = _missing(command, arg)
-            continue
-        token, consumed_to = tokens[position]
-        values[arg.name] = _convert(command, arg, token)
-        position += 1
-    if position < len(tokens):
+            values[arg.name] = _convert(command, arg, token[0])
+            index = token[1]
+        extra = tokenize(text[index:])
+    except UnclosedQuote as exc:
+        raise UsageError(command, UNCLOSED_QUOTE, rest=str(exc)) from exc
+    if extra:
         raise UsageError(
             command,
             Localized("Zu viele Angaben: {extra}", "Too many arguments: {extra}"),
-            extra=" ".join(token for token, _ in tokens[position:]),
+            extra=" ".join(token for token, _ in extra),
         )
     return values
 

@@ -21,19 +21,25 @@ def bullet_list(items: list[str]) -> str:
 
 
 class _TextExtractor(HTMLParser):
-    _BREAKS = frozenset({"br", "p", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "pre"})
+    _BREAKS = frozenset({"br", "p", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "pre"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self._cells_in_row = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "li":
             self.parts.append("\n- ")
         elif tag in self._BREAKS:
             self.parts.append("\n")
+        elif tag == "tr":
+            self.parts.append("\n")
+            self._cells_in_row = 0
         elif tag in {"td", "th"}:
-            self.parts.append(" | ")
+            if self._cells_in_row:
+                self.parts.append(" | ")
+            self._cells_in_row += 1
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._BREAKS and tag != "br":

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Runs the whole test suite (unit, storage on SQLite and PostgreSQL, end to end on a local Synapse).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/venv.sh
+exec .venv/bin/pytest "$@"

@@ -1,0 +1,245 @@
+"""End-to-end test harness: real users on the real Synapse, and the bot as a real process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from nio import (
+    AsyncClient,
+    JoinResponse,
+    LoginResponse,
+    MessageDirection,
+    RoomCreateResponse,
+    RoomMessagesResponse,
+    RoomSendResponse,
+    SyncResponse,
+)
+
+from bot.homeserver import LocalSynapse, free_port
+
+PASSWORD = "correct horse battery staple"
+WAIT_SECONDS = 20.0
+_counter = itertools.count()
+
+Event = dict[str, Any]
+
+
+def unique(localpart: str) -> str:
+    return f"{localpart}-{os.getpid()}-{next(_counter)}"
+
+
+class MatrixUser:
+    """A logged-in test user whose sync runs in the background and collects every timeline event."""
+
+    def __init__(self, synapse: LocalSynapse, user_id: str) -> None:
+        self.synapse = synapse
+        self.user_id = user_id
+        self.client = AsyncClient(synapse.base_url, user_id)
+        self.events: list[tuple[str, Event]] = []
+        self.memberships: dict[tuple[str, str], str] = {}
+        self._changed = asyncio.Condition()
+        self._task: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def create(cls, synapse: LocalSynapse, localpart: str) -> MatrixUser:
+        user_id = await synapse.register_user(unique(localpart), PASSWORD)
+        return await cls.create_login(synapse, user_id)
+
+    @classmethod
+    async def create_login(cls, synapse: LocalSynapse, user_id: str) -> MatrixUser:
+        user = cls(synapse, user_id)
+        response = await user.client.login(PASSWORD, device_name="e2e")
+        assert isinstance(response, LoginResponse), response
+        first = await user.client.sync(timeout=0)
+        assert isinstance(first, SyncResponse), first
+        user._task = asyncio.create_task(user._sync_forever(first.next_batch))
+        return user
+
+    async def _sync_forever(self, since: str) -> None:
+        while True:
+            response = await self.client.sync(timeout=5000, since=since)
+            if not isinstance(response, SyncResponse):
+                await asyncio.sleep(0.2)
+                continue
+            since = response.next_batch
+            for room_id, room in response.rooms.join.items():
+                for event in room.timeline.events:
+                    self._note(room_id, event.source)
+            async with self._changed:
+                self._changed.notify_all()
+
+    def _note(self, room_id: str, event: Event) -> None:
+        self.events.append((room_id, event))
+        if event.get("type") == "m.room.member":
+            membership = event.get("content", {}).get("membership", "")
+            self.memberships[(room_id, event.get("state_key", ""))] = membership
+
+    async def wait_for(self, predicate: Callable[[], Any], within: float = WAIT_SECONDS) -> Any:
+        """Wait until `predicate()` returns something truthy; a sync callback wakes us."""
+        async with asyncio.timeout(within), self._changed:
+            while not (result := predicate()):
+                await self._changed.wait()
+            return result
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.client.close()
+
+    async def send_text(self, room_id: str, body: str, **extra: Any) -> str:
+        content = {"msgtype": "m.text", "body": body, **extra}
+        response = await self.client.room_send(room_id, "m.room.message", content)
+        assert isinstance(response, RoomSendResponse), response
+        return response.event_id
+
+    async def create_room(self, invite: list[str], **options: Any) -> str:
+        response = await self.client.room_create(invite=invite, **options)
+        assert isinstance(response, RoomCreateResponse), response
+        return response.room_id
+
+    async def join(self, room_id: str) -> None:
+        response = await self.client.join(room_id)
+        assert isinstance(response, JoinResponse), response
+
+    def reply_to(self, event_id: str, sender: str) -> Event | None:
+        for _room, event in self.events:
+            relates = event.get("content", {}).get("m.relates_to", {})
+            if (
+                event.get("sender") == sender
+                and relates.get("m.in_reply_to", {}).get("event_id") == event_id
+            ):
+                return event
+        return None
+
+    async def wait_reply(self, event_id: str, bot_id: str, within: float = WAIT_SECONDS) -> Event:
+        return await self.wait_for(lambda: self.reply_to(event_id, bot_id), within)
+
+    async def wait_membership(self, room_id: str, user_id: str, membership: str) -> None:
+        await self.wait_for(lambda: self.memberships.get((room_id, user_id)) == membership)
+
+    async def room_history(self, room_id: str) -> list[Event]:
+        """Every event in the room as the server has it (not what our sync happened to see)."""
+        events: list[Event] = []
+        start = ""
+        while True:
+            response = await self.client.room_messages(
+                room_id, start=start, direction=MessageDirection.back, limit=100
+            )
+            assert isinstance(response, RoomMessagesResponse), response
+            events.extend(event.source for event in response.chunk)
+            if not response.chunk or not response.end:
+                return events
+            start = response.end
+
+    async def count_replies(self, room_id: str, event_id: str, bot_id: str) -> int:
+        history = await self.room_history(room_id)
+        return sum(
+            1
+            for event in history
+            if event.get("sender") == bot_id
+            and event.get("content", {})
+            .get("m.relates_to", {})
+            .get("m.in_reply_to", {})
+            .get("event_id")
+            == event_id
+        )
+
+
+class BotProcess:
+    """The bot as `python -m bot run`, so tests can stop it, kill it hard and start it again."""
+
+    def __init__(
+        self,
+        synapse: LocalSynapse,
+        workdir: Path,
+        user_id: str,
+        organisers: list[str],
+        allowed_servers: list[str],
+    ) -> None:
+        self.synapse = synapse
+        self.workdir = workdir
+        self.user_id = user_id
+        self.http_port = free_port()
+        self.config_path = workdir / "config.toml"
+        self.log_path = workdir / "bot.log"
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.process: asyncio.subprocess.Process | None = None
+        self.config_path.write_text(
+            "\n".join(
+                [
+                    "[matrix]",
+                    f'homeserver = "{synapse.base_url}"',
+                    f'user_id = "{user_id}"',
+                    "send_rate_per_second = 100",
+                    "send_burst = 100",
+                    "[bot]",
+                    f"organisers = {organisers!r}".replace("'", '"'),
+                    f"allowed_servers = {allowed_servers!r}".replace("'", '"'),
+                    "[storage]",
+                    f'url = "sqlite+aiosqlite:///{workdir / "bot.db"}"',
+                    "[http]",
+                    f'listen = "127.0.0.1:{self.http_port}"',
+                ]
+            )
+            + "\n"
+        )
+
+    async def start(self, fault: str | None = None, wait_healthy: bool = True) -> None:
+        env = {**os.environ, "ALUMNI_BOT_PASSWORD": PASSWORD}
+        env.pop("ALUMNI_BOT_FAULT", None)
+        if fault is not None:
+            env["ALUMNI_BOT_FAULT"] = fault
+        with self.log_path.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                *("-m", "bot", "run", "-c", str(self.config_path)),
+                cwd=self.workdir,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        if wait_healthy:
+            await self.wait_healthy()
+
+    async def wait_healthy(self, within: float = 30.0) -> dict[str, Any]:
+        url = f"http://127.0.0.1:{self.http_port}/healthz"
+        async with asyncio.timeout(within), aiohttp.ClientSession() as session:
+            while True:
+                self._assert_alive()
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with session.get(url) as response:
+                        if response.status == 200:
+                            return await response.json()
+                await asyncio.sleep(0.05)
+
+    def _assert_alive(self) -> None:
+        assert self.process is not None
+        if self.process.returncode is not None:
+            raise AssertionError(f"bot exited with {self.process.returncode}:\n{self.log_tail()}")
+
+    async def wait_exit(self, within: float = WAIT_SECONDS) -> int:
+        assert self.process is not None
+        async with asyncio.timeout(within):
+            return await self.process.wait()
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            await self.wait_exit()
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])

@@ -1,0 +1,925 @@
+"""The command framework: tokenizing, parsing, converters, generated help and dispatch."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+import pytest_asyncio
+
+from commands import build_registry, general
+from commands.context import BotStatus, CommandContext
+from commands.converters import (
+    ConversionError,
+    Date,
+    Integer,
+    LanguageChoice,
+    Rest,
+    RoomRef,
+    UserId,
+    Word,
+)
+from commands.dispatch import Outcome, dispatch
+from commands.help_text import render_command, render_overview
+from commands.i18n import Language, Localized
+from commands.registry import (
+    Arg,
+    Command,
+    CommandGroup,
+    Invocation,
+    Registry,
+    Role,
+    UnknownCommand,
+    UsageError,
+    tokenize,
+)
+from commands.rendering import html_to_text
+from storage import user_settings
+from storage.database import Database, open_database
+
+TODAY = dt.date(2026, 3, 1)
+LANGS: tuple[Language, ...] = ("de", "en")
+
+Calls = list[tuple[str, dict[str, Any]]]
+
+
+def make_test_group(calls: Calls) -> CommandGroup:
+    """Commands declared only for these tests; each handler records how it was called."""
+    group = CommandGroup("test", Localized("Testbefehle", "Test commands"))
+
+    @group.command(
+        "termin",
+        aliases=("appointment",),
+        help=Localized(
+            "Legt einen Termin an.\nMit Ort, wenn du willst.",
+            "Creates an appointment.\nWith a place if you like.",
+        ),
+        args=(
+            Arg("datum", Date(today=TODAY), Localized("der Tag", "the day"), name_en="date"),
+            Arg(
+                "ort",
+                Word(max_length=40),
+                Localized("wo es stattfindet", "where it takes place"),
+                name_en="place",
+                optional=True,
+            ),
+        ),
+    )
+    async def termin(ctx: CommandContext, datum: dt.date, ort: str | None) -> None:
+        calls.append(("termin", {"datum": datum, "ort": ort}))
+        await ctx.reply(f"ok {datum.isoformat()}")
+
+    @group.command(
+        "umfrage beenden",
+        aliases=("poll close",),
+        help=Localized("Beendet eine Umfrage.", "Closes a poll."),
+        args=(Arg("nummer", Integer(minimum=1), Localized("welche", "which"), name_en="number"),),
+    )
+    async def close_poll(ctx: CommandContext, nummer: int) -> None:
+        calls.append(("umfrage beenden", {"nummer": nummer}))
+
+    @group.command(
+        "umfrage",
+        aliases=("poll",),
+        help=Localized("Startet eine Umfrage.", "Starts a poll."),
+        args=(Arg("frage", Rest(), Localized("die Frage", "the question"), name_en="question"),),
+    )
+    async def poll(ctx: CommandContext, frage: str) -> None:
+        calls.append(("umfrage", {"frage": frage}))
+
+    @group.command(
+        "sag",
+        aliases=("say",),
+        help=Localized("Wiederholt <text> & mehr.", "Repeats <text> & more."),
+        args=(Arg("text", Rest(), Localized("was ich sagen soll", "what to say")),),
+    )
+    async def say(ctx: CommandContext, text: str) -> None:
+        calls.append(("sag", {"text": text}))
+
+    @group.command(
+        "einladen",
+        aliases=("invite",),
+        help=Localized("Lädt jemanden in einen Raum ein.", "Invites someone to a room."),
+        args=(
+            Arg("person", UserId(), Localized("wen", "whom"), name_en="user"),
+            Arg("raum", RoomRef(), Localized("wohin", "where to"), name_en="room"),
+        ),
+        role=Role.ORGANISER,
+    )
+    async def invite(ctx: CommandContext, person: str, raum: str) -> None:
+        calls.append(("einladen", {"person": person, "raum": raum}))
+        await ctx.reply("eingeladen")
+
+    @group.command(
+        "kaputt",
+        aliases=("broken",),
+        help=Localized("Geht immer schief.", "Always fails."),
+    )
+    async def broken(ctx: CommandContext) -> None:
+        calls.append(("kaputt", {}))
+        raise RuntimeError("boom")
+
+    @group.command("ping", help=Localized("Antwortet.", "Answers."))
+    async def ping(ctx: CommandContext) -> None:
+        calls.append(("ping", {"language": ctx.language}))
+        await ctx.reply("pong")
+
+    return group
+
+
+@pytest.fixture
+def calls() -> Calls:
+    return []
+
+
+@pytest.fixture
+def test_group(calls: Calls) -> CommandGroup:
+    return make_test_group(calls)
+
+
+@pytest.fixture
+def registry(test_group: CommandGroup) -> Registry:
+    return Registry([general.group, test_group])
+
+
+def command_named(registry: Registry, name: str) -> Command:
+    command = registry.find(name)
+    assert command is not None, name
+    return command
+
+
+@dataclass
+class RecordingContext(CommandContext):
+    """A context that keeps every reply instead of sending it."""
+
+    replies: list[str] = field(default_factory=list)
+
+    async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> None:
+        self.replies.append(html)
+
+    def bot_status(self) -> BotStatus:
+        return BotStatus("test", dt.datetime(2026, 9, 29, 8, tzinfo=dt.UTC), 1, 0, None)
+
+    @property
+    def only_reply(self) -> str:
+        assert len(self.replies) == 1, self.replies
+        return self.replies[0]
+
+
+def make_context(
+    registry: Registry,
+    *,
+    role: Role = Role.MEMBER,
+    default: Language = "de",
+    preferred: Language | None = None,
+    db: Database | None = None,
+) -> RecordingContext:
+    return RecordingContext(
+        sender="@anna:example.org",
+        room_id="!raum:example.org",
+        event_id="$ereignis1",
+        role=role,
+        prefix="!",
+        timezone="Europe/Berlin",
+        registry=registry,
+        db=cast(Database, db),
+        default_language=default,
+        preferred_language=preferred,
+    )
+
+
+# --- tokenize ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        pytest.param("a b  c", ["a", "b", "c"], id="spaces"),
+        pytest.param("  ", [], id="blank"),
+        pytest.param('"Smart City" Potsdam', ["Smart City", "Potsdam"], id="straight"),
+        pytest.param("„Smart City“ Potsdam", ["Smart City", "Potsdam"], id="german"),
+        pytest.param("»Smart City« Potsdam", ["Smart City", "Potsdam"], id="guillemets"),
+        pytest.param("“Smart City” Potsdam", ["Smart City", "Potsdam"], id="english"),
+        pytest.param("a „b c“ »d e« f", ["a", "b c", "d e", "f"], id="mixed"),
+        pytest.param('"" x', ["", "x"], id="empty-quoted"),
+        pytest.param("don't stop", ["don't", "stop"], id="apostrophe-inside-word"),
+        pytest.param('Haus"x y', ['Haus"x', "y"], id="quote-inside-word"),
+        pytest.param("„a »b« c“", ["a »b« c"], id="nested-other-quotes"),
+    ],
+)
+def test_tokenize(text: str, tokens: list[str]) -> None:
+    assert [token for token, _ in tokenize(text)] == tokens
+
+
+def test_tokenize_reports_where_each_token_ends() -> None:
+    assert tokenize('ab "c d" e') == [("ab", 2), ("c d", 8), ("e", 10)]
+
+
+@pytest.mark.parametrize("text", ['"abc', "x „abc", "»abc", '„abc"'])
+def test_tokenize_rejects_unclosed_quotes(text: str) -> None:
+    with pytest.raises(ValueError):
+        tokenize(text)
+
+
+# --- Registry.parse ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "invoked_as", "values"),
+    [
+        ("termin 29.09.2026", "termin", "termin", {"datum": dt.date(2026, 9, 29), "ort": None}),
+        (
+            "termin 29.09.2026 Potsdam",
+            "termin",
+            "termin",
+            {"datum": dt.date(2026, 9, 29), "ort": "Potsdam"},
+        ),
+        (
+            "termin 29.09. „Haus der Wirtschaft“",
+            "termin",
+            "termin",
+            {"datum": dt.date(2026, 9, 29), "ort": "Haus der Wirtschaft"},
+        ),
+        ("TERMIN 2026-09-29", "termin", "termin", {"datum": dt.date(2026, 9, 29), "ort": None}),
+        (
+            "appointment 29.09.26",
+            "termin",
+            "appointment",
+            {"datum": dt.date(2026, 9, 29), "ort": None},
+        ),
+        ("umfrage beenden 3", "umfrage beenden", "umfrage beenden", {"nummer": 3}),
+        ("Umfrage   Beenden  3", "umfrage beenden", "umfrage beenden", {"nummer": 3}),
+        ("poll close 3", "umfrage beenden", "poll close", {"nummer": 3}),
+        ("umfrage Was essen wir?", "umfrage", "umfrage", {"frage": "Was essen wir?"}),
+        ("umfrage beendenswert?", "umfrage", "umfrage", {"frage": "beendenswert?"}),
+        (
+            "poll „Pizza oder Pasta?“  ja nein",
+            "umfrage",
+            "poll",
+            {"frage": "„Pizza oder Pasta?“  ja nein"},
+        ),
+        ("sag  a  b ", "sag", "sag", {"text": "a  b"}),
+        (
+            "einladen @ben:example.org #workshop:example.org",
+            "einladen",
+            "einladen",
+            {"person": "@ben:example.org", "raum": "#workshop:example.org"},
+        ),
+        ("kaputt", "kaputt", "kaputt", {}),
+        ("hilfe", "hilfe", "hilfe", {"befehl": None}),
+        ("help „umfrage beenden“", "hilfe", "help", {"befehl": "umfrage beenden"}),
+    ],
+)
+def test_parse_binds_arguments(
+    registry: Registry, text: str, name: str, invoked_as: str, values: dict[str, Any]
+) -> None:
+    parsed = registry.parse(text)
+
+    assert isinstance(parsed, Invocation)
+    assert parsed.command.name == name
+    assert parsed.invoked_as == invoked_as
+    assert parsed.values == values
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("sag 'n Abend zusammen", "'n Abend zusammen", id="leading-apostrophe"),
+        pytest.param("sag „Zitat ohne Ende", "„Zitat ohne Ende", id="unclosed-german-quote"),
+        pytest.param('sag 5" Display', '5" Display', id="inch-sign"),
+    ],
+)
+def test_rest_takes_the_text_as_typed_even_with_unbalanced_quotes(
+    registry: Registry, text: str, expected: str
+) -> None:
+    parsed = registry.parse(text)
+
+    assert isinstance(parsed, Invocation)
+    assert parsed.values == {"text": expected}
+
+
+@pytest.mark.parametrize(
+    ("text", "invoked_as", "german", "english"),
+    [
+        ("termin", "termin", "Es fehlt: datum", "Missing: date"),
+        ("appointment", "appointment", "Es fehlt: datum", "Missing: date"),
+        (
+            "termin 29.09.2026 Potsdam Berlin Köln",
+            "termin",
+            "Zu viele Angaben: Berlin Köln",
+            "Too many arguments: Berlin Köln",
+        ),
+        (
+            "termin 31.02.2026",
+            "termin",
+            "Den 31.02.2026 gibt es nicht im Kalender.",
+            "31.02.2026 does not exist in the calendar.",
+        ),
+        (
+            'termin 29.09.2026 "Haus',
+            "termin",
+            "Ein Anführungszeichen wird nicht geschlossen",
+            "A quotation mark is not closed",
+        ),
+        (
+            "termin 29.09.2026 " + "x" * 41,
+            "termin",
+            "41 Zeichen lang, erlaubt sind 40",
+            "41 characters long; the limit is 40",
+        ),
+        ("umfrage beenden", "umfrage beenden", "Es fehlt: nummer", "Missing: number"),
+        (
+            "poll close 0",
+            "poll close",
+            "0 liegt nicht zwischen 1 und ∞",
+            "0 is not between 1 and ∞",
+        ),
+        (
+            "umfrage beenden drei",
+            "umfrage beenden",
+            "„drei“ ist keine ganze Zahl.",
+            "“drei” is not a whole number.",
+        ),
+        ("umfrage", "umfrage", "Es fehlt: frage", "Missing: question"),
+        ("say", "say", "Es fehlt: text", "Missing: text"),
+        (
+            "einladen ben #workshop:example.org",
+            "einladen",
+            "„ben“ ist keine Matrix-ID",
+            "“ben” is not a Matrix ID",
+        ),
+        ("einladen @ben:example.org", "einladen", "Es fehlt: raum", "Missing: room"),
+        (
+            "invite @ben:example.org workshop",
+            "invite",
+            "„workshop“ ist kein Raum",
+            "“workshop” is not a room",
+        ),
+        ("kaputt jetzt", "kaputt", "Zu viele Angaben: jetzt", "Too many arguments: jetzt"),
+    ],
+)
+def test_parse_raises_usage_error(
+    registry: Registry, text: str, invoked_as: str, german: str, english: str
+) -> None:
+    with pytest.raises(UsageError) as caught:
+        registry.parse(text)
+
+    error = caught.value
+    assert error.invoked_as == invoked_as
+    assert registry.find(invoked_as) is error.command
+    assert german in error.text("de")
+    assert english in error.text("en")
+
+
+@pytest.mark.parametrize(
+    ("text", "typed", "suggested"),
+    [
+        ("hilfr", "hilfr", "hilfe"),
+        ("Hilfr mir", "Hilfr", "hilfe"),
+        ("hepl", "hepl", "help"),
+        ("termni 29.09.", "termni", "termin"),
+        ("umfrag", "umfrag", "umfrage"),
+    ],
+)
+def test_unknown_command_gets_suggestions(
+    registry: Registry, text: str, typed: str, suggested: str
+) -> None:
+    parsed = registry.parse(text)
+
+    assert isinstance(parsed, UnknownCommand)
+    assert parsed.typed == typed
+    assert suggested in parsed.suggestions
+
+
+def test_unknown_command_without_anything_close(registry: Registry) -> None:
+    assert registry.parse("xyzzy 1 2") == UnknownCommand("xyzzy", ())
+
+
+def test_find_ignores_case(registry: Registry) -> None:
+    assert command_named(registry, "HILFE") is command_named(registry, "help")
+    assert registry.find("nichtda") is None
+
+
+def test_registry_rejects_a_name_declared_twice(test_group: CommandGroup) -> None:
+    other = CommandGroup("andere", Localized("Andere", "Other"))
+
+    @other.command("neu", aliases=("appointment",), help=Localized("x", "x"))
+    async def clash(ctx: CommandContext) -> None: ...
+
+    with pytest.raises(ValueError, match="appointment"):
+        Registry([test_group, other])
+
+
+def test_greedy_argument_must_be_last() -> None:
+    group = CommandGroup("x", Localized("x", "x"))
+    args = (
+        Arg("text", Rest(), Localized("t", "t")),
+        Arg("zahl", Integer(), Localized("z", "z")),
+    )
+
+    with pytest.raises(ValueError, match="greedy"):
+        group.command("falsch", help=Localized("x", "x"), args=args)
+
+
+@pytest.mark.parametrize(
+    ("name", "language", "usage"),
+    [
+        ("termin", "de", "!termin <datum> [ort]"),
+        ("termin", "en", "!appointment <date> [place]"),
+        ("umfrage beenden", "de", "!umfrage beenden <nummer>"),
+        ("umfrage beenden", "en", "!poll close <number>"),
+        ("sag", "de", "!sag <text…>"),
+        ("einladen", "en", "!invite <user> <room>"),
+        ("ping", "en", "!ping"),
+    ],
+)
+def test_usage(registry: Registry, name: str, language: Language, usage: str) -> None:
+    assert command_named(registry, name).usage("!", language) == usage
+
+
+@pytest.mark.parametrize(
+    ("typed", "language"),
+    [("termin", "de"), ("appointment", "en"), ("umfrage beenden", "de"), ("poll close", "en")],
+)
+def test_invoked_language(registry: Registry, typed: str, language: Language) -> None:
+    assert command_named(registry, typed).invoked_language(typed) == language
+
+
+# --- converters -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("converter", "text", "expected"),
+    [
+        (Word(), "Potsdam", "Potsdam"),
+        (Word(max_length=5), "12345", "12345"),
+        (Rest(), "a  „b“ c", "a  „b“ c"),
+        (Integer(), "-2", -2),
+        (Integer(), "+7", 7),
+        (Integer(minimum=1, maximum=10), "1", 1),
+        (Integer(minimum=1, maximum=10), "10", 10),
+        (Integer(minimum=1, maximum=10), "007", 7),
+        (Date(today=TODAY), "29.09.2026", dt.date(2026, 9, 29)),
+        (Date(today=TODAY), "1.2.2026", dt.date(2026, 2, 1)),
+        (Date(today=TODAY), "29.09.26", dt.date(2026, 9, 29)),
+        (Date(today=TODAY), "29.09.", dt.date(2026, 9, 29)),
+        (Date(today=dt.date(2027, 12, 31)), "29.09.", dt.date(2027, 9, 29)),
+        (Date(today=TODAY), "2026-09-29", dt.date(2026, 9, 29)),
+        (Date(today=TODAY), "29.02.2028", dt.date(2028, 2, 29)),
+        (Date(today=TODAY), "29.02.28", dt.date(2028, 2, 29)),
+        (Date(today=dt.date(2028, 1, 5)), "29.02.", dt.date(2028, 2, 29)),
+        (UserId(), "@anna:example.org", "@anna:example.org"),
+        (UserId(), "@anna.m-b_c=d/e+f:example.org:8448", "@anna.m-b_c=d/e+f:example.org:8448"),
+        (RoomRef(), "#workshop:example.org", "#workshop:example.org"),
+        (RoomRef(), "!AbCdEf:example.org", "!AbCdEf:example.org"),
+        (RoomRef(), "#workshop:localhost:8448", "#workshop:localhost:8448"),
+        (LanguageChoice(), "de", "de"),
+        (LanguageChoice(), "Deutsch", "de"),
+        (LanguageChoice(), "EN", "en"),
+        (LanguageChoice(), "english", "en"),
+    ],
+)
+def test_converter_accepts(converter: Any, text: str, expected: Any) -> None:
+    assert converter.convert(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("converter", "text", "german", "english"),
+    [
+        (Word(), "", "leer", "empty"),
+        (Word(), "   ", "leer", "empty"),
+        (Word(max_length=5), "123456", "6 Zeichen lang, erlaubt sind 5", "6 characters long"),
+        (Integer(), "drei", "„drei“ ist keine ganze Zahl", "not a whole number"),
+        (Integer(), "1.5", "keine ganze Zahl", "not a whole number"),
+        (Integer(), "", "keine ganze Zahl", "not a whole number"),
+        (Integer(), "1" * 13, "keine ganze Zahl", "not a whole number"),
+        (Integer(minimum=1, maximum=10), "0", "0 liegt nicht zwischen 1 und 10", "between 1"),
+        (Integer(minimum=1, maximum=10), "11", "11 liegt nicht zwischen 1 und 10", "between"),
+        (Integer(maximum=10), "11", "zwischen −∞ und 10", "between −∞ and 10"),
+        (Date(today=TODAY), "31.02.2026", "Den 31.02.2026 gibt es nicht", "does not exist"),
+        (Date(today=TODAY), "29.02.2026", "Den 29.02.2026 gibt es nicht", "does not exist"),
+        (Date(today=TODAY), "29.02.", "Den 29.02. gibt es nicht", "does not exist"),
+        (Date(today=TODAY), "32.01.2026", "gibt es nicht", "does not exist"),
+        (Date(today=TODAY), "00.01.2026", "gibt es nicht", "does not exist"),
+        (Date(today=TODAY), "12.13.2026", "gibt es nicht", "does not exist"),
+        (Date(today=TODAY), "2026-02-30", "gibt es nicht", "does not exist"),
+        (Date(today=TODAY), "29.09", "„29.09“ ist kein Datum", "is not a date"),
+        (Date(today=TODAY), "29/09/2026", "ist kein Datum", "is not a date"),
+        (Date(today=TODAY), "29.09.202", "ist kein Datum", "is not a date"),
+        (Date(today=TODAY), "morgen", "„morgen“ ist kein Datum", "“morgen” is not a date"),
+        (UserId(), "anna", "keine Matrix-ID", "not a Matrix ID"),
+        (UserId(), "@anna", "keine Matrix-ID", "not a Matrix ID"),
+        (UserId(), "anna:example.org", "keine Matrix-ID", "not a Matrix ID"),
+        (UserId(), "@an na:example.org", "keine Matrix-ID", "not a Matrix ID"),
+        (UserId(), "#workshop:example.org", "keine Matrix-ID", "not a Matrix ID"),
+        (RoomRef(), "workshop", "kein Raum", "not a room"),
+        (RoomRef(), "#workshop", "kein Raum", "not a room"),
+        (RoomRef(), "@anna:example.org", "kein Raum", "not a room"),
+        (RoomRef(), "#work shop:example.org", "kein Raum", "not a room"),
+        (LanguageChoice(), "fr", "„fr“ kenne ich nicht", "I don't know “fr”"),
+        (LanguageChoice(), "", "kenne ich nicht", "Choose de or en"),
+    ],
+)
+def test_converter_rejects(converter: Any, text: str, german: str, english: str) -> None:
+    with pytest.raises(ConversionError) as caught:
+        converter.convert(text)
+
+    assert german in caught.value.text("de")
+    assert english in caught.value.text("en")
+
+
+def test_date_without_year_uses_the_real_year_by_default() -> None:
+    assert Date().convert("15.06.") == dt.date(dt.date.today().year, 6, 15)
+
+
+# --- help -------------------------------------------------------------------------------------
+
+
+def overview_lines(registry: Registry, language: Language) -> list[str]:
+    return html_to_text(render_overview(registry, "!", language)).splitlines()
+
+
+def line_of(lines: list[str], command: Command, language: Language) -> str:
+    start = f"- {command.usage('!', language)} – "
+    found = [line for line in lines if line.startswith(start)]
+    assert len(found) == 1, (start, lines)
+    return found[0]
+
+
+ORGANISER_MARK = {"de": "(nur Organisation)", "en": "(organisers only)"}
+
+
+@pytest.mark.parametrize("language", LANGS)
+def test_overview_lists_every_real_command(language: Language) -> None:
+    registry = build_registry()
+    lines = overview_lines(registry, language)
+
+    for command in registry:
+        line = line_of(lines, command, language)
+        summary = command.help.get(language).splitlines()[0]
+        assert summary in line
+        assert (ORGANISER_MARK[language] in line) is (command.role is Role.ORGANISER)
+    for group in registry.groups:
+        assert group.title.get(language) in lines
+
+
+@pytest.mark.parametrize("language", LANGS)
+def test_overview_shows_a_freshly_declared_group(
+    registry: Registry, test_group: CommandGroup, language: Language
+) -> None:
+    lines = overview_lines(registry, language)
+
+    assert test_group.title.get(language) in lines
+    termin = line_of(lines, command_named(registry, "termin"), language)
+    first_line, second_line = test_group.commands[0].help.get(language).splitlines()
+    assert termin.endswith(first_line)
+    assert not any(second_line in line for line in lines)  # the overview shows summaries only
+    invite = line_of(lines, command_named(registry, "einladen"), language)
+    assert invite.endswith(ORGANISER_MARK[language])
+    ping = line_of(lines, command_named(registry, "ping"), language)
+    assert ORGANISER_MARK[language] not in ping
+
+
+def test_overview_escapes_declared_text(registry: Registry) -> None:
+    html = render_overview(registry, "!", "de")
+
+    assert "Wiederholt &lt;text&gt; &amp; mehr." in html
+    assert "<text>" not in html
+    assert "<code>!sag &lt;text…&gt;</code>" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "pointer"),
+    [
+        ("de", "Hilfe zu einem Befehl: !hilfe [befehl]. In English: !help."),
+        ("en", "Help on one command: !help [command]. Auf Deutsch: !hilfe."),
+    ],
+)
+def test_overview_points_to_help_in_both_languages(
+    registry: Registry, language: Language, pointer: str
+) -> None:
+    assert pointer in overview_lines(registry, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected_lines"),
+    [
+        (
+            "de",
+            [
+                "!termin <datum> [ort]",
+                "Legt einen Termin an.",
+                "Mit Ort, wenn du willst.",
+                "Angaben:",
+                "- datum (Datum) – der Tag",
+                "- ort (Text, optional) – wo es stattfindet",
+                "Auch: !appointment · Wer darf: Mitglieder",
+            ],
+        ),
+        (
+            "en",
+            [
+                "!appointment <date> [place]",
+                "Creates an appointment.",
+                "With a place if you like.",
+                "Arguments:",
+                "- date (date) – the day",
+                "- place (text, optional) – where it takes place",
+                "Also: !termin · Who may use it: members",
+            ],
+        ),
+    ],
+)
+def test_command_help_shows_usage_arguments_aliases_and_role(
+    registry: Registry, language: Language, expected_lines: list[str]
+) -> None:
+    text = html_to_text(render_command(command_named(registry, "termin"), "!", language))
+
+    assert [line for line in text.splitlines() if line] == expected_lines
+
+
+@pytest.mark.parametrize(
+    ("language", "role_line"),
+    [
+        ("de", "Auch: !invite · Wer darf: Organisation"),
+        ("en", "Also: !einladen · Who may use it: organisers"),
+    ],
+)
+def test_command_help_names_the_organiser_role(
+    registry: Registry, language: Language, role_line: str
+) -> None:
+    text = html_to_text(render_command(command_named(registry, "einladen"), "!", language))
+
+    assert text.splitlines()[-1] == role_line
+
+
+def test_command_help_without_arguments_or_aliases(registry: Registry) -> None:
+    text = html_to_text(render_command(command_named(registry, "ping"), "!", "de"))
+
+    assert text.splitlines() == ["!ping", "", "Antwortet.", "", "Wer darf: Mitglieder"]
+
+
+def test_every_real_command_has_help_in_both_languages() -> None:
+    for command in build_registry():
+        for language in LANGS:
+            text = html_to_text(render_command(command, "!", language))
+            assert text.startswith(command.usage("!", language)), command.name
+            for arg in command.args:
+                assert f"- {arg.display_name(language)} (" in text
+
+
+# --- dispatch ---------------------------------------------------------------------------------
+
+
+async def test_unknown_command_suggests_a_close_name(registry: Registry) -> None:
+    ctx = make_context(registry)
+
+    assert await dispatch(ctx, "hilfr") is Outcome.UNKNOWN
+
+    reply = ctx.only_reply
+    assert "Den Befehl <code>!hilfr</code> kenne ich nicht." in reply
+    assert "Meintest du <code>!hilfe</code>" in reply
+    assert "Alle Befehle: <code>!hilfe</code>" in reply
+
+
+async def test_unknown_command_in_english(registry: Registry) -> None:
+    ctx = make_context(registry, default="en")
+
+    assert await dispatch(ctx, "xyzzy") is Outcome.UNKNOWN
+
+    assert html_to_text(ctx.only_reply) == "I don't know the command !xyzzy. All commands: !help"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<b>x</b>",
+        "hilfe <b>x</b>",
+        "termin <b>x</b>",
+        "termin 29.09.2026 Potsdam <b>x</b>",
+        "sprache <b>x</b>",
+        'termin 29.09.2026 "<b>x</b>',
+    ],
+)
+async def test_user_text_in_replies_is_escaped(registry: Registry, text: str) -> None:
+    ctx = make_context(registry)
+
+    await dispatch(ctx, text)
+
+    reply = ctx.only_reply
+    assert "<b>" not in reply
+    assert "&lt;b&gt;x&lt;/b&gt;" in reply
+
+
+@pytest.mark.parametrize(
+    ("text", "default", "expected"),
+    [
+        (
+            "termin 31.02.2026",
+            "de",
+            "Den 31.02.2026 gibt es nicht im Kalender.\n"
+            "So geht es: !termin <datum> [ort]\n"
+            "Mehr dazu: !hilfe termin",
+        ),
+        (
+            "appointment 31.02.2026",
+            "de",
+            "31.02.2026 does not exist in the calendar.\n"
+            "Usage: !appointment <date> [place]\n"
+            "More: !help appointment",
+        ),
+        (
+            "poll close",
+            "de",
+            "Missing: number\nUsage: !poll close <number>\nMore: !help poll close",
+        ),
+    ],
+)
+async def test_usage_error_reply_shows_the_usage(
+    registry: Registry, calls: Calls, text: str, default: Language, expected: str
+) -> None:
+    ctx = make_context(registry, default=default)
+
+    assert await dispatch(ctx, text) is Outcome.USAGE
+
+    assert html_to_text(ctx.only_reply) == expected
+    assert calls == []
+
+
+async def test_member_is_refused_an_organiser_command(registry: Registry, calls: Calls) -> None:
+    ctx = make_context(registry, role=Role.MEMBER)
+
+    outcome = await dispatch(ctx, "einladen @ben:example.org #workshop:example.org")
+
+    assert outcome is Outcome.DENIED
+    assert calls == []
+    assert html_to_text(ctx.only_reply).startswith("!einladen dürfen nur Organisation verwenden.")
+
+
+async def test_member_is_refused_in_english_via_alias(registry: Registry, calls: Calls) -> None:
+    ctx = make_context(registry, role=Role.MEMBER)
+
+    outcome = await dispatch(ctx, "invite @ben:example.org #workshop:example.org")
+
+    assert outcome is Outcome.DENIED
+    assert calls == []
+    assert html_to_text(ctx.only_reply).startswith("Only organisers may use !invite.")
+
+
+async def test_organiser_may_run_an_organiser_command(registry: Registry, calls: Calls) -> None:
+    ctx = make_context(registry, role=Role.ORGANISER)
+
+    outcome = await dispatch(ctx, "einladen @ben:example.org #workshop:example.org")
+
+    assert outcome is Outcome.OK
+    assert calls == [("einladen", {"person": "@ben:example.org", "raum": "#workshop:example.org"})]
+    assert ctx.replies == ["eingeladen"]
+
+
+async def test_handler_exception_gives_error_reply(
+    registry: Registry, calls: Calls, caplog: pytest.LogCaptureFixture
+) -> None:
+    ctx = make_context(registry)
+
+    with caplog.at_level(logging.ERROR, logger="commands.dispatch"):
+        outcome = await dispatch(ctx, "kaputt")
+
+    assert outcome is Outcome.ERROR
+    assert calls == [("kaputt", {})]
+    assert "Das hat nicht geklappt" in ctx.only_reply
+    assert "<code>$ereignis1</code>" in ctx.only_reply
+    assert "boom" not in ctx.only_reply
+    [record] = [r for r in caplog.records if r.name == "commands.dispatch"]
+    assert record.exc_info is not None
+    assert "$ereignis1" in record.getMessage()
+
+
+async def test_handler_exception_reply_follows_the_alias(registry: Registry) -> None:
+    ctx = make_context(registry)
+
+    assert await dispatch(ctx, "broken") is Outcome.ERROR
+
+    assert ctx.only_reply.startswith("That did not work: an internal error.")
+
+
+async def test_successful_command_runs_handler_once(registry: Registry, calls: Calls) -> None:
+    ctx = make_context(registry)
+
+    assert await dispatch(ctx, "termin 29.09. Potsdam") is Outcome.OK
+
+    assert calls == [("termin", {"datum": dt.date(2026, 9, 29), "ort": "Potsdam"})]
+    assert ctx.replies == ["ok 2026-09-29"]
+
+
+HELP_TITLE = {"de": "Befehle von alumni-bot", "en": "alumni-bot commands"}
+
+
+@pytest.mark.parametrize(
+    ("text", "default", "preferred", "language"),
+    [
+        pytest.param("hilfe", "en", None, "de", id="german-name-german-reply"),
+        pytest.param("help", "de", None, "en", id="english-alias-english-reply"),
+        pytest.param("HELP", "de", None, "en", id="alias-any-case"),
+        pytest.param("help", "de", "de", "de", id="preference-wins-over-alias"),
+        pytest.param("hilfe", "de", "en", "en", id="preference-wins-over-name"),
+    ],
+)
+async def test_reply_language(
+    registry: Registry,
+    text: str,
+    default: Language,
+    preferred: Language | None,
+    language: Language,
+) -> None:
+    ctx = make_context(registry, default=default, preferred=preferred)
+
+    assert await dispatch(ctx, text) is Outcome.OK
+
+    assert ctx.language == language
+    assert HELP_TITLE[language] in ctx.only_reply
+    other = "en" if language == "de" else "de"
+    assert HELP_TITLE[other] not in ctx.only_reply
+
+
+@pytest.mark.parametrize("default", LANGS)
+async def test_name_without_english_alias_keeps_the_default_language(
+    registry: Registry, calls: Calls, default: Language
+) -> None:
+    # "ping" is the same word in both languages: typing it says nothing about the language.
+    ctx = make_context(registry, default=default)
+
+    assert await dispatch(ctx, "ping") is Outcome.OK
+
+    assert calls == [("ping", {"language": default})]
+
+
+async def test_usage_error_language_follows_the_typed_name(registry: Registry) -> None:
+    ctx = make_context(registry, default="en")
+
+    assert await dispatch(ctx, "termin") is Outcome.USAGE
+
+    assert ctx.language == "de"
+    assert html_to_text(ctx.only_reply).startswith("Es fehlt: datum\nSo geht es:")
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "name"),
+    [("hilfe termin", "de", "termin"), ("help !appointment", "en", "termin")],
+)
+async def test_help_for_one_command(
+    registry: Registry, text: str, language: Language, name: str
+) -> None:
+    ctx = make_context(registry)
+
+    assert await dispatch(ctx, text) is Outcome.OK
+
+    assert ctx.only_reply == render_command(command_named(registry, name), "!", language)
+
+
+async def test_help_for_an_unknown_command_suggests(registry: Registry) -> None:
+    ctx = make_context(registry)
+
+    assert await dispatch(ctx, "hilfe termni") is Outcome.OK
+
+    assert html_to_text(ctx.only_reply) == (
+        "Den Befehl !termni kenne ich nicht. Meintest du !termin?"
+    )
+
+
+@pytest_asyncio.fixture
+async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
+    db = await open_database("sqlite+aiosqlite:///" + str(tmp_path / "t.db"))
+    yield db
+    await db.close()
+
+
+async def test_language_command_stores_the_choice(registry: Registry, sqlite_db: Database) -> None:
+    ctx = make_context(registry, db=sqlite_db)
+
+    assert await dispatch(ctx, "sprache en") is Outcome.OK
+
+    assert ctx.only_reply == "From now on I will answer you in English."
+    assert await user_settings.get_language(sqlite_db, "@anna:example.org") == "en"
+    assert await user_settings.get_language(sqlite_db, "@ben:example.org") is None
+
+    again = make_context(registry, db=sqlite_db, preferred="en")
+    assert await dispatch(again, "language Deutsch") is Outcome.OK
+
+    assert again.only_reply == "Ich antworte dir ab jetzt auf Deutsch."
+    assert await user_settings.get_language(sqlite_db, "@anna:example.org") == "de"
+
+
+async def test_language_command_rejects_unknown_language(
+    registry: Registry, sqlite_db: Database
+) -> None:
+    ctx = make_context(registry, db=sqlite_db)
+
+    assert await dispatch(ctx, "sprache fr") is Outcome.USAGE
+
+    assert "„fr“ kenne ich nicht als Sprache" in html_to_text(ctx.only_reply)
+    assert await user_settings.get_language(sqlite_db, "@anna:example.org") is None

@@ -1,0 +1,149 @@
+"""Which raw events are commands, whose commands count, and reply fallbacks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.event_filter import command_text, sender_allowed, strip_reply_fallback
+
+BOT = "@alumni-bot:example.org"
+JOINED_AT = 1_000_000
+
+
+def message(
+    body: Any = "!hilfe",
+    *,
+    msgtype: str = "m.text",
+    sender: str = "@anna:example.org",
+    ts: int = JOINED_AT + 1,
+    event_type: str = "m.room.message",
+    **content: Any,
+) -> dict[str, Any]:
+    return {
+        "type": event_type,
+        "sender": sender,
+        "event_id": "$event",
+        "origin_server_ts": ts,
+        "content": {"msgtype": msgtype, "body": body, **content},
+    }
+
+
+REPLY_BODY = "> <@ben:example.org> Wann ist der Workshop?\n> Und wo?\n\n!hilfe termin"
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        pytest.param(message("!hilfe"), "hilfe", id="plain"),
+        pytest.param(message("!umfrage beenden 3"), "umfrage beenden 3", id="with-args"),
+        pytest.param(message("  !hilfe  "), "hilfe", id="surrounding-space"),
+        pytest.param(message("!Hilfe"), "Hilfe", id="case-kept"),
+        pytest.param(message("!hilfe", ts=JOINED_AT), "hilfe", id="at-join-time"),
+        pytest.param(message(REPLY_BODY), "hilfe termin", id="reply-fallback-stripped"),
+        pytest.param(
+            message("!hilfe", **{"m.relates_to": {"rel_type": "m.thread", "event_id": "$root"}}),
+            "hilfe",
+            id="in-a-thread",
+        ),
+        pytest.param(message("!hilfe", sender=BOT), None, id="own-event"),
+        pytest.param(message("!hilfe", msgtype="m.notice"), None, id="notice"),
+        pytest.param(message("!hilfe", msgtype="m.emote"), None, id="emote"),
+        pytest.param(message("!hilfe", msgtype="m.image"), None, id="image"),
+        pytest.param(message("!hilfe", ts=JOINED_AT - 1), None, id="before-join"),
+        pytest.param(
+            message(
+                "* !hilfe",
+                **{
+                    "m.new_content": {"msgtype": "m.text", "body": "!hilfe"},
+                    "m.relates_to": {"rel_type": "m.replace", "event_id": "$original"},
+                },
+            ),
+            None,
+            id="edit",
+        ),
+        pytest.param(
+            message("!hilfe", **{"m.relates_to": {"rel_type": "m.replace", "event_id": "$o"}}),
+            None,
+            id="edit-without-star",
+        ),
+        pytest.param(message("!hilfe", event_type="m.sticker"), None, id="not-a-message"),
+        pytest.param(message("!"), None, id="prefix-only"),
+        pytest.param(message("!   "), None, id="prefix-and-space"),
+        pytest.param(message("! hilfe"), None, id="space-after-prefix"),
+        pytest.param(message("!!hilfe"), None, id="double-prefix"),
+        pytest.param(message("!1"), None, id="digit"),
+        pytest.param(message("hilfe"), None, id="no-prefix"),
+        pytest.param(message("Hallo !hilfe"), None, id="prefix-not-at-start"),
+        pytest.param(message(None), None, id="no-body"),
+        pytest.param(message(["!hilfe"]), None, id="body-not-a-string"),
+        pytest.param({**message(), "content": "!hilfe"}, None, id="content-not-a-dict"),
+    ],
+)
+def test_command_text(event: dict[str, Any], expected: str | None) -> None:
+    assert command_text(event, own_user_id=BOT, prefix="!", joined_at_ms=JOINED_AT) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("?hilfe", "hilfe"),
+        ("!hilfe", None),
+        ("bot: hilfe", None),
+    ],
+)
+def test_command_text_uses_the_configured_prefix(body: str, expected: str | None) -> None:
+    event = message(body)
+
+    assert command_text(event, own_user_id=BOT, prefix="?", joined_at_ms=JOINED_AT) == expected
+
+
+def test_multi_character_prefix() -> None:
+    event = message("ab!status")
+
+    assert command_text(event, own_user_id=BOT, prefix="ab!", joined_at_ms=0) == "status"
+    assert command_text(message("ab!"), own_user_id=BOT, prefix="ab!", joined_at_ms=0) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param("!hilfe", "!hilfe", id="no-fallback"),
+        pytest.param(REPLY_BODY, "!hilfe termin", id="two-quoted-lines"),
+        pytest.param("> <@ben:example.org> Frage\n!hilfe", "!hilfe", id="no-blank-line"),
+        pytest.param("> <@ben:example.org> a\n>\n> b\n\nText", "Text", id="empty-quote-line"),
+        pytest.param("> <@ben:example.org> nur Zitat", "", id="only-quote"),
+        pytest.param(">kein Zitat\n!hilfe", ">kein Zitat\n!hilfe", id="no-space-after-gt"),
+        pytest.param("!hilfe\n> später", "!hilfe\n> später", id="quote-later"),
+        pytest.param("> a\n\nZeile 1\nZeile 2", "Zeile 1\nZeile 2", id="multi-line-reply"),
+    ],
+)
+def test_strip_reply_fallback(body: str, expected: str) -> None:
+    assert strip_reply_fallback(body) == expected
+
+
+ORGANISERS = ["@orga:elsewhere.example"]
+SERVERS = ["example.org", "partner.example:8448"]
+
+
+@pytest.mark.parametrize(
+    ("user_id", "allowed"),
+    [
+        ("@anna:example.org", True),
+        ("@orga:elsewhere.example", True),
+        ("@ben:partner.example:8448", True),
+        ("@ben:partner.example", False),
+        ("@mallory:elsewhere.example", False),
+        ("@mallory:example.org.evil.example", False),
+        ("@mallory:evil-example.org", False),
+        ("example.org", False),
+    ],
+)
+def test_sender_allowed(user_id: str, allowed: bool) -> None:
+    assert sender_allowed(user_id, ORGANISERS, SERVERS) is allowed
+
+
+def test_sender_allowed_accepts_any_iterables() -> None:
+    assert sender_allowed("@anna:example.org", iter(()), (s for s in ["example.org"]))
+    assert not sender_allowed("@anna:example.org", (), ())
