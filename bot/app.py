@@ -29,47 +29,31 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
-    db = await open_database(config.storage.url)
-    try:
+    async with contextlib.AsyncExitStack() as resources:
+        db = await open_database(config.storage.url)
+        resources.push_async_callback(db.close)
         client = await log_in(config.matrix, homeserver, db)
-        try:
-            metrics = Metrics()
-            sender = Sender(
-                client,
-                db,
-                metrics,
-                TokenBucket(config.matrix.send_rate_per_second, config.matrix.send_burst),
-            )
-            router = EventRouter(
-                client,
-                config,
-                db,
-                build_registry(),
-                sender,
-                metrics,
-                await bot_state.joined_rooms(db),
-            )
-            sync = SyncLoop(client, db, router, metrics)
-            runner = await start_http(
-                make_app(metrics, config.matrix.user_id), config.http.host, config.http.port
-            )
-            log.info("alumni-bot running as %s on %s", config.matrix.user_id, homeserver)
-            sync_task = asyncio.create_task(sync.run(), name="sync")
-            stop_task = asyncio.create_task(stop.wait(), name="stop")
-            try:
-                done, _ = await asyncio.wait(
-                    {sync_task, stop_task}, return_when=asyncio.FIRST_COMPLETED
-                )
-                if sync_task in done:
-                    sync_task.result()
-            finally:
-                sync.stop()
-                sync_task.cancel()
-                stop_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sync_task
-                await runner.cleanup()
-        finally:
-            await client.close()
-    finally:
-        await db.close()
+        resources.push_async_callback(client.close)
+        metrics = Metrics()
+        bucket = TokenBucket(config.matrix.send_rate_per_second, config.matrix.send_burst)
+        router = EventRouter(
+            client,
+            config,
+            db,
+            build_registry(),
+            Sender(client, metrics, bucket),
+            metrics,
+            await bot_state.joined_rooms(db),
+        )
+        runner = await start_http(
+            make_app(metrics, config.matrix.user_id), config.http.host, config.http.port
+        )
+        resources.push_async_callback(runner.cleanup)
+        sync = SyncLoop(client, db, router, metrics)
+        log.info("alumni-bot running as %s on %s", config.matrix.user_id, homeserver)
+        sync_task = asyncio.create_task(sync.run(), name="sync")
+        await stop.wait()
+        sync.stop()
+        sync_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sync_task

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from commands.converters import USER_ID_RE
-from commands.i18n import LANGUAGES
+from commands.i18n import LANGUAGES, Language
 
 SERVER_RE = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
 PASSWORD_ENV = "ALUMNI_BOT_PASSWORD"
@@ -29,14 +29,14 @@ class MatrixConfig:
     device_name: str = "alumni-bot"
     password: str | None = None
     access_token: str | None = None
-    send_rate_per_second: float = 5.0
+    send_rate_per_second: float = 0.2
     send_burst: int = 10
 
 
 @dataclass(frozen=True)
 class BotConfig:
     command_prefix: str = "!"
-    language: str = "de"
+    language: Language = "de"
     timezone: str = "Europe/Berlin"
     organisers: tuple[str, ...] = ()
     allowed_servers: tuple[str, ...] = ()
@@ -142,9 +142,10 @@ def _bot_config(table: dict[str, Any]) -> BotConfig:
     prefix = _string(table, "bot.command_prefix", BotConfig.command_prefix)
     if not prefix or any(ch.isspace() for ch in prefix) or len(prefix) > 3:
         raise ConfigError(f"bot.command_prefix: 1 to 3 non-space characters, got {prefix!r}")
-    language = _string(table, "bot.language", BotConfig.language)
-    if language not in LANGUAGES:
-        raise ConfigError(f"bot.language: must be one of {', '.join(LANGUAGES)}, got {language!r}")
+    typed = _string(table, "bot.language", BotConfig.language)
+    language = next((known for known in LANGUAGES if known == typed), None)
+    if language is None:
+        raise ConfigError(f"bot.language: must be one of {', '.join(LANGUAGES)}, got {typed!r}")
     timezone = _string(table, "bot.timezone", BotConfig.timezone)
     try:
         ZoneInfo(timezone)

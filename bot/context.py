@@ -14,11 +14,17 @@ from commands.context import BotStatus, CommandContext
 class MatrixCommandContext(CommandContext):
     sender_path: Sender = field(kw_only=True)
     status_source: Callable[[], BotStatus] = field(kw_only=True)
+    thread_root: str | None = field(default=None, kw_only=True)
     replies: int = field(default=0, init=False)
 
     async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> None:
         faults.crash_point(faults.BEFORE_REPLY)
-        content = message_content(html, reply_to=self.event_id, mentions=[self.sender, *mentions])
+        content = message_content(
+            html,
+            reply_to=self.event_id,
+            thread_root=self.thread_root,
+            mentions=[self.sender, *mentions],
+        )
         # The txn id depends only on the command event, so re-handling after a crash re-uses it.
         txn_id = txn_id_for("reply", self.event_id, self.replies)
         self.replies += 1

@@ -52,3 +52,25 @@ def command_text(
         return None
     text = body[len(prefix) :]
     return text if text[:1].isalpha() else None
+
+
+def last_own_join(events: list[dict[str, Any]], own_user_id: str) -> int | None:
+    """Index of our latest (re)join in `events`; a join that only changes the profile is none."""
+    found = None
+    for index, event in enumerate(events):
+        if event.get("type") != "m.room.member" or event.get("state_key") != own_user_id:
+            continue
+        content = event.get("content") or {}
+        previous = (event.get("unsigned") or {}).get("prev_content") or {}
+        if content.get("membership") == "join" and previous.get("membership") != "join":
+            found = index
+    return found
+
+
+def thread_root(event: dict[str, Any]) -> str | None:
+    """The thread a message was sent in, so that the answer stays in that thread."""
+    relates_to = (event.get("content") or {}).get("m.relates_to")
+    if isinstance(relates_to, dict) and relates_to.get("rel_type") == "m.thread":
+        root = relates_to.get("event_id")
+        return root if isinstance(root, str) else None
+    return None

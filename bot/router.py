@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Any
 
-from nio import AsyncClient, MessageDirection, RoomMessagesResponse, SyncResponse
+from nio import AsyncClient, JoinResponse, MessageDirection, RoomMessagesResponse, SyncResponse
 
 from bot.config import Config
 from bot.context import MatrixCommandContext
-from bot.event_filter import command_text, sender_allowed
+from bot.event_filter import command_text, last_own_join, sender_allowed, thread_root
 from bot.metrics import Metrics
 from bot.sender import Sender
-from commands.context import BotStatus
+from commands.context import BotStatus, RetryLater
 from commands.dispatch import dispatch
 from commands.i18n import LANGUAGES, Language
 from commands.registry import Registry, Role
@@ -28,6 +28,12 @@ log = logging.getLogger(__name__)
 ORGANISER_POWER = 50
 BACKFILL_LIMIT = 1000
 VERSION = version("alumni-bot")
+# Room versions before 12; from 12 on the room's creators have unlimited power (MSC4289).
+CLASSIC_ROOM_VERSIONS = frozenset(str(n) for n in range(1, 12))
+
+
+class SyncGapError(RuntimeError):
+    """A gap in a room's timeline could not be filled; the batch is retried later."""
 
 
 @dataclass(frozen=True)
@@ -57,25 +63,30 @@ class EventRouter:
         self.joined_at = joined_at
         self.allowed_servers = set(config.bot.allowed_servers)
         self.started_at = dt.datetime.now(dt.UTC)
+        self.creators: dict[str, set[str]] = {}
 
     async def note_rooms(self, response: SyncResponse) -> None:
         """First start: answer invites and treat every room's past as history."""
         await self._answer_invites(response)
-        for room_id in response.rooms.join:
+        now_ms = int(time.time() * 1000)
+        for room_id, room in response.rooms.join.items():
+            self._note_creators(room_id, room.state + room.timeline.events)
             if room_id not in self.joined_at:
-                await self._note_join(room_id, [])
+                await self._set_joined(room_id, now_ms)
 
     async def handle_sync(self, response: SyncResponse, since: str) -> None:
-        """Everything of one batch; returns only when each command in it has been answered."""
+        """Everything of one batch; returns only when each command in it has been handled."""
         await self._answer_invites(response)
+        for room_id in response.rooms.leave:
+            if self.joined_at.pop(room_id, None) is not None:
+                await bot_state.forget_joined(self.db, room_id)
         pending: list[PendingCommand] = []
         for room_id, room in response.rooms.join.items():
+            self._note_creators(room_id, room.state + room.timeline.events)
             events = [event.source for event in room.timeline.events]
-            if room_id not in self.joined_at:
-                await self._note_join(room_id, events)
-            elif room.timeline.limited and room.timeline.prev_batch:
+            if room_id in self.joined_at and room.timeline.limited and room.timeline.prev_batch:
                 events = await self._backfill(room_id, room.timeline.prev_batch, since) + events
-            pending.extend(self._commands_in(room_id, events))
+            pending.extend(await self._commands_in(room_id, events))
         if not pending:
             return
         done = await bot_state.handled_among(self.db, [p.event["event_id"] for p in pending])
@@ -84,10 +95,27 @@ class EventRouter:
             if event_id in done:
                 continue
             done.add(event_id)
-            await self._run(command)
+            try:
+                await self._run(command)
+            except RetryLater:
+                raise
+            except Exception:
+                # A command that fails for good is logged and marked handled: retrying it on
+                # every sync would stop the bot from answering anyone else.
+                log.exception("command %s in %s failed", event_id, command.room_id)
+                self.metrics.errors.labels("command").inc()
             await bot_state.mark_handled(self.db, event_id, command.room_id)
 
-    def _commands_in(self, room_id: str, events: list[dict[str, Any]]) -> list[PendingCommand]:
+    async def _commands_in(
+        self, room_id: str, events: list[dict[str, Any]]
+    ) -> list[PendingCommand]:
+        """Commands among `events`; whatever precedes our latest (re)join is history."""
+        joined_index = last_own_join(events, self.client.user_id)
+        if joined_index is not None:
+            await self._set_joined(room_id, events[joined_index]["origin_server_ts"])
+            events = events[joined_index + 1 :]
+        elif room_id not in self.joined_at:
+            await self._set_joined(room_id, int(time.time() * 1000))
         found = []
         for event in events:
             text = command_text(
@@ -119,10 +147,11 @@ class EventRouter:
             timezone=self.config.bot.timezone,
             registry=self.registry,
             db=self.db,
-            default_language=self.config.bot.language,  # type: ignore[arg-type]
+            default_language=self.config.bot.language,
             preferred_language=preferred,
             sender_path=self.sender,
             status_source=self.status,
+            thread_root=thread_root(event),
         )
         outcome = await dispatch(ctx, command.text)
         self.metrics.command_handled(outcome.value)
@@ -140,9 +169,26 @@ class EventRouter:
         if user_id in self.config.bot.organisers:
             return Role.ORGANISER
         room = self.client.rooms.get(room_id)
-        if room is not None and room.power_levels.get_user_level(user_id) >= ORGANISER_POWER:
+        if room is None:
+            return Role.MEMBER
+        if room.room_version not in CLASSIC_ROOM_VERSIONS and user_id in self.creators.get(
+            room_id, ()
+        ):
+            return Role.ORGANISER
+        if room.power_levels.get_user_level(user_id) >= ORGANISER_POWER:
             return Role.ORGANISER
         return Role.MEMBER
+
+    def _note_creators(self, room_id: str, events: list[Any]) -> None:
+        """nio does not keep a room's creators; from room version 12 on they outrank everyone."""
+        for event in events:
+            if event.source.get("type") == "m.room.create":
+                content = event.source.get("content") or {}
+                extra = content.get("additional_creators")
+                self.creators[room_id] = {
+                    event.source.get("sender"),
+                    *(extra if isinstance(extra, list) else ()),
+                }
 
     async def _answer_invites(self, response: SyncResponse) -> None:
         own = self.client.user_id
@@ -160,23 +206,18 @@ class EventRouter:
                 inviter, self.config.bot.organisers, self.allowed_servers
             ):
                 log.info("joining %s, invited by %s", room_id, inviter)
-                await self.client.join(room_id)
+                joined = await self.client.join(room_id)
+                if not isinstance(joined, JoinResponse):
+                    # The invite stays pending; the next start (a full-state sync) sees it again.
+                    log.warning("could not join %s: %s", room_id, joined)
+                    self.metrics.errors.labels("join").inc()
             else:
                 log.info("rejecting invite to %s from %s", room_id, inviter)
                 await self.client.room_leave(room_id)
 
-    async def _note_join(self, room_id: str, events: list[dict[str, Any]]) -> None:
-        """A room new to us: everything before our own join event is history."""
-        own_join = [
-            event["origin_server_ts"]
-            for event in events
-            if event.get("type") == "m.room.member"
-            and event.get("state_key") == self.client.user_id
-            and event.get("content", {}).get("membership") == "join"
-        ]
-        joined_at = own_join[-1] if own_join else int(time.time() * 1000)
-        self.joined_at[room_id] = joined_at
-        await bot_state.set_joined(self.db, room_id, joined_at)
+    async def _set_joined(self, room_id: str, joined_at_ms: int) -> None:
+        self.joined_at[room_id] = joined_at_ms
+        await bot_state.set_joined(self.db, room_id, joined_at_ms)
 
     async def _backfill(self, room_id: str, prev_batch: str, since: str) -> list[dict[str, Any]]:
         """The events a limited timeline left out, between our last sync position and the batch."""
@@ -186,11 +227,15 @@ class EventRouter:
             response = await self.client.room_messages(
                 room_id, start=start, end=since, direction=MessageDirection.back, limit=100
             )
-            if not isinstance(response, RoomMessagesResponse) or not response.chunk:
-                break
+            if not isinstance(response, RoomMessagesResponse):
+                raise SyncGapError(f"backfilling {room_id} failed: {response}")
             collected.extend(event.source for event in response.chunk)
-            if not response.end or response.end == start:
+            if not response.chunk or not response.end or response.end == start:
                 break
             start = response.end
+        else:
+            log.warning(
+                "gap in %s longer than %d events; older ones skipped", room_id, len(collected)
+            )
         collected.reverse()
         return collected

@@ -10,22 +10,21 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import ClientError
-from nio import AsyncClient, RoomSendError, RoomSendResponse
+from nio import AsyncClient, RoomSendResponse
 
 from bot.metrics import Metrics
 from bot.pacing import TokenBucket
+from commands.context import RetryLater
 from commands.rendering import html_to_text
-from storage import bot_state
-from storage.database import Database
 
 log = logging.getLogger(__name__)
 
 HTML_FORMAT = "org.matrix.custom.html"
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 6
 
 
-class SendError(RuntimeError):
-    """The homeserver refused the message for good (not a rate limit or a passing fault)."""
+class SendRefused(RuntimeError):
+    """The homeserver refused the message for good (e.g. no permission to post in the room)."""
 
 
 def txn_id_for(kind: str, key: str, index: int = 0) -> str:
@@ -39,6 +38,7 @@ def message_content(
     *,
     msgtype: str = "m.notice",
     reply_to: str | None = None,
+    thread_root: str | None = None,
     mentions: Sequence[str] = (),
 ) -> dict[str, Any]:
     """`html` must already have every piece of user text escaped."""
@@ -49,17 +49,22 @@ def message_content(
         "formatted_body": html,
         "m.mentions": {"user_ids": sorted(set(mentions))} if mentions else {},
     }
-    if reply_to is not None:
+    if thread_root is not None:
+        # In a thread the answer stays in the thread and quotes the command (MSC3440 form).
+        content["m.relates_to"] = {
+            "rel_type": "m.thread",
+            "event_id": thread_root,
+            "is_falling_back": reply_to is None,
+            "m.in_reply_to": {"event_id": reply_to or thread_root},
+        }
+    elif reply_to is not None:
         content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
     return content
 
 
 class Sender:
-    def __init__(
-        self, client: AsyncClient, db: Database, metrics: Metrics, bucket: TokenBucket
-    ) -> None:
+    def __init__(self, client: AsyncClient, metrics: Metrics, bucket: TokenBucket) -> None:
         self.client = client
-        self.db = db
         self.metrics = metrics
         self.bucket = bucket
 
@@ -71,27 +76,42 @@ class Sender:
         txn_id: str,
         event_type: str = "m.room.message",
     ) -> str:
-        """Send once (the homeserver dedupes by txn id per device) and return the event id."""
+        """Send once (the homeserver dedupes by txn id per device) and return the event id.
+
+        Rate limits are waited out; connection faults and server errors are retried a few times,
+        then RetryLater is raised; any other refusal raises SendRefused.
+        """
         started = time.monotonic()
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        failures = 0
+        while True:
             await self.bucket.acquire()
             try:
                 response = await self.client.room_send(room_id, event_type, content, tx_id=txn_id)
             except (ClientError, TimeoutError) as exc:
-                self.metrics.errors.labels("send").inc()
-                delay = min(30.0, 0.5 * 2**attempt)
-                log.warning("send %s failed (%s), retry in %.1fs", txn_id, exc, delay)
-                await asyncio.sleep(delay)
+                failures = await self._after_failure(failures, txn_id, repr(exc))
                 continue
             if isinstance(response, RoomSendResponse):
                 self.metrics.send_latency.observe(time.monotonic() - started)
-                await bot_state.record_sent(self.db, txn_id, room_id, response.event_id)
                 return response.event_id
-            if isinstance(response, RoomSendError) and response.status_code == "M_LIMIT_EXCEEDED":
-                wait = (response.retry_after_ms or 1000) / 1000
-                log.info("rate limited on %s, waiting %.2fs", room_id, wait)
+            status = getattr(response.transport_response, "status", None)
+            errcode = getattr(response, "status_code", None)
+            if errcode == "M_LIMIT_EXCEEDED" or status == 429:
+                wait = (getattr(response, "retry_after_ms", None) or 1000) / 1000
+                log.info("rate limited in %s, waiting %.2fs", room_id, wait)
                 self.bucket.pause(wait)
                 continue
+            if errcode is None or (status is not None and status >= 500):
+                failures = await self._after_failure(failures, txn_id, str(response))
+                continue
             self.metrics.errors.labels("send").inc()
-            raise SendError(f"send to {room_id} refused: {response}")
-        raise SendError(f"send to {room_id} gave up after {MAX_ATTEMPTS} attempts")
+            raise SendRefused(f"{room_id} refused {txn_id}: {errcode} {response}")
+
+    async def _after_failure(self, failures: int, txn_id: str, reason: str) -> int:
+        self.metrics.errors.labels("send").inc()
+        failures += 1
+        if failures >= MAX_ATTEMPTS:
+            raise RetryLater(f"{txn_id}: {reason}")
+        delay = min(30.0, 0.25 * 2**failures)
+        log.warning("send %s failed (%s), retry %d in %.1fs", txn_id, reason, failures, delay)
+        await asyncio.sleep(delay)
+        return failures

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
+import time
 
-from aiohttp import ClientError
-from nio import AsyncClient, SyncError, SyncResponse
+from nio import AsyncClient, SyncResponse
 
 from bot.metrics import Metrics
 from bot.router import EventRouter
@@ -18,14 +19,24 @@ from storage.database import Database
 log = logging.getLogger(__name__)
 
 SYNC_TIMEOUT_MS = 30_000
+# nio sets no client timeout on a full-state sync; a homeserver that hangs must not stall us.
+REQUEST_TIMEOUT_SECONDS = SYNC_TIMEOUT_MS / 1000 + 30
 MAX_BACKOFF_SECONDS = 60.0
-# The first sync only learns the rooms and the position: no history is ever replayed as commands.
+# Handled-event ids only guard against replays from the last saved position, which is never
+# more than a few minutes old; two days leaves room for a long outage.
+KEEP_HANDLED = dt.timedelta(days=2)
+PRUNE_EVERY_SECONDS = 3600.0
+# The first sync ever only learns the rooms and the position: no history is run as commands.
 FIRST_SYNC_FILTER = {"room": {"timeline": {"limit": 0}}, "presence": {"types": []}}
 SYNC_FILTER = {
     "room": {"timeline": {"limit": 50}, "ephemeral": {"types": []}},
     "presence": {"types": []},
     "account_data": {"types": []},
 }
+
+
+class SyncFailed(RuntimeError):
+    pass
 
 
 class SyncLoop:
@@ -40,43 +51,48 @@ class SyncLoop:
 
     async def run(self) -> None:
         token = await bot_state.get_sync_token(self.db)
-        # The first round after a start must not long-poll: it catches up at once, and only
-        # then does /healthz report the bot as syncing.
-        timeout_ms = 0
+        first_round = True
         backoff = 1.0
+        next_prune = 0.0
         while not self.stopping.is_set():
             try:
-                token = await self._once(token, timeout_ms)
-                timeout_ms = SYNC_TIMEOUT_MS
+                token = await self._once(token, first_round)
+                first_round = False
                 backoff = 1.0
-            except (ClientError, TimeoutError, SyncFailed) as exc:
+                if time.monotonic() >= next_prune:
+                    await bot_state.prune_handled(self.db, dt.datetime.now(dt.UTC) - KEEP_HANDLED)
+                    next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
+            except Exception:
+                # Whatever failed, the position was not saved: the batch is retried, and the
+                # handled-event ids keep commands that already ran from running again.
                 self.metrics.errors.labels("sync").inc()
-                log.warning("sync failed (%s); retrying in %.0fs", exc, backoff)
+                log.exception("sync round failed; retrying in %.0fs", backoff)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.stopping.wait(), backoff)
                 backoff = min(MAX_BACKOFF_SECONDS, backoff * 2)
 
-    async def _once(self, token: str | None, timeout_ms: int) -> str:
-        first = token is None
-        response = await self.client.sync(
-            timeout=timeout_ms,
-            sync_filter=FIRST_SYNC_FILTER if first else SYNC_FILTER,
-            since=token,
-            full_state=first,
+    async def _once(self, token: str | None, first_round: bool) -> str:
+        # The first round of every start asks for the full room state (nio keeps none across
+        # restarts, and roles need power levels) and does not long-poll, so /healthz turns
+        # healthy at once.
+        response = await asyncio.wait_for(
+            self.client.sync(
+                timeout=0 if first_round else SYNC_TIMEOUT_MS,
+                sync_filter=FIRST_SYNC_FILTER if token is None else SYNC_FILTER,
+                since=token,
+                full_state=first_round,
+            ),
+            REQUEST_TIMEOUT_SECONDS,
         )
-        if isinstance(response, SyncError) or not isinstance(response, SyncResponse):
+        if not isinstance(response, SyncResponse):
             raise SyncFailed(str(response))
-        if first:
+        self.metrics.sync_succeeded()
+        if token is None:
             await self.router.note_rooms(response)
         else:
             await self.router.handle_sync(response, token)
         await bot_state.set_sync_token(self.db, response.next_batch)
-        self.metrics.sync_succeeded()
         return response.next_batch
 
     def stop(self) -> None:
         self.stopping.set()
-
-
-class SyncFailed(RuntimeError):
-    pass

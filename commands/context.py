@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from commands.registry import Registry, Role
 
 
+class RetryLater(Exception):
+    """The homeserver cannot be reached right now; the command will be handled again later."""
+
+
 @dataclass(frozen=True)
 class BotStatus:
     version: str

@@ -6,14 +6,13 @@ from __future__ import annotations
 import enum
 import logging
 
-from commands.context import CommandContext
+from commands.context import CommandContext, RetryLater
 from commands.i18n import Language, Localized
-from commands.registry import Invocation, UsageError
+from commands.registry import HELP_COMMAND, Invocation, UsageError
 from commands.rendering import code, escape
 
 log = logging.getLogger(__name__)
 
-HELP_COMMAND = "hilfe"
 
 UNKNOWN = Localized("Den Befehl {typed} kenne ich nicht.", "I don't know the command {typed}.")
 SUGGEST = Localized("Meintest du {names}?", "Did you mean {names}?")
@@ -58,13 +57,8 @@ async def dispatch(ctx: CommandContext, text: str) -> Outcome:
         )
         return Outcome.USAGE
     if not isinstance(parsed, Invocation):
-        language = ctx.language
-        parts = [UNKNOWN.format(language, typed=code(prefix + parsed.typed))]
-        if parsed.suggestions:
-            names = OR.get(language).join(code(prefix + name) for name in parsed.suggestions)
-            parts.append(SUGGEST.format(language, names=names))
-        parts.append(SEE_HELP.format(language, help=code(_help_name(ctx))))
-        await ctx.reply(" ".join(parts))
+        see_help = SEE_HELP.format(ctx.language, help=code(_help_name(ctx)))
+        await ctx.reply(f"{describe_unknown(ctx, parsed.typed)} {see_help}")
         return Outcome.UNKNOWN
     command = parsed.command
     _choose_language(ctx, command.invoked_language(parsed.invoked_as))
@@ -79,11 +73,24 @@ async def dispatch(ctx: CommandContext, text: str) -> Outcome:
         return Outcome.DENIED
     try:
         await parsed.run(ctx)
+    except RetryLater:
+        raise
     except Exception:
         log.exception("command %s failed for event %s", command.name, ctx.event_id)
         await ctx.reply(FAILED.format(ctx.language, event=code(ctx.event_id)))
         return Outcome.ERROR
     return Outcome.OK
+
+
+def describe_unknown(ctx: CommandContext, typed: str) -> str:
+    """ "I don't know !x. Did you mean !y?" in the user's language, `typed` escaped."""
+    language = ctx.language
+    text = UNKNOWN.format(language, typed=code(ctx.prefix + typed))
+    suggestions = ctx.registry.suggest(typed)
+    if suggestions:
+        names = OR.get(language).join(code(ctx.prefix + name) for name in suggestions)
+        text += " " + SUGGEST.format(language, names=names)
+    return text
 
 
 def _choose_language(ctx: CommandContext, invoked: Language | None) -> None:

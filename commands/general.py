@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from commands.context import CommandContext
 from commands.converters import LanguageChoice, Word
-from commands.dispatch import SUGGEST, UNKNOWN
+from commands.dispatch import describe_unknown
 from commands.help_text import render_command, render_overview
 from commands.i18n import Language, Localized
-from commands.registry import Arg, CommandGroup
-from commands.rendering import code
+from commands.registry import HELP_COMMAND, Arg, CommandGroup
 from storage import user_settings
 
 group = CommandGroup("allgemein", Localized("Allgemein", "General"))
@@ -19,7 +18,7 @@ LANGUAGE_SET = Localized(
 
 
 @group.command(
-    "hilfe",
+    HELP_COMMAND,
     aliases=("help",),
     help=Localized(
         "Zeigt alle Befehle oder die ausführliche Hilfe zu einem Befehl.",
@@ -42,12 +41,7 @@ async def help_command(ctx: CommandContext, befehl: str | None) -> None:
     name = befehl.removeprefix(ctx.prefix)
     command = ctx.registry.find(name)
     if command is None:
-        text = UNKNOWN.format(ctx.language, typed=code(ctx.prefix + name))
-        suggestions = ctx.registry.suggest(name)
-        if suggestions:
-            names = ", ".join(code(ctx.prefix + s) for s in suggestions)
-            text += " " + SUGGEST.format(ctx.language, names=names)
-        await ctx.reply(text)
+        await ctx.reply(describe_unknown(ctx, name))
         return
     await ctx.reply(render_command(command, ctx.prefix, ctx.language))
 

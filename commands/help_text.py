@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from commands.i18n import Language, Localized
-from commands.registry import Command, Registry, Role
+from commands.registry import HELP_COMMAND, Command, Registry, Role
 from commands.rendering import bullet_list, code, escape
 
 TITLE = Localized("Befehle von alumni-bot", "alumni-bot commands")
@@ -32,7 +32,7 @@ def render_overview(registry: Registry, prefix: str, language: Language) -> str:
                 line += f" <i>({ORGANISERS_ONLY.get(language)})</i>"
             items.append(line)
         sections.append(f"<p><b>{escape(group.title.get(language))}</b></p>{bullet_list(items)}")
-    help_command = registry.find("hilfe")
+    help_command = registry.find(HELP_COMMAND)
     if help_command is not None:
         other: Language = "de" if language == "en" else "en"
         sections.append(

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 Handler = Callable[..., Awaitable[None]]
 
+# The help command's German name; usage errors and the overview point to it.
+HELP_COMMAND = "hilfe"
 OPENING_QUOTES = {'"': '"', "„": "“", "“": "”", "»": "«", "«": "»", "'": "'"}
 
 

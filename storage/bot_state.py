@@ -1,4 +1,4 @@
-"""The bot's own bookkeeping: sync position, device login, handled events, sends, joined rooms."""
+"""The bot's own bookkeeping: sync position, device login, handled events, joined rooms."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 
 from storage.database import Database
-from storage.models import DeviceLogin, HandledEvent, JoinedRoom, KeyValue, SentMessage, utc_now
+from storage.models import DeviceLogin, HandledEvent, JoinedRoom, KeyValue, utc_now
 
 SYNC_TOKEN = "sync_token"
 
@@ -28,11 +28,7 @@ async def get_value(db: Database, key: str) -> str | None:
 
 async def set_value(db: Database, key: str, value: str) -> None:
     async with db.session() as session:
-        row = await session.get(KeyValue, key)
-        if row is None:
-            session.add(KeyValue(key=key, value=value))
-        else:
-            row.value = value
+        await session.merge(KeyValue(key=key, value=value))
 
 
 async def get_sync_token(db: Database) -> str | None:
@@ -51,25 +47,14 @@ async def load_login(db: Database, user_id: str) -> StoredLogin | None:
 
 async def save_login(db: Database, user_id: str, login: StoredLogin) -> None:
     async with db.session() as session:
-        row = await session.get(DeviceLogin, user_id)
-        if row is None:
-            session.add(
-                DeviceLogin(
-                    user_id=user_id,
-                    homeserver=login.homeserver,
-                    device_id=login.device_id,
-                    access_token=login.access_token,
-                )
+        await session.merge(
+            DeviceLogin(
+                user_id=user_id,
+                homeserver=login.homeserver,
+                device_id=login.device_id,
+                access_token=login.access_token,
             )
-        else:
-            row.homeserver = login.homeserver
-            row.device_id = login.device_id
-            row.access_token = login.access_token
-
-
-async def forget_login(db: Database, user_id: str) -> None:
-    async with db.session() as session:
-        await session.execute(delete(DeviceLogin).where(DeviceLogin.user_id == user_id))
+        )
 
 
 async def handled_among(db: Database, event_ids: list[str]) -> set[str]:
@@ -98,14 +83,6 @@ async def prune_handled(db: Database, older_than: dt.datetime) -> int:
         return result.rowcount or 0
 
 
-async def record_sent(db: Database, txn_id: str, room_id: str, event_id: str) -> None:
-    async with db.session() as session:
-        if await session.get(SentMessage, txn_id) is None:
-            session.add(
-                SentMessage(txn_id=txn_id, room_id=room_id, event_id=event_id, sent_at=utc_now())
-            )
-
-
 async def joined_rooms(db: Database) -> dict[str, int]:
     async with db.session() as session:
         rows = await session.execute(select(JoinedRoom.room_id, JoinedRoom.joined_at_ms))
@@ -114,8 +91,9 @@ async def joined_rooms(db: Database) -> dict[str, int]:
 
 async def set_joined(db: Database, room_id: str, joined_at_ms: int) -> None:
     async with db.session() as session:
-        row = await session.get(JoinedRoom, room_id)
-        if row is None:
-            session.add(JoinedRoom(room_id=room_id, joined_at_ms=joined_at_ms))
-        else:
-            row.joined_at_ms = joined_at_ms
+        await session.merge(JoinedRoom(room_id=room_id, joined_at_ms=joined_at_ms))
+
+
+async def forget_joined(db: Database, room_id: str) -> None:
+    async with db.session() as session:
+        await session.execute(delete(JoinedRoom).where(JoinedRoom.room_id == room_id))

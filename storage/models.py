@@ -68,17 +68,6 @@ class HandledEvent(Base):
     handled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
 
 
-class SentMessage(Base):
-    """A message the bot sent, by the transaction id that makes its send idempotent."""
-
-    __tablename__ = "sent_message"
-
-    txn_id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    room_id: Mapped[str] = mapped_column(String(255))
-    event_id: Mapped[str] = mapped_column(String(255))
-    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-
-
 class JoinedRoom(Base):
     """When the bot joined a room: events older than that are history, never commands."""
 

@@ -14,8 +14,4 @@ async def get_language(db: Database, user_id: str) -> str | None:
 
 async def set_language(db: Database, user_id: str, language: str) -> None:
     async with db.session() as session:
-        row = await session.get(UserSetting, user_id)
-        if row is None:
-            session.add(UserSetting(user_id=user_id, language=language))
-        else:
-            row.language = language
+        await session.merge(UserSetting(user_id=user_id, language=language))

@@ -89,3 +89,57 @@ async def test_edits_notices_and_own_messages_are_not_commands(room: Room) -> No
     ]
     assert len(bot_messages) == 1, bot_messages
     assert await room.member.count_replies(room.room_id, notice_id, room.bot.user_id) == 0
+
+
+async def raise_power(room: Room, user_id: str, level: int) -> None:
+    response = await room.orga.client.room_get_state_event(room.room_id, "m.room.power_levels")
+    content = dict(response.content)
+    content["users"] = {**content.get("users", {}), user_id: level}
+    await room.orga.client.room_put_state(room.room_id, "m.room.power_levels", content)
+
+
+async def test_power_level_50_makes_an_organiser_also_after_restart(room: Room) -> None:
+    await raise_power(room, room.member.user_id, 50)
+    await room.member.wait_for(
+        lambda: any(
+            e.get("type") == "m.room.power_levels"
+            and e["content"].get("users", {}).get(room.member.user_id) == 50
+            for _, e in room.member.events
+        )
+    )
+    allowed = await room.member.send_text(room.room_id, "!status")
+    assert (
+        "Befehle beantwortet"
+        in content(await room.member.wait_reply(allowed, room.bot.user_id))["body"]
+    )
+    await room.bot.stop()
+    await room.bot.start()
+    again = await room.member.send_text(room.room_id, "!status")
+    assert (
+        "Befehle beantwortet"
+        in content(await room.member.wait_reply(again, room.bot.user_id))["body"]
+    )
+
+
+async def test_reply_to_a_thread_message_stays_in_the_thread(room: Room) -> None:
+    root = await room.member.send_text(room.room_id, "Thema: Verankerung der Rolle")
+    in_thread = await room.member.send_text(
+        room.room_id,
+        "!hilfe",
+        **{"m.relates_to": {"rel_type": "m.thread", "event_id": root}},
+    )
+    relates = content(await room.member.wait_reply(in_thread, room.bot.user_id))["m.relates_to"]
+    assert relates["rel_type"] == "m.thread" and relates["event_id"] == root
+    assert relates["m.in_reply_to"] == {"event_id": in_thread}
+
+
+async def test_a_room_the_bot_may_not_post_in_does_not_stop_it(room: Room) -> None:
+    read_only = await room.orga.create_room(
+        invite=[room.bot.user_id], power_level_override={"events_default": 50}
+    )
+    await room.orga.wait_membership(read_only, room.bot.user_id, "join")
+    refused = await room.orga.send_text(read_only, "!hilfe")
+    probe = await room.member.send_text(room.room_id, "!hilfe")
+    await room.member.wait_reply(probe, room.bot.user_id)
+    assert await room.orga.count_replies(read_only, refused, room.bot.user_id) == 0
+    assert "refused" in room.bot.log_tail(80)

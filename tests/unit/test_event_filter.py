@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 
-from bot.event_filter import command_text, sender_allowed, strip_reply_fallback
+from bot.event_filter import (
+    command_text,
+    last_own_join,
+    sender_allowed,
+    strip_reply_fallback,
+    thread_root,
+)
 
 BOT = "@alumni-bot:example.org"
 JOINED_AT = 1_000_000
@@ -147,3 +153,48 @@ def test_sender_allowed(user_id: str, allowed: bool) -> None:
 def test_sender_allowed_accepts_any_iterables() -> None:
     assert sender_allowed("@anna:example.org", iter(()), (s for s in ["example.org"]))
     assert not sender_allowed("@anna:example.org", (), ())
+
+
+def member_event(user: str, membership: str, previous: str | None = None) -> dict:
+    event = {
+        "type": "m.room.member",
+        "state_key": user,
+        "sender": user,
+        "origin_server_ts": 10,
+        "content": {"membership": membership},
+    }
+    if previous is not None:
+        event["unsigned"] = {"prev_content": {"membership": previous}}
+    return event
+
+
+@pytest.mark.parametrize(
+    ("events", "expected"),
+    [
+        ([], None),
+        ([member_event(BOT, "join", "invite")], 0),
+        ([member_event(BOT, "join")], 0),
+        # a display-name change is a join after a join: not a rejoin
+        ([member_event(BOT, "join", "invite"), member_event(BOT, "join", "join")], 0),
+        ([member_event(BOT, "join", "invite"), member_event(BOT, "leave", "join")], 0),
+        (
+            [
+                member_event(BOT, "join", "invite"),
+                member_event(BOT, "leave", "join"),
+                member_event(BOT, "join", "leave"),
+            ],
+            2,
+        ),
+        ([member_event("@other:example.org", "join", "invite")], None),
+    ],
+)
+def test_last_own_join(events: list[dict], expected: int | None) -> None:
+    assert last_own_join(events, BOT) == expected
+
+
+def test_thread_root() -> None:
+    in_thread = {"content": {"m.relates_to": {"rel_type": "m.thread", "event_id": "$root"}}}
+    reply = {"content": {"m.relates_to": {"m.in_reply_to": {"event_id": "$x"}}}}
+    assert thread_root(in_thread) == "$root"
+    assert thread_root(reply) is None
+    assert thread_root({"content": {}}) is None

@@ -1,4 +1,4 @@
-"""Foundation: sync position, device login, handled events, sent messages, joined rooms, settings.
+"""Foundation: sync position, device login, handled events, joined rooms, user settings.
 
 Revision ID: 0001
 Revises:
@@ -37,13 +37,6 @@ def upgrade() -> None:
     )
     op.create_index("ix_handled_event_handled_at", "handled_event", ["handled_at"])
     op.create_table(
-        "sent_message",
-        sa.Column("txn_id", sa.String(255), primary_key=True),
-        sa.Column("room_id", sa.String(255), nullable=False),
-        sa.Column("event_id", sa.String(255), nullable=False),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
-    )
-    op.create_table(
         "joined_room",
         sa.Column("room_id", sa.String(255), primary_key=True),
         sa.Column("joined_at_ms", sa.BigInteger, nullable=False),
@@ -59,7 +52,6 @@ def downgrade() -> None:
     for table in (
         "user_setting",
         "joined_room",
-        "sent_message",
         "handled_event",
         "device_login",
         "bot_state",

@@ -1,0 +1,228 @@
+"""Reply latency of alumni-bot against a bare matrix-nio reply bot, on one local Synapse.
+
+    .venv/bin/python benchmarks/reply_latency.py [-n 200]
+
+A tester sends `!hilfe` and waits for the reply, alternating between the two bots (each in its own
+room) so that both see the same server conditions; the floor bot answers with the same text.
+Prints p50/p95 for both, their ratio, and the RSS of the alumni-bot process after the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+from nio import AsyncClient, LoginResponse, RoomCreateResponse, SyncResponse
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bot.homeserver import LocalSynapse, free_port  # noqa: E402
+from commands import build_registry  # noqa: E402
+from commands.help_text import render_overview  # noqa: E402
+from commands.rendering import html_to_text  # noqa: E402
+
+PASSWORD = "benchmark password"
+
+BARE_BOT = """
+import asyncio, sys
+from nio import AsyncClient, RoomMessageText
+
+async def main(homeserver, user_id, password, body, html):
+    client = AsyncClient(homeserver, user_id)
+    await client.login(password)
+    since = (await client.sync(timeout=0)).next_batch
+
+    async def on_message(room, event):
+        if event.sender != client.user_id and event.body == "!hilfe":
+            await client.room_send(room.room_id, "m.room.message", {
+                "msgtype": "m.notice", "body": body,
+                "format": "org.matrix.custom.html", "formatted_body": html,
+                "m.relates_to": {"m.in_reply_to": {"event_id": event.event_id}}})
+
+    async def on_invite(room, event):
+        await client.join(room.room_id)
+
+    from nio import InviteMemberEvent
+    client.add_event_callback(on_message, RoomMessageText)
+    client.add_event_callback(on_invite, InviteMemberEvent)
+    await client.sync_forever(timeout=30000, since=since)
+
+asyncio.run(main(*sys.argv[1:6]))
+"""
+
+
+class Tester:
+    """Sends `!hilfe` and resolves a future when the reply to that very event arrives."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self.client = client
+        self.replies: dict[str, float] = {}
+        self.waiting: dict[str, asyncio.Future[float]] = {}
+
+    async def sync_forever(self) -> None:
+        since = (await self.client.sync(timeout=0)).next_batch
+        while True:
+            response = await self.client.sync(timeout=30000, since=since)
+            if not isinstance(response, SyncResponse):
+                continue
+            now = time.perf_counter()
+            since = response.next_batch
+            for room in response.rooms.join.values():
+                for event in room.timeline.events:
+                    relates = event.source.get("content", {}).get("m.relates_to", {})
+                    target = relates.get("m.in_reply_to", {}).get("event_id")
+                    if target is None:
+                        continue
+                    self.replies[target] = now
+                    future = self.waiting.pop(target, None)
+                    if future is not None and not future.done():
+                        future.set_result(now)
+
+    async def round_trip(self, room_id: str) -> float:
+        started = time.perf_counter()
+        response = await self.client.room_send(
+            room_id, "m.room.message", {"msgtype": "m.text", "body": "!hilfe"}
+        )
+        event_id = response.event_id
+        if event_id in self.replies:
+            return self.replies[event_id] - started
+        future = asyncio.get_running_loop().create_future()
+        self.waiting[event_id] = future
+        return await asyncio.wait_for(future, 30) - started
+
+
+async def login(base_url: str, user_id: str) -> AsyncClient:
+    client = AsyncClient(base_url, user_id)
+    response = await client.login(PASSWORD)
+    assert isinstance(response, LoginResponse), response
+    return client
+
+
+async def room_with(client: AsyncClient, bot_id: str) -> str:
+    created = await client.room_create(invite=[bot_id])
+    assert isinstance(created, RoomCreateResponse), created
+    for _ in range(200):
+        room = client.rooms.get(created.room_id)
+        if room is not None and bot_id in room.users and bot_id not in room.invited_users:
+            return created.room_id
+        await client.sync(timeout=500)
+    raise RuntimeError(f"{bot_id} did not join")
+
+
+def help_reply() -> tuple[str, str]:
+    """The floor sends alumni-bot's own `!hilfe` answer, so only the bots' work differs."""
+    html = render_overview(build_registry(), "!", "de")
+    return html_to_text(html), html
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def alumni_bot_config(workdir: Path, base_url: str, user_id: str, tester_id: str) -> Path:
+    path = workdir / "config.toml"
+    path.write_text(
+        f"""[matrix]
+homeserver = "{base_url}"
+user_id = "{user_id}"
+send_rate_per_second = 1000
+send_burst = 1000
+[bot]
+organisers = ["{tester_id}"]
+allowed_servers = ["localhost"]
+[storage]
+url = "sqlite+aiosqlite:///{workdir / "bot.db"}"
+[http]
+listen = "127.0.0.1:{free_port()}"
+"""
+    )
+    return path
+
+
+async def run(count: int) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="reply-latency-"))
+    synapse = LocalSynapse(workdir / "synapse")
+    await synapse.start()
+    processes: list[asyncio.subprocess.Process] = []
+    try:
+        ours = await synapse.register_user("alumni-bot", PASSWORD)
+        bare = await synapse.register_user("bare-bot", PASSWORD)
+        tester_id = await synapse.register_user("tester", PASSWORD)
+        env = {"ALUMNI_BOT_PASSWORD": PASSWORD, "PATH": "/usr/bin:/bin"}
+        config = alumni_bot_config(workdir, synapse.base_url, ours, tester_id)
+        log = (workdir / "bots.log").open("ab")
+        processes.append(
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                *("-m", "bot", "--log-level", "WARNING", "run", "-c", str(config)),
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        processes.append(
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                *("-c", BARE_BOT, synapse.base_url, bare, PASSWORD, *help_reply()),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        client = await login(synapse.base_url, tester_id)
+        rooms = {
+            "alumni-bot": await room_with(client, ours),
+            "bare nio": await room_with(client, bare),
+        }
+        tester = Tester(client)
+        syncing = asyncio.create_task(tester.sync_forever())
+        samples: dict[str, list[float]] = {name: [] for name in rooms}
+        for index in range(count + 10):
+            for name, room_id in rooms.items():
+                elapsed = await tester.round_trip(room_id)
+                if index >= 10:  # the first rounds warm up caches and connections
+                    samples[name].append(elapsed)
+        syncing.cancel()
+        await client.close()
+        report(samples, psutil.Process(processes[0].pid).memory_info().rss)
+    finally:
+        for process in processes:
+            process.terminate()
+            await process.wait()
+        await synapse.stop()
+
+
+def report(samples: dict[str, list[float]], rss: int) -> None:
+    figures: dict[str, Any] = {}
+    for name, values in samples.items():
+        figures[name] = (percentile(values, 0.5) * 1000, percentile(values, 0.95) * 1000)
+        print(
+            f"{name:>10}: n={len(values)}  p50 {figures[name][0]:6.1f} ms  "
+            f"p95 {figures[name][1]:6.1f} ms  mean {statistics.fmean(values) * 1000:6.1f} ms"
+        )
+    ours, floor = figures["alumni-bot"], figures["bare nio"]
+    print(
+        f"     ratio: p50 {ours[0] / floor[0]:.3f} (target <= 1.05)  "
+        f"p95 {ours[1] / floor[1]:.3f} (target <= 1.2)"
+    )
+    print(f"alumni-bot RSS after the run: {rss / 2**20:.1f} MB (target <= 80 MB)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-n", "--count", type=int, default=200, help="round trips per bot")
+    asyncio.run(run(parser.parse_args().count))
+
+
+if __name__ == "__main__":
+    main()
