@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -93,11 +94,12 @@ def write_synapse_config(
     server_name: str = "localhost",
     *,
     reuse: bool = False,
-    relaxed_rate_limits: bool = True,
+    rate_limits: Mapping[str, Any] = RELAXED_RATE_LIMITS,
 ) -> SynapseFiles:
     """Write homeserver.yaml and its log config into data_dir.
 
-    With reuse, the shared secret of an existing homeserver.yaml is kept.
+    With reuse, the shared secret of an existing homeserver.yaml is kept. `rate_limits` are
+    `rc_*` settings; pass {} for Synapse's own defaults.
     """
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -151,8 +153,7 @@ def write_synapse_config(
         "url_preview_enabled": False,
         "max_upload_size": "50M",
     }
-    if relaxed_rate_limits:
-        config |= RELAXED_RATE_LIMITS
+    config |= rate_limits
 
     log_config_path.write_text(json.dumps(log_config, indent=2) + "\n")
     config_path.write_text(json.dumps(config, indent=2) + "\n")
@@ -176,14 +177,14 @@ class LocalSynapse:
         server_name: str = "localhost",
         *,
         reuse: bool = False,
-        relaxed_rate_limits: bool = True,
+        rate_limits: Mapping[str, Any] = RELAXED_RATE_LIMITS,
     ) -> None:
         self.data_dir = data_dir.resolve()
         self.port = port or free_port()
         self.venv_dir = venv_dir
         self._server_name = server_name
         self._reuse = reuse
-        self._relaxed_rate_limits = relaxed_rate_limits
+        self._rate_limits = rate_limits
         self._console_log = self.data_dir / "synapse.console.log"
         self._files: SynapseFiles | None = None
         self._process: asyncio.subprocess.Process | None = None
@@ -214,7 +215,7 @@ class LocalSynapse:
             self.port,
             self._server_name,
             reuse=self._reuse,
-            relaxed_rate_limits=self._relaxed_rate_limits,
+            rate_limits=self._rate_limits,
         )
         with self._console_log.open("ab") as console:
             process = self._process = await asyncio.create_subprocess_exec(

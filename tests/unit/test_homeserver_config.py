@@ -67,9 +67,7 @@ def test_logs_warnings_to_a_file_in_the_data_dir(tmp_path: Path) -> None:
 
 def test_rate_limits_are_relaxed_unless_opted_out(tmp_path: Path) -> None:
     relaxed = read_yaml(write_synapse_config(tmp_path / "relaxed", free_port()).config)
-    default = read_yaml(
-        write_synapse_config(tmp_path / "real", free_port(), relaxed_rate_limits=False).config
-    )
+    default = read_yaml(write_synapse_config(tmp_path / "real", free_port(), rate_limits={}).config)
 
     for limiter in RELAXED_LIMITERS:
         assert lookup(relaxed, limiter) == {"per_second": 1000, "burst_count": 1000}, limiter
