@@ -105,12 +105,16 @@ async def run_demo(data_dir: Path, *, smoke: bool = False) -> None:
         )
         stop = asyncio.Event()
         bot_task = asyncio.create_task(run_bot(config, synapse.base_url, stop))
-        room_id = await _ensure_room(synapse.base_url, book, bot, people)
-        _print_logins(synapse.base_url, http_port, bot, people, room_id)
-        if smoke:
-            await _smoke_check(synapse.base_url, people["orga"], bot.user_id, room_id)
+        try:
+            room_id = await _ensure_room(synapse.base_url, book, bot, people)
+            _print_logins(synapse.base_url, http_port, bot, people, room_id)
+            if smoke:
+                await _smoke_check(synapse.base_url, people["orga"], bot.user_id, room_id)
+            else:
+                await bot_task
+        finally:
             stop.set()
-        await bot_task
+            await bot_task
     finally:
         await synapse.stop()
 

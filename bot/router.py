@@ -74,8 +74,12 @@ class EventRouter:
             if room_id not in self.joined_at:
                 await self._set_joined(room_id, now_ms)
 
-    async def handle_sync(self, response: SyncResponse, since: str) -> None:
-        """Everything of one batch; returns only when each command in it has been handled."""
+    async def handle_sync(self, response: SyncResponse, since: str, replay: bool) -> None:
+        """Everything of one batch; returns only when each command in it has been handled.
+
+        `replay`: the batch may hold commands handled before (the first round after a start or
+        a failed round); only then are the handled-event ids read from the database.
+        """
         await self._answer_invites(response)
         for room_id in response.rooms.leave:
             if self.joined_at.pop(room_id, None) is not None:
@@ -89,7 +93,11 @@ class EventRouter:
             pending.extend(await self._commands_in(room_id, events))
         if not pending:
             return
-        done = await bot_state.handled_among(self.db, [p.event["event_id"] for p in pending])
+        done = (
+            await bot_state.handled_among(self.db, [p.event["event_id"] for p in pending])
+            if replay
+            else set()
+        )
         for command in pending:
             event_id = command.event["event_id"]
             if event_id in done:

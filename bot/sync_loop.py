@@ -52,12 +52,15 @@ class SyncLoop:
     async def run(self) -> None:
         token = await bot_state.get_sync_token(self.db)
         first_round = True
+        # Until a round completes, the batch may repeat commands handled before the restart
+        # or the failure; after that, the saved position is past everything handled.
+        replay = True
         backoff = 1.0
         next_prune = 0.0
         while not self.stopping.is_set():
             try:
-                token = await self._once(token, first_round)
-                first_round = False
+                token = await self._once(token, first_round, replay)
+                first_round = replay = False
                 backoff = 1.0
                 if time.monotonic() >= next_prune:
                     await bot_state.prune_handled(self.db, dt.datetime.now(dt.UTC) - KEEP_HANDLED)
@@ -65,13 +68,14 @@ class SyncLoop:
             except Exception:
                 # Whatever failed, the position was not saved: the batch is retried, and the
                 # handled-event ids keep commands that already ran from running again.
+                replay = True
                 self.metrics.errors.labels("sync").inc()
                 log.exception("sync round failed; retrying in %.0fs", backoff)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.stopping.wait(), backoff)
                 backoff = min(MAX_BACKOFF_SECONDS, backoff * 2)
 
-    async def _once(self, token: str | None, first_round: bool) -> str:
+    async def _once(self, token: str | None, first_round: bool, replay: bool) -> str:
         # The first round of every start asks for the full room state (nio keeps none across
         # restarts, and roles need power levels) and does not long-poll, so /healthz turns
         # healthy at once.
@@ -90,7 +94,7 @@ class SyncLoop:
         if token is None:
             await self.router.note_rooms(response)
         else:
-            await self.router.handle_sync(response, token)
+            await self.router.handle_sync(response, token, replay)
         await bot_state.set_sync_token(self.db, response.next_batch)
         return response.next_batch
 
