@@ -131,3 +131,16 @@ async def test_health_and_metrics(room: Room) -> None:
     assert "alumni_bot_sync_lag_seconds_bucket" in text
     await room.bot.stop()
     assert room.bot.process is not None and room.bot.process.returncode == 0
+
+
+async def test_sigkill_while_commands_flow_answers_each_exactly_once(room: Room) -> None:
+    sent = [await room.member.send_text(room.room_id, f"!hilfe sprache{n}") for n in range(20)]
+    await room.member.wait_reply(sent[2], room.bot.user_id)
+    assert room.bot.process is not None
+    room.bot.process.kill()
+    await room.bot.wait_exit()
+    await room.bot.start()
+    for event_id in sent:
+        await room.member.wait_reply(event_id, room.bot.user_id)
+    for event_id in sent:
+        assert await room.member.count_replies(room.room_id, event_id, room.bot.user_id) == 1
