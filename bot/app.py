@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import signal
 
+from bot.announcement_scheduler import AnnouncementScheduler
 from bot.config import Config
 from bot.http_server import make_app, start_http
 from bot.login import log_in
@@ -36,20 +38,32 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         resources.push_async_callback(client.close)
         metrics = Metrics()
         bucket = TokenBucket(config.matrix.send_rate_per_second, config.matrix.send_burst)
+        sender = Sender(client, metrics, bucket)
+        scheduler = AnnouncementScheduler(
+            db,
+            sender,
+            metrics,
+            config.bot.language,
+            dt.timedelta(hours=config.bot.missed_grace_hours),
+        )
         router = EventRouter(
             client,
             config,
             db,
             build_registry(),
-            Sender(client, metrics, bucket),
+            sender,
             metrics,
             await bot_state.joined_rooms(db),
+            scheduler,
         )
         runner = await start_http(
             make_app(metrics, config.matrix.user_id), config.http.host, config.http.port
         )
         resources.push_async_callback(runner.cleanup)
         sync = SyncLoop(client, db, router, metrics)
+        planned = await scheduler.start()
+        resources.callback(scheduler.shutdown)
+        log.info("%d announcements planned", planned)
         log.info("alumni-bot running as %s on %s", config.matrix.user_id, homeserver)
         sync_task = asyncio.create_task(sync.run(), name="sync")
         await stop.wait()

@@ -40,6 +40,7 @@ class BotConfig:
     timezone: str = "Europe/Berlin"
     organisers: tuple[str, ...] = ()
     allowed_servers: tuple[str, ...] = ()
+    missed_grace_hours: float = 6.0
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,14 @@ def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) ->
     _reject_unknown(
         bot,
         "bot.",
-        {"command_prefix", "language", "timezone", "organisers", "allowed_servers"},
+        {
+            "command_prefix",
+            "language",
+            "timezone",
+            "organisers",
+            "allowed_servers",
+            "missed_grace_hours",
+        },
     )
     _reject_unknown(storage, "storage.", {"url"})
     _reject_unknown(http, "http.", {"listen"})
@@ -163,7 +171,11 @@ def _bot_config(table: dict[str, Any]) -> BotConfig:
             raise ConfigError(
                 f'bot.allowed_servers[{index}]: {server!r} is not a server name like "example.org"'
             )
+    grace = table.get("missed_grace_hours", BotConfig.missed_grace_hours)
+    if not isinstance(grace, int | float) or isinstance(grace, bool) or grace < 0:
+        raise ConfigError(f"bot.missed_grace_hours: must be a number >= 0, got {grace!r}")
     return BotConfig(
+        missed_grace_hours=float(grace),
         command_prefix=prefix,
         language=language,
         timezone=timezone,

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from nio import AsyncClient, RoomResolveAliasResponse
+
 from bot import faults
+from bot.event_filter import server_of
 from bot.sender import Sender, message_content, txn_id_for
 from commands.context import BotStatus, CommandContext
+from commands.converters import (
+    BOT_NOT_IN_ROOM,
+    HERE_WORDS,
+    ROOM_ID_RE,
+    UNKNOWN_ROOM,
+    ConversionError,
+)
 
 
 @dataclass
@@ -15,6 +26,7 @@ class MatrixCommandContext(CommandContext):
     sender_path: Sender = field(kw_only=True)
     status_source: Callable[[], BotStatus] = field(kw_only=True)
     thread_root: str | None = field(default=None, kw_only=True)
+    client: AsyncClient = field(kw_only=True)
     replies: int = field(default=0, init=False)
 
     async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> None:
@@ -33,3 +45,31 @@ class MatrixCommandContext(CommandContext):
 
     def bot_status(self) -> BotStatus:
         return self.status_source()
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+    async def resolve_room(self, reference: str) -> str:
+        if reference.lower() in HERE_WORDS:
+            return self.room_id
+        alias = reference
+        if alias.startswith("#") and ":" not in alias:
+            alias = f"{alias}:{server_of(self.client.user_id)}"
+        if alias.startswith("#"):
+            response = await self.client.room_resolve_alias(alias)
+            if not isinstance(response, RoomResolveAliasResponse):
+                raise ConversionError(UNKNOWN_ROOM, room=reference)
+            room_id = response.room_id
+        elif ROOM_ID_RE.match(alias):
+            room_id = alias
+        else:
+            raise ConversionError(UNKNOWN_ROOM, room=reference)
+        if room_id not in self.client.rooms:
+            raise ConversionError(BOT_NOT_IN_ROOM, room=reference)
+        return room_id
+
+    def room_label(self, room_id: str) -> str:
+        room = self.client.rooms.get(room_id)
+        if room is None:
+            return room_id
+        return room.canonical_alias or room.name or room_id

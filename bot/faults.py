@@ -8,6 +8,7 @@ import os
 FAULT_ENV = "ALUMNI_BOT_FAULT"
 BEFORE_REPLY = "before-reply"
 AFTER_SEND = "after-send"
+AFTER_ANNOUNCEMENT = "after-announcement"
 
 log = logging.getLogger(__name__)
 

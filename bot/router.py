@@ -16,7 +16,7 @@ from bot.context import MatrixCommandContext
 from bot.event_filter import command_text, last_own_join, sender_allowed, thread_root
 from bot.metrics import Metrics
 from bot.sender import Sender
-from commands.context import BotStatus, RetryLater
+from commands.context import BotStatus, RetryLater, Schedules
 from commands.dispatch import dispatch
 from commands.i18n import LANGUAGES, Language
 from commands.registry import Registry, Role
@@ -53,6 +53,7 @@ class EventRouter:
         sender: Sender,
         metrics: Metrics,
         joined_at: dict[str, int],
+        schedules: Schedules,
     ) -> None:
         self.client = client
         self.config = config
@@ -61,6 +62,7 @@ class EventRouter:
         self.sender = sender
         self.metrics = metrics
         self.joined_at = joined_at
+        self.schedules = schedules
         self.allowed_servers = set(config.bot.allowed_servers)
         self.started_at = dt.datetime.now(dt.UTC)
         self.creators: dict[str, set[str]] = {}
@@ -160,6 +162,8 @@ class EventRouter:
             sender_path=self.sender,
             status_source=self.status,
             thread_root=thread_root(event),
+            client=self.client,
+            schedules=self.schedules,
         )
         outcome = await dispatch(ctx, command.text)
         self.metrics.command_handled(outcome.value)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from commands import admin, general
+from commands import admin, announcements, general
 from commands.registry import CommandGroup, Registry
 
-GROUPS: tuple[CommandGroup, ...] = (general.group, admin.group)
+GROUPS: tuple[CommandGroup, ...] = (general.group, announcements.group, admin.group)
 
 
 def build_registry() -> Registry:

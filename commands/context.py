@@ -6,7 +6,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from commands.i18n import Language
 from storage.database import Database
@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 
 class RetryLater(Exception):
     """The homeserver cannot be reached right now; the command will be handled again later."""
+
+
+class Schedules(Protocol):
+    """What handlers tell the scheduler: a stored schedule changed and must be (re)planned."""
+
+    async def announcement_changed(self, announcement_id: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,7 @@ class CommandContext(ABC):
     registry: Registry
     db: Database
     default_language: Language
+    schedules: Schedules
     preferred_language: Language | None = None
     language: Language = field(init=False)
 
@@ -54,3 +61,18 @@ class CommandContext(ABC):
     @abstractmethod
     def bot_status(self) -> BotStatus:
         """How the bot itself is doing, for organisers."""
+
+    @abstractmethod
+    def now(self) -> dt.datetime:
+        """The current time, aware UTC."""
+
+    @abstractmethod
+    async def resolve_room(self, reference: str) -> str:
+        """The id of a room the bot is in, from `#alias[:server]`, `!id:server` or "hier"/"here".
+
+        Raises ConversionError (a clear message for the user) otherwise.
+        """
+
+    @abstractmethod
+    def room_label(self, room_id: str) -> str:
+        """How to show a room to people: its alias or name, else its id."""

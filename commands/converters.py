@@ -189,3 +189,17 @@ class LanguageChoice:
                 text=text,
             )
         return language
+
+
+# Words that name the room a command was written in.
+HERE_WORDS = frozenset({"hier", "here"})
+UNKNOWN_ROOM = Localized(
+    "Den Raum {room} gibt es nicht. Schreib #name (auf diesem Server), #name:server.de, "
+    "!id:server.de oder „hier“.",
+    "There is no room {room}. Write #name (on this server), #name:server.org, !id:server.org "
+    "or “here”.",
+)
+BOT_NOT_IN_ROOM = Localized(
+    "Im Raum {room} bin ich nicht. Lade mich erst ein.",
+    "I am not in the room {room}. Invite me first.",
+)

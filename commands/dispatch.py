@@ -7,8 +7,9 @@ import enum
 import logging
 
 from commands.context import CommandContext, RetryLater
+from commands.converters import ConversionError
 from commands.i18n import Language, Localized
-from commands.registry import HELP_COMMAND, Invocation, UsageError
+from commands.registry import HELP_COMMAND, Command, Invocation, UsageError
 from commands.rendering import code, escape
 
 log = logging.getLogger(__name__)
@@ -48,13 +49,7 @@ async def dispatch(ctx: CommandContext, text: str) -> Outcome:
         parsed = ctx.registry.parse(text)
     except UsageError as exc:
         _choose_language(ctx, exc.command.invoked_language(exc.invoked_as))
-        language = ctx.language
-        usage = exc.command.usage(prefix, language)
-        more = f"{_help_name(ctx)} {exc.command.display_name(language)}"
-        await ctx.reply(
-            f"{escape(exc.text(language))}<br>{USAGE.format(language, usage=code(usage))}"
-            f"<br>{MORE.format(language, help=code(more))}"
-        )
+        await _reply_usage(ctx, exc.command, exc.text(ctx.language))
         return Outcome.USAGE
     if not isinstance(parsed, Invocation):
         see_help = SEE_HELP.format(ctx.language, help=code(_help_name(ctx)))
@@ -75,11 +70,25 @@ async def dispatch(ctx: CommandContext, text: str) -> Outcome:
         await parsed.run(ctx)
     except RetryLater:
         raise
+    except ConversionError as exc:
+        # Input a handler could only judge with its data (a time in the past, an unknown room).
+        await _reply_usage(ctx, command, exc.text(ctx.language))
+        return Outcome.USAGE
     except Exception:
         log.exception("command %s failed for event %s", command.name, ctx.event_id)
         await ctx.reply(FAILED.format(ctx.language, event=code(ctx.event_id)))
         return Outcome.ERROR
     return Outcome.OK
+
+
+async def _reply_usage(ctx: CommandContext, command: Command, problem: str) -> None:
+    language = ctx.language
+    usage = code(command.usage(ctx.prefix, language))
+    more = code(f"{_help_name(ctx)} {command.display_name(language)}")
+    await ctx.reply(
+        f"{escape(problem)}<br>{USAGE.format(language, usage=usage)}"
+        f"<br>{MORE.format(language, help=more)}"
+    )
 
 
 def describe_unknown(ctx: CommandContext, typed: str) -> str:

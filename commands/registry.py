@@ -52,6 +52,7 @@ class Arg:
 class Command:
     name: str
     aliases: tuple[str, ...]
+    de_aliases: tuple[str, ...]
     help: Localized
     args: tuple[Arg, ...]
     role: Role
@@ -60,7 +61,7 @@ class Command:
 
     @property
     def names(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases)
+        return (self.name, *self.de_aliases, *self.aliases)
 
     def display_name(self, language: Language) -> str:
         return self.aliases[0] if language == "en" and self.aliases else self.name
@@ -76,7 +77,7 @@ class Command:
         """The language a user chose by the name they typed: the German name or an English alias."""
         if not self.aliases:
             return None
-        if invoked == self.name:
+        if invoked == self.name or invoked in self.de_aliases:
             return "de"
         return "en" if invoked in self.aliases else None
 
@@ -94,6 +95,7 @@ class CommandGroup:
         name: str,
         *,
         aliases: Iterable[str] = (),
+        de_aliases: Iterable[str] = (),
         help: Localized,
         args: Iterable[Arg] = (),
         role: Role = Role.MEMBER,
@@ -109,6 +111,7 @@ class CommandGroup:
                 Command(
                     name=name,
                     aliases=tuple(aliases),
+                    de_aliases=tuple(de_aliases),
                     help=help,
                     args=arg_tuple,
                     role=role,

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, DateTime, Dialect, String, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -82,3 +93,40 @@ class UserSetting(Base):
 
     user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     language: Mapped[str | None] = mapped_column(String(8))
+
+
+class Announcement(Base):
+    """A one-off or recurring announcement into rooms; the source of truth for its schedule."""
+
+    __tablename__ = "announcement"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The command that created it: replaying that command after a crash finds this row again.
+    source_event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    created_by: Mapped[str] = mapped_column(String(255))
+    command_room_id: Mapped[str] = mapped_column(String(255))
+    room_ids: Mapped[list[str]] = mapped_column(JSON)
+    text: Mapped[str] = mapped_column(Text)
+    once_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cron: Mapped[str | None] = mapped_column(String(255))
+    timezone: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    next_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class AnnouncementDelivery(Base):
+    """One occurrence delivered to one room (or reported as missed): never sent twice."""
+
+    __tablename__ = "announcement_delivery"
+    __table_args__ = (UniqueConstraint("announcement_id", "due", "room_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    announcement_id: Mapped[int] = mapped_column(
+        ForeignKey("announcement.id", ondelete="CASCADE"), index=True
+    )
+    due: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    room_id: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[str] = mapped_column(String(255))
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import os
 import signal
 import subprocess
@@ -167,6 +168,8 @@ class BotProcess:
         user_id: str,
         organisers: list[str],
         allowed_servers: list[str],
+        matrix_settings: dict[str, object] | None = None,
+        bot_settings: dict[str, object] | None = None,
     ) -> None:
         self.synapse = synapse
         self.workdir = workdir
@@ -176,24 +179,27 @@ class BotProcess:
         self.log_path = workdir / "bot.log"
         workdir.mkdir(parents=True, exist_ok=True)
         self.process: asyncio.subprocess.Process | None = None
+        matrix = {
+            "homeserver": synapse.base_url,
+            "user_id": user_id,
+            "send_rate_per_second": 100,
+            "send_burst": 100,
+            **(matrix_settings or {}),
+        }
+        bot = {"organisers": organisers, "allowed_servers": allowed_servers, **(bot_settings or {})}
+        tables = {
+            "matrix": matrix,
+            "bot": bot,
+            "storage": {"url": f"sqlite+aiosqlite:///{workdir / 'bot.db'}"},
+            "http": {"listen": f"127.0.0.1:{self.http_port}"},
+        }
+        # JSON values are valid TOML values for strings, numbers and lists of strings.
         self.config_path.write_text(
-            "\n".join(
-                [
-                    "[matrix]",
-                    f'homeserver = "{synapse.base_url}"',
-                    f'user_id = "{user_id}"',
-                    "send_rate_per_second = 100",
-                    "send_burst = 100",
-                    "[bot]",
-                    f"organisers = {organisers!r}".replace("'", '"'),
-                    f"allowed_servers = {allowed_servers!r}".replace("'", '"'),
-                    "[storage]",
-                    f'url = "sqlite+aiosqlite:///{workdir / "bot.db"}"',
-                    "[http]",
-                    f'listen = "127.0.0.1:{self.http_port}"',
-                ]
+            "".join(
+                f"[{table}]\n"
+                + "".join(f"{key} = {json.dumps(value)}\n" for key, value in items.items())
+                for table, items in tables.items()
             )
-            + "\n"
         )
 
     async def start(self, fault: str | None = None, wait_healthy: bool = True) -> None:

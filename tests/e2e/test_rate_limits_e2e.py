@@ -30,12 +30,13 @@ async def burst_of_commands(
     """Commands that piled up while the bot was down: it answers all of them in one burst."""
     orga = await MatrixUser.create(synapse, "orga")
     bot_id = await synapse.register_user(unique("alumni-bot"), PASSWORD)
-    bot = BotProcess(synapse, workdir, bot_id, [orga.user_id], [synapse.server_name])
-    text = bot.config_path.read_text()
-    bot.config_path.write_text(
-        text.replace("send_rate_per_second = 100", f"send_rate_per_second = {rate}").replace(
-            "send_burst = 100", f"send_burst = {burst}"
-        )
+    bot = BotProcess(
+        synapse,
+        workdir,
+        bot_id,
+        [orga.user_id],
+        [synapse.server_name],
+        matrix_settings={"send_rate_per_second": rate, "send_burst": burst},
     )
     await bot.start()
     try:

@@ -165,6 +165,15 @@ class RecordingContext(CommandContext):
     def bot_status(self) -> BotStatus:
         return BotStatus("test", dt.datetime(2026, 9, 29, 8, tzinfo=dt.UTC), 1, 0, None)
 
+    def now(self) -> dt.datetime:
+        return dt.datetime(2026, 9, 27, 8, tzinfo=dt.UTC)
+
+    async def resolve_room(self, reference: str) -> str:
+        return self.room_id
+
+    def room_label(self, room_id: str) -> str:
+        return room_id
+
     @property
     def only_reply(self) -> str:
         assert len(self.replies) == 1, self.replies
@@ -189,8 +198,14 @@ def make_context(
         registry=registry,
         db=cast(Database, db),
         default_language=default,
+        schedules=NoSchedules(),
         preferred_language=preferred,
     )
+
+
+class NoSchedules:
+    async def announcement_changed(self, announcement_id: int) -> None:
+        raise AssertionError("these tests schedule nothing")
 
 
 # --- tokenize ---------------------------------------------------------------------------------
