@@ -94,30 +94,50 @@ async def update(db: Database, announcement_id: int, **values: object) -> Announ
         return row
 
 
-async def delivered_rooms(
-    db: Database, announcement_id: int, due: dt.datetime, kind: str
-) -> set[str]:
+@dataclass(frozen=True)
+class Delivery:
+    due: dt.datetime
+    room_id: str
+    kind: str
+    event_id: str
+
+
+async def load_due(
+    db: Database, announcement_id: int
+) -> tuple[Announcement, set[tuple[dt.datetime, str, str]]] | None:
+    """An active announcement with a due time, and the (due, room, kind) already delivered from
+    that due time on: one read for everything a delivery needs."""
     async with db.session() as session:
-        rows = await session.scalars(
-            select(AnnouncementDelivery.room_id).where(
+        row = await session.get(Announcement, announcement_id)
+        if row is None or row.status != ACTIVE or row.next_due is None:
+            return None
+        done = await session.execute(
+            select(
+                AnnouncementDelivery.due, AnnouncementDelivery.room_id, AnnouncementDelivery.kind
+            ).where(
                 AnnouncementDelivery.announcement_id == announcement_id,
-                AnnouncementDelivery.due == due,
-                AnnouncementDelivery.kind == kind,
+                AnnouncementDelivery.due >= row.next_due,
             )
         )
-        return set(rows)
+        return row, {(due, room_id, kind) for due, room_id, kind in done}
 
 
-async def record_delivery(
-    db: Database, announcement_id: int, due: dt.datetime, room_id: str, kind: str, event_id: str
+async def finish_occurrence(
+    db: Database, announcement_id: int, deliveries: list[Delivery], next_due: dt.datetime | None
 ) -> None:
+    """Record what was sent and move on to the next due time (or mark the announcement done)."""
     async with db.session() as session:
-        session.add(
+        session.add_all(
             AnnouncementDelivery(
                 announcement_id=announcement_id,
-                due=due,
-                room_id=room_id,
-                kind=kind,
-                event_id=event_id,
+                due=delivery.due,
+                room_id=delivery.room_id,
+                kind=delivery.kind,
+                event_id=delivery.event_id,
             )
+            for delivery in deliveries
         )
+        row = await session.get(Announcement, announcement_id)
+        if row is not None:
+            row.next_due = next_due
+            row.status = ACTIVE if next_due is not None else DONE
