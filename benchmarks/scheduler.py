@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from nio import AsyncClient, LoginResponse, RoomCreateResponse
 
@@ -32,12 +33,14 @@ from bot.announcement_scheduler import AnnouncementScheduler  # noqa: E402
 from bot.homeserver import LocalSynapse  # noqa: E402
 from bot.metrics import Metrics  # noqa: E402
 from bot.pacing import TokenBucket  # noqa: E402
-from bot.sender import Sender  # noqa: E402
+from bot.sender import Sender, message_content  # noqa: E402
+from commands.announcement_plan import render_announcement  # noqa: E402
 from storage import announcements  # noqa: E402
 from storage.database import Database, open_database  # noqa: E402
 from storage.models import Announcement  # noqa: E402
 
 PASSWORD = "benchmark password"
+BERLIN = ZoneInfo("Europe/Berlin")
 SYNAPSE_DEFAULT_RATE, SYNAPSE_DEFAULT_BURST = 0.2, 10
 
 
@@ -149,9 +152,16 @@ async def burst(workdir: Path, count: int) -> None:
 
         floor_due = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
         await asyncio.sleep((floor_due - dt.datetime.now(dt.UTC)).total_seconds())
+        # The floor sends what the scheduler sends: the same content, one message each.
         await asyncio.gather(
             *(
-                bot.room_send(floor_room, "m.room.message", {"msgtype": "m.notice", "body": str(n)})
+                bot.room_send(
+                    floor_room,
+                    "m.room.message",
+                    message_content(
+                        render_announcement(f"Ankündigung {n}", due, False, BERLIN, "de")
+                    ),
+                )
                 for n in range(count)
             )
         )
@@ -168,10 +178,11 @@ async def burst(workdir: Path, count: int) -> None:
             f"p95 {percentile(values, 0.95):6.0f} ms  max {max(values):6.0f} ms  "
             f"mean {statistics.fmean(values):6.0f} ms"
         )
+    over = percentile(ours, 0.95) - percentile(floor, 0.95)
     print(
         f"       ratio: p50 {percentile(ours, 0.5) / max(1.0, percentile(floor, 0.5)):.2f}  "
-        f"p95 {percentile(ours, 0.95) / max(1.0, percentile(floor, 0.95)):.2f}  "
-        "(target p95 <= 200 ms plus rate limits; here the homeserver's limits are relaxed)"
+        f"p95 {percentile(ours, 0.95) / max(1.0, percentile(floor, 0.95)):.2f};  "
+        f"p95 over what the homeserver imposes (the floor): {over:+.0f} ms (target <= 200 ms)"
     )
     imposed = [
         max(0.0, (n + 1 - SYNAPSE_DEFAULT_BURST) / SYNAPSE_DEFAULT_RATE) for n in range(count)

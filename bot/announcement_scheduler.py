@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 RETRY_AFTER = dt.timedelta(seconds=30)
 WAKE_JOB = "announcements-wake"
 # Deliveries due together go out side by side, so the homeserver's round trips overlap.
-PARALLEL_DELIVERIES = 32
+PARALLEL_DELIVERIES = 100
 
 
 class AnnouncementScheduler:
