@@ -15,7 +15,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot import faults
 from bot.metrics import Metrics
-from bot.sender import Sender, message_content, txn_id_for
+from bot.sender import Sender, SendRefused, message_content, txn_id_for
 from commands.announcement_plan import (
     plan_firing,
     render_announcement,
@@ -24,7 +24,7 @@ from commands.announcement_plan import (
 )
 from commands.i18n import Language
 from storage import announcements
-from storage.announcements import DELIVERED, MISSED, Delivery
+from storage.announcements import DELIVERED, MISSED, REFUSED, Delivery
 from storage.database import Database
 from storage.models import Announcement, utc_now
 
@@ -61,6 +61,7 @@ class AnnouncementScheduler:
         self.armed_for: dt.datetime | None = None
         self.sending = asyncio.Semaphore(PARALLEL_DELIVERIES)
         self.tasks: set[asyncio.Task[None]] = set()
+        self.locks: dict[int, asyncio.Lock] = {}
 
     async def start(self) -> int:
         """Plan every active announcement from the tables; returns how many."""
@@ -110,12 +111,13 @@ class AnnouncementScheduler:
             id=WAKE_JOB,
             replace_existing=True,
             misfire_grace_time=None,
+            # The job is re-armed from inside its own run; one instance would drop that re-arm.
+            max_instances=1000,
         )
 
     async def _wake(self) -> None:
         self.armed_for = None
-        now = self.clock()
-        while self.heap and self.heap[0][0] <= now:
+        while self.heap and self.heap[0][0] <= self.clock():
             when, announcement_id = heapq.heappop(self.heap)
             if self.due.get(announcement_id) == when:
                 del self.due[announcement_id]
@@ -125,7 +127,9 @@ class AnnouncementScheduler:
         self._arm()
 
     async def _fire(self, announcement_id: int) -> None:
-        async with self.sending:
+        # One delivery at a time per announcement: a change while one is under way waits for it.
+        lock = self.locks.setdefault(announcement_id, asyncio.Lock())
+        async with lock, self.sending:
             try:
                 await self._deliver_due(announcement_id)
             except Exception:
@@ -150,8 +154,11 @@ class AnnouncementScheduler:
         if firing.send is not None:
             html = render_announcement(row.text, firing.send, firing.late, zone, self.language)
             sent += await self._send_once(row, firing.send, row.room_ids, DELIVERED, html, done)
-        await announcements.finish_occurrence(self.db, announcement_id, sent, firing.next_due)
-        if firing.next_due is not None:
+        moved_on = await announcements.finish_occurrence(
+            self.db, announcement_id, sent, row.next_due, firing.next_due
+        )
+        # Not moved on: paused, cancelled or rescheduled meanwhile, and planned by that change.
+        if moved_on and firing.next_due is not None:
             self._plan(announcement_id, firing.next_due)
 
     async def _send_once(
@@ -166,14 +173,26 @@ class AnnouncementScheduler:
         """Deliver to each room not yet recorded. The records are written with the next due
         time; a crash before that re-sends with the same txn ids, which the homeserver answers
         with the events it already has."""
-        mentions = [row.created_by] if kind == MISSED else []
+        # A missed-report must reach the organiser: m.text with a mention notifies, a notice not.
+        content = (
+            message_content(html, msgtype="m.text", mentions=[row.created_by])
+            if kind == MISSED
+            else message_content(html)
+        )
         sent = []
         for room_id in rooms:
             if (due, room_id, kind) in done:
                 continue
             txn_id = txn_id_for(f"announcement-{kind}", f"{row.id}|{due.isoformat()}|{room_id}")
-            content = message_content(html, mentions=mentions)
-            event_id = await self.sender.send(room_id, content, txn_id=txn_id)
+            try:
+                event_id = await self.sender.send(room_id, content, txn_id=txn_id)
+            except SendRefused:
+                # The room refuses the bot for good (kicked, no right to post): recorded, so one
+                # such room neither blocks the others nor is retried for ever.
+                log.warning("announcement %s: %s refused the post", row.id, room_id)
+                self.metrics.errors.labels("announcement").inc()
+                sent.append(Delivery(due, room_id, REFUSED, ""))
+                continue
             faults.crash_point(faults.AFTER_ANNOUNCEMENT)
             sent.append(Delivery(due, room_id, kind, event_id))
         return sent

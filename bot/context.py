@@ -13,12 +13,15 @@ from bot.event_filter import server_of
 from bot.sender import Sender, message_content, txn_id_for
 from commands.context import BotStatus, CommandContext
 from commands.converters import (
+    BOT_MAY_NOT_POST,
     BOT_NOT_IN_ROOM,
     HERE_WORDS,
+    NOT_ORGANISER_THERE,
     ROOM_ID_RE,
     UNKNOWN_ROOM,
     ConversionError,
 )
+from commands.registry import Role
 
 
 @dataclass
@@ -27,6 +30,7 @@ class MatrixCommandContext(CommandContext):
     status_source: Callable[[], BotStatus] = field(kw_only=True)
     thread_root: str | None = field(default=None, kw_only=True)
     client: AsyncClient = field(kw_only=True)
+    role_in: Callable[[str, str], Role] = field(kw_only=True)
     replies: int = field(default=0, init=False)
 
     async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> None:
@@ -64,8 +68,14 @@ class MatrixCommandContext(CommandContext):
             room_id = alias
         else:
             raise ConversionError(UNKNOWN_ROOM, room=reference)
-        if room_id not in self.client.rooms:
+        room = self.client.rooms.get(room_id)
+        if room is None:
             raise ConversionError(BOT_NOT_IN_ROOM, room=reference)
+        if not room.power_levels.can_user_send_message(self.client.user_id):
+            raise ConversionError(BOT_MAY_NOT_POST, room=reference)
+        # Posting into another room takes the organiser's right there, not only here.
+        if self.role_in(room_id, self.sender) < Role.ORGANISER:
+            raise ConversionError(NOT_ORGANISER_THERE, room=reference)
         return room_id
 
     def room_label(self, room_id: str) -> str:

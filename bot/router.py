@@ -163,6 +163,7 @@ class EventRouter:
             status_source=self.status,
             thread_root=thread_root(event),
             client=self.client,
+            role_in=self._role,
             schedules=self.schedules,
         )
         outcome = await dispatch(ctx, command.text)

@@ -27,7 +27,7 @@ group = CommandGroup("ankuendigungen", Localized("Ankündigungen", "Announcement
 
 NUMBER = Arg(
     "nr",
-    Integer(minimum=1),
+    Integer(minimum=1, maximum=2**31 - 1),
     Localized("die Nummer der Ankündigung", "the announcement's number"),
     name_en="no",
 )
@@ -41,6 +41,9 @@ UNKNOWN_NUMBER = Localized(
 )
 NONE = Localized("Es sind keine Ankündigungen geplant.", "No announcements are scheduled.")
 PAUSED = Localized("pausiert", "paused")
+# One message stays far below the 64 KiB event limit.
+LIST_LIMIT = 50
+MORE_ROWS = Localized("… und {count} weitere", "… and {count} more")
 CHANGED = Localized(
     "Ankündigung Nr. {id} geändert. Nächster Termin: <b>{next}</b>.",
     "Announcement no. {id} changed. Next: <b>{next}</b>.",
@@ -125,6 +128,12 @@ def _first_due(schedule: Schedule, now: dt.datetime, zone: ZoneInfo) -> dt.datet
     role=Role.ORGANISER,
 )
 async def announce(ctx: CommandContext, angaben: str) -> None:
+    # A command handled again after a crash answers from what it stored the first time (its
+    # relative time, read now, would name another moment).
+    row = await announcements.by_source(ctx.db, ctx.event_id)
+    if row is not None:
+        await _confirm(ctx, row, row.next_due or row.once_at)
+        return
     request = parse_request(angaben)
     zone = ZoneInfo(ctx.timezone)
     now = ctx.now()
@@ -147,13 +156,18 @@ async def announce(ctx: CommandContext, angaben: str) -> None:
         ),
     )
     await ctx.schedules.announcement_changed(row.id)
+    await _confirm(ctx, row, first)
+
+
+async def _confirm(ctx: CommandContext, row: Announcement, first: dt.datetime | None) -> None:
+    zone = ZoneInfo(row.timezone)
     await ctx.reply(
         SCHEDULED.format(
             ctx.language,
             id=row.id,
-            schedule=escape(describe(schedule, zone, ctx.language)),
-            first=escape(format_when(first, zone, ctx.language)),
-            rooms=_rooms_text(ctx, room_ids),
+            schedule=escape(_schedule_text(row, ctx.language)),
+            first=escape(format_when(first, zone, ctx.language) if first else "–"),
+            rooms=_rooms_text(ctx, row.room_ids),
         )
     )
 
@@ -174,7 +188,7 @@ async def list_announcements(ctx: CommandContext) -> None:
         await ctx.reply(NONE.get(ctx.language))
         return
     items = []
-    for row in rows:
+    for row in rows[:LIST_LIMIT]:
         preview = row.text if len(row.text) <= 60 else row.text[:57] + "…"
         state = (
             f" <i>({PAUSED.get(ctx.language)})</i>" if row.status == announcements.PAUSED else ""
@@ -184,6 +198,8 @@ async def list_announcements(ctx: CommandContext) -> None:
             f"{escape(_schedule_text(row, ctx.language))} – {_rooms_text(ctx, row.room_ids)} – "
             f"„{escape(preview)}“{state}"
         )
+    if len(rows) > LIST_LIMIT:
+        items.append(escape(MORE_ROWS.format(ctx.language, count=len(rows) - LIST_LIMIT)))
     await ctx.reply(bullet_list(items))
 
 

@@ -203,3 +203,11 @@ BOT_NOT_IN_ROOM = Localized(
     "Im Raum {room} bin ich nicht. Lade mich erst ein.",
     "I am not in the room {room}. Invite me first.",
 )
+BOT_MAY_NOT_POST = Localized(
+    "Im Raum {room} darf ich keine Nachrichten schreiben. Gib mir dort das Recht dazu.",
+    "I may not post in the room {room}. Give me that right there first.",
+)
+NOT_ORGANISER_THERE = Localized(
+    "Im Raum {room} gehörst du nicht zur Organisation; dorthin kann ich für dich nichts planen.",
+    "You are not an organiser in the room {room}; I cannot schedule posts there for you.",
+)

@@ -476,7 +476,14 @@ def parse_schedule(text: str, now: dt.datetime, zone: ZoneInfo) -> Schedule:
     if _looks_like_cron(raw):
         return _checked_cron(text, now, zone)
     interval = _INTERVAL.fullmatch(normalize(text))
-    if interval is not None and interval["unit"] in DURATION_UNITS and int(interval["n"]) > 0:
+    # Days and weeks are wall-clock rhythms (DST would shift a fixed count of seconds): those
+    # are said as "täglich 8:30" or "jeden Montag 9 Uhr".
+    if (
+        interval is not None
+        and interval["unit"] in DURATION_UNITS
+        and DURATION_UNITS[interval["unit"]] < dt.timedelta(days=1)
+        and int(interval["n"]) > 0
+    ):
         seconds = int(interval["n"]) * int(DURATION_UNITS[interval["unit"]].total_seconds())
         return Interval(seconds, now + dt.timedelta(seconds=seconds))
     return _read_repeat(normalize(text), text) or OneOff(parse_when(text, now, zone))

@@ -16,6 +16,7 @@ DONE = "done"
 CANCELLED = "cancelled"
 DELIVERED = "delivered"
 MISSED = "missed"
+REFUSED = "refused"
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,14 @@ async def create(db: Database, new: NewAnnouncement) -> Announcement:
         session.add(row)
         await session.flush()
         return row
+
+
+async def by_source(db: Database, source_event_id: str) -> Announcement | None:
+    """The announcement a command created, if that command already ran."""
+    async with db.session() as session:
+        return await session.scalar(
+            select(Announcement).where(Announcement.source_event_id == source_event_id)
+        )
 
 
 async def get(db: Database, announcement_id: int) -> Announcement | None:
@@ -123,9 +132,14 @@ async def load_due(
 
 
 async def finish_occurrence(
-    db: Database, announcement_id: int, deliveries: list[Delivery], next_due: dt.datetime | None
-) -> None:
-    """Record what was sent and move on to the next due time (or mark the announcement done)."""
+    db: Database,
+    announcement_id: int,
+    deliveries: list[Delivery],
+    was_due: dt.datetime,
+    next_due: dt.datetime | None,
+) -> bool:
+    """Record what was sent and move on to the next due time (or mark the announcement done),
+    unless it was paused, cancelled or rescheduled meanwhile; says whether it moved on."""
     async with db.session() as session:
         session.add_all(
             AnnouncementDelivery(
@@ -138,6 +152,8 @@ async def finish_occurrence(
             for delivery in deliveries
         )
         row = await session.get(Announcement, announcement_id)
-        if row is not None:
-            row.next_due = next_due
-            row.status = ACTIVE if next_due is not None else DONE
+        if row is None or row.status != ACTIVE or row.next_due != was_due:
+            return False
+        row.next_due = next_due
+        row.status = ACTIVE if next_due is not None else DONE
+        return True

@@ -167,6 +167,15 @@ async def test_bad_input_gets_a_clear_answer_and_stores_nothing(space: Space) ->
     assert "irgendwann" in nonsense
     no_colon = await command(space, room_id, "!ankuendigung morgen 9 Uhr in hier Text")
     assert "Doppelpunkt" in no_colon
+    read_only_alias = unique("nur-lesen")
+    read_only = await space.orga.create_room(
+        invite=[space.bot.user_id],
+        alias=read_only_alias,
+        power_level_override={"events_default": 50},
+    )
+    await space.orga.wait_membership(read_only, space.bot.user_id, "join")
+    may_not = await command(space, room_id, f"!ankuendigung in 1 Stunde in #{read_only_alias}: x")
+    assert "darf ich keine Nachrichten schreiben" in may_not
     assert "keine" in await command(space, room_id, "!ankuendigungen")
     refused_id = await space.member.send_text(room_id, "!ankuendigung morgen 9 Uhr in hier: x")
     refused = await space.member.wait_reply(refused_id, space.bot.user_id)

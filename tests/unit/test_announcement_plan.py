@@ -144,7 +144,7 @@ def test_interval_schedules_round_trip_through_storage() -> None:
         ("alle 2 Sekunden", 2, "alle 2 Sekunden", "every 2 seconds"),
         ("alle 30 Minuten", 1800, "alle 30 Minuten", "every 30 minutes"),
         ("every 2 hours", 7200, "alle 2 Stunden", "every 2 hours"),
-        ("every 1 day", 86400, "alle 1 Tag", "every 1 day"),
+        ("alle 90 Minuten", 5400, "alle 90 Minuten", "every 90 minutes"),
     ],
 )
 def test_interval_phrases(text: str, seconds: int, de: str, en: str) -> None:
@@ -161,3 +161,10 @@ def test_interval_next_occurrence_keeps_its_grid() -> None:
     assert next_occurrence(every_two, start, BERLIN) == start + dt.timedelta(seconds=2)
     later = start + dt.timedelta(seconds=5, microseconds=1)
     assert next_occurrence(every_two, later, BERLIN) == start + dt.timedelta(seconds=6)
+
+
+@pytest.mark.parametrize("text", ["alle 1 Tag", "every 2 weeks", "alle 0 Stunden"])
+def test_intervals_of_days_are_not_fixed_seconds(text: str) -> None:
+    """A day-long interval would drift an hour across DST: it must be said as a wall-clock rule."""
+    with pytest.raises(ConversionError):
+        parse_schedule(text, utc(2026, 9, 27, 8), BERLIN)
