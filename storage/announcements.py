@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from storage.database import Database
 from storage.models import Announcement, AnnouncementDelivery
@@ -35,9 +35,7 @@ class NewAnnouncement:
 async def create(db: Database, new: NewAnnouncement) -> Announcement:
     """Store it, or return the one this command already created (a replay after a crash)."""
     async with db.session() as session:
-        existing = await session.scalar(
-            select(Announcement).where(Announcement.source_event_id == new.source_event_id)
-        )
+        existing = await session.scalar(_by_source(new.source_event_id))
         if existing is not None:
             return existing
         row = Announcement(
@@ -60,9 +58,11 @@ async def create(db: Database, new: NewAnnouncement) -> Announcement:
 async def by_source(db: Database, source_event_id: str) -> Announcement | None:
     """The announcement a command created, if that command already ran."""
     async with db.session() as session:
-        return await session.scalar(
-            select(Announcement).where(Announcement.source_event_id == source_event_id)
-        )
+        return await session.scalar(_by_source(source_event_id))
+
+
+def _by_source(source_event_id: str) -> Select[tuple[Announcement]]:
+    return select(Announcement).where(Announcement.source_event_id == source_event_id)
 
 
 async def get(db: Database, announcement_id: int) -> Announcement | None:
