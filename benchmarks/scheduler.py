@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/scheduler.py [--stored 10000] [--burst 200]
 
 1. Rebuild: `--stored` active announcements in a fresh SQLite database; the time
-   AnnouncementScheduler.start() takes to plan them all (target <= 1 s), against reading the same
+   Scheduler.start() takes to plan them all (target <= 1 s), against reading the same
    rows alone (the floor).
 2. Burst: `--burst` one-off announcements due in the same second, sent by the scheduler to a
    local Synapse (rate limits relaxed, bot pacing off); lateness of each delivery
@@ -29,10 +29,11 @@ from nio import AsyncClient, LoginResponse, RoomCreateResponse
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.announcement_scheduler import AnnouncementScheduler  # noqa: E402
+from bot.announcement_duty import AnnouncementDuty  # noqa: E402
 from bot.homeserver import LocalSynapse  # noqa: E402
 from bot.metrics import Metrics  # noqa: E402
 from bot.pacing import TokenBucket  # noqa: E402
+from bot.scheduler import Scheduler  # noqa: E402
 from bot.sender import Sender, message_content  # noqa: E402
 from commands.announcement_plan import render_announcement  # noqa: E402
 from storage import announcements  # noqa: E402
@@ -74,11 +75,11 @@ async def rebuild(workdir: Path, count: int) -> None:
     started = time.perf_counter()
     rows = await announcements.due_schedule(db)
     floor = time.perf_counter() - started
-    scheduler = AnnouncementScheduler(
-        db, Sender(AsyncClient(""), Metrics(), TokenBucket(1, 1)), Metrics(), "de", dt.timedelta(0)
-    )
+    sender = Sender(AsyncClient(""), Metrics(), TokenBucket(1, 1))
+    duty = AnnouncementDuty(db, sender, Metrics(), "de", dt.timedelta(0))
+    scheduler = Scheduler([duty], Metrics())
     started = time.perf_counter()
-    planned = await scheduler.start()
+    planned = (await scheduler.start())[duty.name]
     took = time.perf_counter() - started
     scheduler.shutdown()
     await db.close()
@@ -141,7 +142,8 @@ async def burst(workdir: Path, count: int) -> None:
         await store(db, count, ours_room, due, spread=False)
         metrics = Metrics()
         sender = Sender(bot, metrics, TokenBucket(10_000, 10_000))
-        scheduler = AnnouncementScheduler(db, sender, metrics, "de", dt.timedelta(hours=6))
+        duty = AnnouncementDuty(db, sender, metrics, "de", dt.timedelta(hours=6))
+        scheduler = Scheduler([duty], metrics)
         await scheduler.start()
         await asyncio.sleep(max(0.0, (due - dt.datetime.now(dt.UTC)).total_seconds()))
         await until_all_sent(db)

@@ -8,13 +8,15 @@ import datetime as dt
 import logging
 import signal
 
-from bot.announcement_scheduler import AnnouncementScheduler
+from bot.announcement_duty import AnnouncementDuty
 from bot.config import Config
+from bot.event_duty import EventDuty
 from bot.http_server import make_app, start_http
 from bot.login import log_in
 from bot.metrics import Metrics
 from bot.pacing import TokenBucket
 from bot.router import EventRouter
+from bot.scheduler import Scheduler
 from bot.sender import Sender
 from bot.sync_loop import SyncLoop
 from commands import build_registry
@@ -39,12 +41,21 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         metrics = Metrics()
         bucket = TokenBucket(config.matrix.send_rate_per_second, config.matrix.send_burst)
         sender = Sender(client, metrics, bucket)
-        scheduler = AnnouncementScheduler(
-            db,
-            sender,
+        grace = dt.timedelta(hours=config.bot.missed_grace_hours)
+        scheduler = Scheduler(
+            [
+                AnnouncementDuty(db, sender, metrics, config.bot.language, grace),
+                EventDuty(
+                    db,
+                    sender,
+                    client,
+                    metrics,
+                    config.bot.language,
+                    config.bot.command_prefix,
+                    grace,
+                ),
+            ],
             metrics,
-            config.bot.language,
-            dt.timedelta(hours=config.bot.missed_grace_hours),
         )
         router = EventRouter(
             client,
@@ -57,13 +68,13 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
             scheduler,
         )
         runner = await start_http(
-            make_app(metrics, config.matrix.user_id), config.http.host, config.http.port
+            make_app(metrics, config.matrix.user_id, db), config.http.host, config.http.port
         )
         resources.push_async_callback(runner.cleanup)
         sync = SyncLoop(client, db, router, metrics)
         planned = await scheduler.start()
         resources.callback(scheduler.shutdown)
-        log.info("%d announcements planned", planned)
+        log.info("planned: %s", planned)
         log.info("alumni-bot running as %s on %s", config.matrix.user_id, homeserver)
         sync_task = asyncio.create_task(sync.run(), name="sync")
         await stop.wait()

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from commands.converters import USER_ID_RE
+from commands.converters import USER_ID_RE, ConversionError
+from commands.event_plan import DEFAULT_OFFSETS, parse_offsets
 from commands.i18n import LANGUAGES, Language
 
 SERVER_RE = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
@@ -41,6 +42,8 @@ class BotConfig:
     organisers: tuple[str, ...] = ()
     allowed_servers: tuple[str, ...] = ()
     missed_grace_hours: float = 6.0
+    # Seconds before an event's start; an event may set its own.
+    event_reminders: tuple[int, ...] = DEFAULT_OFFSETS
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) ->
             "organisers",
             "allowed_servers",
             "missed_grace_hours",
+            "event_reminders",
         },
     )
     _reject_unknown(storage, "storage.", {"url"})
@@ -174,8 +178,14 @@ def _bot_config(table: dict[str, Any]) -> BotConfig:
     grace = table.get("missed_grace_hours", BotConfig.missed_grace_hours)
     if not isinstance(grace, int | float) or isinstance(grace, bool) or grace < 0:
         raise ConfigError(f"bot.missed_grace_hours: must be a number >= 0, got {grace!r}")
+    reminders = _string_list(table, "bot.event_reminders") if "event_reminders" in table else None
+    try:
+        offsets = tuple(parse_offsets(reminders)) if reminders is not None else DEFAULT_OFFSETS
+    except ConversionError as exc:
+        raise ConfigError(f"bot.event_reminders: {exc.text('en')}") from exc
     return BotConfig(
         missed_grace_hours=float(grace),
+        event_reminders=offsets,
         command_prefix=prefix,
         language=language,
         timezone=timezone,

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from nio import AsyncClient, RoomResolveAliasResponse
+from nio import AsyncClient, RoomResolveAliasResponse, UploadResponse
 
 from bot import faults
 from bot.event_filter import server_of
-from bot.sender import Sender, message_content, txn_id_for
-from commands.context import BotStatus, CommandContext
+from bot.sender import Sender, message_content, relation, txn_id_for
+from commands.context import BotStatus, CommandContext, RetryLater
 from commands.converters import (
     BOT_MAY_NOT_POST,
     BOT_NOT_IN_ROOM,
@@ -41,6 +43,26 @@ class MatrixCommandContext(CommandContext):
             thread_root=self.thread_root,
             mentions=[self.sender, *mentions],
         )
+        await self._send_reply(content)
+
+    async def reply_file(self, filename: str, data: bytes, mimetype: str) -> None:
+        faults.crash_point(faults.BEFORE_REPLY)
+        uploaded, _ = await self.client.upload(
+            io.BytesIO(data), content_type=mimetype, filename=filename, filesize=len(data)
+        )
+        if not isinstance(uploaded, UploadResponse):
+            raise RetryLater(f"upload of {filename} failed: {uploaded}")
+        content = {
+            "msgtype": "m.file",
+            "body": filename,
+            "filename": filename,
+            "url": uploaded.content_uri,
+            "info": {"mimetype": mimetype, "size": len(data)},
+            "m.mentions": {"user_ids": [self.sender]},
+        } | relation(self.event_id, self.thread_root)
+        await self._send_reply(content)
+
+    async def _send_reply(self, content: dict[str, Any]) -> None:
         # The txn id depends only on the command event, so re-handling after a crash re-uses it.
         txn_id = txn_id_for("reply", self.event_id, self.replies)
         self.replies += 1

@@ -1,8 +1,10 @@
-"""Pure rules for which events are commands and whose invites the bot accepts."""
+"""Pure rules for which events are commands or answers by reaction, and whose invites the bot
+accepts."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -73,4 +75,40 @@ def thread_root(event: dict[str, Any]) -> str | None:
     if isinstance(relates_to, dict) and relates_to.get("rel_type") == "m.thread":
         root = relates_to.get("event_id")
         return root if isinstance(root, str) else None
+    return None
+
+
+@dataclass(frozen=True)
+class Reaction:
+    target: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Redaction:
+    redacts: str
+
+
+def reaction_or_redaction(
+    event: dict[str, Any], *, own_user_id: str, joined_at_ms: int
+) -> Reaction | Redaction | None:
+    """Someone's annotation (emoji reaction) or redaction, which may give or take back an answer
+    to an event; ours and those from before we joined are none."""
+    if event.get("sender") == own_user_id or int(event.get("origin_server_ts", 0)) < joined_at_ms:
+        return None
+    content = event.get("content")
+    if not isinstance(content, dict):
+        return None
+    if event.get("type") == "m.reaction":
+        relates_to = content.get("m.relates_to")
+        if not isinstance(relates_to, dict) or relates_to.get("rel_type") != "m.annotation":
+            return None
+        target, key = relates_to.get("event_id"), relates_to.get("key")
+        if isinstance(target, str) and isinstance(key, str):
+            return Reaction(target, key)
+        return None
+    if event.get("type") == "m.room.redaction":
+        # From room version 11 on `redacts` is in the content; before, at the top level.
+        redacts = content.get("redacts", event.get("redacts"))
+        return Redaction(redacts) if isinstance(redacts, str) else None
     return None

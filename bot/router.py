@@ -1,4 +1,5 @@
-"""Routes one sync batch: answers invites, fills timeline gaps, and runs each new command once."""
+"""Routes one sync batch: answers invites, fills timeline gaps, and runs each new command (and
+each answer to an event given by reaction) once."""
 
 from __future__ import annotations
 
@@ -13,14 +14,23 @@ from nio import AsyncClient, JoinResponse, MessageDirection, RoomMessagesRespons
 
 from bot.config import Config
 from bot.context import MatrixCommandContext
-from bot.event_filter import command_text, last_own_join, sender_allowed, thread_root
+from bot.event_filter import (
+    Reaction,
+    Redaction,
+    command_text,
+    last_own_join,
+    reaction_or_redaction,
+    sender_allowed,
+    thread_root,
+)
 from bot.metrics import Metrics
 from bot.sender import Sender
 from commands.context import BotStatus, RetryLater, Schedules
 from commands.dispatch import dispatch
+from commands.event_plan import reaction_answer
 from commands.i18n import LANGUAGES, Language
 from commands.registry import Registry, Role
-from storage import bot_state, user_settings
+from storage import bot_state, events, user_settings
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -38,9 +48,12 @@ class SyncGapError(RuntimeError):
 
 @dataclass(frozen=True)
 class PendingCommand:
+    """A command (`text`), or a reaction or redaction that may answer an event (`signal`)."""
+
     room_id: str
     event: dict[str, Any]
-    text: str
+    text: str | None
+    signal: Reaction | Redaction | None = None
 
 
 class EventRouter:
@@ -106,7 +119,10 @@ class EventRouter:
                 continue
             done.add(event_id)
             try:
-                await self._run(command)
+                if command.text is not None:
+                    await self._run(command, command.text)
+                elif command.signal is not None:
+                    await self._answer_by_reaction(command.event, command.signal)
             except RetryLater:
                 raise
             except Exception:
@@ -127,23 +143,47 @@ class EventRouter:
         elif room_id not in self.joined_at:
             await self._set_joined(room_id, int(time.time() * 1000))
         found = []
+        own, joined_at = self.client.user_id, self.joined_at[room_id]
         for event in events:
             text = command_text(
                 event,
-                own_user_id=self.client.user_id,
+                own_user_id=own,
                 prefix=self.config.bot.command_prefix,
-                joined_at_ms=self.joined_at[room_id],
+                joined_at_ms=joined_at,
             )
-            if text is None:
+            signal = (
+                reaction_or_redaction(event, own_user_id=own, joined_at_ms=joined_at)
+                if text is None
+                else None
+            )
+            if text is None and signal is None:
                 continue
             sender = event["sender"]
             if not sender_allowed(sender, self.config.bot.organisers, self.allowed_servers):
-                log.info("ignoring command from %s: server not allowed", sender)
+                log.info("ignoring %s from %s: server not allowed", event.get("type"), sender)
                 continue
-            found.append(PendingCommand(room_id, event, text))
+            found.append(PendingCommand(room_id, event, text, signal))
         return found
 
-    async def _run(self, command: PendingCommand) -> None:
+    async def _answer_by_reaction(
+        self, event: dict[str, Any], signal: Reaction | Redaction
+    ) -> None:
+        """✅ ❌ ❔ under an event's post answer it; taking that reaction back withdraws it."""
+        sender = event["sender"]
+        if isinstance(signal, Redaction):
+            await events.withdraw_reaction(self.db, signal.redacts, sender)
+            return
+        answer = reaction_answer(signal.key)
+        if answer is None:
+            return
+        target = await events.event_of_message(self.db, signal.target)
+        if target is None or target.status != events.ACTIVE:
+            return
+        if target.ends_at <= dt.datetime.now(dt.UTC):
+            return
+        await events.set_answer(self.db, target.id, sender, answer, event["event_id"])
+
+    async def _run(self, command: PendingCommand, text: str) -> None:
         event = command.event
         self.metrics.sync_lag.observe(max(0.0, time.time() - event["origin_server_ts"] / 1000))
         stored = await user_settings.get_language(self.db, event["sender"])
@@ -158,6 +198,7 @@ class EventRouter:
             registry=self.registry,
             db=self.db,
             default_language=self.config.bot.language,
+            default_reminders=self.config.bot.event_reminders,
             preferred_language=preferred,
             sender_path=self.sender,
             status_source=self.status,
@@ -166,7 +207,7 @@ class EventRouter:
             role_in=self._role,
             schedules=self.schedules,
         )
-        outcome = await dispatch(ctx, command.text)
+        outcome = await dispatch(ctx, text)
         self.metrics.command_handled(outcome.value)
 
     def status(self) -> BotStatus:

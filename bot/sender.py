@@ -49,17 +49,24 @@ def message_content(
         "formatted_body": html,
         "m.mentions": {"user_ids": sorted(set(mentions))} if mentions else {},
     }
+    return content | relation(reply_to, thread_root)
+
+
+def relation(reply_to: str | None, thread_root: str | None) -> dict[str, Any]:
+    """The `m.relates_to` of an answer: a reply, kept in the thread it was asked in."""
     if thread_root is not None:
         # In a thread the answer stays in the thread and quotes the command (MSC3440 form).
-        content["m.relates_to"] = {
-            "rel_type": "m.thread",
-            "event_id": thread_root,
-            "is_falling_back": reply_to is None,
-            "m.in_reply_to": {"event_id": reply_to or thread_root},
+        return {
+            "m.relates_to": {
+                "rel_type": "m.thread",
+                "event_id": thread_root,
+                "is_falling_back": reply_to is None,
+                "m.in_reply_to": {"event_id": reply_to or thread_root},
+            }
         }
-    elif reply_to is not None:
-        content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
-    return content
+    if reply_to is not None:
+        return {"m.relates_to": {"m.in_reply_to": {"event_id": reply_to}}}
+    return {}
 
 
 class Sender:

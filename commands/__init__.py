@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from commands import admin, announcements, general
+from commands import admin, announcements, events, general
 from commands.registry import CommandGroup, Registry
 
-GROUPS: tuple[CommandGroup, ...] = (general.group, announcements.group, admin.group)
+GROUPS: tuple[CommandGroup, ...] = (
+    general.group,
+    events.group,
+    announcements.group,
+    admin.group,
+)
 
 
 def build_registry() -> Registry:

@@ -17,7 +17,7 @@ from commands.converters import ConversionError, Integer, Rest
 from commands.i18n import Language, Localized
 from commands.recurrence import Schedule, describe, next_occurrence, parse_schedule
 from commands.registry import Arg, CommandGroup, Role
-from commands.rendering import bullet_list, code, escape
+from commands.rendering import bullet_list, escape
 from commands.time_phrases import format_when
 from storage import announcements
 from storage.announcements import NewAnnouncement
@@ -88,17 +88,10 @@ def _rooms_text(ctx: CommandContext, room_ids: list[str]) -> str:
 async def _find(ctx: CommandContext, number: int) -> Announcement | None:
     row = await announcements.get(ctx.db, number)
     if row is None or row.status not in (announcements.ACTIVE, announcements.PAUSED):
-        command = _command(ctx, "ankuendigungen")
+        command = ctx.hint("ankuendigungen")
         await ctx.reply(UNKNOWN_NUMBER.format(ctx.language, id=number, command=command))
         return None
     return row
-
-
-def _command(ctx: CommandContext, name: str, *args: object) -> str:
-    """A command as the user would type it in their language, for hints in replies."""
-    command = ctx.registry.find(name)
-    shown = command.display_name(ctx.language) if command else name
-    return code(" ".join([ctx.prefix + shown, *map(str, args)]))
 
 
 def _first_due(schedule: Schedule, now: dt.datetime, zone: ZoneInfo) -> dt.datetime:
@@ -291,7 +284,7 @@ async def pause(ctx: CommandContext, nr: int) -> None:
         return
     await announcements.update(ctx.db, nr, status=announcements.PAUSED)
     await ctx.schedules.announcement_changed(nr)
-    resume_command = _command(ctx, "ankuendigung fortsetzen", nr)
+    resume_command = ctx.hint("ankuendigung fortsetzen", nr)
     await ctx.reply(PAUSED_NOW.format(ctx.language, id=nr, command=resume_command))
 
 

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from commands.event_plan import DEFAULT_OFFSETS
 from commands.i18n import Language
+from commands.rendering import code
 from storage.database import Database
 
 if TYPE_CHECKING:
@@ -23,6 +25,8 @@ class Schedules(Protocol):
     """What handlers tell the scheduler: a stored schedule changed and must be (re)planned."""
 
     async def announcement_changed(self, announcement_id: int) -> None: ...
+
+    async def event_changed(self, event_id: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -49,14 +53,26 @@ class CommandContext(ABC):
     default_language: Language
     schedules: Schedules
     preferred_language: Language | None = None
+    # Seconds before an event's start at which reminders go out, unless the event says otherwise.
+    default_reminders: tuple[int, ...] = DEFAULT_OFFSETS
     language: Language = field(init=False)
 
     def __post_init__(self) -> None:
         self.language = self.preferred_language or self.default_language
 
+    def hint(self, name: str, *args: object) -> str:
+        """A command as the user would type it in their language, for hints in replies."""
+        command = self.registry.find(name)
+        shown = command.display_name(self.language) if command else name
+        return code(" ".join([self.prefix + shown, *map(str, args)]))
+
     @abstractmethod
     async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> None:
         """Answer the command message with one notice; user text in `html` is already escaped."""
+
+    @abstractmethod
+    async def reply_file(self, filename: str, data: bytes, mimetype: str) -> None:
+        """Answer the command message with a file (uploaded to the homeserver)."""
 
     @abstractmethod
     def bot_status(self) -> BotStatus:

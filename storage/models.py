@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Dialect,
     ForeignKey,
@@ -93,6 +94,8 @@ class UserSetting(Base):
 
     user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     language: Mapped[str | None] = mapped_column(String(8))
+    # False: the person asked for no direct messages about events they have not answered.
+    event_dms: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class Announcement(Base):
@@ -130,3 +133,92 @@ class AnnouncementDelivery(Base):
     kind: Mapped[str] = mapped_column(String(16))
     event_id: Mapped[str] = mapped_column(String(255))
     sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class Event(Base):
+    """An event such as a workshop: what, when, where, which rooms, which reminders."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    created_by: Mapped[str] = mapped_column(String(255))
+    command_room_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(255))
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    timezone: Mapped[str] = mapped_column(String(64))
+    place: Mapped[str | None] = mapped_column(String(255))
+    online_link: Mapped[str | None] = mapped_column(String(1024))
+    agenda_link: Mapped[str | None] = mapped_column(String(1024))
+    description: Mapped[str | None] = mapped_column(Text)
+    closed: Mapped[bool] = mapped_column(Boolean)
+    room_ids: Mapped[list[str]] = mapped_column(JSON)
+    # Seconds before the start at which reminders go out.
+    reminder_offsets: Mapped[list[int]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # The command that made the latest change: replaying it after a crash changes nothing.
+    last_change_event_id: Mapped[str | None] = mapped_column(String(255))
+    # RFC 5545 SEQUENCE: bumped on every change people should see in their calendars.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class EventPost(Base):
+    """A post about an event that is due (announcement, change, cancellation, reminder, or the
+    direct messages to those who have not answered): an outbox row, sent exactly once."""
+
+    __tablename__ = "event_post"
+    # With the due time: an event moved later gets its reminders again for the new date.
+    __table_args__ = (UniqueConstraint("event_id", "kind", "key", "room_id", "due"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    # The reminder offset in seconds, or the event's sequence for announcements and changes.
+    key: Mapped[int] = mapped_column(Integer)
+    # The room to post in; "" for direct messages, which go to several people.
+    room_id: Mapped[str] = mapped_column(String(255))
+    due: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    matrix_event_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class EventNudge(Base):
+    """One direct message to one person about one reminder offset: never sent twice."""
+
+    __tablename__ = "event_nudge"
+    __table_args__ = (UniqueConstraint("post_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("event_post.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(255))
+    room_id: Mapped[str] = mapped_column(String(255))
+    matrix_event_id: Mapped[str] = mapped_column(String(255))
+
+
+class Rsvp(Base):
+    """One person's answer to one event; a new answer replaces the old one."""
+
+    __tablename__ = "rsvp"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(8))
+    # The reaction that gave the answer; taking that reaction back withdraws the answer.
+    reaction_event_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class DirectRoom(Base):
+    """The direct-message room the bot opened with a person."""
+
+    __tablename__ = "direct_room"
+
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    room_id: Mapped[str] = mapped_column(String(255))

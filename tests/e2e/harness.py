@@ -19,9 +19,11 @@ from nio import (
     AsyncClient,
     JoinResponse,
     LoginResponse,
+    MemoryDownloadResponse,
     MessageDirection,
     RoomCreateResponse,
     RoomMessagesResponse,
+    RoomRedactResponse,
     RoomSendResponse,
     SyncResponse,
 )
@@ -48,6 +50,7 @@ class MatrixUser:
         self.client = AsyncClient(synapse.base_url, user_id)
         self.events: list[tuple[str, Event]] = []
         self.memberships: dict[tuple[str, str], str] = {}
+        self.invites: set[str] = set()
         self._changed = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
 
@@ -73,6 +76,7 @@ class MatrixUser:
                 await asyncio.sleep(0.2)
                 continue
             since = response.next_batch
+            self.invites |= set(response.rooms.invite)
             for room_id, room in response.rooms.join.items():
                 for event in room.timeline.events:
                     self._note(room_id, event.source)
@@ -109,6 +113,21 @@ class MatrixUser:
         response = await self.client.room_create(invite=invite, **options)
         assert isinstance(response, RoomCreateResponse), response
         return response.room_id
+
+    async def react(self, room_id: str, event_id: str, key: str) -> str:
+        content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}}
+        response = await self.client.room_send(room_id, "m.reaction", content)
+        assert isinstance(response, RoomSendResponse), response
+        return response.event_id
+
+    async def redact(self, room_id: str, event_id: str) -> None:
+        response = await self.client.room_redact(room_id, event_id)
+        assert isinstance(response, RoomRedactResponse), response
+
+    async def download(self, mxc: str) -> bytes:
+        response = await self.client.download(mxc)
+        assert isinstance(response, MemoryDownloadResponse), response
+        return response.body
 
     async def join(self, room_id: str) -> None:
         response = await self.client.join(room_id)
@@ -249,3 +268,20 @@ class BotProcess:
         if not self.log_path.exists():
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+async def start_bot(
+    synapse: LocalSynapse, workdir: Path, organiser: MatrixUser, **bot_settings: object
+) -> BotProcess:
+    """A running bot with a fresh account; `organiser` is its configured organiser."""
+    bot_id = await synapse.register_user(unique("alumni-bot"), PASSWORD)
+    bot = BotProcess(
+        synapse,
+        workdir,
+        bot_id,
+        [organiser.user_id],
+        [synapse.server_name],
+        bot_settings=bot_settings,
+    )
+    await bot.start()
+    return bot

@@ -13,7 +13,7 @@ import pytest_asyncio
 
 from bot import faults
 from bot.homeserver import LocalSynapse
-from tests.e2e.harness import PASSWORD, BotProcess, Event, MatrixUser, unique
+from tests.e2e.harness import BotProcess, Event, MatrixUser, start_bot, unique
 
 
 @dataclass
@@ -29,16 +29,8 @@ async def space(
     synapse: LocalSynapse, orga: MatrixUser, member: MatrixUser, tmp_path: Path
 ) -> AsyncIterator[Space]:
     """Two aliased rooms with the organiser, a member and a bot whose grace period is 2 s."""
-    bot_id = await synapse.register_user(unique("alumni-bot"), PASSWORD)
-    bot = BotProcess(
-        synapse,
-        tmp_path,
-        bot_id,
-        [orga.user_id],
-        [synapse.server_name],
-        bot_settings={"missed_grace_hours": 2 / 3600},
-    )
-    await bot.start()
+    bot = await start_bot(synapse, tmp_path, orga, missed_grace_hours=2 / 3600)
+    bot_id = bot.user_id
     rooms = {}
     for name in ("allgemein", "workshop"):
         alias = unique(name)

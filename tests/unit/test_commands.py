@@ -162,6 +162,9 @@ class RecordingContext(CommandContext):
     async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> None:
         self.replies.append(html)
 
+    async def reply_file(self, filename: str, data: bytes, mimetype: str) -> None:
+        self.replies.append(f"file {filename} ({mimetype}, {len(data)} bytes)")
+
     def bot_status(self) -> BotStatus:
         return BotStatus("test", dt.datetime(2026, 9, 29, 8, tzinfo=dt.UTC), 1, 0, None)
 
@@ -205,6 +208,9 @@ def make_context(
 
 class NoSchedules:
     async def announcement_changed(self, announcement_id: int) -> None:
+        raise AssertionError("these tests schedule nothing")
+
+    async def event_changed(self, event_id: int) -> None:
         raise AssertionError("these tests schedule nothing")
 
 

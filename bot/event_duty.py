@@ -1,0 +1,201 @@
+"""Delivers due event posts from the outbox: cards, changes and cancellations into the event's
+rooms, reminders that mention those who said yes, and direct messages to those who have not
+answered; each exactly once, with transaction ids derived from the post."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from nio import AsyncClient, RoomCreateResponse, RoomPreset
+
+from bot import faults
+from bot.metrics import Metrics
+from bot.sender import Sender, SendRefused, message_content, txn_id_for
+from commands.event_plan import ANNOUNCE, CANCEL, NUDGE, REMINDER, UPDATE, YES
+from commands.event_text import (
+    reaction_keys,
+    render_cancel,
+    render_card,
+    render_missed_reminder,
+    render_nudge,
+    render_reminder,
+    render_update,
+)
+from commands.i18n import LANGUAGES, Language
+from storage import events, user_settings
+from storage.database import Database
+from storage.events import DuePost
+from storage.models import EventPost, utc_now
+
+log = logging.getLogger(__name__)
+
+
+class EventDuty:
+    name = "event"
+
+    def __init__(
+        self,
+        db: Database,
+        sender: Sender,
+        client: AsyncClient,
+        metrics: Metrics,
+        language: Language,
+        prefix: str,
+        grace: dt.timedelta,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        self.db = db
+        self.sender = sender
+        self.client = client
+        self.metrics = metrics
+        self.language = language
+        self.prefix = prefix
+        self.grace = grace
+        self.clock = clock
+
+    async def schedule(self) -> list[tuple[int, dt.datetime]]:
+        return await events.pending_schedule(self.db)
+
+    async def replan(self, ref: int) -> list[tuple[int, dt.datetime | None]]:
+        return list(await events.pending_of(self.db, ref))
+
+    async def deliver(self, item_id: int) -> dt.datetime | None:
+        due = await events.load_pending(self.db, item_id)
+        if due is None:
+            return None
+        post, event = due.post, due.event
+        now = self.clock()
+        if post.kind in (REMINDER, NUDGE) and (
+            now >= event.starts_at or now - post.due > self.grace
+        ):
+            await self._missed(due)
+            return None
+        try:
+            if post.kind == NUDGE:
+                await self._nudge(due, now)
+                event_id = None
+            else:
+                event_id = await self._post(due, now)
+        except SendRefused:
+            log.warning("event post %s: %s refused it", post.id, post.room_id)
+            self.metrics.errors.labels("event").inc()
+            await events.finish_post(self.db, post.id, events.REFUSED, None)
+            return None
+        await events.finish_post(self.db, post.id, events.SENT, event_id)
+        # Offered once the post is on record, so a quick click on it already counts.
+        if event_id is not None and post.kind in (ANNOUNCE, UPDATE, REMINDER):
+            await self._offer_answers(post, event_id)
+        return None
+
+    async def _post(self, due: DuePost, now: dt.datetime) -> str:
+        post, event = due.post, due.event
+        txn = f"event-{post.kind}"
+        mentions: list[str] = []
+        if post.kind == ANNOUNCE:
+            html = render_card(event, self.prefix, self.language)
+        elif post.kind == UPDATE:
+            html = render_update(event, self.prefix, self.language)
+        elif post.kind == CANCEL:
+            # Those who said yes or maybe should hear of it: a mention in m.text notifies.
+            mentions = [user for user, answer in due.answers.items() if answer != "no"]
+            html = render_cancel(event, self.language)
+        else:
+            mentions = [user for user, answer in due.answers.items() if answer == YES]
+            coming = [(user, self._label(post.room_id, user)) for user in mentions]
+            late = post.due if now - post.due > dt.timedelta(minutes=1) else None
+            html = render_reminder(event, coming, now, late, self.prefix, self.language)
+        msgtype = "m.text" if post.kind in (REMINDER, CANCEL) else "m.notice"
+        content = message_content(html, msgtype=msgtype, mentions=mentions)
+        event_id = await self.sender.send(
+            post.room_id, content, txn_id=txn_id_for(txn, str(post.id))
+        )
+        faults.crash_point(faults.AFTER_ANNOUNCEMENT)
+        return event_id
+
+    async def _offer_answers(self, post: EventPost, event_id: str) -> None:
+        """Put ✅ ❌ ❔ under the post, so people answer with one click."""
+        for index, key in enumerate(reaction_keys()):
+            content: dict[str, Any] = {
+                "m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}
+            }
+            try:
+                await self.sender.send(
+                    post.room_id,
+                    content,
+                    txn_id=txn_id_for("event-reaction", str(post.id), index),
+                    event_type="m.reaction",
+                )
+            except SendRefused:
+                log.warning("event post %s: reactions refused in %s", post.id, post.room_id)
+                return
+
+    def _label(self, room_id: str, user_id: str) -> str:
+        room = self.client.rooms.get(room_id)
+        name = room.user_name(user_id) if room is not None else None
+        return name or user_id
+
+    async def _nudge(self, due: DuePost, now: dt.datetime) -> None:
+        """A direct message to each roster member who has not answered and not opted out."""
+        post, event = due.post, due.event
+        # Until the roster of the alumni space exists, the roster of an event is the people in
+        # its rooms (the network is closed: only members are in them).
+        members = set()
+        for room_id in event.room_ids:
+            room = self.client.rooms.get(room_id)
+            if room is not None:
+                members |= set(room.users) - set(room.invited_users)
+        members.discard(self.client.user_id)
+        waiting = members - set(due.answers) - due.nudged
+        allowed = await user_settings.event_dms_allowed(self.db, waiting)
+        for user_id in sorted(allowed):
+            room_id = await self._direct_room(user_id)
+            if room_id is None:
+                continue
+            language = await self._language_of(user_id)
+            html = render_nudge(event, now, self.prefix, language)
+            content = message_content(html, msgtype="m.text")
+            txn_id = txn_id_for("event-nudge", f"{post.id}|{user_id}")
+            try:
+                event_id = await self.sender.send(room_id, content, txn_id=txn_id)
+            except SendRefused:
+                log.warning("direct message to %s refused", user_id)
+                continue
+            await events.record_nudge(self.db, post.id, user_id, room_id, event_id)
+
+    async def _language_of(self, user_id: str) -> Language:
+        stored = await user_settings.get_language(self.db, user_id)
+        return stored if stored in LANGUAGES else self.language  # type: ignore[return-value]
+
+    async def _direct_room(self, user_id: str) -> str | None:
+        """The direct-message room with a person, opened when there is none they are still in."""
+        room_id = await events.direct_room(self.db, user_id)
+        room = self.client.rooms.get(room_id) if room_id else None
+        # A room opened moments ago is not synced yet; one the person left is opened anew.
+        if room_id is not None and (room is None or user_id in room.users):
+            return room_id
+        response = await self.client.room_create(
+            is_direct=True, invite=[user_id], preset=RoomPreset.trusted_private_chat
+        )
+        if not isinstance(response, RoomCreateResponse):
+            log.warning("could not open a direct room with %s: %s", user_id, response)
+            self.metrics.errors.labels("event").inc()
+            return None
+        await events.set_direct_room(self.db, user_id, response.room_id)
+        return response.room_id
+
+    async def _missed(self, due: DuePost) -> None:
+        """A reminder the bot was down for: too late to be useful, so reported to the organiser
+        once per offset (by the direct-message round, which exists once per offset)."""
+        post, event = due.post, due.event
+        if post.kind == NUDGE:
+            html = render_missed_reminder(event, post.key, post.due, self.language)
+            content = message_content(html, msgtype="m.text", mentions=[event.created_by])
+            await self.sender.send(
+                event.command_room_id,
+                content,
+                txn_id=txn_id_for("event-missed", str(post.id)),
+            )
+        await events.finish_post(self.db, post.id, events.MISSED, None)

@@ -1,0 +1,299 @@
+"""Events, their outbox of posts, answers (RSVPs), direct messages and direct-message rooms."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commands.event_plan import NUDGE, REMINDER, PostPlan
+from storage.database import Database
+from storage.models import DirectRoom, Event, EventNudge, EventPost, Rsvp, utc_now
+
+ACTIVE = "active"
+CANCELLED = "cancelled"
+PENDING = "pending"
+SENT = "sent"
+MISSED = "missed"
+REFUSED = "refused"
+SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    source_event_id: str
+    created_by: str
+    command_room_id: str
+    title: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    timezone: str
+    place: str | None
+    online_link: str | None
+    agenda_link: str | None
+    description: str | None
+    closed: bool
+    room_ids: list[str]
+    reminder_offsets: list[int]
+
+
+async def create(db: Database, new: NewEvent, posts: Sequence[PostPlan]) -> Event:
+    """Store the event and the posts it needs, in one transaction."""
+    async with db.session() as session:
+        row = Event(**vars(new), status=ACTIVE, sequence=0)
+        session.add(row)
+        await session.flush()
+        _add_posts(session, row.id, posts)
+        return row
+
+
+def _add_posts(session: AsyncSession, event_id: int, posts: Sequence[PostPlan]) -> None:
+    session.add_all(
+        EventPost(
+            event_id=event_id,
+            kind=plan.kind,
+            key=plan.key,
+            room_id=plan.room_id,
+            due=plan.due,
+            status=PENDING,
+        )
+        for plan in posts
+    )
+
+
+async def by_source(db: Database, source_event_id: str) -> Event | None:
+    """The event a command created, if that command already ran."""
+    async with db.session() as session:
+        return await session.scalar(select(Event).where(Event.source_event_id == source_event_id))
+
+
+async def get(db: Database, event_id: int) -> Event | None:
+    async with db.session() as session:
+        return await session.get(Event, event_id)
+
+
+async def upcoming(db: Database, now: dt.datetime, limit: int) -> list[Event]:
+    """Active events not yet over, soonest first."""
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(Event)
+            .where(Event.status == ACTIVE, Event.ends_at > now)
+            .order_by(Event.starts_at, Event.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+
+async def for_calendar(db: Database, since: dt.datetime) -> list[Event]:
+    """Every event that ends after `since`, cancelled ones included (calendars must drop them)."""
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(Event).where(Event.ends_at > since).order_by(Event.starts_at, Event.id)
+        )
+        return list(rows)
+
+
+async def change(
+    db: Database,
+    event_id: int,
+    values: dict[str, object],
+    reminders: Sequence[PostPlan] | None,
+    notices: Sequence[PostPlan],
+    expected_sequence: int,
+) -> Event | None:
+    """Apply a change: new values, SEQUENCE bumped, pending reminders replaced by `reminders`
+    (None: kept), and the notices about the change queued. None if the event changed meanwhile
+    or is no longer active."""
+    async with db.session() as session:
+        row = await session.get(Event, event_id)
+        if row is None or row.status != ACTIVE or row.sequence != expected_sequence:
+            return None
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.sequence += 1
+        row.updated_at = utc_now()
+        if reminders is not None:
+            await session.execute(
+                delete(EventPost).where(
+                    EventPost.event_id == event_id,
+                    EventPost.kind.in_((REMINDER, NUDGE)),
+                    EventPost.status == PENDING,
+                )
+            )
+            # A reminder already sent for this very time (the event moved back) is not sent again.
+            sent = set(
+                await session.execute(
+                    select(EventPost.kind, EventPost.key, EventPost.room_id, EventPost.due).where(
+                        EventPost.event_id == event_id, EventPost.status != PENDING
+                    )
+                )
+            )
+            fresh = [
+                plan
+                for plan in reminders
+                if (plan.kind, plan.key, plan.room_id, plan.due) not in sent
+            ]
+            _add_posts(session, event_id, fresh)
+        _add_posts(session, event_id, [_with_key(plan, row.sequence) for plan in notices])
+        return row
+
+
+def _with_key(plan: PostPlan, key: int) -> PostPlan:
+    return PostPlan(plan.kind, key, plan.room_id, plan.due)
+
+
+async def pending_schedule(db: Database) -> list[tuple[int, dt.datetime]]:
+    """(post id, due) of every post still to send: what the scheduler is rebuilt from."""
+    async with db.session() as session:
+        rows = await session.execute(
+            select(EventPost.id, EventPost.due).where(EventPost.status == PENDING)
+        )
+        return [(post_id, due) for post_id, due in rows]
+
+
+async def pending_of(db: Database, event_id: int) -> list[tuple[int, dt.datetime]]:
+    async with db.session() as session:
+        rows = await session.execute(
+            select(EventPost.id, EventPost.due).where(
+                EventPost.event_id == event_id, EventPost.status == PENDING
+            )
+        )
+        return [(post_id, due) for post_id, due in rows]
+
+
+@dataclass(frozen=True)
+class DuePost:
+    post: EventPost
+    event: Event
+    answers: dict[str, str]
+    nudged: set[str]
+
+
+async def load_pending(db: Database, post_id: int) -> DuePost | None:
+    """A pending post with its event, the event's answers and (for direct messages) who already
+    got one: one read for everything a delivery needs."""
+    async with db.session() as session:
+        post = await session.get(EventPost, post_id)
+        if post is None or post.status != PENDING:
+            return None
+        event = await session.get(Event, post.event_id)
+        assert event is not None
+        answers = await _answers(session, event.id)
+        nudged: set[str] = set()
+        if post.kind == NUDGE:
+            nudged = set(
+                await session.scalars(
+                    select(EventNudge.user_id).where(EventNudge.post_id == post_id)
+                )
+            )
+        return DuePost(post, event, answers, nudged)
+
+
+async def finish_post(db: Database, post_id: int, status: str, matrix_event_id: str | None) -> None:
+    async with db.session() as session:
+        post = await session.get(EventPost, post_id)
+        if post is not None and post.status == PENDING:
+            post.status = status
+            post.matrix_event_id = matrix_event_id
+            post.sent_at = utc_now()
+
+
+async def record_nudge(
+    db: Database, post_id: int, user_id: str, room_id: str, matrix_event_id: str
+) -> None:
+    async with db.session() as session:
+        session.add(
+            EventNudge(
+                post_id=post_id, user_id=user_id, room_id=room_id, matrix_event_id=matrix_event_id
+            )
+        )
+
+
+async def event_of_message(db: Database, matrix_event_id: str) -> Event | None:
+    """The event a bot post (announcement, change, reminder) is about."""
+    async with db.session() as session:
+        return await session.scalar(
+            select(Event)
+            .join(EventPost, EventPost.event_id == Event.id)
+            .where(EventPost.matrix_event_id == matrix_event_id)
+            .limit(1)
+        )
+
+
+async def post_ids(db: Database, event_id: int, kinds: Sequence[str]) -> list[str]:
+    """The Matrix event ids of the sent posts of these kinds."""
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(EventPost.matrix_event_id).where(
+                EventPost.event_id == event_id,
+                EventPost.kind.in_(kinds),
+                EventPost.status == SENT,
+            )
+        )
+        return [row for row in rows if row]
+
+
+async def set_answer(
+    db: Database, event_id: int, user_id: str, answer: str, reaction_event_id: str | None
+) -> None:
+    async with db.session() as session:
+        await session.merge(
+            Rsvp(
+                event_id=event_id,
+                user_id=user_id,
+                answer=answer,
+                reaction_event_id=reaction_event_id,
+                answered_at=utc_now(),
+            )
+        )
+
+
+async def withdraw_reaction(db: Database, reaction_event_id: str, user_id: str) -> bool:
+    """Taking back the reaction that gave an answer withdraws that answer; a later answer (by
+    command or another reaction) stays."""
+    async with db.session() as session:
+        result = await session.execute(
+            delete(Rsvp).where(Rsvp.reaction_event_id == reaction_event_id, Rsvp.user_id == user_id)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def answers(db: Database, event_id: int) -> dict[str, str]:
+    async with db.session() as session:
+        return await _answers(session, event_id)
+
+
+async def _answers(session: AsyncSession, event_id: int) -> dict[str, str]:
+    rows = await session.execute(
+        select(Rsvp.user_id, Rsvp.answer)
+        .where(Rsvp.event_id == event_id)
+        .order_by(Rsvp.answered_at, Rsvp.user_id)
+    )
+    return {user_id: answer for user_id, answer in rows}
+
+
+async def answer_counts(db: Database, event_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    async with db.session() as session:
+        rows = await session.execute(
+            select(Rsvp.event_id, Rsvp.answer, func.count())
+            .where(Rsvp.event_id.in_(event_ids))
+            .group_by(Rsvp.event_id, Rsvp.answer)
+        )
+        counts: dict[int, dict[str, int]] = {}
+        for event_id, answer, count in rows:
+            counts.setdefault(event_id, {})[answer] = count
+        return counts
+
+
+async def direct_room(db: Database, user_id: str) -> str | None:
+    async with db.session() as session:
+        row = await session.get(DirectRoom, user_id)
+        return row.room_id if row else None
+
+
+async def set_direct_room(db: Database, user_id: str, room_id: str) -> None:
+    async with db.session() as session:
+        await session.merge(DirectRoom(user_id=user_id, room_id=room_id))

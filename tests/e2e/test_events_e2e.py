@@ -1,0 +1,317 @@
+"""Events on a real Synapse: announced with ✅ ❌ ❔, answered by reaction and by command,
+reminded with mentions of those who said yes, direct messages to those who did not answer,
+changed, cancelled, exported as .ics — once each, across restarts and hard kills."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import icalendar
+import pytest_asyncio
+
+from bot import faults
+from bot.homeserver import LocalSynapse
+from tests.e2e.harness import BotProcess, Event, MatrixUser, start_bot, unique
+
+# An event this far ahead with a reminder 1 minute before: the reminder is due in ~10 s.
+SOON = "in 70 Sekunden"
+
+
+@dataclass
+class Network:
+    bot: BotProcess
+    orga: MatrixUser
+    anna: MatrixUser
+    ben: MatrixUser
+    room_id: str
+    alias: str
+
+
+@pytest_asyncio.fixture
+async def network(
+    synapse: LocalSynapse, orga: MatrixUser, member: MatrixUser, tmp_path: Path
+) -> AsyncIterator[Network]:
+    """A workshop room with the organiser, two members (anna, ben) and a bot whose grace for
+    missed reminders is 2 s."""
+    bot = await start_bot(synapse, tmp_path, orga, missed_grace_hours=2 / 3600)
+    bot_id = bot.user_id
+    ben = await MatrixUser.create(synapse, "ben")
+    alias = unique("workshop")
+    room_id = await orga.create_room(invite=[bot_id, member.user_id, ben.user_id], alias=alias)
+    await member.join(room_id)
+    await ben.join(room_id)
+    await orga.wait_membership(room_id, bot_id, "join")
+    await orga.wait_membership(room_id, ben.user_id, "join")
+    yield Network(bot, orga, member, ben, room_id, alias)
+    await bot.stop()
+    await ben.close()
+
+
+async def command(user: MatrixUser, network: Network, text: str) -> Event:
+    event_id = await user.send_text(network.room_id, text)
+    return await user.wait_reply(event_id, network.bot.user_id)
+
+
+def body(event: Event) -> str:
+    return event["content"]["body"]
+
+
+def number_in(reply: Event) -> int:
+    match = re.search(r"Nr\. (\d+)", body(reply))
+    assert match, body(reply)
+    return int(match[1])
+
+
+def bot_events(user: MatrixUser, room_id: str, bot_id: str, needle: str) -> list[Event]:
+    return [
+        event
+        for room, event in user.events
+        if room == room_id
+        and event.get("sender") == bot_id
+        and event.get("type") == "m.room.message"
+        and needle in event.get("content", {}).get("body", "")
+    ]
+
+
+async def card_of(network: Network, number: int) -> Event:
+    cards = await network.anna.wait_for(
+        lambda: bot_events(
+            network.anna, network.room_id, network.bot.user_id, f"Termin Nr. {number}:"
+        )
+    )
+    return cards[0]
+
+
+async def create_soon(network: Network, title: str, extra: str = "") -> int:
+    reply = await command(
+        network.orga,
+        network,
+        f'!termin neu "{title}" {SOON} ort "Potsdam" erinnerungen 1min '
+        f"agenda https://example.org/agenda {extra}",
+    )
+    assert "angelegt" in body(reply), body(reply)
+    return number_in(reply)
+
+
+def direct_invites(user: MatrixUser, network: Network) -> set[str]:
+    return user.invites - {network.room_id}
+
+
+async def history_count(user: MatrixUser, room_id: str, bot_id: str, needle: str) -> int:
+    history = await user.room_history(room_id)
+    return sum(
+        1
+        for event in history
+        if event.get("sender") == bot_id
+        and event.get("type") == "m.room.message"
+        and needle in event.get("content", {}).get("body", "")
+    )
+
+
+async def test_reminder_mentions_the_yes_answers_and_dms_who_has_not_answered(
+    network: Network,
+) -> None:
+    number = await create_soon(network, "Transfer-Workshop")
+    card = await card_of(network, number)
+    assert card["content"]["msgtype"] == "m.notice"
+    assert "Potsdam" in body(card) and "✅" in body(card)
+    # The bot offers the three answers as reactions under the card.
+    offered = await network.anna.wait_for(
+        lambda: (
+            {
+                event["content"]["m.relates_to"]["key"]
+                for room, event in network.anna.events
+                if event.get("type") == "m.reaction"
+                and event.get("sender") == network.bot.user_id
+                and event["content"]["m.relates_to"]["event_id"] == card["event_id"]
+            }
+            >= {"✅", "❌", "❔"}
+        )
+    )
+    assert offered
+    await network.anna.react(network.room_id, card["event_id"], "✅")
+    ben_answer = await command(network.ben, network, f"!teilnahme {number} nein")
+    assert "nein" in body(ben_answer)
+    answers = await command(network.orga, network, f"!termin antworten {number}")
+    assert network.anna.user_id in body(answers)
+
+    reminder = (
+        await network.anna.wait_for(
+            lambda: bot_events(network.anna, network.room_id, network.bot.user_id, "⏰ Erinnerung"),
+            within=30,
+        )
+    )[0]
+    content = reminder["content"]
+    assert content["msgtype"] == "m.text"
+    assert content["m.mentions"] == {"user_ids": [network.anna.user_id]}
+    assert f"https://matrix.to/#/{network.anna.user_id}" in content["formatted_body"]
+    assert network.ben.user_id not in content["formatted_body"]
+    assert "Potsdam" in content["body"] and "https://example.org/agenda" in content["body"]
+    assert "beginnt in 1 Minute" in content["body"]
+
+    # The organiser has not answered: a direct message asks (anna and ben answered, so not them).
+    invites = await network.orga.wait_for(lambda: direct_invites(network.orga, network), within=20)
+    direct_room = next(iter(invites))
+    await network.orga.join(direct_room)
+    history = await network.orga.room_history(direct_room)
+    asks = [e for e in history if "Kommst du?" in e.get("content", {}).get("body", "")]
+    assert len(asks) == 1
+    assert f"!teilnahme {number} ja" in body(asks[0])
+    assert asks[0]["content"]["msgtype"] == "m.text"
+    assert not direct_invites(network.anna, network) and not direct_invites(network.ben, network)
+    assert (
+        await history_count(network.anna, network.room_id, network.bot.user_id, "⏰ Erinnerung")
+        == 1
+    )
+
+
+async def test_a_new_reaction_replaces_the_answer_and_taking_it_back_withdraws_it(
+    network: Network,
+) -> None:
+    reply = await command(
+        network.orga, network, '!termin neu "Stammtisch" übermorgen 18-20 Uhr ort "Cottbus"'
+    )
+    number = number_in(reply)
+    card = await card_of(network, number)
+    yes = await network.anna.react(network.room_id, card["event_id"], "✅")
+    no = await network.anna.react(network.room_id, card["event_id"], "❌")
+    await network.anna.redact(network.room_id, yes)
+
+    async def answers() -> str:
+        return body(await command(network.orga, network, f"!termin antworten {number}"))
+
+    listing = await answers()
+    assert re.search(rf"Abgesagt \(1\): {re.escape(network.anna.user_id)}", listing), listing
+    assert "Zugesagt (0)" in listing
+    await network.anna.redact(network.room_id, no)
+    await network.anna.react(network.room_id, card["event_id"], "👀")
+    listing = await answers()
+    assert network.anna.user_id not in listing, listing
+    shown = await command(network.anna, network, f"!termin {number}")
+    assert "beginnt in 1 Tag" in body(shown) or "beginnt in 2 Tagen" in body(shown)
+    assert "Du hast noch nicht geantwortet" in body(shown)
+
+
+async def test_change_cancel_and_calendar(network: Network) -> None:
+    reply = await command(
+        network.orga,
+        network,
+        '!termin neu "2. Transfer-Workshop Smart City Manager:in" 29.09.2027 10:00-16:00 '
+        'ort "Potsdam" beschreibung "Verankerung <in> der Verwaltung"',
+    )
+    number = number_in(reply)
+    assert "Mi., 29.09.2027, 10:00–16:00 Uhr (MESZ)" in body(reply), body(reply)
+    await command(network.anna, network, f"!teilnahme {number} ja")
+    changed = await command(network.orga, network, f'!termin ändern {number} ort "Cottbus"')
+    assert "geändert" in body(changed)
+    update = await network.anna.wait_for(
+        lambda: bot_events(network.anna, network.room_id, network.bot.user_id, "Geändert")
+    )
+    assert "Cottbus" in body(update[0])
+    assert "&lt;in&gt;" in update[0]["content"]["formatted_body"]
+
+    cancelled = await command(network.orga, network, f"!termin absagen {number} Krankheit")
+    assert "abgesagt" in body(cancelled)
+    notice = await network.anna.wait_for(
+        lambda: bot_events(network.anna, network.room_id, network.bot.user_id, "Abgesagt:")
+    )
+    assert notice[0]["content"]["m.mentions"] == {"user_ids": [network.anna.user_id]}
+    assert "Krankheit" in body(notice[0])
+    assert "keine Termine" in body(await command(network.anna, network, "!termine"))
+
+    file_reply = await command(network.anna, network, f"!kalender {number}")
+    assert file_reply["content"]["msgtype"] == "m.file"
+    data = await network.anna.download(file_reply["content"]["url"])
+    calendar = icalendar.Calendar.from_ical(data)
+    assert calendar["METHOD"] == "CANCEL"
+    vevent = next(iter(calendar.walk("VEVENT")))
+    assert vevent["STATUS"] == "CANCELLED"
+    assert int(vevent["SEQUENCE"]) == 2
+    assert vevent.decoded("DTSTART") == dt.datetime(2027, 9, 29, 8, tzinfo=dt.UTC)
+    assert str(vevent["LOCATION"]) == "Cottbus"
+
+    url = f"http://127.0.0.1:{network.bot.http_port}/events.ics"
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/calendar")
+        feed = icalendar.Calendar.from_ical(await response.read())
+    feed_events = list(feed.walk("VEVENT"))
+    assert [str(event["UID"]) for event in feed_events] == [str(vevent["UID"])]
+    assert feed_events[0]["STATUS"] == "CANCELLED"
+    assert any(tz["TZID"] == "Europe/Berlin" for tz in feed.walk("VTIMEZONE"))
+
+
+async def test_hard_kill_right_after_a_reminder_posts_it_once(network: Network) -> None:
+    number = await create_soon(network, "Einmal")
+    await network.anna.react(network.room_id, (await card_of(network, number))["event_id"], "✅")
+    await network.bot.stop()
+    # The reminder is the next post: the bot dies right after sending it, then starts again.
+    await network.bot.start(fault=faults.AFTER_ANNOUNCEMENT)
+    assert await network.bot.wait_exit(within=40) == 137
+    await network.bot.start()
+    reminder = await network.anna.wait_for(
+        lambda: bot_events(network.anna, network.room_id, network.bot.user_id, "⏰ Erinnerung")
+    )
+    assert reminder[0]["content"]["m.mentions"] == {"user_ids": [network.anna.user_id]}
+    await asyncio.sleep(1)
+    bot_id = network.bot.user_id
+    assert await history_count(network.anna, network.room_id, bot_id, "⏰ Erinnerung") == 1
+    assert await history_count(network.anna, network.room_id, bot_id, f"Termin Nr. {number}:") == 1
+
+
+async def test_reminder_missed_during_downtime_is_reported_not_sent(network: Network) -> None:
+    number = await create_soon(network, "Verpasst")
+    await card_of(network, number)
+    await network.bot.stop()
+    # The reminder is due ~10 s after creation; grace 2 s: by 15 s it is past both.
+    await asyncio.sleep(15)
+    await network.bot.start()
+    report = await network.orga.wait_for(
+        lambda: bot_events(network.orga, network.room_id, network.bot.user_id, "nicht gesendet")
+    )
+    assert f"Termin Nr. {number}" in body(report[0])
+    assert report[0]["content"]["m.mentions"] == {"user_ids": [network.orga.user_id]}
+    await asyncio.sleep(1)
+    bot_id = network.bot.user_id
+    assert await history_count(network.anna, network.room_id, bot_id, "⏰ Erinnerung") == 0
+    assert not direct_invites(network.anna, network)
+
+
+async def test_opting_out_of_direct_messages(network: Network) -> None:
+    off = await command(network.anna, network, "!erinnerungen aus")
+    assert "keine Direktnachrichten" in body(off)
+    number = await create_soon(network, "Ohne DM")
+    await network.orga.wait_for(lambda: direct_invites(network.orga, network), within=30)
+    # ben has not opted out and gets his invite in the same round as the organiser.
+    await network.ben.wait_for(lambda: direct_invites(network.ben, network), within=10)
+    assert not direct_invites(network.anna, network)
+    assert f"Nr. {number}" in body(await card_of(network, number))
+
+
+async def test_bad_input_gets_a_clear_answer_and_stores_nothing(network: Network) -> None:
+    started = time.time()
+    missing = await command(network.orga, network, "!termin neu Workshop")
+    assert "wann" in body(missing)
+    impossible = await command(network.orga, network, '!termin neu "X" 31.02.2027 10:00')
+    assert "31.02.2027" in body(impossible)
+    backwards = await command(network.orga, network, '!termin neu "X" 29.09.2027 16:00-10:00')
+    assert "nicht nach dem Beginn" in body(backwards)
+    bad_link = await command(network.orga, network, '!termin neu "X" morgen 10 Uhr online foo')
+    assert "kein Link" in body(bad_link)
+    refused = await command(network.anna, network, '!termin neu "X" morgen 10 Uhr')
+    assert "Organisation" in body(refused)
+    unknown = await command(network.anna, network, "!teilnahme 99 ja")
+    assert "Nr. 99" in body(unknown)
+    english = await command(network.anna, network, "!rsvp 99 yes")
+    assert "There is no event no. 99" in body(english)
+    script = await command(network.orga, network, '!termin neu "X" <script>alert(1)</script>')
+    assert "&lt;script&gt;" in script["content"]["formatted_body"]
+    assert "keine Termine" in body(await command(network.anna, network, "!termine"))
+    assert time.time() - started < 60
