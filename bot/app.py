@@ -72,13 +72,23 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         )
         resources.push_async_callback(runner.cleanup)
         sync = SyncLoop(client, db, router, metrics)
-        planned = await scheduler.start()
-        resources.callback(scheduler.shutdown)
-        log.info("planned: %s", planned)
         log.info("alumni-bot running as %s on %s", config.matrix.user_id, homeserver)
         sync_task = asyncio.create_task(sync.run(), name="sync")
+        # Deliveries need the rooms and their members, which the first sync brings (nio keeps
+        # none across restarts): a round of direct messages due at start must see everyone.
+        if await _first_of(sync.synced, stop) is sync.synced:
+            resources.callback(scheduler.shutdown)
+            log.info("planned: %s", await scheduler.start())
         await stop.wait()
         sync.stop()
         sync_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sync_task
+
+
+async def _first_of(*events: asyncio.Event) -> asyncio.Event:
+    waiters = {asyncio.create_task(event.wait()): event for event in events}
+    done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    return waiters[next(iter(done))]

@@ -23,7 +23,14 @@ from commands.converters import (
     UNKNOWN_ROOM,
     ConversionError,
 )
+from commands.i18n import Localized
 from commands.registry import Role
+
+UPLOAD_REFUSED = Localized(
+    "Die Datei konnte ich nicht hochladen (der Server antwortet {status}). Bitte sag der "
+    "Organisation Bescheid.",
+    "I could not upload the file (the server answers {status}). Please tell the organisers.",
+)
 
 
 @dataclass
@@ -51,7 +58,12 @@ class MatrixCommandContext(CommandContext):
             io.BytesIO(data), content_type=mimetype, filename=filename, filesize=len(data)
         )
         if not isinstance(uploaded, UploadResponse):
-            raise RetryLater(f"upload of {filename} failed: {uploaded}")
+            status = getattr(uploaded.transport_response, "status", None)
+            if status is None or status == 429 or status >= 500:
+                raise RetryLater(f"upload of {filename} failed: {uploaded}")
+            # Refused for good (too large, media repository off): say so instead of retrying.
+            await self.reply(UPLOAD_REFUSED.format(self.language, status=status))
+            return
         content = {
             "msgtype": "m.file",
             "body": filename,
@@ -68,6 +80,9 @@ class MatrixCommandContext(CommandContext):
         self.replies += 1
         await self.sender_path.send(self.room_id, content, txn_id=txn_id)
         faults.crash_point(faults.AFTER_SEND)
+
+    def role_there(self, room_id: str) -> Role:
+        return self.role_in(room_id, self.sender)
 
     def bot_status(self) -> BotStatus:
         return self.status_source()

@@ -4,6 +4,7 @@ answered; each exactly once, with transaction ids derived from the post."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from nio import AsyncClient, RoomCreateResponse, RoomPreset
 from bot import faults
 from bot.metrics import Metrics
 from bot.sender import Sender, SendRefused, message_content, txn_id_for
-from commands.event_plan import ANNOUNCE, CANCEL, NUDGE, REMINDER, UPDATE, YES
+from commands.event_plan import NO, YES
 from commands.event_text import (
     reaction_keys,
     render_cancel,
@@ -29,8 +30,11 @@ from storage import events, user_settings
 from storage.database import Database
 from storage.events import DuePost
 from storage.models import EventPost, utc_now
+from storage.outbox import ANNOUNCE, CANCEL, NUDGE, REMINDER, UPDATE
 
 log = logging.getLogger(__name__)
+
+MAX_CREATE_ATTEMPTS = 5
 
 
 class EventDuty:
@@ -55,44 +59,55 @@ class EventDuty:
         self.prefix = prefix
         self.grace = grace
         self.clock = clock
+        self.locks: dict[int, asyncio.Lock] = {}
+        self.event_of: dict[int, int] = {}
 
     async def schedule(self) -> list[tuple[int, dt.datetime]]:
-        return await events.pending_schedule(self.db)
+        return self._note(await events.pending_schedule(self.db))
 
     async def replan(self, ref: int) -> list[tuple[int, dt.datetime | None]]:
-        return list(await events.pending_of(self.db, ref))
+        return list(self._note(await events.pending_schedule(self.db, ref)))
+
+    def _note(self, rows: list[tuple[int, dt.datetime, int]]) -> list[tuple[int, dt.datetime]]:
+        self.event_of.update((post_id, event_id) for post_id, _, event_id in rows)
+        return [(post_id, due) for post_id, due, _ in rows]
 
     async def deliver(self, item_id: int) -> dt.datetime | None:
-        due = await events.load_pending(self.db, item_id)
-        if due is None:
-            return None
+        # One post of an event at a time, in the order they fell due (the lock is taken before
+        # the first await, so in the scheduler's order): a card is not overtaken by its change.
+        lock = self.locks.setdefault(self.event_of.get(item_id, 0), asyncio.Lock())
+        async with lock:
+            due = await events.claim(self.db, item_id)
+            if due is not None:
+                await self._deliver(due)
+        self.event_of.pop(item_id, None)
+        return None
+
+    async def _deliver(self, due: DuePost) -> None:
         post, event = due.post, due.event
         now = self.clock()
+        if event.status == events.CANCELLED and post.kind != CANCEL:
+            await events.finish_post(self.db, post.id, events.SKIPPED, None)
+            return
         if post.kind in (REMINDER, NUDGE) and (
             now >= event.starts_at or now - post.due > self.grace
         ):
             await self._missed(due)
-            return None
+            return
         try:
             if post.kind == NUDGE:
                 await self._nudge(due, now)
-                event_id = None
             else:
-                event_id = await self._post(due, now)
+                await self._post(due, now)
         except SendRefused:
             log.warning("event post %s: %s refused it", post.id, post.room_id)
             self.metrics.errors.labels("event").inc()
             await events.finish_post(self.db, post.id, events.REFUSED, None)
-            return None
-        await events.finish_post(self.db, post.id, events.SENT, event_id)
-        # Offered once the post is on record, so a quick click on it already counts.
-        if event_id is not None and post.kind in (ANNOUNCE, UPDATE, REMINDER):
-            await self._offer_answers(post, event_id)
-        return None
+            return
+        await events.finish_post(self.db, post.id, events.SENT, None)
 
-    async def _post(self, due: DuePost, now: dt.datetime) -> str:
+    async def _post(self, due: DuePost, now: dt.datetime) -> None:
         post, event = due.post, due.event
-        txn = f"event-{post.kind}"
         mentions: list[str] = []
         if post.kind == ANNOUNCE:
             html = render_card(event, self.prefix, self.language)
@@ -100,7 +115,7 @@ class EventDuty:
             html = render_update(event, self.prefix, self.language)
         elif post.kind == CANCEL:
             # Those who said yes or maybe should hear of it: a mention in m.text notifies.
-            mentions = [user for user, answer in due.answers.items() if answer != "no"]
+            mentions = [user for user, answer in due.answers.items() if answer != NO]
             html = render_cancel(event, self.language)
         else:
             mentions = [user for user, answer in due.answers.items() if answer == YES]
@@ -110,10 +125,14 @@ class EventDuty:
         msgtype = "m.text" if post.kind in (REMINDER, CANCEL) else "m.notice"
         content = message_content(html, msgtype=msgtype, mentions=mentions)
         event_id = await self.sender.send(
-            post.room_id, content, txn_id=txn_id_for(txn, str(post.id))
+            post.room_id, content, txn_id=txn_id_for(f"event-{post.kind}", str(post.id))
         )
         faults.crash_point(faults.AFTER_ANNOUNCEMENT)
-        return event_id
+        # On record before the reactions go out, so a quick click on the post already counts;
+        # a crash in between re-sends both with the same transaction ids.
+        await events.record_sent(self.db, post.id, event_id)
+        if post.kind != CANCEL:
+            await self._offer_answers(post, event_id)
 
     async def _offer_answers(self, post: EventPost, event_id: str) -> None:
         """Put ✅ ❌ ❔ under the post, so people answer with one click."""
@@ -176,15 +195,23 @@ class EventDuty:
         # A room opened moments ago is not synced yet; one the person left is opened anew.
         if room_id is not None and (room is None or user_id in room.users):
             return room_id
-        response = await self.client.room_create(
-            is_direct=True, invite=[user_id], preset=RoomPreset.trusted_private_chat
-        )
-        if not isinstance(response, RoomCreateResponse):
-            log.warning("could not open a direct room with %s: %s", user_id, response)
-            self.metrics.errors.labels("event").inc()
-            return None
-        await events.set_direct_room(self.db, user_id, response.room_id)
-        return response.room_id
+        for _attempt in range(MAX_CREATE_ATTEMPTS):
+            await self.sender.bucket.acquire()
+            # private_chat, not trusted_private_chat: that would make the person an admin of
+            # the room, and so an organiser to the bot there.
+            response = await self.client.room_create(
+                is_direct=True, invite=[user_id], preset=RoomPreset.private_chat
+            )
+            if isinstance(response, RoomCreateResponse):
+                await events.set_direct_room(self.db, user_id, response.room_id)
+                return response.room_id
+            if response.status_code != "M_LIMIT_EXCEEDED":
+                break
+            # Synapse allows few room creations a minute; a round of many DMs waits its turn.
+            await asyncio.sleep((response.retry_after_ms or 1000) / 1000)
+        log.warning("could not open a direct room with %s: %s", user_id, response)
+        self.metrics.errors.labels("event").inc()
+        return None
 
     async def _missed(self, due: DuePost) -> None:
         """A reminder the bot was down for: too late to be useful, so reported to the organiser
@@ -193,9 +220,13 @@ class EventDuty:
         if post.kind == NUDGE:
             html = render_missed_reminder(event, post.key, post.due, self.language)
             content = message_content(html, msgtype="m.text", mentions=[event.created_by])
-            await self.sender.send(
-                event.command_room_id,
-                content,
-                txn_id=txn_id_for("event-missed", str(post.id)),
-            )
+            try:
+                await self.sender.send(
+                    event.command_room_id,
+                    content,
+                    txn_id=txn_id_for("event-missed", str(post.id)),
+                )
+            except SendRefused:
+                log.warning("event %s: the missed-reminder report was refused", event.id)
+                self.metrics.errors.labels("event").inc()
         await events.finish_post(self.db, post.id, events.MISSED, None)

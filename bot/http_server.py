@@ -45,8 +45,7 @@ async def calendar_feed(request: web.Request) -> web.Response:
 
 
 async def calendar_event(request: web.Request) -> web.Response:
-    number = request.match_info["number"]
-    row = await events.get(request.app[DB_KEY], int(number)) if number.isdigit() else None
+    row = await events.get(request.app[DB_KEY], int(request.match_info["number"]))
     if row is None:
         raise web.HTTPNotFound(text="no such event")
     return _calendar(event_calendar.single(row, utc_now()), f"termin-{row.id}.ics")
@@ -71,7 +70,8 @@ def make_app(metrics_: Metrics, user_id: str, db: Database) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/events.ics", calendar_feed)
-    app.router.add_get("/events/{number}.ics", calendar_event)
+    # At most 9 ASCII digits: every such number fits the id column on every backend.
+    app.router.add_get("/events/{number:[0-9]{1,9}}.ics", calendar_event)
     return app
 
 

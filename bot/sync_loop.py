@@ -48,6 +48,8 @@ class SyncLoop:
         self.router = router
         self.metrics = metrics
         self.stopping = asyncio.Event()
+        # Set once the first sync of this start arrived: the client knows the rooms.
+        self.synced = asyncio.Event()
 
     async def run(self) -> None:
         token = await bot_state.get_sync_token(self.db)
@@ -91,6 +93,7 @@ class SyncLoop:
         if not isinstance(response, SyncResponse):
             raise SyncFailed(str(response))
         self.metrics.sync_succeeded()
+        self.synced.set()
         if token is None:
             await self.router.note_rooms(response)
         else:

@@ -60,11 +60,19 @@ class CommandContext(ABC):
     def __post_init__(self) -> None:
         self.language = self.preferred_language or self.default_language
 
-    def hint(self, name: str, *args: object) -> str:
-        """A command as the user would type it in their language, for hints in replies."""
+    def command_text(self, name: str, *args: object) -> str:
+        """A command as the user would type it in their language (plain text)."""
         command = self.registry.find(name)
         shown = command.display_name(self.language) if command else name
-        return code(" ".join([self.prefix + shown, *map(str, args)]))
+        return " ".join([self.prefix + shown, *map(str, args)])
+
+    def hint(self, name: str, *args: object) -> str:
+        """`command_text` as code, for hints in HTML replies."""
+        return code(self.command_text(name, *args))
+
+    @abstractmethod
+    def role_there(self, room_id: str) -> Role:
+        """The sender's role in another room (organisers act on events of rooms they run)."""
 
     @abstractmethod
     async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> None:

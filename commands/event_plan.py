@@ -13,21 +13,17 @@ from commands.converters import ConversionError
 from commands.i18n import Language, Localized
 from commands.registry import UnclosedQuote, next_token
 from commands.time_phrases import local_to_utc, parse_when, read_time_of_day
+from storage.outbox import NUDGE, REMINDER, PostPlan
 
 DEFAULT_OFFSETS = (7 * 86400, 86400, 3600)
 DEFAULT_DURATION = dt.timedelta(hours=1)
 MAX_TITLE = 200
 MAX_PLACE = 200
 MAX_DESCRIPTION = 2000
+MAX_URL = 1000
 MAX_OFFSETS = 6
 MAX_OFFSET = 90 * 86400
 
-# Post kinds, in the order they are sent when due together.
-ANNOUNCE = "announce"
-UPDATE = "update"
-CANCEL = "cancel"
-REMINDER = "reminder"
-NUDGE = "nudge"
 
 YES = "yes"
 NO = "no"
@@ -127,6 +123,10 @@ EMPTY_VALUE = Localized("Nach „{word}“ fehlt die Angabe.", "A value must fol
 BAD_URL = Localized(
     "„{value}“ ist kein Link; erwartet wird https://…",
     "“{value}” is not a link; expected https://…",
+)
+URL_TOO_LONG = Localized(
+    "Der Link ist {length} Zeichen lang; erlaubt sind {limit}.",
+    "The link is {length} characters long; the limit is {limit}.",
 )
 BAD_OFFSET = Localized(
     "„{value}“ ist keine Erinnerungszeit. Beispiele: 7d 1d 1h 30min, oder „keine“.",
@@ -297,6 +297,9 @@ def parse_details(text: str, now: dt.datetime, zone: ZoneInfo, *, new: bool) -> 
             details.closed = closed
             continue
         end = index
+        if name == "description" and index < len(tokens) and not tokens[index][1]:
+            # Free text: words like "offen" or "ort" in it are text, not options.
+            end = len(tokens)
         while end < len(tokens) and _option(tokens[end]) is None:
             end += 1
         values = [value for value, _ in tokens[index:end]]
@@ -324,6 +327,8 @@ def _apply(
     elif name in ("online_link", "agenda_link"):
         if not URL_RE.match(joined):
             raise ConversionError(BAD_URL, value=joined)
+        if len(joined) > MAX_URL:
+            raise ConversionError(URL_TOO_LONG, length=len(joined), limit=MAX_URL)
         setattr(details, name, joined)
     else:
         limit = MAX_PLACE if name == "place" else MAX_DESCRIPTION
@@ -356,22 +361,28 @@ def reaction_answer(key: str) -> str | None:
     return REACTION_ANSWERS.get(key) or REACTION_ANSWERS.get(key.replace("\ufe0f", ""))
 
 
-@dataclass(frozen=True)
-class PostPlan:
-    kind: str
-    key: int
-    room_id: str
-    due: dt.datetime
+def reminder_due(starts_at: dt.datetime, offset: int, zone: ZoneInfo) -> dt.datetime:
+    """When a reminder `offset` seconds before the start goes out: whole days (and weeks) are
+    counted on the wall clock, so "1 Tag vorher" is at the start's local time across a DST
+    change; hours and minutes are exact."""
+    if offset % 86400:
+        return starts_at - dt.timedelta(seconds=offset)
+    wall = starts_at.astimezone(zone).replace(tzinfo=None) - dt.timedelta(days=offset // 86400)
+    return local_to_utc(wall, zone)
 
 
 def plan_reminders(
-    starts_at: dt.datetime, offsets: list[int], room_ids: list[str], now: dt.datetime
+    starts_at: dt.datetime,
+    offsets: list[int],
+    room_ids: list[str],
+    now: dt.datetime,
+    zone: ZoneInfo,
 ) -> list[PostPlan]:
     """A reminder into every room and one round of direct messages per offset still ahead;
     offsets already past when the event is planned are left out, not sent late."""
     plans = []
     for offset in offsets:
-        due = starts_at - dt.timedelta(seconds=offset)
+        due = reminder_due(starts_at, offset, zone)
         if due <= now:
             continue
         plans += [PostPlan(REMINDER, offset, room_id, due) for room_id in room_ids]

@@ -10,13 +10,10 @@ from commands import event_calendar
 from commands.context import CommandContext
 from commands.converters import ConversionError, Integer, Rest, Word
 from commands.event_plan import (
-    ANNOUNCE,
     ANSWERS,
-    CANCEL,
     MAYBE,
     NO,
     NOTHING_TO_CHANGE,
-    UPDATE,
     YES,
     EventDetails,
     countdown,
@@ -33,6 +30,7 @@ from commands.rendering import bullet_list, code, escape
 from storage import events, user_settings
 from storage.events import NewEvent
 from storage.models import Event
+from storage.outbox import ANNOUNCE, CANCEL, UPDATE
 
 group = CommandGroup("termine", Localized("Termine", "Events"))
 
@@ -43,10 +41,12 @@ NUMBER = Arg(
     name_en="no",
 )
 DETAILS_HELP = Localized(
-    '"Titel" <wann> [ort …] [online https://…] [agenda https://…] [beschreibung …] '
-    "[räume #raum …] [erinnerungen 7d 1d 1h] [geschlossen|offen]",
-    '"Title" <when> [place …] [online https://…] [agenda https://…] [description …] '
-    "[rooms #room …] [reminders 7d 1d 1h] [closed|open]",
+    '"Titel" <wann> [ort …] [online https://…] [agenda https://…] [räume #raum …] '
+    "[erinnerungen 7d 1d 1h] [geschlossen|offen] [beschreibung … (ohne Anführungszeichen: "
+    "der Rest der Zeile)]",
+    '"Title" <when> [place …] [online https://…] [agenda https://…] [rooms #room …] '
+    "[reminders 7d 1d 1h] [closed|open] [description … (without quotes: the rest of the "
+    "line)]",
 )
 CHANGE_HELP = Localized(
     "was sich ändert: titel …, zeit …, ort …, online …, agenda …, beschreibung …, räume …, "
@@ -73,6 +73,11 @@ CANCELLED = Localized(
 UNKNOWN = Localized(
     "Einen Termin Nr. {id} gibt es nicht, oder er ist abgesagt oder vorbei. Alle: {command}",
     "There is no event no. {id}, or it is cancelled or over. All of them: {command}",
+)
+NOT_YOURS = Localized(
+    "Termin Nr. {id} darfst du nicht ändern: das dürfen, wer ihn angelegt hat, und die "
+    "Organisation seiner Räume.",
+    "You may not change event no. {id}: its creator and the organisers of its rooms may.",
 )
 NONE = Localized("Es stehen keine Termine an.", "There are no upcoming events.")
 NO_REMINDERS = Localized("keine", "none")
@@ -113,10 +118,22 @@ ON_WORDS = {"an": True, "ein": True, "on": True, "aus": False, "off": False}
 LIST_LIMIT = 25
 
 
+async def _managed(ctx: CommandContext, number: int) -> Event:
+    """An active event the sender may change: they created it, or they are an organiser in one
+    of its rooms (being an organiser of some room of their own is not enough)."""
+    row = await _active(ctx, number)
+    rooms = [*row.room_ids, row.command_room_id]
+    if ctx.sender != row.created_by and all(
+        ctx.role_there(room) < Role.ORGANISER for room in rooms
+    ):
+        raise ConversionError(NOT_YOURS, id=number)
+    return row
+
+
 async def _active(ctx: CommandContext, number: int) -> Event:
     row = await events.get(ctx.db, number)
     if row is None or row.status != events.ACTIVE or row.ends_at <= ctx.now():
-        raise ConversionError(UNKNOWN, id=number, command=ctx.hint("termine"))
+        raise ConversionError(UNKNOWN, id=number, command=ctx.command_text("termine"))
     return row
 
 
@@ -170,7 +187,7 @@ async def create_event(ctx: CommandContext, angaben: str) -> None:
     room_ids = await _resolve_rooms(ctx, details.rooms or ["hier"])
     offsets = details.offsets if details.offsets is not None else list(ctx.default_reminders)
     posts = plan_notices(ANNOUNCE, 0, room_ids, now) + plan_reminders(
-        details.span.starts_at, offsets, room_ids, now
+        details.span.starts_at, offsets, room_ids, now, ZoneInfo(ctx.timezone)
     )
     row = await events.create(
         ctx.db,
@@ -227,9 +244,10 @@ async def change_event(ctx: CommandContext, nr: int, angaben: str) -> None:
     if row is not None and row.last_change_event_id == ctx.event_id:
         await _confirm(ctx, CHANGED, row)
         return
-    row = await _active(ctx, nr)
+    row = await _managed(ctx, nr)
     now = ctx.now()
-    details = parse_details(angaben, now, ZoneInfo(row.timezone), new=False)
+    zone = ZoneInfo(row.timezone)
+    details = parse_details(angaben, now, zone, new=False)
     if details.is_empty():
         raise ConversionError(NOTHING_TO_CHANGE)
     room_ids = await _resolve_rooms(ctx, details.rooms) if details.rooms else row.room_ids
@@ -241,12 +259,12 @@ async def change_event(ctx: CommandContext, nr: int, angaben: str) -> None:
         ctx.db,
         nr,
         values | {"last_change_event_id": ctx.event_id},
-        plan_reminders(starts_at, offsets, room_ids, now) if replan else None,
+        plan_reminders(starts_at, offsets, room_ids, now, zone) if replan else None,
         plan_notices(UPDATE, 0, room_ids, now),
         expected_sequence=row.sequence,
     )
     if changed is None:
-        raise ConversionError(UNKNOWN, id=nr, command=ctx.hint("termine"))
+        raise ConversionError(UNKNOWN, id=nr, command=ctx.command_text("termine"))
     await ctx.schedules.event_changed(nr)
     await _confirm(ctx, CHANGED, changed)
 
@@ -292,7 +310,7 @@ def _changed_values(details: EventDetails, room_ids: list[str]) -> dict[str, obj
 async def cancel_event(ctx: CommandContext, nr: int, grund: str | None) -> None:
     row = await events.get(ctx.db, nr)
     if row is None or row.last_change_event_id != ctx.event_id:
-        row = await _active(ctx, nr)
+        row = await _managed(ctx, nr)
         cancelled = await events.change(
             ctx.db,
             nr,
@@ -306,7 +324,7 @@ async def cancel_event(ctx: CommandContext, nr: int, grund: str | None) -> None:
             expected_sequence=row.sequence,
         )
         if cancelled is None:
-            raise ConversionError(UNKNOWN, id=nr, command=ctx.hint("termine"))
+            raise ConversionError(UNKNOWN, id=nr, command=ctx.command_text("termine"))
         row = cancelled
         await ctx.schedules.event_changed(nr)
     await ctx.reply(
@@ -387,7 +405,7 @@ async def show_event(ctx: CommandContext, nr: int) -> None:
     role=Role.ORGANISER,
 )
 async def event_answers(ctx: CommandContext, nr: int) -> None:
-    row = await _active(ctx, nr)
+    row = await _managed(ctx, nr)
     answers = await events.answers(ctx.db, nr)
     lines = [f"<b>{escape(row.title)}</b> – {_when(row, ctx.language)}"]
     for answer in (YES, MAYBE, NO):
@@ -476,6 +494,6 @@ async def calendar_file(ctx: CommandContext, nr: int | None) -> None:
         return
     row = await events.get(ctx.db, nr)
     if row is None:
-        raise ConversionError(UNKNOWN, id=nr, command=ctx.hint("termine"))
+        raise ConversionError(UNKNOWN, id=nr, command=ctx.command_text("termine"))
     data = event_calendar.single(row, now)
     await ctx.reply_file(f"termin-{nr}.ics", data, event_calendar.MIMETYPE)

@@ -6,20 +6,23 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commands.event_plan import NUDGE, REMINDER, PostPlan
 from storage.database import Database
 from storage.models import DirectRoom, Event, EventNudge, EventPost, Rsvp, utc_now
+from storage.outbox import NUDGE, REMINDER, PostPlan
 
 ACTIVE = "active"
 CANCELLED = "cancelled"
 PENDING = "pending"
+# Claimed by a delivery: a change to the event no longer removes it; a restart resumes it.
+SENDING = "sending"
 SENT = "sent"
 MISSED = "missed"
 REFUSED = "refused"
 SKIPPED = "skipped"
+OPEN = (PENDING, SENDING)
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,8 @@ async def change(
     expected_sequence: int,
 ) -> Event | None:
     """Apply a change: new values, SEQUENCE bumped, pending reminders replaced by `reminders`
-    (None: kept), and the notices about the change queued. None if the event changed meanwhile
-    or is no longer active."""
+    (None: kept), and the notices about the change queued; a cancellation drops every pending
+    post. None if the event changed meanwhile or is no longer active."""
     async with db.session() as session:
         row = await session.get(Event, event_id)
         if row is None or row.status != ACTIVE or row.sequence != expected_sequence:
@@ -115,14 +118,15 @@ async def change(
             setattr(row, name, value)
         row.sequence += 1
         row.updated_at = utc_now()
-        if reminders is not None:
-            await session.execute(
-                delete(EventPost).where(
-                    EventPost.event_id == event_id,
-                    EventPost.kind.in_((REMINDER, NUDGE)),
-                    EventPost.status == PENDING,
-                )
+        if reminders is not None or row.status == CANCELLED:
+            # Only rows no delivery has claimed: one under way finishes as it started.
+            dropped = delete(EventPost).where(
+                EventPost.event_id == event_id, EventPost.status == PENDING
             )
+            if row.status != CANCELLED:
+                dropped = dropped.where(EventPost.kind.in_((REMINDER, NUDGE)))
+            await session.execute(dropped)
+        if reminders:
             # A reminder already sent for this very time (the event moved back) is not sent again.
             sent = set(
                 await session.execute(
@@ -145,23 +149,18 @@ def _with_key(plan: PostPlan, key: int) -> PostPlan:
     return PostPlan(plan.kind, key, plan.room_id, plan.due)
 
 
-async def pending_schedule(db: Database) -> list[tuple[int, dt.datetime]]:
-    """(post id, due) of every post still to send: what the scheduler is rebuilt from."""
+async def pending_schedule(
+    db: Database, event_id: int | None = None
+) -> list[tuple[int, dt.datetime, int]]:
+    """(post id, due, event id) of every post still to send (of one event, if given): what the
+    scheduler is rebuilt from."""
+    query = select(EventPost.id, EventPost.due, EventPost.event_id).where(
+        EventPost.status.in_(OPEN)
+    )
+    if event_id is not None:
+        query = query.where(EventPost.event_id == event_id)
     async with db.session() as session:
-        rows = await session.execute(
-            select(EventPost.id, EventPost.due).where(EventPost.status == PENDING)
-        )
-        return [(post_id, due) for post_id, due in rows]
-
-
-async def pending_of(db: Database, event_id: int) -> list[tuple[int, dt.datetime]]:
-    async with db.session() as session:
-        rows = await session.execute(
-            select(EventPost.id, EventPost.due).where(
-                EventPost.event_id == event_id, EventPost.status == PENDING
-            )
-        )
-        return [(post_id, due) for post_id, due in rows]
+        return [(post_id, due, event) for post_id, due, event in await session.execute(query)]
 
 
 @dataclass(frozen=True)
@@ -172,13 +171,19 @@ class DuePost:
     nudged: set[str]
 
 
-async def load_pending(db: Database, post_id: int) -> DuePost | None:
-    """A pending post with its event, the event's answers and (for direct messages) who already
-    got one: one read for everything a delivery needs."""
+async def claim(db: Database, post_id: int) -> DuePost | None:
+    """Claim a post for delivery (None if it was sent or dropped meanwhile), with its event, the
+    event's answers and (for direct messages) who already got one."""
     async with db.session() as session:
-        post = await session.get(EventPost, post_id)
-        if post is None or post.status != PENDING:
+        claimed = await session.execute(
+            update(EventPost)
+            .where(EventPost.id == post_id, EventPost.status.in_(OPEN))
+            .values(status=SENDING)
+        )
+        if not claimed.rowcount:  # type: ignore[attr-defined]
             return None
+        post = await session.get(EventPost, post_id)
+        assert post is not None
         event = await session.get(Event, post.event_id)
         assert event is not None
         answers = await _answers(session, event.id)
@@ -192,13 +197,26 @@ async def load_pending(db: Database, post_id: int) -> DuePost | None:
         return DuePost(post, event, answers, nudged)
 
 
+async def record_sent(db: Database, post_id: int, matrix_event_id: str) -> None:
+    """The post is in the room: reactions to it count from now on, before it is finished."""
+    async with db.session() as session:
+        await session.execute(
+            update(EventPost)
+            .where(EventPost.id == post_id, EventPost.status == SENDING)
+            .values(matrix_event_id=matrix_event_id)
+        )
+
+
 async def finish_post(db: Database, post_id: int, status: str, matrix_event_id: str | None) -> None:
     async with db.session() as session:
-        post = await session.get(EventPost, post_id)
-        if post is not None and post.status == PENDING:
-            post.status = status
-            post.matrix_event_id = matrix_event_id
-            post.sent_at = utc_now()
+        values: dict[str, object] = {"status": status, "sent_at": utc_now()}
+        if matrix_event_id is not None:
+            values["matrix_event_id"] = matrix_event_id
+        await session.execute(
+            update(EventPost)
+            .where(EventPost.id == post_id, EventPost.status == SENDING)
+            .values(**values)
+        )
 
 
 async def record_nudge(

@@ -172,7 +172,11 @@ class EventPost(Base):
 
     __tablename__ = "event_post"
     # With the due time: an event moved later gets its reminders again for the new date.
-    __table_args__ = (UniqueConstraint("event_id", "kind", "key", "room_id", "due"),)
+    # Ids never reused (SQLite's AUTOINCREMENT): transaction ids are derived from them.
+    __table_args__ = (
+        UniqueConstraint("event_id", "kind", "key", "room_id", "due"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)

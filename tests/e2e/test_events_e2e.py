@@ -315,3 +315,29 @@ async def test_bad_input_gets_a_clear_answer_and_stores_nothing(network: Network
     assert "&lt;script&gt;" in script["content"]["formatted_body"]
     assert "keine Termine" in body(await command(network.anna, network, "!termine"))
     assert time.time() - started < 60
+
+
+async def test_an_organiser_of_another_room_may_not_change_the_event(network: Network) -> None:
+    """ben runs a room of his own (power 100 there); that does not make him an organiser of the
+    workshop's event, nor does the direct message the bot opened with him."""
+    number = await create_soon(network, "Nur für die Organisation")
+    own_room = await network.ben.create_room(invite=[network.bot.user_id])
+    await network.ben.wait_membership(own_room, network.bot.user_id, "join")
+    for text in (f"!termin absagen {number}", f"!termin antworten {number}"):
+        event_id = await network.ben.send_text(own_room, text)
+        reply = await network.ben.wait_reply(event_id, network.bot.user_id)
+        assert f"Termin Nr. {number} darfst du nicht ändern" in body(reply), body(reply)
+    invites = await network.ben.wait_for(lambda: direct_invites(network.ben, network), within=30)
+    direct_room = next(iter(invites))
+    await network.ben.join(direct_room)
+    event_id = await network.ben.send_text(direct_room, f"!termin absagen {number}")
+    reply = await network.ben.wait_reply(event_id, network.bot.user_id)
+    assert "Organisation" in body(reply)
+    assert f"Nr. {number}" in body(await command(network.anna, network, "!termine"))
+    url = f"http://127.0.0.1:{network.bot.http_port}/events"
+    async with aiohttp.ClientSession() as session:
+        for path in ("/999999.ics", "/abc.ics", "/².ics", "/9999999999.ics"):
+            async with session.get(url + path) as response:
+                assert response.status == 404, path
+        async with session.get(f"{url}/{number}.ics") as response:
+            assert response.status == 200

@@ -5,30 +5,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from commands.event_plan import (
-    ANNOUNCE,
-    CANCEL,
-    MAYBE,
-    NO,
-    NUDGE,
-    REMINDER,
-    UPDATE,
-    YES,
-    PostPlan,
-    plan_notices,
-    plan_reminders,
-)
+from commands.event_plan import MAYBE, NO, YES, plan_notices, plan_reminders
 from storage import events, user_settings
 from storage.database import Database
 from storage.events import NewEvent
 from storage.models import DirectRoom, Event, EventNudge, EventPost, Rsvp, UserSetting, utc_now
+from storage.outbox import ANNOUNCE, CANCEL, NUDGE, REMINDER, UPDATE, PostPlan
 
 BERLIN_SUMMER = dt.timezone(dt.timedelta(hours=2))
+BERLIN = ZoneInfo("Europe/Berlin")
 NOW = dt.datetime(2026, 9, 1, 8, 0, tzinfo=dt.UTC)
 START = dt.datetime(2026, 9, 29, 10, 0, tzinfo=BERLIN_SUMMER)  # 08:00 UTC
 END = dt.datetime(2026, 9, 29, 16, 0, tzinfo=BERLIN_SUMMER)  # 14:00 UTC
@@ -64,7 +55,7 @@ def new_event(source: str = "$create", **changes: object) -> NewEvent:
 
 def initial_posts(new: NewEvent, now: dt.datetime = NOW) -> list[PostPlan]:
     return plan_notices(ANNOUNCE, 0, new.room_ids, now) + plan_reminders(
-        new.starts_at, new.reminder_offsets, new.room_ids, now
+        new.starts_at, new.reminder_offsets, new.room_ids, now, BERLIN
     )
 
 
@@ -217,16 +208,22 @@ async def test_create_refuses_a_second_event_from_the_same_command(db: Database)
         assert await session.scalar(select(func.count()).select_from(Event)) == 1
 
 
-# --- the outbox: pending_schedule, pending_of, load_pending, finish_post ----------------------
+async def finish(db: Database, post: int, status: str, matrix_event_id: str | None) -> None:
+    """A delivery's steps: claim the post, then finish it."""
+    await events.claim(db, post)
+    await events.finish_post(db, post, status, matrix_event_id)
 
 
-async def test_pending_schedule_and_pending_of_list_only_pending_posts(db: Database) -> None:
+# --- the outbox: pending_schedule, claim, record_sent, finish_post -------------------------
+
+
+async def test_pending_schedule_lists_only_open_posts(db: Database) -> None:
     first = await create(db)
     second = await create(db, "$second", room_ids=[ROOM_B], reminder_offsets=[])
     announce_a = await post_id(db, first.id, ANNOUNCE, 0, ROOM_A)
     missed = await post_id(db, first.id, REMINDER, DAY, ROOM_B)
-    await events.finish_post(db, announce_a, events.SENT, "$announced")
-    await events.finish_post(db, missed, events.MISSED, None)
+    await finish(db, announce_a, events.SENT, "$announced")
+    await finish(db, missed, events.MISSED, None)
 
     first_posts = await all_posts(db, first.id)
     second_posts = await all_posts(db, second.id)
@@ -238,14 +235,23 @@ async def test_pending_schedule_and_pending_of_list_only_pending_posts(db: Datab
     assert len(pending_second) == 1
 
     schedule = await events.pending_schedule(db)
-    assert sorted(schedule) == sorted(pending_first | pending_second)
-    assert all(due.tzinfo == dt.UTC for _, due in schedule)
-    assert sorted(await events.pending_of(db, first.id)) == sorted(pending_first)
-    assert sorted(await events.pending_of(db, second.id)) == sorted(pending_second)
-    assert await events.pending_of(db, second.id + 1000) == []
+    expected = {(post, due, first.id) for post, due in pending_first} | {
+        (post, due, second.id) for post, due in pending_second
+    }
+    assert sorted(schedule) == sorted(expected)
+    assert all(due.tzinfo == dt.UTC for _, due, _ in schedule)
+
+    def of(event_id: int) -> set[tuple[int, dt.datetime]]:
+        return {(post, due) for post, due, event in expected if event == event_id}
+
+    assert set(await events.pending_schedule(db, first.id)) == {
+        (post, due, first.id) for post, due in of(first.id)
+    }
+    assert len(await events.pending_schedule(db, second.id)) == 1
+    assert await events.pending_schedule(db, second.id + 1000) == []
 
 
-async def test_load_pending_returns_post_event_and_answers(db: Database) -> None:
+async def test_claim_returns_post_event_and_answers(db: Database) -> None:
     created = await create(db)
     other = await create(db, "$other")
     await events.set_answer(db, created.id, BEN, YES, None)
@@ -253,12 +259,12 @@ async def test_load_pending_returns_post_event_and_answers(db: Database) -> None
     await events.set_answer(db, other.id, ANNA, MAYBE, None)
     reminder = await post_id(db, created.id, REMINDER, DAY, ROOM_A)
 
-    due = await events.load_pending(db, reminder)
+    due = await events.claim(db, reminder)
 
     assert due is not None
     assert due.post.id == reminder
     assert (due.post.kind, due.post.key, due.post.room_id) == (REMINDER, DAY, ROOM_A)
-    assert due.post.status == events.PENDING
+    assert due.post.status == events.SENDING
     assert due.event.id == created.id
     assert due.event.starts_at == START
     assert due.event.starts_at.tzinfo == dt.UTC
@@ -266,7 +272,7 @@ async def test_load_pending_returns_post_event_and_answers(db: Database) -> None
     assert due.nudged == set()
 
 
-async def test_load_pending_of_a_nudge_names_who_was_already_nudged(db: Database) -> None:
+async def test_claim_of_a_nudge_names_who_was_already_nudged(db: Database) -> None:
     created = await create(db)
     nudge = await post_id(db, created.id, NUDGE, DAY, "")
     other_nudge = await post_id(db, created.id, NUDGE, HOUR, "")
@@ -275,40 +281,40 @@ async def test_load_pending_of_a_nudge_names_who_was_already_nudged(db: Database
     await events.record_nudge(db, other_nudge, ANNA, "!dm-anna:example.org", "$dm3")
     reminder = await post_id(db, created.id, REMINDER, DAY, ROOM_A)
 
-    due = await events.load_pending(db, nudge)
+    due = await events.claim(db, nudge)
     assert due is not None
     assert due.post.kind == NUDGE
     assert due.nudged == {BEN, CARLA}
 
-    reminder_due = await events.load_pending(db, reminder)
+    reminder_due = await events.claim(db, reminder)
     assert reminder_due is not None
     assert reminder_due.nudged == set()
 
 
-async def test_load_pending_returns_none_once_the_post_is_finished(db: Database) -> None:
+async def test_claim_returns_none_once_the_post_is_finished(db: Database) -> None:
     created = await create(db)
     announce = await post_id(db, created.id, ANNOUNCE, 0, ROOM_A)
-    assert await events.load_pending(db, announce) is not None
+    assert await events.claim(db, announce) is not None
 
-    await events.finish_post(db, announce, events.SENT, "$sent")
+    await finish(db, announce, events.SENT, "$sent")
 
-    assert await events.load_pending(db, announce) is None
-    assert await events.load_pending(db, announce + 1000) is None
+    assert await events.claim(db, announce) is None
+    assert await events.claim(db, announce + 1000) is None
 
 
 async def test_finish_post_is_compare_and_set(db: Database) -> None:
     created = await create(db)
     announce = await post_id(db, created.id, ANNOUNCE, 0, ROOM_A)
 
-    await events.finish_post(db, announce, events.SENT, "$first")
+    await finish(db, announce, events.SENT, "$first")
     async with db.session() as session:
         first = await session.get(EventPost, announce)
     assert first is not None
     assert (first.status, first.matrix_event_id) == (events.SENT, "$first")
     assert first.sent_at is not None and first.sent_at.tzinfo == dt.UTC
 
-    await events.finish_post(db, announce, events.MISSED, None)
-    await events.finish_post(db, announce, events.SENT, "$second")
+    await finish(db, announce, events.MISSED, None)
+    await finish(db, announce, events.SENT, "$second")
     async with db.session() as session:
         again = await session.get(EventPost, announce)
     assert again is not None
@@ -398,10 +404,10 @@ async def test_change_replaces_pending_reminders_and_keeps_sent_ones(db: Databas
     created = await create(db)
     sent_reminder = await post_id(db, created.id, REMINDER, DAY, ROOM_A)
     sent_nudge = await post_id(db, created.id, NUDGE, DAY, "")
-    await events.finish_post(db, sent_reminder, events.SENT, "$reminded")
-    await events.finish_post(db, sent_nudge, events.SENT, None)
+    await finish(db, sent_reminder, events.SENT, "$reminded")
+    await finish(db, sent_nudge, events.SENT, None)
     new_start = START + dt.timedelta(hours=3)
-    reminders = plan_reminders(new_start, [2 * HOUR], ROOMS, NOW)
+    reminders = plan_reminders(new_start, [2 * HOUR], ROOMS, NOW, BERLIN)
 
     changed = await events.change(
         db,
@@ -457,13 +463,13 @@ async def test_change_replacing_a_nudge_drops_its_direct_messages(db: Database) 
 
 async def test_change_after_a_sent_reminder_may_plan_that_offset_again(db: Database) -> None:
     """Moving an event later after its one-day reminder went out plans a one-day reminder for the
-    new date (commands/events.py passes plan_reminders(new start, offsets, rooms, now)). The sent
-    reminder is kept, so the new one has the same (event, kind, key, room)."""
+    new date (commands/events.py re-plans every offset from the new start). The sent reminder is
+    kept, so the new one has the same (event, kind, key, room)."""
     created = await create(db)
     sent_reminder = await post_id(db, created.id, REMINDER, DAY, ROOM_A)
     sent_nudge = await post_id(db, created.id, NUDGE, DAY, "")
-    await events.finish_post(db, sent_reminder, events.SENT, "$reminded")
-    await events.finish_post(db, sent_nudge, events.SENT, None)
+    await finish(db, sent_reminder, events.SENT, "$reminded")
+    await finish(db, sent_nudge, events.SENT, None)
     now = START - dt.timedelta(hours=20)  # after the one-day reminder, before the event
     new_start = START + dt.timedelta(days=7)
 
@@ -471,7 +477,7 @@ async def test_change_after_a_sent_reminder_may_plan_that_offset_again(db: Datab
         db,
         created.id,
         {"starts_at": new_start, "ends_at": END + dt.timedelta(days=7)},
-        plan_reminders(new_start, [DAY, HOUR], ROOMS, now),
+        plan_reminders(new_start, [DAY, HOUR], ROOMS, now, BERLIN),
         plan_notices(UPDATE, 0, ROOMS, now),
         expected_sequence=0,
     )
@@ -491,7 +497,7 @@ async def test_a_reminder_sent_for_the_same_time_is_not_planned_again(db: Databa
     only one (without the check the insert would break the unique constraint)."""
     created = await create(db)
     sent_reminder = await post_id(db, created.id, REMINDER, DAY, ROOM_A)
-    await events.finish_post(db, sent_reminder, events.SENT, "$reminded")
+    await finish(db, sent_reminder, events.SENT, "$reminded")
     sent_due = START - dt.timedelta(seconds=DAY)
     again = [PostPlan(REMINDER, DAY, ROOM_A, sent_due), PostPlan(REMINDER, DAY, ROOM_B, sent_due)]
 
@@ -550,7 +556,7 @@ async def test_change_of_a_cancelled_event_changes_nothing(db: Database) -> None
         db,
         created.id,
         {"status": events.ACTIVE, "place": "B"},
-        plan_reminders(START, [DAY], ROOMS, NOW),
+        plan_reminders(START, [DAY], ROOMS, NOW, BERLIN),
         plan_notices(UPDATE, 0, ROOMS, NOW),
         expected_sequence=1,
     )
@@ -688,10 +694,8 @@ async def test_answer_counts(db: Database) -> None:
 async def test_event_of_message_finds_the_event_of_a_sent_post(db: Database) -> None:
     first = await create(db)
     second = await create(db, "$second")
-    await events.finish_post(
-        db, await post_id(db, first.id, ANNOUNCE, 0, ROOM_A), events.SENT, "$first_ann"
-    )
-    await events.finish_post(
+    await finish(db, await post_id(db, first.id, ANNOUNCE, 0, ROOM_A), events.SENT, "$first_ann")
+    await finish(
         db, await post_id(db, second.id, REMINDER, DAY, ROOM_B), events.SENT, "$second_rem"
     )
 
@@ -705,24 +709,14 @@ async def test_event_of_message_finds_the_event_of_a_sent_post(db: Database) -> 
 async def test_post_ids_lists_sent_posts_of_the_kinds(db: Database) -> None:
     created = await create(db)
     other = await create(db, "$other")
-    await events.finish_post(
-        db, await post_id(db, created.id, ANNOUNCE, 0, ROOM_A), events.SENT, "$ann_a"
-    )
-    await events.finish_post(
-        db, await post_id(db, created.id, ANNOUNCE, 0, ROOM_B), events.REFUSED, "$refused"
-    )
-    await events.finish_post(
-        db, await post_id(db, created.id, REMINDER, DAY, ROOM_A), events.SENT, "$rem_a"
-    )
-    await events.finish_post(db, await post_id(db, created.id, NUDGE, DAY, ""), events.SENT, None)
-    await events.finish_post(
-        db, await post_id(db, other.id, ANNOUNCE, 0, ROOM_A), events.SENT, "$other_ann"
-    )
+    await finish(db, await post_id(db, created.id, ANNOUNCE, 0, ROOM_A), events.SENT, "$ann_a")
+    await finish(db, await post_id(db, created.id, ANNOUNCE, 0, ROOM_B), events.REFUSED, "$refused")
+    await finish(db, await post_id(db, created.id, REMINDER, DAY, ROOM_A), events.SENT, "$rem_a")
+    await finish(db, await post_id(db, created.id, NUDGE, DAY, ""), events.SENT, None)
+    await finish(db, await post_id(db, other.id, ANNOUNCE, 0, ROOM_A), events.SENT, "$other_ann")
     notices = plan_notices(UPDATE, 0, ROOMS, NOW)
     await events.change(db, created.id, {"place": "B"}, None, notices, 0)
-    await events.finish_post(
-        db, await post_id(db, created.id, UPDATE, 1, ROOM_B), events.SENT, "$upd_b"
-    )
+    await finish(db, await post_id(db, created.id, UPDATE, 1, ROOM_B), events.SENT, "$upd_b")
 
     assert sorted(await events.post_ids(db, created.id, [ANNOUNCE, UPDATE])) == [
         "$ann_a",
@@ -832,4 +826,46 @@ async def test_event_dms_and_language_keep_each_other(db: Database) -> None:
     assert [(row.user_id, row.language, row.event_dms) for row in rows] == [
         (ANNA, "en", False),
         (BEN, "de", False),
+    ]
+
+
+async def test_a_claimed_post_survives_a_change_and_stays_in_the_schedule(db: Database) -> None:
+    """A reminder being delivered when the event is moved is neither dropped nor re-planned on
+    top; a restart (schedule rebuilt) resumes it."""
+    created = await create(db)
+    reminder = await post_id(db, created.id, REMINDER, DAY, ROOM_A)
+    assert await events.claim(db, reminder) is not None
+    now = START - dt.timedelta(days=2)
+    changed = await events.change(
+        db, created.id, {}, plan_reminders(START, [DAY], ROOMS, now, BERLIN), [], 0
+    )
+    assert changed is not None
+    rows = [post for post in await all_posts(db, created.id) if post.kind == REMINDER]
+    assert sorted((post.room_id, post.status) for post in rows) == [
+        (ROOM_A, events.SENDING),
+        (ROOM_B, events.PENDING),
+    ]
+    assert reminder in {post for post, _, _ in await events.pending_schedule(db)}
+    await events.record_sent(db, reminder, "$early")
+    assert (await events.event_of_message(db, "$early")) is not None
+    await events.finish_post(db, reminder, events.SENT, None)
+    rows = [post for post in await all_posts(db, created.id) if post.id == reminder]
+    assert (rows[0].status, rows[0].matrix_event_id) == (events.SENT, "$early")
+
+
+async def test_cancelling_drops_every_pending_post_but_the_cancellation(db: Database) -> None:
+    created = await create(db)
+    cancelled = await events.change(
+        db,
+        created.id,
+        {"status": events.CANCELLED},
+        [],
+        plan_notices(CANCEL, 0, ROOMS, NOW),
+        expected_sequence=0,
+    )
+    assert cancelled is not None
+    pending = [post for post in await all_posts(db, created.id) if post.status == events.PENDING]
+    assert sorted((post.kind, post.room_id) for post in pending) == [
+        (CANCEL, ROOM_A),
+        (CANCEL, ROOM_B),
     ]

@@ -177,6 +177,9 @@ class RecordingContext(CommandContext):
     def room_label(self, room_id: str) -> str:
         return room_id
 
+    def role_there(self, room_id: str) -> Role:
+        return self.role
+
     @property
     def only_reply(self) -> str:
         assert len(self.replies) == 1, self.replies

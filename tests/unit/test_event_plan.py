@@ -11,27 +11,21 @@ import pytest
 
 from commands.converters import ConversionError
 from commands.event_plan import (
-    ANNOUNCE,
     BAD_OFFSET,
     BAD_URL,
     BOTH_FLAGS,
-    CANCEL,
     DEFAULT_DURATION,
     EMPTY_VALUE,
     END_BEFORE_START,
     MAYBE,
     NO,
-    NUDGE,
-    REMINDER,
     TITLE_MISSING,
     TOO_LONG_FIELD,
     TOO_MANY_OFFSETS,
     UNKNOWN_WORD,
-    UPDATE,
     WHEN_MISSING,
     YES,
     EventDetails,
-    PostPlan,
     Span,
     countdown,
     describe_offset,
@@ -42,6 +36,7 @@ from commands.event_plan import (
     plan_notices,
     plan_reminders,
     reaction_answer,
+    reminder_due,
 )
 from commands.time_phrases import (
     ImpossibleDateError,
@@ -51,6 +46,7 @@ from commands.time_phrases import (
     TimePhraseError,
     UnreadableTimeError,
 )
+from storage.outbox import ANNOUNCE, CANCEL, NUDGE, REMINDER, UPDATE, PostPlan
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Sunday, 20 September 2026, 10:00 in Berlin (CEST); "morgen" is Monday, 21 September.
@@ -744,7 +740,7 @@ STARTS = utc(2026, 9, 29, 8)
 
 
 def test_plan_reminders_one_reminder_per_room_and_one_nudge_per_offset() -> None:
-    plans = plan_reminders(STARTS, [WEEK, DAY, HOUR], ["!a:x.org", "!b:x.org"], NOW)
+    plans = plan_reminders(STARTS, [WEEK, DAY, HOUR], ["!a:x.org", "!b:x.org"], NOW, BERLIN)
     assert plans == [
         PostPlan(REMINDER, WEEK, "!a:x.org", utc(2026, 9, 22, 8)),
         PostPlan(REMINDER, WEEK, "!b:x.org", utc(2026, 9, 22, 8)),
@@ -773,7 +769,7 @@ def test_plan_reminders_one_reminder_per_room_and_one_nudge_per_offset() -> None
 def test_plan_reminders_leaves_out_offsets_already_past(
     now: dt.datetime, offsets_left: list[int]
 ) -> None:
-    plans = plan_reminders(STARTS, [WEEK, DAY, HOUR], ["!a:x.org"], now)
+    plans = plan_reminders(STARTS, [WEEK, DAY, HOUR], ["!a:x.org"], now, BERLIN)
     assert [plan.key for plan in plans if plan.kind == NUDGE] == offsets_left
     assert [plan.key for plan in plans if plan.kind == REMINDER] == offsets_left
     assert all(plan.due > now for plan in plans)
@@ -781,11 +777,13 @@ def test_plan_reminders_leaves_out_offsets_already_past(
 
 
 def test_plan_reminders_without_rooms_still_nudges() -> None:
-    assert plan_reminders(STARTS, [DAY], [], NOW) == [PostPlan(NUDGE, DAY, "", utc(2026, 9, 28, 8))]
+    assert plan_reminders(STARTS, [DAY], [], NOW, BERLIN) == [
+        PostPlan(NUDGE, DAY, "", utc(2026, 9, 28, 8))
+    ]
 
 
 def test_plan_reminders_without_offsets_plans_nothing() -> None:
-    assert plan_reminders(STARTS, [], ["!a:x.org"], NOW) == []
+    assert plan_reminders(STARTS, [], ["!a:x.org"], NOW, BERLIN) == []
 
 
 @pytest.mark.parametrize("kind", [ANNOUNCE, UPDATE, CANCEL])
@@ -907,3 +905,51 @@ def test_describe_offset_names_every_parsed_offset(words: list[str]) -> None:
         number, unit = describe_offset(offset, "de").split(" ")
         assert int(number) > 0
         assert unit in {"Woche", "Wochen", "Tag", "Tage", "Stunde", "Stunden", "Minuten", "Minute"}
+
+
+@pytest.mark.parametrize(
+    ("starts", "offset", "due"),
+    [
+        # Sunday 29.03.2026 is the spring change: a week and a day before are still CET (+1).
+        pytest.param(utc(2026, 3, 30, 8), 7 * DAY, utc(2026, 3, 23, 9), id="week-over-spring"),
+        pytest.param(utc(2026, 3, 30, 8), DAY, utc(2026, 3, 29, 8), id="day-after-spring-change"),
+        pytest.param(utc(2026, 3, 29, 8), DAY, utc(2026, 3, 28, 9), id="day-over-spring"),
+        # Sunday 25.10.2026 is the autumn change: the day before is still CEST (+2).
+        pytest.param(utc(2026, 10, 26, 9), DAY, utc(2026, 10, 25, 9), id="day-after-autumn"),
+        pytest.param(utc(2026, 10, 25, 9), DAY, utc(2026, 10, 24, 8), id="day-over-autumn"),
+        # Hours are exact: 1 hour before a start just after the spring change.
+        pytest.param(utc(2026, 3, 29, 1, 30), HOUR, utc(2026, 3, 29, 0, 30), id="hour-exact"),
+    ],
+)
+def test_reminder_days_before_keep_the_wall_time_across_dst(
+    starts: dt.datetime, offset: int, due: dt.datetime
+) -> None:
+    assert reminder_due(starts, offset, BERLIN) == due
+    start_local = starts.astimezone(BERLIN)
+    if offset % DAY == 0:
+        due_local = due.astimezone(BERLIN)
+        assert (due_local.hour, due_local.minute) == (start_local.hour, start_local.minute)
+
+
+def test_an_unquoted_description_takes_the_rest_of_the_line() -> None:
+    details = parse_details(
+        '"T" morgen 14 Uhr ort Potsdam beschreibung Die Tür ist offen, ort: Foyer',
+        NOW,
+        BERLIN,
+        new=True,
+    )
+    assert details.description == "Die Tür ist offen, ort: Foyer"
+    assert details.place == "Potsdam"
+    assert details.closed is None
+
+
+def test_a_quoted_description_leaves_room_for_more_options() -> None:
+    details = parse_details('"T" morgen 14 Uhr beschreibung "Kurz" offen', NOW, BERLIN, new=True)
+    assert (details.description, details.closed) == ("Kurz", False)
+
+
+def test_a_link_longer_than_the_column_is_refused() -> None:
+    link = "https://example.org/" + "a" * 1000
+    with pytest.raises(ConversionError) as caught:
+        parse_details(f'"T" morgen 14 Uhr agenda {link}', NOW, BERLIN, new=True)
+    assert caught.value.text("en") == f"The link is {len(link)} characters long; the limit is 1000."

@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("matrix_event_id", sa.String(255), nullable=True),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.UniqueConstraint("event_id", "kind", "key", "room_id", "due"),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_event_post_event_id", "event_post", ["event_id"])
     op.create_index("ix_event_post_due", "event_post", ["due"])
