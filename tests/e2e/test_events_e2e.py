@@ -341,3 +341,28 @@ async def test_an_organiser_of_another_room_may_not_change_the_event(network: Ne
                 assert response.status == 404, path
         async with session.get(f"{url}/{number}.ics") as response:
             assert response.status == 200
+
+
+async def test_in_english(network: Network) -> None:
+    reply = await command(
+        network.orga,
+        network,
+        '!event new "Alumni meetup" 30.09.2027 14-16 place "Potsdam" reminders 2d 2h open',
+    )
+    assert "Event no." in body(reply) and "Thu, 30 Sep 2027, 14:00–16:00 (CEST)" in body(reply)
+    assert "2 days, 2 hours before" in body(reply)
+    number = number_in_english(reply)
+    answer = await command(network.anna, network, f"!rsvp {number} maybe")
+    assert "Your answer to event no." in body(answer) and "maybe" in body(answer)
+    shown = await command(network.anna, network, f"!event {number}")
+    assert "starts in" in body(shown) and "Your answer: maybe" in body(shown)
+    listing = await command(network.anna, network, "!events")
+    assert "Alumni meetup" in body(listing) and "1 maybe" in body(listing)
+    off = await command(network.anna, network, "!reminders off")
+    assert "no more direct messages" in body(off)
+
+
+def number_in_english(reply: Event) -> int:
+    match = re.search(r"no\. (\d+)", body(reply))
+    assert match, body(reply)
+    return int(match[1])
