@@ -15,6 +15,7 @@ from bot.http_server import make_app, start_http
 from bot.login import log_in
 from bot.metrics import Metrics
 from bot.pacing import TokenBucket
+from bot.poll_duty import PollDuty
 from bot.router import EventRouter
 from bot.scheduler import Scheduler
 from bot.sender import Sender
@@ -54,6 +55,7 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
                     config.bot.command_prefix,
                     grace,
                 ),
+                PollDuty(db, sender, client, metrics, config.bot.language, config.bot.timezone),
             ],
             metrics,
         )

@@ -52,6 +52,11 @@ class MatrixCommandContext(CommandContext):
         )
         await self._send_reply(content)
 
+    async def post(self, room_id: str, event_type: str, content: dict[str, Any], key: str) -> str:
+        return await self.sender_path.send(
+            room_id, content, txn_id=txn_id_for("post", key), event_type=event_type
+        )
+
     async def reply_file(self, filename: str, data: bytes, mimetype: str) -> None:
         faults.crash_point(faults.BEFORE_REPLY)
         uploaded, _ = await self.client.upload(

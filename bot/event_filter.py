@@ -1,11 +1,13 @@
-"""Pure rules for which events are commands or answers by reaction, and whose invites the bot
-accepts."""
+"""Pure rules for which events are commands, answers by reaction or poll votes, and whose
+invites the bot accepts."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from commands.poll_plan import END_TYPES, RESPONSE, RESPONSE_TYPES, STABLE_RESPONSE
 
 
 def server_of(user_id: str) -> str:
@@ -112,3 +114,38 @@ def reaction_or_redaction(
         redacts = content.get("redacts", event.get("redacts"))
         return Redaction(redacts) if isinstance(redacts, str) else None
     return None
+
+
+@dataclass(frozen=True)
+class PollVote:
+    target: str
+    # {"answers": <raw value>} or {} when the response had none: the tally judges it.
+    raw: dict[str, object]
+
+
+@dataclass(frozen=True)
+class PollClosed:
+    target: str
+
+
+def poll_relation(event: dict[str, Any]) -> PollVote | PollClosed | None:
+    """A response to or the end of a poll (unstable or stable names), whoever sent it."""
+    kind = event.get("type")
+    if kind not in RESPONSE_TYPES and kind not in END_TYPES:
+        return None
+    content = event.get("content")
+    if not isinstance(content, dict):
+        return None
+    relates_to = content.get("m.relates_to")
+    if not isinstance(relates_to, dict) or relates_to.get("rel_type") != "m.reference":
+        return None
+    target = relates_to.get("event_id")
+    if not isinstance(target, str):
+        return None
+    if kind in END_TYPES:
+        return PollClosed(target)
+    # Like matrix-js-sdk, the response block is read under either name, whatever the type.
+    block = content.get(STABLE_RESPONSE, content.get(RESPONSE))
+    if isinstance(block, dict) and "answers" in block:
+        return PollVote(target, {"answers": block["answers"]})
+    return PollVote(target, {})

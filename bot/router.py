@@ -15,23 +15,28 @@ from nio import AsyncClient, JoinResponse, MessageDirection, RoomMessagesRespons
 from bot.config import Config
 from bot.context import MatrixCommandContext
 from bot.event_filter import (
+    PollClosed,
+    PollVote,
     Reaction,
     Redaction,
     command_text,
     last_own_join,
+    poll_relation,
     reaction_or_redaction,
     sender_allowed,
     thread_root,
 )
 from bot.metrics import Metrics
+from bot.poll_duty import may_end
 from bot.sender import Sender
 from commands.context import BotStatus, RetryLater, Schedules
 from commands.dispatch import dispatch
 from commands.event_plan import reaction_answer
 from commands.i18n import LANGUAGES, Language
 from commands.registry import Registry, Role
-from storage import bot_state, events, user_settings
+from storage import bot_state, events, polls, user_settings
 from storage.database import Database
+from storage.polls import SeenEnd, SeenResponse
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +51,17 @@ class SyncGapError(RuntimeError):
     """A gap in a room's timeline could not be filled; the batch is retried later."""
 
 
+Signal = Reaction | Redaction | PollVote | PollClosed
+
+
 @dataclass(frozen=True)
 class PendingCommand:
-    """A command (`text`), or a reaction or redaction that may answer an event (`signal`)."""
+    """A command (`text`), or a reaction, redaction or poll event to mirror (`signal`)."""
 
     room_id: str
     event: dict[str, Any]
     text: str | None
-    signal: Reaction | Redaction | None = None
+    signal: Signal | None = None
 
 
 class EventRouter:
@@ -121,6 +129,8 @@ class EventRouter:
             try:
                 if command.text is not None:
                     await self._run(command, command.text)
+                elif isinstance(command.signal, PollVote | PollClosed):
+                    await self._mirror_poll(command.room_id, command.event, command.signal)
                 elif command.signal is not None:
                     await self._answer_by_reaction(command.event, command.signal)
             except RetryLater:
@@ -151,15 +161,18 @@ class EventRouter:
                 prefix=self.config.bot.command_prefix,
                 joined_at_ms=joined_at,
             )
-            signal = (
-                reaction_or_redaction(event, own_user_id=own, joined_at_ms=joined_at)
-                if text is None
-                else None
-            )
+            signal: Signal | None = None
+            if text is None:
+                signal = reaction_or_redaction(
+                    event, own_user_id=own, joined_at_ms=joined_at
+                ) or poll_relation(event)
             if text is None and signal is None:
                 continue
             sender = event["sender"]
-            if not sender_allowed(sender, self.config.bot.organisers, self.allowed_servers):
+            # Votes count whoever cast them, as in every client; commands do not.
+            mirrored = isinstance(signal, PollVote | PollClosed)
+            allowed = sender_allowed(sender, self.config.bot.organisers, self.allowed_servers)
+            if not mirrored and not allowed:
                 log.info("ignoring %s from %s: server not allowed", event.get("type"), sender)
                 continue
             found.append(PendingCommand(room_id, event, text, signal))
@@ -172,6 +185,9 @@ class EventRouter:
         sender = event["sender"]
         if isinstance(signal, Redaction):
             await events.withdraw_reaction(self.db, signal.redacts, sender)
+            poll_id = await polls.forget_event(self.db, signal.redacts)
+            if poll_id is not None:
+                await self.schedules.poll_changed(poll_id)
             return
         answer = reaction_answer(signal.key)
         if answer is None:
@@ -182,6 +198,25 @@ class EventRouter:
         if target.ends_at <= dt.datetime.now(dt.UTC):
             return
         await events.set_answer(self.db, target.id, sender, answer, event["event_id"])
+
+    async def _mirror_poll(
+        self, room_id: str, event: dict[str, Any], signal: PollVote | PollClosed
+    ) -> None:
+        """Votes and ends of our polls are mirrored; the room stays the source of truth."""
+        poll = await polls.by_start(self.db, signal.target)
+        if poll is None or poll.room_id != room_id:
+            return
+        sender, ts = event["sender"], int(event.get("origin_server_ts", 0))
+        if isinstance(signal, PollVote):
+            seen = SeenResponse(event["event_id"], sender, ts, signal.raw)
+            await polls.record_response(self.db, poll.id, seen)
+        else:
+            await polls.record_end(
+                self.db,
+                poll.id,
+                SeenEnd(event["event_id"], sender, ts, may_end(self.client, room_id, sender)),
+            )
+        await self.schedules.poll_changed(poll.id)
 
     async def _run(self, command: PendingCommand, text: str) -> None:
         event = command.event

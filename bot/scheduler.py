@@ -84,6 +84,9 @@ class Scheduler:
     async def event_changed(self, event_id: int) -> None:
         await self.changed("event", event_id)
 
+    async def poll_changed(self, poll_id: int) -> None:
+        await self.changed("poll", poll_id)
+
     async def changed(self, name: str, ref: int) -> None:
         for item_id, when in await self.duties[name].replan(ref):
             key = (name, item_id)

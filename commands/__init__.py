@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from commands import admin, announcements, events, general
+from commands import admin, announcements, events, general, polls
 from commands.registry import CommandGroup, Registry
 
 GROUPS: tuple[CommandGroup, ...] = (
     general.group,
     events.group,
+    polls.group,
     announcements.group,
     admin.group,
 )

@@ -6,7 +6,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from commands.event_plan import DEFAULT_OFFSETS
 from commands.i18n import Language
@@ -27,6 +27,8 @@ class Schedules(Protocol):
     async def announcement_changed(self, announcement_id: int) -> None: ...
 
     async def event_changed(self, event_id: int) -> None: ...
+
+    async def poll_changed(self, poll_id: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,11 @@ class CommandContext(ABC):
     @abstractmethod
     async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> None:
         """Answer the command message with one notice; user text in `html` is already escaped."""
+
+    @abstractmethod
+    async def post(self, room_id: str, event_type: str, content: dict[str, Any], key: str) -> str:
+        """Send an event that is not a reply (e.g. a poll); `key` names it uniquely in our data,
+        so sending it again after a crash posts it once. Returns the event id."""
 
     @abstractmethod
     async def reply_file(self, filename: str, data: bytes, mimetype: str) -> None:

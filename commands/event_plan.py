@@ -183,7 +183,7 @@ class EventDetails:
         return self == EventDetails()
 
 
-def _tokens(text: str) -> list[tuple[str, bool]]:
+def tokens_of(text: str) -> list[tuple[str, bool]]:
     """(token, was quoted) pairs; quoted tokens are never option words."""
     tokens = []
     index = 0
@@ -269,7 +269,7 @@ def parse_offsets(words: list[str]) -> list[int]:
 
 def parse_details(text: str, now: dt.datetime, zone: ZoneInfo, *, new: bool) -> EventDetails:
     """A new event: `"Titel" <wann> [optionen]`; a change: `[optionen]` including titel and zeit."""
-    tokens = _tokens(text)
+    tokens = tokens_of(text)
     details = EventDetails()
     index = 0
     if new:

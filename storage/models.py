@@ -226,3 +226,56 @@ class DirectRoom(Base):
 
     user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     room_id: Mapped[str] = mapped_column(String(255))
+
+
+class Poll(Base):
+    """A native Matrix poll the bot started; its votes live in the room and are mirrored here."""
+
+    __tablename__ = "poll"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    created_by: Mapped[str] = mapped_column(String(255))
+    room_id: Mapped[str] = mapped_column(String(255))
+    question: Mapped[str] = mapped_column(Text)
+    # [{"id": "a1", "text": "…"}, …] in the order shown.
+    answers: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    max_selections: Mapped[int] = mapped_column(Integer)
+    disclosed: Mapped[bool] = mapped_column(Boolean)
+    closes_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    start_event_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    end_event_id: Mapped[str | None] = mapped_column(String(255))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The live result message of a disclosed poll, edited as votes come in.
+    live_event_id: Mapped[str | None] = mapped_column(String(255))
+    # The final result posted after the end ("-" if the room refused it).
+    final_event_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class PollResponse(Base):
+    """One response event as the room has it; `id` is the order the bot first saw it."""
+
+    __tablename__ = "poll_response"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id", ondelete="CASCADE"), index=True)
+    sender: Mapped[str] = mapped_column(String(255))
+    origin_server_ts: Mapped[int] = mapped_column(BigInteger)
+    # {"answers": <raw value>} or {} when the content had none: the tally judges it.
+    raw: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class PollEnd(Base):
+    """An end event for a poll; only a valid one (creator, or power to redact) ends it."""
+
+    __tablename__ = "poll_end"
+
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id", ondelete="CASCADE"), index=True)
+    sender: Mapped[str] = mapped_column(String(255))
+    origin_server_ts: Mapped[int] = mapped_column(BigInteger)
+    valid: Mapped[bool] = mapped_column(Boolean)

@@ -162,6 +162,10 @@ class RecordingContext(CommandContext):
     async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> None:
         self.replies.append(html)
 
+    async def post(self, room_id: str, event_type: str, content: dict[str, Any], key: str) -> str:
+        self.replies.append(f"post {event_type} in {room_id}")
+        return f"${key}"
+
     async def reply_file(self, filename: str, data: bytes, mimetype: str) -> None:
         self.replies.append(f"file {filename} ({mimetype}, {len(data)} bytes)")
 
@@ -214,6 +218,9 @@ class NoSchedules:
         raise AssertionError("these tests schedule nothing")
 
     async def event_changed(self, event_id: int) -> None:
+        raise AssertionError("these tests schedule nothing")
+
+    async def poll_changed(self, poll_id: int) -> None:
         raise AssertionError("these tests schedule nothing")
 
 

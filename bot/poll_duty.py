@@ -1,0 +1,215 @@
+"""Ends polls at their deadline and posts the final result once; at start it reads every open
+poll's votes back from the room (`/relations`), so none cast while the bot was away is lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+from nio import AsyncClient
+
+from bot.event_filter import PollClosed, PollVote, poll_relation
+from bot.metrics import Metrics
+from bot.sender import Sender, SendRefused, message_content, txn_id_for
+from commands.i18n import Language
+from commands.poll_plan import render_results
+from commands.poll_results import end_poll, tally_of, view_of
+from storage import polls
+from storage.database import Database
+from storage.models import Poll, utc_now
+from storage.polls import SeenEnd, SeenResponse
+
+log = logging.getLogger(__name__)
+
+# Our own end event is counted from its server timestamp, which arrives with the next sync.
+WAIT_FOR_END = dt.timedelta(seconds=2)
+RELATIONS_PAGE = 1000
+# The live result waits until votes have been quiet this long, and changes at most this often:
+# well inside the homeserver's default message rate (0.2/s with a burst of 10).
+LIVE_DEBOUNCE = dt.timedelta(seconds=3)
+LIVE_EVERY = dt.timedelta(seconds=10)
+
+
+def may_end(client: AsyncClient, room_id: str, user_id: str) -> bool:
+    """The poll's creator (the bot) or anyone allowed to redact others' events (MSC3381)."""
+    if user_id == client.user_id:
+        return True
+    room = client.rooms.get(room_id)
+    return room is not None and room.power_levels.can_user_redact(user_id)
+
+
+class PollDuty:
+    name = "poll"
+
+    def __init__(
+        self,
+        db: Database,
+        sender: Sender,
+        client: AsyncClient,
+        metrics: Metrics,
+        language: Language,
+        timezone: str,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        self.db = db
+        self.sender = sender
+        self.client = client
+        self.metrics = metrics
+        self.language = language
+        self.timezone = timezone
+        self.clock = clock
+        # Polls whose live result is out of date, since when; and when each was last shown.
+        self.stale_since: dict[int, dt.datetime] = {}
+        self.live_at: dict[int, dt.datetime] = {}
+
+    async def schedule(self) -> list[tuple[int, dt.datetime]]:
+        planned = []
+        for stale in await polls.unfinished(self.db):
+            try:
+                await self.reread(stale)
+            except (aiohttp.ClientError, TimeoutError):
+                # The sync still brings what comes next; the votes already mirrored stay.
+                log.exception("poll %s: reading its votes back failed", stale.id)
+                self.metrics.errors.labels("poll").inc()
+            poll = await polls.get(self.db, stale.id)
+            if poll is None:
+                continue
+            if poll.disclosed and poll.live_event_id is not None:
+                self.stale_since[poll.id] = self.clock()
+            when = self._due(poll)
+            if when is not None:
+                planned.append((poll.id, when))
+        return planned
+
+    async def replan(self, ref: int) -> list[tuple[int, dt.datetime | None]]:
+        """Called on every vote: a disclosed poll's live result is refreshed LIVE_DEBOUNCE after
+        the first vote it does not show yet, and at most every LIVE_EVERY."""
+        poll = await polls.get(self.db, ref)
+        if poll is None:
+            return [(ref, None)]
+        if poll.disclosed and poll.status == polls.OPEN:
+            self.stale_since.setdefault(ref, self.clock())
+        return [(ref, self._due(poll))]
+
+    def _due(self, poll: Poll) -> dt.datetime | None:
+        if poll.status != polls.OPEN:
+            return None if poll.final_event_id else self.clock()
+        stale = self.stale_since.get(poll.id)
+        live = (
+            max(stale + LIVE_DEBOUNCE, self.live_at.get(poll.id, stale) + LIVE_EVERY)
+            if stale is not None
+            else None
+        )
+        return min((when for when in (poll.closes_at, live) if when is not None), default=None)
+
+    async def deliver(self, item_id: int) -> dt.datetime | None:
+        poll = await polls.get(self.db, item_id)
+        if poll is None or poll.start_event_id is None:
+            return None
+        now = self.clock()
+        if poll.status == polls.OPEN:
+            if poll.closes_at is not None and poll.closes_at <= now:
+                await end_poll(self.db, poll, self._post, self.language, now)
+                return now + WAIT_FOR_END
+            due = self._due(poll)
+            if due is not None and due <= now and item_id in self.stale_since:
+                await self._show_live(poll)
+            return self._due(poll)
+        if poll.final_event_id is not None:
+            return None
+        result = await tally_of(self.db, poll)
+        if result.ended_at is None:
+            # Ended by us, but our end event has not come back through the sync yet.
+            return now + WAIT_FOR_END
+        html = render_results(view_of(poll, self.timezone), result, self.language)
+        try:
+            event_id = await self.sender.send(
+                poll.room_id, message_content(html), txn_id=txn_id_for("poll-final", str(poll.id))
+            )
+        except SendRefused:
+            log.warning("poll %s: the final result was refused in %s", poll.id, poll.room_id)
+            self.metrics.errors.labels("poll").inc()
+            event_id = "-"
+        await polls.set_final(self.db, poll.id, event_id)
+        if poll.live_event_id is not None:
+            await self._edit_live(poll, html)
+        return None
+
+    async def _show_live(self, poll: Poll) -> None:
+        """The one live result message: sent with the first votes, then edited."""
+        self.stale_since.pop(poll.id, None)
+        self.live_at[poll.id] = self.clock()
+        html = render_results(
+            view_of(poll, self.timezone), await tally_of(self.db, poll), self.language
+        )
+        if poll.live_event_id is None:
+            event_id = await self.sender.send(
+                poll.room_id, message_content(html), txn_id=txn_id_for("poll-live", str(poll.id))
+            )
+            await polls.set_live(self.db, poll.id, event_id)
+        else:
+            await self._edit_live(poll, html)
+
+    async def _edit_live(self, poll: Poll, html: str) -> None:
+        assert poll.live_event_id is not None
+        new = message_content(html)
+        content = {
+            **message_content("* " + html),
+            "m.new_content": new,
+            "m.relates_to": {"rel_type": "m.replace", "event_id": poll.live_event_id},
+        }
+        # The same result twice is one edit (same transaction id).
+        key = f"{poll.id}|{hashlib.sha256(html.encode()).hexdigest()}"
+        await self.sender.send(poll.room_id, content, txn_id=txn_id_for("poll-live-edit", key))
+
+    async def _post(self, room_id: str, event_type: str, content: dict[str, Any], key: str) -> str:
+        # The same transaction id as MatrixCommandContext.post: whichever ends it, once.
+        return await self.sender.send(
+            room_id, content, txn_id=txn_id_for("post", key), event_type=event_type
+        )
+
+    async def reread(self, poll: Poll) -> None:
+        """Replace the mirror of a poll's votes with what the room holds now."""
+        if poll.start_event_id is None:
+            return
+        responses: list[SeenResponse] = []
+        ends: list[SeenEnd] = []
+        for event in await self._relations(poll.room_id, poll.start_event_id):
+            signal = poll_relation(event)
+            sender, ts = event.get("sender", ""), int(event.get("origin_server_ts", 0))
+            if isinstance(signal, PollVote):
+                responses.append(SeenResponse(event["event_id"], sender, ts, signal.raw))
+            elif isinstance(signal, PollClosed):
+                valid = may_end(self.client, poll.room_id, sender)
+                ends.append(SeenEnd(event["event_id"], sender, ts, valid))
+        # The order first seen is the order in the room, oldest first.
+        responses.sort(key=lambda seen: seen.origin_server_ts)
+        await polls.replace_relations(self.db, poll.id, responses, ends)
+        first_end = min((end.origin_server_ts for end in ends if end.valid), default=None)
+        if first_end is not None and poll.status == polls.OPEN:
+            ended_at = dt.datetime.fromtimestamp(first_end / 1000, dt.UTC)
+            await polls.mark_ended(self.db, poll.id, ended_at, None)
+
+    async def _relations(self, room_id: str, event_id: str) -> list[dict[str, Any]]:
+        """Every event referencing the poll start, all pages (nio's helper mishandles errors)."""
+        url = (
+            f"{self.client.homeserver}/_matrix/client/v1/rooms/{quote(room_id, safe='')}"
+            f"/relations/{quote(event_id, safe='')}/m.reference"
+        )
+        headers = {"Authorization": f"Bearer {self.client.access_token}"}
+        found: list[dict[str, Any]] = []
+        params = {"limit": str(RELATIONS_PAGE)}
+        async with aiohttp.ClientSession(headers=headers) as session:
+            while True:
+                async with session.get(url, params=params) as response:
+                    response.raise_for_status()
+                    page = await response.json()
+                found.extend(page.get("chunk", []))
+                if not page.get("next_batch"):
+                    return found
+                params["from"] = page["next_batch"]

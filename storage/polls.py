@@ -1,0 +1,202 @@
+"""Polls and the mirror of their responses and end events (the room is the source of truth)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.database import Database
+from storage.models import Poll, PollEnd, PollResponse
+
+OPEN = "open"
+ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class NewPoll:
+    source_event_id: str
+    created_by: str
+    room_id: str
+    question: str
+    answers: list[dict[str, str]]
+    max_selections: int
+    disclosed: bool
+    closes_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class SeenResponse:
+    event_id: str
+    sender: str
+    origin_server_ts: int
+    raw: dict[str, object]
+
+
+@dataclass(frozen=True)
+class SeenEnd:
+    event_id: str
+    sender: str
+    origin_server_ts: int
+    valid: bool
+
+
+async def create(db: Database, new: NewPoll) -> Poll:
+    async with db.session() as session:
+        row = Poll(**vars(new), status=OPEN)
+        session.add(row)
+        await session.flush()
+        return row
+
+
+async def by_source(db: Database, source_event_id: str) -> Poll | None:
+    """The poll a command created, if that command already ran."""
+    async with db.session() as session:
+        return await session.scalar(select(Poll).where(Poll.source_event_id == source_event_id))
+
+
+async def get(db: Database, poll_id: int) -> Poll | None:
+    async with db.session() as session:
+        return await session.get(Poll, poll_id)
+
+
+async def by_start(db: Database, start_event_id: str) -> Poll | None:
+    async with db.session() as session:
+        return await session.scalar(select(Poll).where(Poll.start_event_id == start_event_id))
+
+
+async def latest_in(db: Database, room_id: str) -> Poll | None:
+    async with db.session() as session:
+        return await session.scalar(
+            select(Poll)
+            .where(Poll.room_id == room_id, Poll.start_event_id.is_not(None))
+            .order_by(Poll.id.desc())
+            .limit(1)
+        )
+
+
+async def open_polls(db: Database) -> list[Poll]:
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(Poll)
+            .where(Poll.status == OPEN, Poll.start_event_id.is_not(None))
+            .order_by(Poll.id)
+        )
+        return list(rows)
+
+
+async def unfinished(db: Database) -> list[Poll]:
+    """Open polls, and ended ones whose final result is not posted yet."""
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(Poll)
+            .where(
+                Poll.start_event_id.is_not(None),
+                (Poll.status == OPEN) | Poll.final_event_id.is_(None),
+            )
+            .order_by(Poll.id)
+        )
+        return list(rows)
+
+
+async def set_final(db: Database, poll_id: int, final_event_id: str) -> None:
+    async with db.session() as session:
+        await session.execute(
+            update(Poll).where(Poll.id == poll_id).values(final_event_id=final_event_id)
+        )
+
+
+async def set_live(db: Database, poll_id: int, live_event_id: str) -> None:
+    async with db.session() as session:
+        await session.execute(
+            update(Poll).where(Poll.id == poll_id).values(live_event_id=live_event_id)
+        )
+
+
+async def set_started(db: Database, poll_id: int, start_event_id: str) -> None:
+    async with db.session() as session:
+        await session.execute(
+            update(Poll).where(Poll.id == poll_id).values(start_event_id=start_event_id)
+        )
+
+
+async def mark_ended(
+    db: Database, poll_id: int, ended_at: dt.datetime, end_event_id: str | None
+) -> bool:
+    """Open → ended, once; says whether this call ended it."""
+    async with db.session() as session:
+        result = await session.execute(
+            update(Poll)
+            .where(Poll.id == poll_id, Poll.status == OPEN)
+            .values(status=ENDED, ended_at=ended_at, end_event_id=end_event_id)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def record_response(db: Database, poll_id: int, seen: SeenResponse) -> None:
+    """Idempotent: a response already mirrored keeps its place in the order seen."""
+    async with db.session() as session:
+        if await _has_response(session, seen.event_id):
+            return
+        session.add(PollResponse(poll_id=poll_id, **vars(seen)))
+
+
+async def _has_response(session: AsyncSession, event_id: str) -> bool:
+    found = await session.scalar(select(PollResponse.id).where(PollResponse.event_id == event_id))
+    return found is not None
+
+
+async def record_end(db: Database, poll_id: int, seen: SeenEnd) -> None:
+    async with db.session() as session:
+        if await session.get(PollEnd, seen.event_id) is None:
+            session.add(PollEnd(poll_id=poll_id, **vars(seen)))
+
+
+async def forget_event(db: Database, event_id: str) -> int | None:
+    """A redacted response or end no longer counts; returns its poll, if it was one."""
+    async with db.session() as session:
+        for model in (PollResponse, PollEnd):
+            poll_id = await session.scalar(
+                delete(model).where(model.event_id == event_id).returning(model.poll_id)
+            )
+            if poll_id is not None:
+                return poll_id
+        return None
+
+
+async def relations_of(db: Database, poll_id: int) -> tuple[list[PollResponse], list[PollEnd]]:
+    async with db.session() as session:
+        responses = await session.scalars(
+            select(PollResponse).where(PollResponse.poll_id == poll_id).order_by(PollResponse.id)
+        )
+        ends = await session.scalars(select(PollEnd).where(PollEnd.poll_id == poll_id))
+        return list(responses), list(ends)
+
+
+async def replace_relations(
+    db: Database, poll_id: int, responses: Sequence[SeenResponse], ends: Sequence[SeenEnd]
+) -> None:
+    """Make the mirror equal what the room has now (read back after downtime): new events are
+    added in the order given, gone ones (redacted) removed, known ones keep their order."""
+    async with db.session() as session:
+        keep = [seen.event_id for seen in responses]
+        await session.execute(
+            delete(PollResponse).where(
+                PollResponse.poll_id == poll_id, PollResponse.event_id.not_in(keep)
+            )
+        )
+        known = set(
+            await session.scalars(
+                select(PollResponse.event_id).where(PollResponse.poll_id == poll_id)
+            )
+        )
+        for seen in responses:
+            if seen.event_id not in known:
+                known.add(seen.event_id)
+                session.add(PollResponse(poll_id=poll_id, **vars(seen)))
+        await session.execute(delete(PollEnd).where(PollEnd.poll_id == poll_id))
+        unique_ends = {seen.event_id: seen for seen in ends}
+        session.add_all(PollEnd(poll_id=poll_id, **vars(seen)) for seen in unique_ends.values())

@@ -1,0 +1,104 @@
+"""The poll mirror on SQLite and PostgreSQL: idempotent recording, redaction, the re-read after
+downtime keeping the order first seen, and ending once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from storage import polls
+from storage.database import Database
+from storage.models import Poll
+from storage.polls import NewPoll, SeenEnd, SeenResponse
+
+ROOM = "!umfrage:example.org"
+
+
+async def started(db: Database, source: str = "$cmd") -> Poll:
+    poll = await polls.create(
+        db,
+        NewPoll(
+            source_event_id=source,
+            created_by="@orga:example.org",
+            room_id=ROOM,
+            question="Welche Themen?",
+            answers=[{"id": "a1", "text": "Rolle"}, {"id": "a2", "text": "Agil"}],
+            max_selections=1,
+            disclosed=True,
+            closes_at=dt.datetime(2026, 9, 30, 10, tzinfo=dt.UTC),
+        ),
+    )
+    await polls.set_started(db, poll.id, f"$start{source}")
+    return poll
+
+
+def response(event_id: str, sender: str, ts: int, answers: object) -> SeenResponse:
+    return SeenResponse(event_id, sender, ts, {"answers": answers})
+
+
+async def order(db: Database, poll_id: int) -> list[str]:
+    responses, _ = await polls.relations_of(db, poll_id)
+    return [row.event_id for row in responses]
+
+
+async def test_recording_is_idempotent_and_keeps_the_order_seen(db: Database) -> None:
+    poll = await started(db)
+    await polls.record_response(db, poll.id, response("$b", "@b:x", 5, ["a2"]))
+    await polls.record_response(db, poll.id, response("$a", "@a:x", 1, ["a1"]))
+    await polls.record_response(db, poll.id, response("$b", "@b:x", 5, ["a2"]))
+    assert await order(db, poll.id) == ["$b", "$a"]
+    responses, _ = await polls.relations_of(db, poll.id)
+    assert responses[0].raw == {"answers": ["a2"]}
+    assert (await polls.by_start(db, "$start$cmd")) is not None
+    assert (await polls.latest_in(db, ROOM)).id == poll.id  # type: ignore[union-attr]
+
+
+async def test_a_redacted_response_or_end_is_forgotten(db: Database) -> None:
+    poll = await started(db)
+    await polls.record_response(db, poll.id, response("$r", "@a:x", 1, ["a1"]))
+    await polls.record_end(db, poll.id, SeenEnd("$e", "@orga:x", 2, True))
+    await polls.record_end(db, poll.id, SeenEnd("$e", "@orga:x", 2, True))
+    assert await polls.forget_event(db, "$r") == poll.id
+    assert await polls.forget_event(db, "$e") == poll.id
+    assert await polls.forget_event(db, "$unknown") is None
+    assert await polls.relations_of(db, poll.id) == ([], [])
+
+
+async def test_the_re_read_replaces_the_mirror_and_keeps_known_positions(db: Database) -> None:
+    poll = await started(db)
+    other = await started(db, "$other")
+    await polls.record_response(db, other.id, response("$x", "@a:x", 1, ["a1"]))
+    for event_id, ts in (("$1", 1), ("$2", 2), ("$3", 3)):
+        await polls.record_response(db, poll.id, response(event_id, "@a:x", ts, ["a1"]))
+    await polls.record_end(db, poll.id, SeenEnd("$old-end", "@b:x", 9, False))
+    room_now = [
+        response("$4", "@c:x", 4, ["a2"]),
+        response("$1", "@a:x", 1, ["a1"]),
+        response("$3", "@a:x", 3, ["a1"]),
+        response("$4", "@c:x", 4, ["a2"]),  # a page boundary may repeat one
+    ]
+    await polls.replace_relations(db, poll.id, room_now, [SeenEnd("$end", "@orga:x", 8, True)])
+    assert await order(db, poll.id) == ["$1", "$3", "$4"]
+    _, ends = await polls.relations_of(db, poll.id)
+    assert [(end.event_id, end.valid) for end in ends] == [("$end", True)]
+    assert await order(db, other.id) == ["$x"]
+
+
+async def test_a_poll_ends_once_and_the_unfinished_ones_are_listed(db: Database) -> None:
+    poll = await started(db)
+    unstarted = await polls.create(
+        db,
+        NewPoll("$never", "@o:x", ROOM, "?", [{"id": "a1", "text": "A"}], 1, True, None),
+    )
+    assert [p.id for p in await polls.unfinished(db)] == [poll.id]
+    assert [p.id for p in await polls.open_polls(db)] == [poll.id]
+    when = dt.datetime(2026, 9, 30, 10, tzinfo=dt.UTC)
+    assert await polls.mark_ended(db, poll.id, when, "$end") is True
+    assert await polls.mark_ended(db, poll.id, when, "$again") is False
+    ended = await polls.get(db, poll.id)
+    assert ended is not None and (ended.status, ended.end_event_id) == (polls.ENDED, "$end")
+    assert ended.ended_at == when
+    assert [p.id for p in await polls.unfinished(db)] == [poll.id]  # final result still due
+    assert await polls.open_polls(db) == []
+    await polls.set_final(db, poll.id, "$final")
+    assert await polls.unfinished(db) == []
+    assert unstarted.start_event_id is None
