@@ -144,8 +144,9 @@ def poll_relation(event: dict[str, Any]) -> PollVote | PollClosed | None:
         return None
     if kind in END_TYPES:
         return PollClosed(target)
-    # Like matrix-js-sdk, the response block is read under either name, whatever the type.
-    block = content.get(STABLE_RESPONSE, content.get(RESPONSE))
+    # Like matrix-js-sdk, the response block is read under either name, whatever the type:
+    # the unstable one first, the stable one if that is missing or empty.
+    block = content.get(RESPONSE) or content.get(STABLE_RESPONSE)
     if isinstance(block, dict) and "answers" in block:
         return PollVote(target, {"answers": block["answers"]})
     return PollVote(target, {})

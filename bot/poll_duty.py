@@ -3,15 +3,20 @@ poll's votes back from the room (`/relations`), so none cast while the bot was a
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
+import io
+import json
 import logging
+import struct
+import sys
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
-from nio import AsyncClient
+from nio import AsyncClient, UploadResponse
 
 from bot.event_filter import PollClosed, PollVote, poll_relation
 from bot.metrics import Metrics
@@ -19,6 +24,7 @@ from bot.sender import Sender, SendRefused, message_content, txn_id_for
 from commands.i18n import Language
 from commands.poll_plan import render_results
 from commands.poll_results import end_poll, tally_of, view_of
+from commands.poll_tally import Tally
 from storage import polls
 from storage.database import Database
 from storage.models import Poll, utc_now
@@ -29,6 +35,7 @@ log = logging.getLogger(__name__)
 # Our own end event is counted from its server timestamp, which arrives with the next sync.
 WAIT_FOR_END = dt.timedelta(seconds=2)
 RELATIONS_PAGE = 1000
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # The live result waits until votes have been quiet this long, and changes at most this often:
 # well inside the homeserver's default message rate (0.2/s with a burst of 10).
 LIVE_DEBOUNCE = dt.timedelta(seconds=3)
@@ -135,10 +142,46 @@ class PollDuty:
             log.warning("poll %s: the final result was refused in %s", poll.id, poll.room_id)
             self.metrics.errors.labels("poll").inc()
             event_id = "-"
+        if event_id != "-":
+            try:
+                await self._send_chart(poll, result)
+            except (RuntimeError, SendRefused):
+                # The table above already carries the result; the picture is a bonus.
+                log.exception("poll %s: no chart", poll.id)
+                self.metrics.errors.labels("poll").inc()
         await polls.set_final(self.db, poll.id, event_id)
         if poll.live_event_id is not None:
             await self._edit_live(poll, html)
         return None
+
+    async def _send_chart(self, poll: Poll, result: Tally) -> None:
+        """The final result as a bar chart image, uploaded to the room's homeserver."""
+        labels = [answer["text"] for answer in poll.answers]
+        counts = [result.counts.get(answer["id"], 0) for answer in poll.answers]
+        data = {
+            "question": poll.question,
+            "labels": labels,
+            "counts": counts,
+            "participants": result.voters,
+            "language": self.language,
+        }
+        png = await _run_chart(json.dumps(data).encode())
+        width, height = struct.unpack(">II", png[16:24])
+        filename = f"umfrage-{poll.id}.png"
+        uploaded, _ = await self.client.upload(
+            io.BytesIO(png), content_type="image/png", filename=filename, filesize=len(png)
+        )
+        if not isinstance(uploaded, UploadResponse):
+            raise RuntimeError(f"poll {poll.id}: chart upload failed: {uploaded}")
+        content = {
+            "msgtype": "m.image",
+            "body": filename,
+            "filename": filename,
+            "url": uploaded.content_uri,
+            "info": {"mimetype": "image/png", "size": len(png), "w": width, "h": height},
+            "m.mentions": {},
+        }
+        await self.sender.send(poll.room_id, content, txn_id=txn_id_for("poll-chart", str(poll.id)))
 
     async def _show_live(self, poll: Poll) -> None:
         """The one live result message: sent with the first votes, then edited."""
@@ -179,7 +222,7 @@ class PollDuty:
             return
         responses: list[SeenResponse] = []
         ends: list[SeenEnd] = []
-        for event in await self._relations(poll.room_id, poll.start_event_id):
+        for event in await self.relations(poll.room_id, poll.start_event_id):
             signal = poll_relation(event)
             sender, ts = event.get("sender", ""), int(event.get("origin_server_ts", 0))
             if isinstance(signal, PollVote):
@@ -195,7 +238,7 @@ class PollDuty:
             ended_at = dt.datetime.fromtimestamp(first_end / 1000, dt.UTC)
             await polls.mark_ended(self.db, poll.id, ended_at, None)
 
-    async def _relations(self, room_id: str, event_id: str) -> list[dict[str, Any]]:
+    async def relations(self, room_id: str, event_id: str) -> list[dict[str, Any]]:
         """Every event referencing the poll start, all pages (nio's helper mishandles errors)."""
         url = (
             f"{self.client.homeserver}/_matrix/client/v1/rooms/{quote(room_id, safe='')}"
@@ -213,3 +256,19 @@ class PollDuty:
                 if not page.get("next_batch"):
                     return found
                 params["from"] = page["next_batch"]
+
+
+async def _run_chart(data: bytes) -> bytes:
+    """matplotlib runs in a child process: the bot's own memory stays small."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "commands.poll_chart",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    png, errors = await process.communicate(data)
+    if process.returncode != 0 or not png.startswith(PNG_SIGNATURE):
+        raise RuntimeError(f"chart failed ({process.returncode}): {errors.decode()[-500:]}")
+    return png

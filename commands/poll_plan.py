@@ -98,7 +98,9 @@ def _flag(value: str, quoted: bool) -> str | None:
     """`--max` → "max"; phones turn "--" into a dash, so "—max" and "–max" count too."""
     if quoted or len(value) < 2 or value[0] not in "-–—":
         return None
-    flag = "--" + value.lstrip("-–—")
+    if value.lstrip("-–—")[:1].isdigit():
+        return None  # "-5" is a number, not a flag
+    flag = "--" + value.lstrip("-–—").lower()
     if flag not in FLAGS:
         raise ConversionError(UNKNOWN_FLAG, flag=value)
     return FLAGS[flag]
@@ -108,6 +110,7 @@ def parse_poll(text: str, now: dt.datetime, zone: ZoneInfo) -> PollRequest:
     tokens = tokens_of(text)
     words: list[str] = []
     options: dict[str, list[str]] = {}
+    typed: dict[str, str] = {}
     index = 0
     while index < len(tokens):
         value, quoted = tokens[index]
@@ -116,14 +119,18 @@ def parse_poll(text: str, now: dt.datetime, zone: ZoneInfo) -> PollRequest:
         if name is None:
             words.append(value)
             continue
-        # --bis takes words up to the next flag; --max and --raum one word; --verdeckt none.
+        # --bis takes one quoted phrase or the unquoted words up to the next flag or quoted
+        # answer; --max and --raum one word; --verdeckt none. A flag is never a value.
         end = index
-        if name == "until":
-            while end < len(tokens) and _flag(*tokens[end]) is None:
+        if name == "until" and end < len(tokens) and tokens[end][1]:
+            end += 1
+        elif name == "until":
+            while end < len(tokens) and not tokens[end][1] and _flag(*tokens[end]) is None:
                 end += 1
-        elif name != "hidden":
-            end = min(index + 1, len(tokens))
+        elif name != "hidden" and end < len(tokens) and _flag(*tokens[end]) is None:
+            end += 1
         options[name] = [word for word, _ in tokens[index:end]]
+        typed[name] = value
         index = end
     if not words:
         raise ConversionError(NO_QUESTION)
@@ -141,32 +148,35 @@ def parse_poll(text: str, now: dt.datetime, zone: ZoneInfo) -> PollRequest:
         answers=answers,
         max_selections=_max(options.get("max"), len(answers)),
         disclosed="hidden" not in options,
-        closes_at=_until(options.get("until"), now, zone),
-        room=_room(options.get("room")),
+        closes_at=_until(options.get("until"), typed.get("until", ""), now, zone),
+        room=_room(options.get("room"), typed.get("room", "")),
     )
 
 
 def _max(values: list[str] | None, count: int) -> int:
     if values is None:
         return 1
-    if len(values) != 1 or not values[0].isdigit() or not 1 <= int(values[0]) <= count:
+    digits = values[0] if len(values) == 1 else ""
+    if not (digits.isascii() and digits.isdigit()) or not 1 <= int(digits) <= count:
         raise ConversionError(BAD_MAX, count=count)
-    return int(values[0])
+    return int(digits)
 
 
-def _until(values: list[str] | None, now: dt.datetime, zone: ZoneInfo) -> dt.datetime | None:
+def _until(
+    values: list[str] | None, flag: str, now: dt.datetime, zone: ZoneInfo
+) -> dt.datetime | None:
     if values is None:
         return None
     if not values:
-        raise ConversionError(FLAG_VALUE, flag="--bis")
+        raise ConversionError(FLAG_VALUE, flag=flag)
     return parse_when(" ".join(values), now, zone)
 
 
-def _room(values: list[str] | None) -> str | None:
+def _room(values: list[str] | None, flag: str) -> str | None:
     if values is None:
         return None
     if len(values) != 1:
-        raise ConversionError(FLAG_VALUE, flag="--raum")
+        raise ConversionError(FLAG_VALUE, flag=flag)
     return values[0]
 
 

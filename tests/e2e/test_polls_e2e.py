@@ -163,6 +163,18 @@ async def test_votes_are_counted_by_the_rules_across_a_restart_and_the_end(
         ]
     )
     assert counts_in(final[0]["content"]["formatted_body"]) == counts_in(html)
+    charts = await anna.wait_for(
+        lambda: [
+            e
+            for room, e in anna.events
+            if room == voting.room_id and e.get("content", {}).get("msgtype") == "m.image"
+        ],
+        within=30,
+    )
+    image = charts[0]["content"]
+    assert image["info"]["mimetype"] == "image/png"
+    png = await anna.download(image["url"])
+    assert png.startswith(b"\x89PNG") and len(png) == image["info"]["size"]
 
     await vote(anna, voting, start_id, [ids[2]])  # after the end: not counted
     await asyncio.sleep(0.5)
