@@ -27,6 +27,7 @@ from nio import AsyncClient, LoginResponse, RoomCreateResponse, RoomSendResponse
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bot.direct_messages import DirectMessages  # noqa: E402
 from bot.homeserver import LocalSynapse  # noqa: E402
 from bot.metrics import Metrics  # noqa: E402
 from bot.pacing import TokenBucket  # noqa: E402
@@ -145,7 +146,9 @@ async def retally(workdir: Path, stored: int) -> None:
 
         db = await open_database(f"sqlite+aiosqlite:///{workdir / 'retally.db'}")
         poll = await new_poll(db, "$cmd", room_id, start.event_id)
-        duty = PollDuty(db, Sender(bot, Metrics(), TokenBucket(1, 1)), bot, Metrics(), "de", "UTC")
+        sender = Sender(bot, Metrics(), TokenBucket(1, 1))
+        direct = DirectMessages(db, bot, sender, Metrics(), "de")
+        duty = PollDuty(db, sender, direct, Metrics(), "de", "UTC")
         started = time.perf_counter()
         pages = await duty.relations(room_id, start.event_id)
         floor = time.perf_counter() - started

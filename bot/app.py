@@ -10,6 +10,7 @@ import signal
 
 from bot.announcement_duty import AnnouncementDuty
 from bot.config import Config
+from bot.direct_messages import DirectMessages
 from bot.event_duty import EventDuty
 from bot.http_server import make_app, start_http
 from bot.login import log_in
@@ -43,19 +44,20 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         bucket = TokenBucket(config.matrix.send_rate_per_second, config.matrix.send_burst)
         sender = Sender(client, metrics, bucket)
         grace = dt.timedelta(hours=config.bot.missed_grace_hours)
+        direct = DirectMessages(db, client, sender, metrics, config.bot.language)
         scheduler = Scheduler(
             [
                 AnnouncementDuty(db, sender, metrics, config.bot.language, grace),
                 EventDuty(
                     db,
                     sender,
-                    client,
+                    direct,
                     metrics,
                     config.bot.language,
                     config.bot.command_prefix,
                     grace,
                 ),
-                PollDuty(db, sender, client, metrics, config.bot.language, config.bot.timezone),
+                PollDuty(db, sender, direct, metrics, config.bot.language, config.bot.timezone),
             ],
             metrics,
         )

@@ -10,9 +10,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from nio import AsyncClient, RoomCreateResponse, RoomPreset
-
 from bot import faults
+from bot.direct_messages import DirectMessages
 from bot.metrics import Metrics
 from bot.sender import Sender, SendRefused, message_content, txn_id_for
 from commands.event_plan import NO, YES
@@ -25,16 +24,14 @@ from commands.event_text import (
     render_reminder,
     render_update,
 )
-from commands.i18n import LANGUAGES, Language
-from storage import events, user_settings
+from commands.i18n import Language
+from storage import events
 from storage.database import Database
 from storage.events import DuePost
 from storage.models import EventPost, utc_now
 from storage.outbox import ANNOUNCE, CANCEL, NUDGE, REMINDER, UPDATE
 
 log = logging.getLogger(__name__)
-
-MAX_CREATE_ATTEMPTS = 5
 
 
 class EventDuty:
@@ -44,7 +41,7 @@ class EventDuty:
         self,
         db: Database,
         sender: Sender,
-        client: AsyncClient,
+        direct: DirectMessages,
         metrics: Metrics,
         language: Language,
         prefix: str,
@@ -53,7 +50,8 @@ class EventDuty:
     ) -> None:
         self.db = db
         self.sender = sender
-        self.client = client
+        self.direct = direct
+        self.client = direct.client
         self.metrics = metrics
         self.language = language
         self.prefix = prefix
@@ -161,57 +159,13 @@ class EventDuty:
         post, event = due.post, due.event
         # Until the roster of the alumni space exists, the roster of an event is the people in
         # its rooms (the network is closed: only members are in them).
-        members = set()
-        for room_id in event.room_ids:
-            room = self.client.rooms.get(room_id)
-            if room is not None:
-                members |= set(room.users) - set(room.invited_users)
-        members.discard(self.client.user_id)
-        waiting = members - set(due.answers) - due.nudged
-        allowed = await user_settings.event_dms_allowed(self.db, waiting)
-        for user_id in sorted(allowed):
-            room_id = await self._direct_room(user_id)
-            if room_id is None:
-                continue
-            language = await self._language_of(user_id)
+        waiting = self.direct.people_in(event.room_ids) - set(due.answers) - due.nudged
+        for user_id in await self.direct.willing(waiting):
+            language = await self.direct.language_of(user_id)
             html = render_nudge(event, now, self.prefix, language)
-            content = message_content(html, msgtype="m.text")
-            txn_id = txn_id_for("event-nudge", f"{post.id}|{user_id}")
-            try:
-                event_id = await self.sender.send(room_id, content, txn_id=txn_id)
-            except SendRefused:
-                log.warning("direct message to %s refused", user_id)
-                continue
-            await events.record_nudge(self.db, post.id, user_id, room_id, event_id)
-
-    async def _language_of(self, user_id: str) -> Language:
-        stored = await user_settings.get_language(self.db, user_id)
-        return stored if stored in LANGUAGES else self.language  # type: ignore[return-value]
-
-    async def _direct_room(self, user_id: str) -> str | None:
-        """The direct-message room with a person, opened when there is none they are still in."""
-        room_id = await events.direct_room(self.db, user_id)
-        room = self.client.rooms.get(room_id) if room_id else None
-        # A room opened moments ago is not synced yet; one the person left is opened anew.
-        if room_id is not None and (room is None or user_id in room.users):
-            return room_id
-        for _attempt in range(MAX_CREATE_ATTEMPTS):
-            await self.sender.bucket.acquire()
-            # private_chat, not trusted_private_chat: that would make the person an admin of
-            # the room, and so an organiser to the bot there.
-            response = await self.client.room_create(
-                is_direct=True, invite=[user_id], preset=RoomPreset.private_chat
-            )
-            if isinstance(response, RoomCreateResponse):
-                await events.set_direct_room(self.db, user_id, response.room_id)
-                return response.room_id
-            if response.status_code != "M_LIMIT_EXCEEDED":
-                break
-            # Synapse allows few room creations a minute; a round of many DMs waits its turn.
-            await asyncio.sleep((response.retry_after_ms or 1000) / 1000)
-        log.warning("could not open a direct room with %s: %s", user_id, response)
-        self.metrics.errors.labels("event").inc()
-        return None
+            sent = await self.direct.send(user_id, html, "event-nudge", f"{post.id}|{user_id}")
+            if sent is not None:
+                await events.record_nudge(self.db, post.id, user_id, *sent)
 
     async def _missed(self, due: DuePost) -> None:
         """A reminder the bot was down for: too late to be useful, so reported to the organiser

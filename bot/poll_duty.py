@@ -18,11 +18,12 @@ from urllib.parse import quote
 import aiohttp
 from nio import AsyncClient, UploadResponse
 
+from bot.direct_messages import DirectMessages
 from bot.event_filter import PollClosed, PollVote, poll_relation
 from bot.metrics import Metrics
 from bot.sender import Sender, SendRefused, message_content, txn_id_for
 from commands.i18n import Language
-from commands.poll_plan import render_results
+from commands.poll_plan import render_poll_nudge, render_results
 from commands.poll_results import end_poll, tally_of, view_of
 from commands.poll_tally import Tally
 from storage import polls
@@ -57,7 +58,7 @@ class PollDuty:
         self,
         db: Database,
         sender: Sender,
-        client: AsyncClient,
+        direct: DirectMessages,
         metrics: Metrics,
         language: Language,
         timezone: str,
@@ -65,7 +66,8 @@ class PollDuty:
     ) -> None:
         self.db = db
         self.sender = sender
-        self.client = client
+        self.direct = direct
+        self.client = direct.client
         self.metrics = metrics
         self.language = language
         self.timezone = timezone
@@ -106,6 +108,8 @@ class PollDuty:
     def _due(self, poll: Poll) -> dt.datetime | None:
         if poll.status != polls.OPEN:
             return None if poll.final_event_id else self.clock()
+        if poll.remind_event_id != poll.reminded_event_id:
+            return self.clock()
         stale = self.stale_since.get(poll.id)
         live = (
             max(stale + LIVE_DEBOUNCE, self.live_at.get(poll.id, stale) + LIVE_EVERY)
@@ -123,6 +127,9 @@ class PollDuty:
             if poll.closes_at is not None and poll.closes_at <= now:
                 await end_poll(self.db, poll, self._post, self.language, now)
                 return now + WAIT_FOR_END
+            if poll.remind_event_id != poll.reminded_event_id:
+                await self._remind(poll)
+                poll.reminded_event_id = poll.remind_event_id
             due = self._due(poll)
             if due is not None and due <= now and item_id in self.stale_since:
                 await self._show_live(poll)
@@ -149,7 +156,7 @@ class PollDuty:
                 # The table above already carries the result; the picture is a bonus.
                 log.exception("poll %s: no chart", poll.id)
                 self.metrics.errors.labels("poll").inc()
-        await polls.set_final(self.db, poll.id, event_id)
+        await polls.set_columns(self.db, poll.id, final_event_id=event_id)
         if poll.live_event_id is not None:
             await self._edit_live(poll, html)
         return None
@@ -183,6 +190,21 @@ class PollDuty:
         }
         await self.sender.send(poll.room_id, content, txn_id=txn_id_for("poll-chart", str(poll.id)))
 
+    async def _remind(self, poll: Poll) -> None:
+        """`!umfrage erinnern`: a direct message to each person in the poll's room who has not
+        voted and not turned such messages off; once per request (the command's event id)."""
+        assert poll.start_event_id is not None and poll.remind_event_id is not None
+        waiting = self.direct.people_in([poll.room_id]) - await polls.responders(self.db, poll.id)
+        for user_id in await self.direct.willing(waiting):
+            html = render_poll_nudge(
+                poll.question,
+                poll.room_id,
+                poll.start_event_id,
+                await self.direct.language_of(user_id),
+            )
+            await self.direct.send(user_id, html, "poll-nudge", f"{poll.remind_event_id}|{user_id}")
+        await polls.set_columns(self.db, poll.id, reminded_event_id=poll.remind_event_id)
+
     async def _show_live(self, poll: Poll) -> None:
         """The one live result message: sent with the first votes, then edited."""
         self.stale_since.pop(poll.id, None)
@@ -194,7 +216,7 @@ class PollDuty:
             event_id = await self.sender.send(
                 poll.room_id, message_content(html), txn_id=txn_id_for("poll-live", str(poll.id))
             )
-            await polls.set_live(self.db, poll.id, event_id)
+            await polls.set_columns(self.db, poll.id, live_event_id=event_id)
         else:
             await self._edit_live(poll, html)
 

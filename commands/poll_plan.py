@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from commands.converters import ConversionError
@@ -288,3 +289,18 @@ def render_results(poll: PollView, result: Tally, language: Language) -> str:
     if result.spoiled:
         html += " · " + SPOILED.format(language, count=result.spoiled)
     return html
+
+
+POLL_NUDGE = Localized(
+    "Hallo! Bei der Umfrage „{question}“ hast du noch nicht abgestimmt: {link}<br>"
+    "Keine solchen Nachrichten mehr: <code>!erinnerungen aus</code>",
+    "Hello! You have not voted in the poll “{question}” yet: {link}<br>"
+    "No more messages like this: <code>!reminders off</code>",
+)
+TO_THE_POLL = Localized("zur Umfrage", "to the poll")
+
+
+def render_poll_nudge(question: str, room_id: str, start_event_id: str, language: Language) -> str:
+    url = f"https://matrix.to/#/{quote(room_id, safe='!:')}/{quote(start_event_id, safe='$:')}"
+    link = f'<a href="{escape(url)}">{TO_THE_POLL.get(language)}</a>'
+    return POLL_NUDGE.format(language, question=escape(question), link=link)

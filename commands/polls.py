@@ -53,6 +53,10 @@ NOT_YOURS = Localized(
     "Only whoever started poll no. {id} and the room's organisers may end it.",
 )
 PARTICIPANTS = Localized("{count} Teilnehmende", "{count} participants")
+NOT_YOURS_TO_REMIND = Localized(
+    "An Umfrage Nr. {id} erinnert die Organisation ihres Raums.",
+    "Reminders for poll no. {id} are sent by the organisers of its room.",
+)
 
 
 @group.command(
@@ -181,3 +185,36 @@ async def end_poll_command(ctx: CommandContext, nr: int) -> None:
     await end_poll(ctx.db, row, ctx.post, ctx.language, ctx.now())
     await ctx.schedules.poll_changed(row.id)
     await ctx.reply(ENDED.format(ctx.language, id=nr, room=escape(ctx.room_label(row.room_id))))
+
+
+REMINDING = Localized(
+    "Alle im Raum der Umfrage Nr. {id}, die noch nicht abgestimmt haben, bekommen eine "
+    "Direktnachricht (außer wer sie mit {off} abgeschaltet hat).",
+    "Everyone in the room of poll no. {id} who has not voted yet gets a direct message "
+    "(unless they turned them off with {off}).",
+)
+
+
+@group.command(
+    "umfrage erinnern",
+    aliases=("poll remind",),
+    help=Localized(
+        "Schickt allen im Raum einer Umfrage, die noch nicht abgestimmt haben, eine "
+        "Direktnachricht mit dem Link zur Umfrage.",
+        "Sends everyone in a poll's room who has not voted yet a direct message with a link "
+        "to the poll.",
+    ),
+    args=(NUMBER,),
+    role=Role.ORGANISER,
+)
+async def remind_voters(ctx: CommandContext, nr: int) -> None:
+    row = await _poll(ctx, nr)
+    if ctx.role_there(row.room_id) < Role.ORGANISER:
+        raise ConversionError(NOT_YOURS_TO_REMIND, id=nr)
+    if row.status != polls.OPEN:
+        await ctx.reply(ALREADY_ENDED.format(ctx.language, id=nr))
+        return
+    # Keyed by this command: handled again after a crash, it asks for the same round.
+    await polls.set_columns(ctx.db, row.id, remind_event_id=ctx.event_id)
+    await ctx.schedules.poll_changed(row.id)
+    await ctx.reply(REMINDING.format(ctx.language, id=nr, off=ctx.hint("erinnerungen", "aus")))

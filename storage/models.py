@@ -247,6 +247,9 @@ class Poll(Base):
     start_event_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     end_event_id: Mapped[str | None] = mapped_column(String(255))
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The latest `!umfrage erinnern` command, and the one whose direct messages went out.
+    remind_event_id: Mapped[str | None] = mapped_column(String(255))
+    reminded_event_id: Mapped[str | None] = mapped_column(String(255))
     # The live result message of a disclosed poll, edited as votes come in.
     live_event_id: Mapped[str | None] = mapped_column(String(255))
     # The final result posted after the end ("-" if the room refused it).

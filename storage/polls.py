@@ -102,20 +102,6 @@ async def unfinished(db: Database) -> list[Poll]:
         return list(rows)
 
 
-async def set_final(db: Database, poll_id: int, final_event_id: str) -> None:
-    async with db.session() as session:
-        await session.execute(
-            update(Poll).where(Poll.id == poll_id).values(final_event_id=final_event_id)
-        )
-
-
-async def set_live(db: Database, poll_id: int, live_event_id: str) -> None:
-    async with db.session() as session:
-        await session.execute(
-            update(Poll).where(Poll.id == poll_id).values(live_event_id=live_event_id)
-        )
-
-
 async def set_started(db: Database, poll_id: int, start_event_id: str) -> None:
     async with db.session() as session:
         await session.execute(
@@ -204,3 +190,17 @@ async def replace_relations(
         await session.execute(delete(PollEnd).where(PollEnd.poll_id == poll_id))
         unique_ends = {seen.event_id: seen for seen in ends}
         session.add_all(PollEnd(poll_id=poll_id, **vars(seen)) for seen in unique_ends.values())
+
+
+async def set_columns(db: Database, poll_id: int, **values: object) -> None:
+    async with db.session() as session:
+        await session.execute(update(Poll).where(Poll.id == poll_id).values(**values))
+
+
+async def responders(db: Database, poll_id: int) -> set[str]:
+    """Everyone who sent any response to the poll."""
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(PollResponse.sender).where(PollResponse.poll_id == poll_id).distinct()
+        )
+        return set(rows)

@@ -100,6 +100,17 @@ async def create_soon(network: Network, title: str, extra: str = "") -> int:
     return number_in(reply)
 
 
+def offered_on(network: Network, event_id: str) -> set[str]:
+    """The reactions the bot put under one of its posts."""
+    return {
+        event["content"]["m.relates_to"]["key"]
+        for _room, event in network.anna.events
+        if event.get("type") == "m.reaction"
+        and event.get("sender") == network.bot.user_id
+        and event["content"]["m.relates_to"]["event_id"] == event_id
+    }
+
+
 def direct_invites(user: MatrixUser, network: Network) -> set[str]:
     return user.invites - {network.room_id}
 
@@ -124,16 +135,7 @@ async def test_reminder_mentions_the_yes_answers_and_dms_who_has_not_answered(
     assert "Potsdam" in body(card) and "✅" in body(card)
     # The bot offers the three answers as reactions under the card.
     offered = await network.anna.wait_for(
-        lambda: (
-            {
-                event["content"]["m.relates_to"]["key"]
-                for room, event in network.anna.events
-                if event.get("type") == "m.reaction"
-                and event.get("sender") == network.bot.user_id
-                and event["content"]["m.relates_to"]["event_id"] == card["event_id"]
-            }
-            >= {"✅", "❌", "❔"}
-        )
+        lambda: offered_on(network, card["event_id"]) >= {"✅", "❌", "❔"}
     )
     assert offered
     await network.anna.react(network.room_id, card["event_id"], "✅")
@@ -250,10 +252,14 @@ async def test_change_cancel_and_calendar(network: Network) -> None:
 
 async def test_hard_kill_right_after_a_reminder_posts_it_once(network: Network) -> None:
     number = await create_soon(network, "Einmal")
-    await network.anna.react(network.room_id, (await card_of(network, number))["event_id"], "✅")
+    card = await card_of(network, number)
+    await network.anna.wait_for(lambda: len(offered_on(network, card["event_id"])) == 3)
+    await network.anna.react(network.room_id, card["event_id"], "✅")
+    # Let the card's delivery finish (its reactions are out; the row is closed right after).
+    await asyncio.sleep(1)
     await network.bot.stop()
     # The reminder is the next post: the bot dies right after sending it, then starts again.
-    await network.bot.start(fault=faults.AFTER_ANNOUNCEMENT)
+    await network.bot.start(fault=faults.AFTER_ANNOUNCEMENT, wait_healthy=False)
     assert await network.bot.wait_exit(within=40) == 137
     await network.bot.start()
     reminder = await network.anna.wait_for(

@@ -271,3 +271,34 @@ async def test_a_hidden_poll_ends_at_its_deadline_with_the_final_result(voting: 
     )
     assert counts_in(final[0]["content"]["formatted_body"]) == {"Ja": 1, "Nein": 0}
     assert "beendet" in final[0]["content"]["formatted_body"]
+
+
+async def test_remind_sends_a_direct_message_to_who_has_not_voted(voting: Voting) -> None:
+    anna, ben, carla = voting.voters[:3]
+    off = await command(carla, voting, "!erinnerungen aus")
+    assert "keine Direktnachrichten" in off["content"]["body"]
+    reply = await command(voting.orga, voting, '!umfrage "Pizza?" "Ja" "Nein"')
+    number = int(re.search(r"Nr\. (\d+)", reply["content"]["body"])[1])  # type: ignore[index]
+    start = (
+        await anna.wait_for(
+            lambda: [e for room, e in anna.events if room == voting.room_id and e["type"] == START]
+        )
+    )[0]
+    await vote(anna, voting, start["event_id"], [start["content"][START]["answers"][0]["id"]])
+    refused = await command(ben, voting, f"!umfrage erinnern {number}")
+    assert "Organisation" in refused["content"]["body"]
+    reminding = await command(voting.orga, voting, f"!umfrage erinnern {number}")
+    assert "Direktnachricht" in reminding["content"]["body"]
+
+    def direct(user: MatrixUser) -> set[str]:
+        return user.invites - {voting.room_id}
+
+    invites = await ben.wait_for(lambda: direct(ben), within=20)
+    dm = next(iter(invites))
+    await ben.join(dm)
+    history = await ben.room_history(dm)
+    asks = [e for e in history if "noch nicht abgestimmt" in e.get("content", {}).get("body", "")]
+    assert len(asks) == 1 and "Pizza?" in asks[0]["content"]["body"]
+    assert start["event_id"] in asks[0]["content"]["formatted_body"]
+    await asyncio.sleep(1)
+    assert not direct(anna) and not direct(carla)

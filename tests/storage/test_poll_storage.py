@@ -99,6 +99,19 @@ async def test_a_poll_ends_once_and_the_unfinished_ones_are_listed(db: Database)
     assert ended.ended_at == when
     assert [p.id for p in await polls.unfinished(db)] == [poll.id]  # final result still due
     assert await polls.open_polls(db) == []
-    await polls.set_final(db, poll.id, "$final")
+    await polls.set_columns(db, poll.id, final_event_id="$final")
     assert await polls.unfinished(db) == []
     assert unstarted.start_event_id is None
+
+
+async def test_responders_are_everyone_who_sent_any_response(db: Database) -> None:
+    poll = await started(db)
+    other = await started(db, "$other")
+    await polls.record_response(db, poll.id, response("$1", "@a:x", 1, ["a1"]))
+    await polls.record_response(db, poll.id, response("$2", "@a:x", 2, []))
+    await polls.record_response(db, poll.id, response("$3", "@b:x", 3, "junk"))
+    await polls.record_response(db, other.id, response("$4", "@c:x", 4, ["a1"]))
+    assert await polls.responders(db, poll.id) == {"@a:x", "@b:x"}
+    await polls.set_columns(db, poll.id, remind_event_id="$ask")
+    asked = await polls.get(db, poll.id)
+    assert asked is not None and (asked.remind_event_id, asked.reminded_event_id) == ("$ask", None)

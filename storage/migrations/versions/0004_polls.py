@@ -31,6 +31,8 @@ def upgrade() -> None:
         sa.Column("start_event_id", sa.String(255), nullable=True, unique=True),
         sa.Column("end_event_id", sa.String(255), nullable=True),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("remind_event_id", sa.String(255), nullable=True),
+        sa.Column("reminded_event_id", sa.String(255), nullable=True),
         sa.Column("live_event_id", sa.String(255), nullable=True),
         sa.Column("final_event_id", sa.String(255), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

@@ -1,0 +1,93 @@
+"""Direct messages to people: the DM room per person (opened when needed, paced), their
+language, the opt-out, and the people of rooms (the roster until the alumni space has one)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+from nio import AsyncClient, RoomCreateResponse, RoomPreset
+
+from bot.metrics import Metrics
+from bot.sender import Sender, SendRefused, message_content, txn_id_for
+from commands.i18n import LANGUAGES, Language
+from storage import events, user_settings
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+MAX_CREATE_ATTEMPTS = 5
+
+
+class DirectMessages:
+    def __init__(
+        self,
+        db: Database,
+        client: AsyncClient,
+        sender: Sender,
+        metrics: Metrics,
+        language: Language,
+    ) -> None:
+        self.db = db
+        self.client = client
+        self.sender = sender
+        self.metrics = metrics
+        self.language = language
+
+    def people_in(self, room_ids: Iterable[str]) -> set[str]:
+        """Who has joined these rooms (not only been invited), the bot left out."""
+        people: set[str] = set()
+        for room_id in room_ids:
+            room = self.client.rooms.get(room_id)
+            if room is not None:
+                people |= set(room.users) - set(room.invited_users)
+        people.discard(self.client.user_id)
+        return people
+
+    async def willing(self, user_ids: Iterable[str]) -> list[str]:
+        """Those who did not turn direct messages off (`!erinnerungen aus`), sorted."""
+        return sorted(await user_settings.event_dms_allowed(self.db, user_ids))
+
+    async def language_of(self, user_id: str) -> Language:
+        stored = await user_settings.get_language(self.db, user_id)
+        return stored if stored in LANGUAGES else self.language  # type: ignore[return-value]
+
+    async def send(self, user_id: str, html: str, kind: str, key: str) -> tuple[str, str] | None:
+        """Send `html` as m.text (a DM should notify) once per (kind, key); returns (room id,
+        event id), or None if no DM room could be opened or it refused the message."""
+        room_id = await self.room_for(user_id)
+        if room_id is None:
+            return None
+        content = message_content(html, msgtype="m.text")
+        try:
+            event_id = await self.sender.send(room_id, content, txn_id=txn_id_for(kind, key))
+        except SendRefused:
+            log.warning("direct message to %s refused", user_id)
+            return None
+        return room_id, event_id
+
+    async def room_for(self, user_id: str) -> str | None:
+        """The direct-message room with a person, opened when there is none they are still in."""
+        room_id = await events.direct_room(self.db, user_id)
+        room = self.client.rooms.get(room_id) if room_id else None
+        # A room opened moments ago is not synced yet; one the person left is opened anew.
+        if room_id is not None and (room is None or user_id in room.users):
+            return room_id
+        for _attempt in range(MAX_CREATE_ATTEMPTS):
+            await self.sender.bucket.acquire()
+            # private_chat, not trusted_private_chat: that would make the person an admin of
+            # the room, and so an organiser to the bot there.
+            response = await self.client.room_create(
+                is_direct=True, invite=[user_id], preset=RoomPreset.private_chat
+            )
+            if isinstance(response, RoomCreateResponse):
+                await events.set_direct_room(self.db, user_id, response.room_id)
+                return response.room_id
+            if response.status_code != "M_LIMIT_EXCEEDED":
+                break
+            # Synapse allows few room creations a minute; a round of many DMs waits its turn.
+            await asyncio.sleep((response.retry_after_ms or 1000) / 1000)
+        log.warning("could not open a direct room with %s: %s", user_id, response)
+        self.metrics.errors.labels("direct").inc()
+        return None
