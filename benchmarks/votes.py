@@ -147,7 +147,7 @@ async def retally(workdir: Path, stored: int) -> None:
         db = await open_database(f"sqlite+aiosqlite:///{workdir / 'retally.db'}")
         poll = await new_poll(db, "$cmd", room_id, start.event_id)
         sender = Sender(bot, Metrics(), TokenBucket(1, 1))
-        direct = DirectMessages(db, bot, sender, Metrics(), "de")
+        direct = DirectMessages(db, bot, sender, Metrics(), "de", "!")
         duty = PollDuty(db, sender, direct, Metrics(), "de", "UTC")
         started = time.perf_counter()
         pages = await duty.relations(room_id, start.event_id)

@@ -44,7 +44,9 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         bucket = TokenBucket(config.matrix.send_rate_per_second, config.matrix.send_burst)
         sender = Sender(client, metrics, bucket)
         grace = dt.timedelta(hours=config.bot.missed_grace_hours)
-        direct = DirectMessages(db, client, sender, metrics, config.bot.language)
+        direct = DirectMessages(
+            db, client, sender, metrics, config.bot.language, config.bot.command_prefix
+        )
         scheduler = Scheduler(
             [
                 AnnouncementDuty(db, sender, metrics, config.bot.language, grace),

@@ -28,8 +28,11 @@ class DirectMessages:
         sender: Sender,
         metrics: Metrics,
         language: Language,
+        prefix: str,
     ) -> None:
         self.db = db
+        # For the opt-out line every such message ends with.
+        self.prefix = prefix
         self.client = client
         self.sender = sender
         self.metrics = metrics

@@ -74,26 +74,16 @@ class PollDuty:
         self.clock = clock
         # Polls whose live result is out of date, since when; and when each was last shown.
         self.stale_since: dict[int, dt.datetime] = {}
+        # Unfinished polls at start whose votes have not been read back from the room yet.
+        self.unread: set[int] = set()
         self.live_at: dict[int, dt.datetime] = {}
 
     async def schedule(self) -> list[tuple[int, dt.datetime]]:
-        planned = []
-        for stale in await polls.unfinished(self.db):
-            try:
-                await self.reread(stale)
-            except (aiohttp.ClientError, TimeoutError):
-                # The sync still brings what comes next; the votes already mirrored stay.
-                log.exception("poll %s: reading its votes back failed", stale.id)
-                self.metrics.errors.labels("poll").inc()
-            poll = await polls.get(self.db, stale.id)
-            if poll is None:
-                continue
-            if poll.disclosed and poll.live_event_id is not None:
-                self.stale_since[poll.id] = self.clock()
-            when = self._due(poll)
-            if when is not None:
-                planned.append((poll.id, when))
-        return planned
+        """Every unfinished poll is due at once: its first delivery reads its votes back from
+        the room, so a slow /relations does not hold up the start of everything else."""
+        unfinished = await polls.unfinished(self.db)
+        self.unread = {poll.id for poll in unfinished}
+        return [(poll.id, self.clock()) for poll in unfinished]
 
     async def replan(self, ref: int) -> list[tuple[int, dt.datetime | None]]:
         """Called on every vote: a disclosed poll's live result is refreshed LIVE_DEBOUNCE after
@@ -106,6 +96,8 @@ class PollDuty:
         return [(ref, self._due(poll))]
 
     def _due(self, poll: Poll) -> dt.datetime | None:
+        if poll.id in self.unread:
+            return self.clock()
         if poll.status != polls.OPEN:
             return None if poll.final_event_id else self.clock()
         if poll.remind_event_id != poll.reminded_event_id:
@@ -119,6 +111,8 @@ class PollDuty:
         return min((when for when in (poll.closes_at, live) if when is not None), default=None)
 
     async def deliver(self, item_id: int) -> dt.datetime | None:
+        if item_id in self.unread:
+            await self._catch_up(item_id)
         poll = await polls.get(self.db, item_id)
         if poll is None or poll.start_event_id is None:
             return None
@@ -190,17 +184,30 @@ class PollDuty:
         }
         await self.sender.send(poll.room_id, content, txn_id=txn_id_for("poll-chart", str(poll.id)))
 
+    async def _catch_up(self, poll_id: int) -> None:
+        """After a start: the votes cast while the bot was away, and a live result to refresh."""
+        self.unread.discard(poll_id)
+        poll = await polls.get(self.db, poll_id)
+        if poll is None:
+            return
+        try:
+            await self.reread(poll)
+        except (aiohttp.ClientError, TimeoutError):
+            # The sync still brings what comes next; the votes already mirrored stay.
+            log.exception("poll %s: reading its votes back failed", poll.id)
+            self.metrics.errors.labels("poll").inc()
+        if poll.disclosed and poll.live_event_id is not None:
+            self.stale_since[poll.id] = self.clock()
+
     async def _remind(self, poll: Poll) -> None:
         """`!umfrage erinnern`: a direct message to each person in the poll's room who has not
         voted and not turned such messages off; once per request (the command's event id)."""
         assert poll.start_event_id is not None and poll.remind_event_id is not None
         waiting = self.direct.people_in([poll.room_id]) - await polls.responders(self.db, poll.id)
         for user_id in await self.direct.willing(waiting):
+            language = await self.direct.language_of(user_id)
             html = render_poll_nudge(
-                poll.question,
-                poll.room_id,
-                poll.start_event_id,
-                await self.direct.language_of(user_id),
+                poll.question, poll.room_id, poll.start_event_id, self.direct.prefix, language
             )
             await self.direct.send(user_id, html, "poll-nudge", f"{poll.remind_event_id}|{user_id}")
         await polls.set_columns(self.db, poll.id, reminded_event_id=poll.remind_event_id)

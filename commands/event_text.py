@@ -172,8 +172,18 @@ def render_nudge(event: Event, now: dt.datetime, prefix: str, language: Language
         place=place,
         **answers,
     )
-    opt_out = code(f"{prefix}{'erinnerungen aus' if language == 'de' else 'reminders off'}")
-    return html + "<br>" + NUDGE_OPT_OUT.format(language, command=opt_out)
+    return html + "<br>" + opt_out_line(prefix, language)
+
+
+def dm_switch(prefix: str, language: Language, *, on: bool) -> str:
+    """`!erinnerungen aus` / `!reminders on`: the command that turns direct messages off or on."""
+    word = ("an" if on else "aus") if language == "de" else ("on" if on else "off")
+    return code(f"{prefix}{'erinnerungen' if language == 'de' else 'reminders'} {word}")
+
+
+def opt_out_line(prefix: str, language: Language) -> str:
+    """The last line of every direct message the bot sends unasked."""
+    return NUDGE_OPT_OUT.format(language, command=dm_switch(prefix, language, on=False))
 
 
 def render_missed_reminder(event: Event, offset: int, due: dt.datetime, language: Language) -> str:

@@ -23,10 +23,10 @@ from commands.event_plan import (
     plan_notices,
     plan_reminders,
 )
-from commands.event_text import ANSWER_WORDS, format_span, render_card
+from commands.event_text import ANSWER_WORDS, dm_switch, format_span, render_card
 from commands.i18n import Language, Localized
 from commands.registry import Arg, CommandGroup, Role
-from commands.rendering import bullet_list, code, escape
+from commands.rendering import bullet_list, escape
 from storage import events, user_settings
 from storage.events import NewEvent
 from storage.models import Event
@@ -469,9 +469,7 @@ async def event_dms(ctx: CommandContext, an_aus: str) -> None:
     if allowed:
         await ctx.reply(DMS_ON.get(ctx.language))
     else:
-        command = code(
-            f"{ctx.prefix}{'erinnerungen an' if ctx.language == 'de' else 'reminders on'}"
-        )
+        command = dm_switch(ctx.prefix, ctx.language, on=True)
         await ctx.reply(DMS_OFF.format(ctx.language, command=command))
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from commands.converters import ConversionError
 from commands.event_plan import tokens_of
+from commands.event_text import opt_out_line
 from commands.i18n import Language, Localized
 from commands.poll_tally import Tally, winners
 from commands.rendering import escape
@@ -292,15 +293,16 @@ def render_results(poll: PollView, result: Tally, language: Language) -> str:
 
 
 POLL_NUDGE = Localized(
-    "Hallo! Bei der Umfrage „{question}“ hast du noch nicht abgestimmt: {link}<br>"
-    "Keine solchen Nachrichten mehr: <code>!erinnerungen aus</code>",
-    "Hello! You have not voted in the poll “{question}” yet: {link}<br>"
-    "No more messages like this: <code>!reminders off</code>",
+    "Hallo! Bei der Umfrage „{question}“ hast du noch nicht abgestimmt: {link}",
+    "Hello! You have not voted in the poll “{question}” yet: {link}",
 )
 TO_THE_POLL = Localized("zur Umfrage", "to the poll")
 
 
-def render_poll_nudge(question: str, room_id: str, start_event_id: str, language: Language) -> str:
+def render_poll_nudge(
+    question: str, room_id: str, start_event_id: str, prefix: str, language: Language
+) -> str:
     url = f"https://matrix.to/#/{quote(room_id, safe='!:')}/{quote(start_event_id, safe='$:')}"
     link = f'<a href="{escape(url)}">{TO_THE_POLL.get(language)}</a>'
-    return POLL_NUDGE.format(language, question=escape(question), link=link)
+    html = POLL_NUDGE.format(language, question=escape(question), link=link)
+    return html + "<br>" + opt_out_line(prefix, language)
