@@ -11,6 +11,7 @@ import signal
 from bot.announcement_duty import AnnouncementDuty
 from bot.config import Config
 from bot.direct_messages import DirectMessages
+from bot.download_links import load_links
 from bot.event_duty import EventDuty
 from bot.http_server import make_app, start_http
 from bot.login import log_in
@@ -20,10 +21,12 @@ from bot.poll_duty import PollDuty
 from bot.router import EventRouter
 from bot.scheduler import Scheduler
 from bot.sender import Sender
+from bot.survey_duty import SurveyDuty
 from bot.sync_loop import SyncLoop
 from commands import build_registry
+from commands.surveys import load_file
 from storage import bot_state
-from storage.database import open_database
+from storage.database import Database, open_database
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,8 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         direct = DirectMessages(
             db, client, sender, metrics, config.bot.language, config.bot.command_prefix
         )
+        links = await load_links(db, config.http.base_url)
+        await _load_survey_files(config, db)
         scheduler = Scheduler(
             [
                 AnnouncementDuty(db, sender, metrics, config.bot.language, grace),
@@ -60,6 +65,7 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
                     grace,
                 ),
                 PollDuty(db, sender, direct, metrics, config.bot.language, config.bot.timezone),
+                SurveyDuty(db, direct, metrics),
             ],
             metrics,
         )
@@ -72,10 +78,11 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
             metrics,
             await bot_state.joined_rooms(db),
             scheduler,
+            direct,
+            links,
         )
-        runner = await start_http(
-            make_app(metrics, config.matrix.user_id, db), config.http.host, config.http.port
-        )
+        app = make_app(metrics, config.matrix.user_id, db, links, config.bot.timezone)
+        runner = await start_http(app, config.http.host, config.http.port)
         resources.push_async_callback(runner.cleanup)
         sync = SyncLoop(client, db, router, metrics)
         log.info("alumni-bot running as %s on %s", config.matrix.user_id, homeserver)
@@ -90,6 +97,15 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         sync_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sync_task
+
+
+async def _load_survey_files(config: Config, db: Database) -> None:
+    """The surveys the configuration names in TOML files; the first organiser is their owner."""
+    owner = config.bot.organisers[0] if config.bot.organisers else config.matrix.user_id
+    now = dt.datetime.now(dt.UTC)
+    for path in config.bot.surveys:
+        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+        log.info(await load_file(db, path, text, owner, now, config.bot.timezone))
 
 
 async def _first_of(*events: asyncio.Event) -> asyncio.Event:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from commands.converters import USER_ID_RE, ConversionError
 from commands.event_plan import DEFAULT_OFFSETS, parse_offsets
 from commands.i18n import LANGUAGES, Language
+from commands.survey_definition import parse_toml
 
 SERVER_RE = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
 PASSWORD_ENV = "ALUMNI_BOT_PASSWORD"
@@ -44,6 +46,8 @@ class BotConfig:
     missed_grace_hours: float = 6.0
     # Seconds before an event's start; an event may set its own.
     event_reminders: tuple[int, ...] = DEFAULT_OFFSETS
+    # TOML files of needs surveys, loaded at every start (relative to the configuration file).
+    surveys: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,15 @@ class StorageConfig:
 class HttpConfig:
     host: str = "127.0.0.1"
     port: int = 8080
+    # Where people reach the HTTP server (download links); default http://host:port.
+    public_url: str | None = None
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -77,7 +90,24 @@ def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
         raise ConfigError(f"{path}: file not found") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    return parse_config(raw, os.environ if env is None else env)
+    config = parse_config(raw, os.environ if env is None else env)
+    surveys = tuple((path.parent / survey).resolve() for survey in config.bot.surveys)
+    for index, survey in enumerate(surveys):
+        check_survey_file(survey, f"bot.surveys[{index}]", config.bot.timezone)
+    return replace(config, bot=replace(config.bot, surveys=surveys))
+
+
+def check_survey_file(path: Path, key: str, timezone: str) -> None:
+    """A survey file named in the configuration must exist and describe a valid survey."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{key}: {path}: {exc.strerror or exc}") from exc
+    now = dt.datetime.now(dt.UTC)
+    try:
+        parse_toml(text, now, ZoneInfo(timezone), "config.example.toml", future=False)
+    except ConversionError as exc:
+        raise ConfigError(f"{key}: {path}: {exc.text('en')}") from exc
 
 
 def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) -> Config:
@@ -102,10 +132,11 @@ def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) ->
             "allowed_servers",
             "missed_grace_hours",
             "event_reminders",
+            "surveys",
         },
     )
     _reject_unknown(storage, "storage.", {"url"})
-    _reject_unknown(http, "http.", {"listen"})
+    _reject_unknown(http, "http.", {"listen", "public_url"})
     return Config(
         matrix=_matrix_config(matrix, env),
         bot=_bot_config(bot),
@@ -184,6 +215,7 @@ def _bot_config(table: dict[str, Any]) -> BotConfig:
     except ConversionError as exc:
         raise ConfigError(f"bot.event_reminders: {exc.text('en')}") from exc
     return BotConfig(
+        surveys=tuple(Path(survey) for survey in _string_list(table, "bot.surveys")),
         missed_grace_hours=float(grace),
         event_reminders=offsets,
         command_prefix=prefix,
@@ -203,7 +235,13 @@ def _http_config(table: dict[str, Any]) -> HttpConfig:
         raise ConfigError(
             f'http.listen: expected "HOST:PORT" like "127.0.0.1:8080", got {listen!r}'
         )
-    return HttpConfig(host=host.strip("[]"), port=int(port_text))
+    public_url = _string(table, "http.public_url", "") or None
+    if public_url is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", public_url):
+        raise ConfigError(
+            f"http.public_url: {public_url!r} is not an http(s) URL "
+            '(e.g. "https://bot.example.org")'
+        )
+    return HttpConfig(host=host.strip("[]"), port=int(port_text), public_url=public_url)
 
 
 def _table(raw: dict[str, Any], key: str) -> dict[str, Any]:

@@ -11,8 +11,10 @@ from typing import Any
 from nio import AsyncClient, RoomResolveAliasResponse, UploadResponse
 
 from bot import faults
+from bot.direct_messages import DirectMessages, joined_members
+from bot.download_links import DownloadLinks
 from bot.event_filter import server_of
-from bot.sender import Sender, message_content, relation, txn_id_for
+from bot.sender import Sender, file_content, message_content, relation, txn_id_for
 from commands.context import BotStatus, CommandContext, RetryLater
 from commands.converters import (
     BOT_MAY_NOT_POST,
@@ -40,6 +42,8 @@ class MatrixCommandContext(CommandContext):
     thread_root: str | None = field(default=None, kw_only=True)
     client: AsyncClient = field(kw_only=True)
     role_in: Callable[[str, str], Role] = field(kw_only=True)
+    direct: DirectMessages = field(kw_only=True)
+    links: DownloadLinks = field(kw_only=True)
     replies: int = field(default=0, init=False)
 
     async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> None:
@@ -59,6 +63,20 @@ class MatrixCommandContext(CommandContext):
 
     async def reply_file(self, filename: str, data: bytes, mimetype: str) -> None:
         faults.crash_point(faults.BEFORE_REPLY)
+        content = await self._uploaded(filename, data, mimetype)
+        if content is not None:
+            content["m.mentions"] = {"user_ids": [self.sender]}
+            await self._send_reply(content | relation(self.event_id, self.thread_root))
+
+    async def send_file(
+        self, room_id: str, filename: str, data: bytes, mimetype: str, key: str
+    ) -> None:
+        content = await self._uploaded(filename, data, mimetype)
+        if content is not None:
+            await self.sender_path.send(room_id, content, txn_id=txn_id_for("file", key))
+
+    async def _uploaded(self, filename: str, data: bytes, mimetype: str) -> dict[str, Any] | None:
+        """The message content of a file once uploaded; None (the user told) if refused."""
         uploaded, _ = await self.client.upload(
             io.BytesIO(data), content_type=mimetype, filename=filename, filesize=len(data)
         )
@@ -68,16 +86,21 @@ class MatrixCommandContext(CommandContext):
                 raise RetryLater(f"upload of {filename} failed: {uploaded}")
             # Refused for good (too large, media repository off): say so instead of retrying.
             await self.reply(UPLOAD_REFUSED.format(self.language, status=status))
-            return
-        content = {
-            "msgtype": "m.file",
-            "body": filename,
-            "filename": filename,
-            "url": uploaded.content_uri,
-            "info": {"mimetype": mimetype, "size": len(data)},
-            "m.mentions": {"user_ids": [self.sender]},
-        } | relation(self.event_id, self.thread_root)
-        await self._send_reply(content)
+            return None
+        return file_content(filename, data, mimetype, uploaded.content_uri)
+
+    async def say(self, room_id: str, html: str, key: str, *, notify: bool = False) -> str:
+        content = message_content(html, msgtype="m.text" if notify else "m.notice")
+        return await self.sender_path.send(room_id, content, txn_id=txn_id_for("say", key))
+
+    async def direct_room(self) -> str | None:
+        room = self.client.rooms.get(self.room_id)
+        if room is not None and joined_members(room) == {self.client.user_id, self.sender}:
+            return self.room_id
+        return await self.direct.room_for(self.sender)
+
+    def download_link(self, path: str) -> str:
+        return self.links.link(path, self.now())
 
     async def _send_reply(self, content: dict[str, Any]) -> None:
         # The txn id depends only on the command event, so re-handling after a crash re-uses it.

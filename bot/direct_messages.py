@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import Iterable
 
-from nio import AsyncClient, RoomCreateResponse, RoomPreset
+from nio import AsyncClient, MatrixRoom, RoomCreateResponse, RoomPreset
 
 from bot.metrics import Metrics
 from bot.sender import Sender, SendRefused, message_content, txn_id_for
@@ -18,6 +18,11 @@ from storage.database import Database
 log = logging.getLogger(__name__)
 
 MAX_CREATE_ATTEMPTS = 5
+
+
+def joined_members(room: MatrixRoom) -> set[str]:
+    """Who has joined a room, not only been invited."""
+    return set(room.users) - set(room.invited_users)
 
 
 class DirectMessages:
@@ -44,7 +49,7 @@ class DirectMessages:
         for room_id in room_ids:
             room = self.client.rooms.get(room_id)
             if room is not None:
-                people |= set(room.users) - set(room.invited_users)
+                people |= joined_members(room)
         people.discard(self.client.user_id)
         return people
 

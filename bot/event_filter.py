@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from commands.poll_plan import END_TYPES, RESPONSE, RESPONSE_TYPES, STABLE_RESPONSE
+from commands.poll_tally import UNREADABLE
+
+ENCRYPTED = "m.room.encrypted"
 
 
 def server_of(user_id: str) -> str:
@@ -30,12 +33,10 @@ def strip_reply_fallback(body: str) -> str:
     return "\n".join(lines[index:]).lstrip("\n")
 
 
-def command_text(
-    event: dict[str, Any], *, own_user_id: str, prefix: str, joined_at_ms: int
-) -> str | None:
-    """The text after the prefix if `event` (raw JSON) is a command for us to run, else None.
+def message_text(event: dict[str, Any], *, own_user_id: str, joined_at_ms: int) -> str | None:
+    """What a person wrote, if `event` (raw JSON) is a message of someone else's we may act on.
 
-    Not commands: our own events, notices (ours or another bot's), edits, anything but m.text,
+    None for our own events, notices (ours or another bot's), edits, anything but m.text,
     events from before we joined the room.
     """
     if event.get("type") != "m.room.message" or event.get("sender") == own_user_id:
@@ -51,8 +52,15 @@ def command_text(
     body = content.get("body")
     if not isinstance(body, str):
         return None
-    body = strip_reply_fallback(body).strip()
-    if not body.startswith(prefix) or len(body) == len(prefix):
+    return strip_reply_fallback(body).strip() or None
+
+
+def command_text(
+    event: dict[str, Any], *, own_user_id: str, prefix: str, joined_at_ms: int
+) -> str | None:
+    """The text after the prefix if `event` (raw JSON) is a command for us to run, else None."""
+    body = message_text(event, own_user_id=own_user_id, joined_at_ms=joined_at_ms)
+    if body is None or not body.startswith(prefix) or len(body) == len(prefix):
         return None
     text = body[len(prefix) :]
     return text if text[:1].isalpha() else None
@@ -129,9 +137,11 @@ class PollClosed:
 
 
 def poll_relation(event: dict[str, Any]) -> PollVote | PollClosed | None:
-    """A response to or the end of a poll (unstable or stable names), whoever sent it."""
+    """A response to or the end of a poll (unstable or stable names), whoever sent it. An
+    encrypted event referencing a poll is a response the bot cannot read (the relation stays
+    in the clear so that servers can aggregate it)."""
     kind = event.get("type")
-    if kind not in RESPONSE_TYPES and kind not in END_TYPES:
+    if kind not in RESPONSE_TYPES and kind not in END_TYPES and kind != ENCRYPTED:
         return None
     content = event.get("content")
     if not isinstance(content, dict):
@@ -144,6 +154,8 @@ def poll_relation(event: dict[str, Any]) -> PollVote | PollClosed | None:
         return None
     if kind in END_TYPES:
         return PollClosed(target)
+    if kind == ENCRYPTED:
+        return PollVote(target, {UNREADABLE: True})
     # Like matrix-js-sdk, the response block is read under either name, whatever the type:
     # the unstable one first, the stable one if that is missing or empty.
     block = content.get(RESPONSE) or content.get(STABLE_RESPONSE)

@@ -3,14 +3,10 @@ poll's votes back from the room (`/relations`), so none cast while the bot was a
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import io
-import json
 import logging
-import struct
-import sys
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -21,9 +17,10 @@ from nio import AsyncClient, UploadResponse
 from bot.direct_messages import DirectMessages
 from bot.event_filter import PollClosed, PollVote, poll_relation
 from bot.metrics import Metrics
-from bot.sender import Sender, SendRefused, message_content, txn_id_for
+from bot.sender import Sender, SendRefused, file_content, message_content, txn_id_for
+from commands.bar_chart import Panel, chart_png
 from commands.i18n import Language
-from commands.poll_plan import render_poll_nudge, render_results
+from commands.poll_plan import PARTICIPANTS, VOTES, render_poll_nudge, render_results
 from commands.poll_results import end_poll, tally_of, view_of
 from commands.poll_tally import Tally
 from storage import polls
@@ -36,7 +33,6 @@ log = logging.getLogger(__name__)
 # Our own end event is counted from its server timestamp, which arrives with the next sync.
 WAIT_FOR_END = dt.timedelta(seconds=2)
 RELATIONS_PAGE = 1000
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # The live result waits until votes have been quiet this long, and changes at most this often:
 # well inside the homeserver's default message rate (0.2/s with a burst of 10).
 LIVE_DEBOUNCE = dt.timedelta(seconds=3)
@@ -157,31 +153,20 @@ class PollDuty:
 
     async def _send_chart(self, poll: Poll, result: Tally) -> None:
         """The final result as a bar chart image, uploaded to the room's homeserver."""
-        labels = [answer["text"] for answer in poll.answers]
-        counts = [result.counts.get(answer["id"], 0) for answer in poll.answers]
-        data = {
-            "question": poll.question,
-            "labels": labels,
-            "counts": counts,
-            "participants": result.voters,
-            "language": self.language,
-        }
-        png = await _run_chart(json.dumps(data).encode())
-        width, height = struct.unpack(">II", png[16:24])
+        panel = Panel(
+            poll.question,
+            [answer["text"] for answer in poll.answers],
+            [result.counts.get(answer["id"], 0) for answer in poll.answers],
+        )
+        footer = PARTICIPANTS.format(self.language, count=result.voters)
+        png = await chart_png([panel], VOTES.get(self.language), footer)
         filename = f"umfrage-{poll.id}.png"
         uploaded, _ = await self.client.upload(
             io.BytesIO(png), content_type="image/png", filename=filename, filesize=len(png)
         )
         if not isinstance(uploaded, UploadResponse):
             raise RuntimeError(f"poll {poll.id}: chart upload failed: {uploaded}")
-        content = {
-            "msgtype": "m.image",
-            "body": filename,
-            "filename": filename,
-            "url": uploaded.content_uri,
-            "info": {"mimetype": "image/png", "size": len(png), "w": width, "h": height},
-            "m.mentions": {},
-        }
+        content = file_content(filename, png, "image/png", uploaded.content_uri)
         await self.sender.send(poll.room_id, content, txn_id=txn_id_for("poll-chart", str(poll.id)))
 
     async def _catch_up(self, poll_id: int) -> None:
@@ -285,19 +270,3 @@ class PollDuty:
                 if not page.get("next_batch"):
                     return found
                 params["from"] = page["next_batch"]
-
-
-async def _run_chart(data: bytes) -> bytes:
-    """matplotlib runs in a child process: the bot's own memory stays small."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "commands.poll_chart",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    png, errors = await process.communicate(data)
-    if process.returncode != 0 or not png.startswith(PNG_SIGNATURE):
-        raise RuntimeError(f"chart failed ({process.returncode}): {errors.decode()[-500:]}")
-    return png

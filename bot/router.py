@@ -14,6 +14,8 @@ from nio import AsyncClient, JoinResponse, MessageDirection, RoomMessagesRespons
 
 from bot.config import Config
 from bot.context import MatrixCommandContext
+from bot.direct_messages import DirectMessages, joined_members
+from bot.download_links import DownloadLinks
 from bot.event_filter import (
     PollClosed,
     PollVote,
@@ -21,6 +23,7 @@ from bot.event_filter import (
     Redaction,
     command_text,
     last_own_join,
+    message_text,
     poll_relation,
     reaction_or_redaction,
     sender_allowed,
@@ -30,10 +33,11 @@ from bot.metrics import Metrics
 from bot.poll_duty import may_end
 from bot.sender import Sender
 from commands.context import BotStatus, RetryLater, Schedules
-from commands.dispatch import dispatch
+from commands.dispatch import dispatch, run_conversation
 from commands.event_plan import reaction_answer
 from commands.i18n import LANGUAGES, Language
 from commands.registry import Registry, Role
+from commands.surveys import converse
 from storage import bot_state, events, polls, user_settings
 from storage.database import Database
 from storage.polls import SeenEnd, SeenResponse
@@ -56,12 +60,15 @@ Signal = Reaction | Redaction | PollVote | PollClosed
 
 @dataclass(frozen=True)
 class PendingCommand:
-    """A command (`text`), or a reaction, redaction or poll event to mirror (`signal`)."""
+    """A command (`text`), a message to the bot in a room it shares with one person alone
+    (`text`, `conversation`: maybe an answer to a survey question), or a reaction, redaction
+    or poll event to mirror (`signal`)."""
 
     room_id: str
     event: dict[str, Any]
     text: str | None
     signal: Signal | None = None
+    conversation: bool = False
 
 
 class EventRouter:
@@ -75,6 +82,8 @@ class EventRouter:
         metrics: Metrics,
         joined_at: dict[str, int],
         schedules: Schedules,
+        direct: DirectMessages,
+        links: DownloadLinks,
     ) -> None:
         self.client = client
         self.config = config
@@ -84,6 +93,8 @@ class EventRouter:
         self.metrics = metrics
         self.joined_at = joined_at
         self.schedules = schedules
+        self.direct = direct
+        self.links = links
         self.allowed_servers = set(config.bot.allowed_servers)
         self.started_at = dt.datetime.now(dt.UTC)
         self.creators: dict[str, set[str]] = {}
@@ -162,12 +173,16 @@ class EventRouter:
                 joined_at_ms=joined_at,
             )
             signal: Signal | None = None
+            conversation = False
             if text is None:
                 signal = reaction_or_redaction(
                     event, own_user_id=own, joined_at_ms=joined_at
                 ) or poll_relation(event)
             if text is None and signal is None:
-                continue
+                text = message_text(event, own_user_id=own, joined_at_ms=joined_at)
+                conversation = text is not None and self._alone_with(room_id, event["sender"])
+                if not conversation:
+                    continue
             sender = event["sender"]
             # Votes count whoever cast them, as in every client; commands do not.
             mirrored = isinstance(signal, PollVote | PollClosed)
@@ -175,8 +190,12 @@ class EventRouter:
             if not mirrored and not allowed:
                 log.info("ignoring %s from %s: server not allowed", event.get("type"), sender)
                 continue
-            found.append(PendingCommand(room_id, event, text, signal))
+            found.append(PendingCommand(room_id, event, text, signal, conversation))
         return found
+
+    def _alone_with(self, room_id: str, user_id: str) -> bool:
+        room = self.client.rooms.get(room_id)
+        return room is not None and joined_members(room) == {self.client.user_id, user_id}
 
     async def _answer_by_reaction(
         self, event: dict[str, Any], signal: Reaction | Redaction
@@ -220,10 +239,19 @@ class EventRouter:
 
     async def _run(self, command: PendingCommand, text: str) -> None:
         event = command.event
+        ctx = await self._context(command)
+        if command.conversation:
+            await run_conversation(ctx, text, converse)
+            return
         self.metrics.sync_lag.observe(max(0.0, time.time() - event["origin_server_ts"] / 1000))
+        outcome = await dispatch(ctx, text)
+        self.metrics.command_handled(outcome.value)
+
+    async def _context(self, command: PendingCommand) -> MatrixCommandContext:
+        event = command.event
         stored = await user_settings.get_language(self.db, event["sender"])
         preferred: Language | None = stored if stored in LANGUAGES else None  # type: ignore[assignment]
-        ctx = MatrixCommandContext(
+        return MatrixCommandContext(
             sender=event["sender"],
             room_id=command.room_id,
             event_id=event["event_id"],
@@ -241,9 +269,9 @@ class EventRouter:
             client=self.client,
             role_in=self._role,
             schedules=self.schedules,
+            direct=self.direct,
+            links=self.links,
         )
-        outcome = await dispatch(ctx, text)
-        self.metrics.command_handled(outcome.value)
 
     def status(self) -> BotStatus:
         return BotStatus(
@@ -256,7 +284,7 @@ class EventRouter:
 
     def _role(self, room_id: str, user_id: str) -> Role:
         if user_id in self.config.bot.organisers:
-            return Role.ORGANISER
+            return Role.NETWORK
         room = self.client.rooms.get(room_id)
         if room is None:
             return Role.MEMBER

@@ -1,5 +1,6 @@
-"""Runs whatever is due (announcements, event posts): APScheduler (in memory) is rebuilt from our
-tables at start, with one job armed for the earliest due time over a heap of everything planned."""
+"""Runs whatever is due (announcements, event posts, polls, surveys): APScheduler (in memory) is
+rebuilt from our tables at start, with one job armed for the earliest due time over a heap of
+everything planned."""
 
 from __future__ import annotations
 
@@ -86,6 +87,9 @@ class Scheduler:
 
     async def poll_changed(self, poll_id: int) -> None:
         await self.changed("poll", poll_id)
+
+    async def survey_changed(self, survey_id: int) -> None:
+        await self.changed("survey", survey_id)
 
     async def changed(self, name: str, ref: int) -> None:
         for item_id, when in await self.duties[name].replan(ref):

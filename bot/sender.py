@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import struct
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -20,6 +21,7 @@ from commands.rendering import html_to_text
 log = logging.getLogger(__name__)
 
 HTML_FORMAT = "org.matrix.custom.html"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_ATTEMPTS = 6
 
 
@@ -50,6 +52,23 @@ def message_content(
         "m.mentions": {"user_ids": sorted(set(mentions))} if mentions else {},
     }
     return content | relation(reply_to, thread_root)
+
+
+def file_content(filename: str, data: bytes, mimetype: str, url: str) -> dict[str, Any]:
+    """An uploaded file as a message: a PNG as an image (with its size), anything else a file."""
+    content: dict[str, Any] = {
+        "msgtype": "m.file",
+        "body": filename,
+        "filename": filename,
+        "url": url,
+        "info": {"mimetype": mimetype, "size": len(data)},
+        "m.mentions": {},
+    }
+    if mimetype == "image/png" and data.startswith(PNG_SIGNATURE):
+        width, height = struct.unpack(">II", data[16:24])
+        content["msgtype"] = "m.image"
+        content["info"] |= {"w": width, "h": height}
+    return content
 
 
 def relation(reply_to: str | None, thread_root: str | None) -> dict[str, Any]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from commands import admin, announcements, events, general, polls
+from commands import admin, announcements, events, general, needs, polls, surveys
 from commands.registry import CommandGroup, Registry
 
 GROUPS: tuple[CommandGroup, ...] = (
     general.group,
     events.group,
     polls.group,
+    surveys.group,
+    needs.group,
     announcements.group,
     admin.group,
 )

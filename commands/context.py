@@ -30,6 +30,8 @@ class Schedules(Protocol):
 
     async def poll_changed(self, poll_id: int) -> None: ...
 
+    async def survey_changed(self, survey_id: int) -> None: ...
+
 
 @dataclass(frozen=True)
 class BotStatus:
@@ -87,7 +89,28 @@ class CommandContext(ABC):
 
     @abstractmethod
     async def reply_file(self, filename: str, data: bytes, mimetype: str) -> None:
-        """Answer the command message with a file (uploaded to the homeserver)."""
+        """Answer the command message with a file (uploaded to the homeserver); a PNG is sent
+        as an image."""
+
+    @abstractmethod
+    async def say(self, room_id: str, html: str, key: str, *, notify: bool = False) -> str:
+        """A message that answers no command message (m.notice; m.text if it should notify),
+        sent once per `key`, which names it in our data. Returns the event id."""
+
+    @abstractmethod
+    async def send_file(
+        self, room_id: str, filename: str, data: bytes, mimetype: str, key: str
+    ) -> None:
+        """A file that answers no command message, sent once per `key`."""
+
+    @abstractmethod
+    async def direct_room(self) -> str | None:
+        """The room where the sender talks with the bot alone: this one if it is such a room,
+        else their direct chat (opened if there is none); None if none could be opened."""
+
+    @abstractmethod
+    def download_link(self, path: str) -> str:
+        """A link to the bot's HTTP server that serves `path` to whoever holds it, for a day."""
 
     @abstractmethod
     def bot_status(self) -> BotStatus:

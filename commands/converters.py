@@ -11,7 +11,8 @@ from commands.i18n import Language, Localized, parse_language
 
 USER_ID_RE = re.compile(r"^@[a-z0-9._=/+\-]+:[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
 ROOM_ALIAS_RE = re.compile(r"^#[^:\s]+:[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
-ROOM_ID_RE = re.compile(r"^![^:\s]+:[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
+# From room version 12 on a room id is "!" and a hash, without a server name.
+ROOM_ID_RE = re.compile(r"^![^:\s]+(:[A-Za-z0-9.\-]+(:[0-9]{1,5})?)?$")
 GERMAN_DATE_RE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})?$")
 ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
@@ -20,7 +21,7 @@ class ConversionError(ValueError):
     """A word could not be read as the argument's type; `message` says why, in both languages."""
 
     def __init__(self, message: Localized, **values: object) -> None:
-        super().__init__(message.de.format(**values))
+        super().__init__(message.format("de", **values))
         self.message = message
         self.values = values
 

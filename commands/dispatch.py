@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Awaitable, Callable
 
 from commands.context import CommandContext, RetryLater
 from commands.converters import ConversionError
@@ -112,3 +113,19 @@ def _help_name(ctx: CommandContext) -> str:
     help_command = ctx.registry.find(HELP_COMMAND)
     name = help_command.display_name(ctx.language) if help_command else HELP_COMMAND
     return ctx.prefix + name
+
+
+async def run_conversation(
+    ctx: CommandContext, text: str, converse: Callable[[CommandContext, str], Awaitable[bool]]
+) -> None:
+    """A message that may continue a conversation (a survey's questions); a failure is answered
+    as a command's would be."""
+    try:
+        await converse(ctx, text)
+    except RetryLater:
+        raise
+    except ConversionError as exc:
+        await ctx.reply(escape(exc.text(ctx.language)))
+    except Exception:
+        log.exception("conversation message %s failed", ctx.event_id)
+        await ctx.reply(FAILED.format(ctx.language, event=code(ctx.event_id)))

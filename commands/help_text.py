@@ -7,7 +7,7 @@ from commands.registry import HELP_COMMAND, Command, Registry, Role
 from commands.rendering import bullet_list, code, escape
 
 TITLE = Localized("Befehle von alumni-bot", "alumni-bot commands")
-ORGANISERS_ONLY = Localized("nur Organisation", "organisers only")
+ONLY = Localized("nur {role}", "{role} only")
 OPTIONAL = Localized("optional", "optional")
 ARGUMENTS = Localized("Angaben", "Arguments")
 ALSO = Localized("Auch", "Also")
@@ -28,8 +28,9 @@ def render_overview(registry: Registry, prefix: str, language: Language) -> str:
         items = []
         for command in group.commands:
             line = f"{code(command.usage(prefix, language))} – {escape(summary(command, language))}"
-            if command.role is Role.ORGANISER:
-                line += f" <i>({ORGANISERS_ONLY.get(language)})</i>"
+            if command.role is not Role.MEMBER:
+                only = ONLY.format(language, role=command.role.label(language))
+                line += f" <i>({escape(only)})</i>"
             items.append(line)
         sections.append(f"<p><b>{escape(group.title.get(language))}</b></p>{bullet_list(items)}")
     help_command = registry.find(HELP_COMMAND)

@@ -20,7 +20,12 @@ class Localized:
         return self.en if language == "en" else self.de
 
     def format(self, language: Language, **values: object) -> str:
-        return self.get(language).format(**values)
+        """Values that are Localized themselves are put in the same language."""
+        resolved = {
+            key: value.get(language) if isinstance(value, Localized) else value
+            for key, value in values.items()
+        }
+        return self.get(language).format(**resolved)
 
 
 def parse_language(text: str) -> Language | None:

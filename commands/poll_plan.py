@@ -230,7 +230,14 @@ def end_content(
 
 RESULT_TITLE = Localized("📊 Umfrage Nr. {id}: {question}", "📊 Poll no. {id}: {question}")
 PARTICIPANTS = Localized("{count} Teilnehmende", "{count} participants")
+VOTES = Localized("Stimmen", "Votes")
 SPOILED = Localized("{count} ungültige Stimme(n)", "{count} spoiled vote(s)")
+UNREADABLE_VOTES = Localized(
+    "⚠️ Verschlüsselte Antworten von {count} Person(en) kann ich nicht lesen; sie sind nicht "
+    "gezählt. Umfragen mit mir gehören in unverschlüsselte Räume.",
+    "⚠️ I cannot read encrypted answers from {count} person(s); they are not counted. Polls "
+    "with me belong in unencrypted rooms.",
+)
 STATE_OPEN = Localized("läuft", "open")
 STATE_UNTIL = Localized("läuft bis {when}", "open until {when}")
 STATE_ENDED = Localized("beendet", "ended")
@@ -289,6 +296,8 @@ def render_results(poll: PollView, result: Tally, language: Language) -> str:
     html += PARTICIPANTS.format(language, count=result.voters)
     if result.spoiled:
         html += " · " + SPOILED.format(language, count=result.spoiled)
+    if result.unreadable:
+        html += "<br>" + UNREADABLE_VOTES.format(language, count=result.unreadable)
     return html
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from commands.i18n import Language
 from commands.poll_plan import END, PollView, end_content
-from commands.poll_tally import MISSING, End, Response, Tally, tally
+from commands.poll_tally import CANNOT_READ, MISSING, UNREADABLE, End, Response, Tally, tally
 from storage import polls
 from storage.database import Database
 from storage.models import Poll
@@ -25,7 +25,7 @@ async def tally_of(db: Database, poll: Poll) -> Tally:
                 event_id=row.event_id,
                 sender=row.sender,
                 origin_server_ts=row.origin_server_ts,
-                answers=row.raw.get("answers", MISSING),
+                answers=CANNOT_READ if row.raw.get(UNREADABLE) else row.raw.get("answers", MISSING),
                 seen=row.id,
             )
             for row in responses

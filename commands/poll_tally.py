@@ -18,6 +18,9 @@ from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 
 MISSING = object()  # sentinel: the response content had no "answers" key
+CANNOT_READ = object()  # sentinel: a response the bot could not read (encrypted)
+# The key that marks such a response in the mirror's raw content.
+UNREADABLE = "unreadable"
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,8 @@ class Response:
     event_id: str
     sender: str
     origin_server_ts: int  # ms
-    answers: object  # the raw value of content[<poll.response key>]["answers"], or MISSING
+    # The raw value of content[<poll.response key>]["answers"], MISSING, or CANNOT_READ.
+    answers: object
     seen: int  # the order the bot first saw it; smaller = earlier (tie-break)
 
 
@@ -42,6 +46,8 @@ class Tally:
     voters: int  # people whose counted response is a valid, non-empty vote
     spoiled: int  # people whose counted response is spoiled
     ended_at: int | None  # origin_server_ts of the first valid end, if any
+    # People with responses the bot could not read (not counted; the results say so).
+    unreadable: int = 0
 
 
 def tally(
@@ -52,8 +58,14 @@ def tally(
 ) -> Tally:
     ended_at = min((end.origin_server_ts for end in ends if end.valid), default=None)
     latest: dict[str, Response] = {}
+    unreadable: set[str] = set()
     for response in responses:
         if ended_at is not None and response.origin_server_ts > ended_at:
+            continue
+        if response.answers is CANNOT_READ:
+            # Element would not know such an event as a response either: it neither votes nor
+            # hides an earlier vote.
+            unreadable.add(response.sender)
             continue
         current = latest.get(response.sender)
         if current is None or _recency(response) > _recency(current):
@@ -70,7 +82,13 @@ def tally(
         voters += 1
         for answer_id in ballot:
             counts[answer_id] += 1
-    return Tally(counts=counts, voters=voters, spoiled=spoiled, ended_at=ended_at)
+    return Tally(
+        counts=counts,
+        voters=voters,
+        spoiled=spoiled,
+        ended_at=ended_at,
+        unreadable=len(unreadable),
+    )
 
 
 def winners(result: Tally) -> list[str]:

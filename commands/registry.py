@@ -23,13 +23,18 @@ OPENING_QUOTES = {'"': '"', "„": "“", "“": "”", "»": "«", "«": "»", 
 
 
 class Role(enum.IntEnum):
+    """MEMBER < ORGANISER (of a room: power >= 50 there) < NETWORK (`bot.organisers`: the
+    network's organisers, who act on what belongs to no single room, such as surveys)."""
+
     MEMBER = 0
     ORGANISER = 1
+    NETWORK = 2
 
     def label(self, language: Language) -> str:
         labels = {
             Role.MEMBER: Localized("Mitglieder", "members"),
             Role.ORGANISER: Localized("Organisation", "organisers"),
+            Role.NETWORK: Localized("die Organisation des Netzwerks", "the network's organisers"),
         }
         return labels[self].get(language)
 
@@ -128,7 +133,7 @@ class UsageError(Exception):
     """The command was recognised but its arguments were not; the reply shows the usage."""
 
     def __init__(self, command: Command, reason: Localized, **values: object) -> None:
-        super().__init__(reason.de.format(**values))
+        super().__init__(reason.format("de", **values))
         self.command = command
         self.reason = reason
         self.values = values

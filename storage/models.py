@@ -282,3 +282,107 @@ class PollEnd(Base):
     sender: Mapped[str] = mapped_column(String(255))
     origin_server_ts: Mapped[int] = mapped_column(BigInteger)
     valid: Mapped[bool] = mapped_column(Boolean)
+
+
+class Survey(Base):
+    """A needs survey (Bedarfserhebung): its questions, when it is open, anonymous or named."""
+
+    __tablename__ = "survey"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "event:<id of the creating command>" or "file:<path of its TOML file>".
+    source: Mapped[str] = mapped_column(String(1024), unique=True)
+    # A file's survey is updated from the file only while nobody has answered.
+    definition_hash: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    anonymous: Mapped[bool] = mapped_column(Boolean)
+    # [{"text": …, "kind": "single|multiple|scale|text", "options": […], …}, …]
+    questions: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    # Rooms (as written, or ids) whose members are invited by direct message at the opening.
+    invite_rooms: Mapped[list[str]] = mapped_column(JSON)
+    invited: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The close was handled: conversations in progress ended, the creator told.
+    closed_handled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class SurveySession(Base):
+    """A survey conversation in progress, one per person. The only place an anonymous answer is
+    ever held together with who gave it: removed on submit, on cancel and at the close."""
+
+    __tablename__ = "survey_session"
+
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    room_id: Mapped[str] = mapped_column(String(255))
+    # The language the questions are asked in.
+    language: Mapped[str] = mapped_column(String(8))
+    position: Mapped[int] = mapped_column(Integer)
+    reviewing: Mapped[bool] = mapped_column(Boolean)
+    answers: Mapped[dict[str, object]] = mapped_column(JSON)
+    # A named survey answered before, whose stored answers are being changed.
+    changing: Mapped[bool] = mapped_column(Boolean)
+    # The message last applied: handled again after a crash, it is not applied twice.
+    last_event_id: Mapped[str | None] = mapped_column(String(255))
+
+
+class SurveyParticipant(Base):
+    """That a person took part, so nobody answers twice; nothing about what they answered."""
+
+    __tablename__ = "survey_participant"
+
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("survey.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # The message that sent the answers: handled again after a crash, it is thanked again.
+    submit_event_id: Mapped[str] = mapped_column(String(255))
+
+
+class SurveyResponse(Base):
+    """One person's submitted answers. Anonymous ones carry no person, no time, a random id, and
+    the survey's rows are rewritten in random order on each submit, so neither a column nor the
+    storage order can join them to the participation record."""
+
+    __tablename__ = "survey_response"
+    __table_args__ = (UniqueConstraint("survey_id", "respondent"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    # {"<question index>": answer}; see commands.survey_flow.Answer.
+    answers: Mapped[dict[str, object]] = mapped_column(JSON)
+    # Named surveys only.
+    respondent: Mapped[str | None] = mapped_column(String(255))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class SurveyInvite(Base):
+    """A person was invited to a survey by direct message: never twice."""
+
+    __tablename__ = "survey_invite"
+
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("survey.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+
+
+class Need(Base):
+    """A need noted with `!bedarf <text> #tag` from any room."""
+
+    __tablename__ = "need"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    author: Mapped[str] = mapped_column(String(255))
+    room_id: Mapped[str] = mapped_column(String(255))
+    # How the room was shown when the need was noted (its alias or name).
+    room_label: Mapped[str] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)

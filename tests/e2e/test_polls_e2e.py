@@ -302,3 +302,31 @@ async def test_remind_sends_a_direct_message_to_who_has_not_voted(voting: Voting
     assert start["event_id"] in asks[0]["content"]["formatted_body"]
     await asyncio.sleep(1)
     assert not direct(anna) and not direct(carla)
+
+
+async def test_responses_the_bot_cannot_read_are_not_counted_and_said(voting: Voting) -> None:
+    """In an encrypted room Element sends votes encrypted, with the relation in the clear."""
+    anna, ben, *_ = voting.voters
+    reply = await command(voting.orga, voting, '!umfrage "Welche Themen?" "Rolle" "Agil"')
+    number = int(re.search(r"Nr\. (\d+)", reply["content"]["body"])[1])  # type: ignore[index]
+    starts = await anna.wait_for(
+        lambda: [e for room, e in anna.events if room == voting.room_id and e["type"] == START]
+    )
+    start_id = starts[0]["event_id"]
+    answer_id = starts[0]["content"][START]["answers"][0]["id"]
+    await vote(anna, voting, start_id, [answer_id])
+    encrypted = {
+        "algorithm": "m.megolm.v1.aes-sha2",
+        "ciphertext": "AwgAEnACgAkLmt6qF84IK++J7UDH2Za1YVchHyprqTqsg2yyOwAtHaZTwyNg37afzg8f3r9IsN9",
+        "device_id": "ELEMENTWEB",
+        "sender_key": "Szl29ksW/L8yZGWAX+8dY1XyFi+i5wm+DRhTGkbMiwU",
+        "session_id": "/8FsRwNfcJQnHMfpZLwa8FXh5hFgJ8RFgNEThtoEfsA",
+        "m.relates_to": {"rel_type": "m.reference", "event_id": start_id},
+    }
+    for _ in range(2):
+        sent = await ben.client.room_send(voting.room_id, "m.room.encrypted", encrypted)
+        assert isinstance(sent, RoomSendResponse), sent
+    html = await results(voting, number)
+    assert counts_in(html) == {"Rolle": 1, "Agil": 0}, html
+    assert "1 Teilnehmende" in html
+    assert "Verschlüsselte Antworten von 1 Person(en) kann ich nicht lesen" in html

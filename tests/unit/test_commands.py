@@ -169,6 +169,21 @@ class RecordingContext(CommandContext):
     async def reply_file(self, filename: str, data: bytes, mimetype: str) -> None:
         self.replies.append(f"file {filename} ({mimetype}, {len(data)} bytes)")
 
+    async def say(self, room_id: str, html: str, key: str, *, notify: bool = False) -> str:
+        self.replies.append(f"say in {room_id}: {html}")
+        return f"${key}"
+
+    async def send_file(
+        self, room_id: str, filename: str, data: bytes, mimetype: str, key: str
+    ) -> None:
+        self.replies.append(f"file {filename} in {room_id}")
+
+    async def direct_room(self) -> str | None:
+        return self.room_id
+
+    def download_link(self, path: str) -> str:
+        return f"http://bot.test/downloads/{path}"
+
     def bot_status(self) -> BotStatus:
         return BotStatus("test", dt.datetime(2026, 9, 29, 8, tzinfo=dt.UTC), 1, 0, None)
 
@@ -221,6 +236,9 @@ class NoSchedules:
         raise AssertionError("these tests schedule nothing")
 
     async def poll_changed(self, poll_id: int) -> None:
+        raise AssertionError("these tests schedule nothing")
+
+    async def survey_changed(self, survey_id: int) -> None:
         raise AssertionError("these tests schedule nothing")
 
 
@@ -582,7 +600,12 @@ def line_of(lines: list[str], command: Command, language: Language) -> str:
     return found[0]
 
 
-ORGANISER_MARK = {"de": "(nur Organisation)", "en": "(organisers only)"}
+ROLE_MARK = {
+    ("de", Role.ORGANISER): "(nur Organisation)",
+    ("en", Role.ORGANISER): "(organisers only)",
+    ("de", Role.NETWORK): "(nur die Organisation des Netzwerks)",
+    ("en", Role.NETWORK): "(the network's organisers only)",
+}
 
 
 @pytest.mark.parametrize("language", LANGS)
@@ -594,7 +617,9 @@ def test_overview_lists_every_real_command(language: Language) -> None:
         line = line_of(lines, command, language)
         summary = command.help.get(language).splitlines()[0]
         assert summary in line
-        assert (ORGANISER_MARK[language] in line) is (command.role is Role.ORGANISER)
+        for (marked_language, role), mark in ROLE_MARK.items():
+            if marked_language == language:
+                assert (mark in line) is (command.role is role), (mark, line)
     for group in registry.groups:
         assert group.title.get(language) in lines
 
@@ -611,9 +636,9 @@ def test_overview_shows_a_freshly_declared_group(
     assert termin.endswith(first_line)
     assert not any(second_line in line for line in lines)  # the overview shows summaries only
     invite = line_of(lines, command_named(registry, "einladen"), language)
-    assert invite.endswith(ORGANISER_MARK[language])
+    assert invite.endswith(ROLE_MARK[language, Role.ORGANISER])
     ping = line_of(lines, command_named(registry, "ping"), language)
-    assert ORGANISER_MARK[language] not in ping
+    assert ROLE_MARK[language, Role.ORGANISER] not in ping
 
 
 def test_overview_escapes_declared_text(registry: Registry) -> None:

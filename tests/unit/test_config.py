@@ -355,3 +355,39 @@ def test_example_config_loads(env: dict[str, str]) -> None:
 
     assert isinstance(config, Config)
     assert config.matrix.user_id.startswith("@")
+
+
+def test_survey_files_are_read_relative_to_the_config_and_checked(tmp_path: Path) -> None:
+    (tmp_path / "surveys").mkdir()
+    survey = tmp_path / "surveys" / "bedarfe.toml"
+    survey.write_text(
+        'titel = "Bedarfe"\nende = "15.12.2026 18:00"\n[[frage]]\ntext = "Was?"\nart = "text"\n',
+        encoding="utf-8",
+    )
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[matrix]\nuser_id = "@alumni-bot:localhost"\n'
+        '[bot]\nsurveys = ["surveys/bedarfe.toml"]\n'
+        '[http]\npublic_url = "https://bot.example.org/"\n',
+        encoding="utf-8",
+    )
+    config = load_config(path, {})
+    assert config.bot.surveys == (survey.resolve(),)
+    assert config.http.base_url == "https://bot.example.org"
+
+    survey.write_text('titel = "Bedarfe"\n[[frage]]\ntext = "Was?"\nart = "text"\n')
+    with pytest.raises(
+        ConfigError, match=r"^bot\.surveys\[0\]: .*bedarfe\.toml: “ende” is missing"
+    ):
+        load_config(path, {})
+    survey.unlink()
+    with pytest.raises(ConfigError, match=r"^bot\.surveys\[0\]: .*No such file"):
+        load_config(path, {})
+
+
+def test_the_public_address_defaults_to_where_the_server_listens() -> None:
+    assert parse_config(LOCAL, {}).http.base_url == "http://127.0.0.1:8080"
+    ipv6 = parse_config(with_values(LOCAL, http={"listen": "[::1]:9000"}), {})
+    assert ipv6.http.base_url == "http://[::1]:9000"
+    with pytest.raises(ConfigError, match=r"^http\.public_url: "):
+        parse_config(with_values(LOCAL, http={"public_url": "bot.example.org"}), {})

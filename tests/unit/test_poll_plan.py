@@ -885,6 +885,18 @@ RELATIONS: dict[str, tuple[dict[str, Any], PollVote | PollClosed | None]] = {
     ),
     "no type": ({"content": {"m.relates_to": REFERENCE}}, None),
     "type with other case": (event("M.POLL.RESPONSE"), None),
+    # The relation of an encrypted event stays in the clear: a response the bot cannot read.
+    "encrypted reference": (
+        event(
+            "m.room.encrypted",
+            {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgA", "m.relates_to": REFERENCE},
+        ),
+        PollVote("$start", {"unreadable": True}),
+    ),
+    "encrypted message without relation": (
+        event("m.room.encrypted", {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgA"}),
+        None,
+    ),
 }
 
 

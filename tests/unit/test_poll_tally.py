@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands.poll_tally import MISSING, End, Response, Tally, tally, winners
+from commands.poll_tally import CANNOT_READ, MISSING, End, Response, Tally, tally, winners
 
 IDS = ("a", "b", "c")
 
@@ -241,6 +241,20 @@ def test_withdrawal(case: Case) -> None:
 @cases(ENDS)
 def test_end(case: Case) -> None:
     check(case)
+
+
+def test_unreadable_responses_are_not_counted_but_told() -> None:
+    """An encrypted response neither votes nor hides the sender's earlier, readable vote."""
+    responses = votes(
+        ("@al", 1, ["a"]),
+        ("@al", 2, CANNOT_READ),
+        ("@bo", 3, CANNOT_READ),
+        ("@bo", 4, CANNOT_READ),
+        ("@cy", 5, ["b"]),
+        ("@dy", 9, CANNOT_READ),
+    )
+    result = tally(IDS, 1, responses, [End("@orga", 6, True)])
+    assert result == Tally(counted(a=1, b=1), 2, 0, 6, unreadable=2)
 
 
 def test_counts_follow_poll_order() -> None:

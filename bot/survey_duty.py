@@ -1,0 +1,170 @@
+"""Opens and closes needs surveys on time: at the opening the members of the survey's rooms get
+its first question by direct message (once each); at the close conversations in progress end
+(unsent answers are discarded, never kept) and the organiser who set it up is told."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from nio import RoomResolveAliasResponse
+
+from bot.direct_messages import DirectMessages
+from bot.event_filter import server_of
+from bot.metrics import Metrics
+from bot.sender import SendRefused, message_content, txn_id_for
+from commands.event_text import opt_out_line
+from commands.i18n import Language
+from commands.rendering import code, escape
+from commands.survey_text import (
+    ANSWER_COMMAND,
+    CLOSED_MEANWHILE,
+    CLOSED_REPORT,
+    EXPORT_COMMAND,
+    INVITATION_LATER,
+    REPORT_COMMAND,
+    render_invitation,
+)
+from commands.surveys import view_of
+from storage import surveys
+from storage.database import Database
+from storage.models import Survey, utc_now
+from storage.surveys import NewSession, Progress
+
+log = logging.getLogger(__name__)
+
+
+class SurveyDuty:
+    name = "survey"
+
+    def __init__(
+        self,
+        db: Database,
+        direct: DirectMessages,
+        metrics: Metrics,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        self.db = db
+        self.direct = direct
+        self.client = direct.client
+        self.metrics = metrics
+        self.clock = clock
+
+    async def schedule(self) -> list[tuple[int, dt.datetime]]:
+        planned = []
+        for survey in await surveys.unfinished(self.db):
+            due = _due(survey)
+            if due is not None:
+                planned.append((survey.id, due))
+        return planned
+
+    async def replan(self, ref: int) -> list[tuple[int, dt.datetime | None]]:
+        survey = await surveys.get(self.db, ref)
+        return [(ref, _due(survey) if survey is not None else None)]
+
+    async def deliver(self, item_id: int) -> dt.datetime | None:
+        survey = await surveys.get(self.db, item_id)
+        if survey is None or survey.closed_handled:
+            return None
+        now = self.clock()
+        if _invitations_due(survey) and survey.opens_at <= now < survey.closes_at:
+            await self._invite(survey)
+            await surveys.set_columns(self.db, survey.id, invited=True)
+            survey.invited = True
+        if now >= survey.closes_at:
+            await self._close(survey)
+            await surveys.set_columns(self.db, survey.id, closed_handled=True)
+            return None
+        return _due(survey)
+
+    async def _invite(self, survey: Survey) -> None:
+        room_ids = [room for room in [await self._room_id(r) for r in survey.invite_rooms] if room]
+        people = self.direct.people_in(room_ids) - {survey.created_by}
+        people -= await surveys.participants(self.db, survey.id)
+        people -= await surveys.invited(self.db, survey.id)
+        view = view_of(survey)
+        for user_id in await self.direct.willing(people):
+            language = await self.direct.language_of(user_id)
+            busy = await surveys.session_of(self.db, user_id)
+            opt_out = opt_out_line(self.direct.prefix, language)
+            if busy is not None and busy.survey_id != survey.id:
+                command = code(f"{self.direct.prefix}{ANSWER_COMMAND.get(language)} {survey.id}")
+                html = INVITATION_LATER.format(
+                    language,
+                    id=survey.id,
+                    title=escape(view.title),
+                    closes=escape(view.closes(language)),
+                    command=command,
+                )
+                html += "<br>" + opt_out
+            elif busy is None:
+                html = render_invitation(view, language, opt_out)
+            else:
+                continue
+            sent = await self.direct.send(user_id, html, "survey-invite", f"{survey.id}|{user_id}")
+            if sent is None:
+                continue
+            if busy is None:
+                new = NewSession(survey.id, user_id, sent[0], language)
+                await surveys.start_session(self.db, new, Progress(0, False, {}))
+            await surveys.invite(self.db, survey.id, [user_id])
+
+    async def _room_id(self, reference: str) -> str | None:
+        if reference.startswith("!"):
+            return reference
+        if reference.startswith("#"):
+            server = server_of(self.client.user_id)
+            alias = reference if ":" in reference else f"{reference}:{server}"
+            response = await self.client.room_resolve_alias(alias)
+            if isinstance(response, RoomResolveAliasResponse):
+                return response.room_id
+        # An unknown alias, or "hier" in a file (no room to mean).
+        log.warning("survey invitations: no room %s", reference)
+        self.metrics.errors.labels("survey").inc()
+        return None
+
+    async def _close(self, survey: Survey) -> None:
+        for session in await surveys.sessions_of_survey(self.db, survey.id):
+            if session.answers or session.position:
+                language: Language = "en" if session.language == "en" else "de"
+                html = CLOSED_MEANWHILE.format(language, id=survey.id)
+                key = f"{survey.id}|{session.user_id}"
+                try:
+                    await self.direct.sender.send(
+                        session.room_id,
+                        message_content(html),
+                        txn_id=txn_id_for("survey-closed", key),
+                    )
+                except SendRefused:
+                    log.warning(
+                        "survey %s: could not tell %s it closed", survey.id, session.user_id
+                    )
+        # Unsent answers are never kept past the close, told or not.
+        await surveys.end_sessions_of_survey(self.db, survey.id)
+        if survey.created_by == self.client.user_id:
+            return
+        language = await self.direct.language_of(survey.created_by)
+        prefix = self.direct.prefix
+        count = len(await surveys.participants(self.db, survey.id))
+        html = CLOSED_REPORT.format(
+            language,
+            id=survey.id,
+            title=escape(survey.title),
+            count=count,
+            report=code(f"{prefix}{REPORT_COMMAND.get(language)} {survey.id}"),
+            export=code(f"{prefix}{EXPORT_COMMAND.get(language)} {survey.id}"),
+        )
+        await self.direct.send(survey.created_by, html, "survey-closed", str(survey.id))
+
+
+def _invitations_due(survey: Survey) -> bool:
+    return bool(survey.invite_rooms) and not survey.invited
+
+
+def _due(survey: Survey) -> dt.datetime | None:
+    if survey.closed_handled:
+        return None
+    if _invitations_due(survey) and survey.opens_at < survey.closes_at:
+        return survey.opens_at
+    return survey.closes_at
