@@ -35,6 +35,7 @@ from bot.metrics import Metrics  # noqa: E402
 from bot.pacing import TokenBucket  # noqa: E402
 from bot.poll_duty import PollDuty  # noqa: E402
 from bot.sender import Sender  # noqa: E402
+from commands import build_registry  # noqa: E402
 from commands.poll_plan import RESPONSE, START, answer_ids, start_content  # noqa: E402
 from commands.poll_results import tally_of  # noqa: E402
 from commands.poll_tally import Response, tally  # noqa: E402
@@ -151,7 +152,7 @@ async def retally(workdir: Path, stored: int) -> None:
         db = await open_database(f"sqlite+aiosqlite:///{workdir / 'retally.db'}")
         poll = await new_poll(db, "$cmd", room_id, start.event_id)
         sender = Sender(bot, Metrics(), TokenBucket(1, 1))
-        direct = DirectMessages(db, bot, sender, Metrics(), "de", "!")
+        direct = DirectMessages(db, bot, sender, Metrics(), "de", "!", build_registry())
         duty = PollDuty(db, sender, direct, Metrics(), "de", "UTC")
         started = time.perf_counter()
         pages = await duty.relations(room_id, start.event_id)

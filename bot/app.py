@@ -47,8 +47,9 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         bucket = TokenBucket(config.matrix.send_rate_per_second, config.matrix.send_burst)
         sender = Sender(client, metrics, bucket)
         grace = dt.timedelta(hours=config.bot.missed_grace_hours)
+        registry = build_registry()
         direct = DirectMessages(
-            db, client, sender, metrics, config.bot.language, config.bot.command_prefix
+            db, client, sender, metrics, config.bot.language, config.bot.command_prefix, registry
         )
         links = await load_links(db, config.http.base_url)
         await _load_survey_files(config, db)
@@ -73,7 +74,7 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
             client,
             config,
             db,
-            build_registry(),
+            registry,
             sender,
             metrics,
             await bot_state.joined_rooms(db),

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nio import AsyncClient, RoomResolveAliasResponse, UploadResponse
+from nio import AsyncClient, RoomRedactResponse, UploadResponse
 
 from bot import faults
-from bot.direct_messages import DirectMessages, joined_members
+from bot.direct_messages import DirectMessages
 from bot.download_links import DownloadLinks
-from bot.event_filter import server_of
+from bot.room_lookup import alone_with, room_id_of
 from bot.sender import Sender, file_content, message_content, relation, txn_id_for
 from commands.context import BotStatus, CommandContext, RetryLater
 from commands.converters import (
@@ -27,6 +28,8 @@ from commands.converters import (
 )
 from commands.i18n import Localized
 from commands.registry import Role
+
+log = logging.getLogger(__name__)
 
 UPLOAD_REFUSED = Localized(
     "Die Datei konnte ich nicht hochladen (der Server antwortet {status}). Bitte sag der "
@@ -46,7 +49,7 @@ class MatrixCommandContext(CommandContext):
     links: DownloadLinks = field(kw_only=True)
     replies: int = field(default=0, init=False)
 
-    async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> None:
+    async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> str:
         faults.crash_point(faults.BEFORE_REPLY)
         content = message_content(
             html,
@@ -54,7 +57,7 @@ class MatrixCommandContext(CommandContext):
             thread_root=self.thread_root,
             mentions=[self.sender, *mentions],
         )
-        await self._send_reply(content)
+        return await self._send_reply(content)
 
     async def post(self, room_id: str, event_type: str, content: dict[str, Any], key: str) -> str:
         return await self.sender_path.send(
@@ -94,20 +97,30 @@ class MatrixCommandContext(CommandContext):
         return await self.sender_path.send(room_id, content, txn_id=txn_id_for("say", key))
 
     async def direct_room(self) -> str | None:
-        room = self.client.rooms.get(self.room_id)
-        if room is not None and joined_members(room) == {self.client.user_id, self.sender}:
+        if alone_with(self.client, self.room_id, self.sender):
             return self.room_id
         return await self.direct.room_for(self.sender)
 
     def download_link(self, path: str) -> str:
         return self.links.link(path, self.now())
 
-    async def _send_reply(self, content: dict[str, Any]) -> None:
+    async def _send_reply(self, content: dict[str, Any]) -> str:
         # The txn id depends only on the command event, so re-handling after a crash re-uses it.
         txn_id = txn_id_for("reply", self.event_id, self.replies)
         self.replies += 1
-        await self.sender_path.send(self.room_id, content, txn_id=txn_id)
+        event_id = await self.sender_path.send(self.room_id, content, txn_id=txn_id)
         faults.crash_point(faults.AFTER_SEND)
+        return event_id
+
+    async def redact(self, room_id: str, event_ids: Sequence[str], reason: str) -> None:
+        for event_id in event_ids:
+            await self.sender_path.bucket.acquire()
+            # The same transaction id each time: redacting again after a crash is one redaction.
+            response = await self.client.room_redact(
+                room_id, event_id, reason, tx_id=txn_id_for("redact", event_id)
+            )
+            if not isinstance(response, RoomRedactResponse):
+                log.warning("could not redact %s in %s: %s", event_id, room_id, response)
 
     def role_there(self, room_id: str) -> Role:
         return self.role_in(room_id, self.sender)
@@ -121,17 +134,9 @@ class MatrixCommandContext(CommandContext):
     async def resolve_room(self, reference: str) -> str:
         if reference.lower() in HERE_WORDS:
             return self.room_id
-        alias = reference
-        if alias.startswith("#") and ":" not in alias:
-            alias = f"{alias}:{server_of(self.client.user_id)}"
-        if alias.startswith("#"):
-            response = await self.client.room_resolve_alias(alias)
-            if not isinstance(response, RoomResolveAliasResponse):
-                raise ConversionError(UNKNOWN_ROOM, room=reference)
-            room_id = response.room_id
-        elif ROOM_ID_RE.match(alias):
-            room_id = alias
-        else:
+        valid = reference.startswith("#") or ROOM_ID_RE.match(reference)
+        room_id = await room_id_of(self.client, reference) if valid else None
+        if room_id is None:
             raise ConversionError(UNKNOWN_ROOM, room=reference)
         room = self.client.rooms.get(room_id)
         if room is None:

@@ -7,22 +7,20 @@ import asyncio
 import logging
 from collections.abc import Iterable
 
-from nio import AsyncClient, MatrixRoom, RoomCreateResponse, RoomPreset
+from nio import AsyncClient, RoomCreateResponse, RoomPreset
 
 from bot.metrics import Metrics
+from bot.room_lookup import joined_members
 from bot.sender import Sender, SendRefused, message_content, txn_id_for
 from commands.i18n import LANGUAGES, Language
+from commands.registry import Registry
+from commands.rendering import code
 from storage import events, user_settings
 from storage.database import Database
 
 log = logging.getLogger(__name__)
 
 MAX_CREATE_ATTEMPTS = 5
-
-
-def joined_members(room: MatrixRoom) -> set[str]:
-    """Who has joined a room, not only been invited."""
-    return set(room.users) - set(room.invited_users)
 
 
 class DirectMessages:
@@ -34,14 +32,22 @@ class DirectMessages:
         metrics: Metrics,
         language: Language,
         prefix: str,
+        registry: Registry,
     ) -> None:
         self.db = db
+        self.registry = registry
         # For the opt-out line every such message ends with.
         self.prefix = prefix
         self.client = client
         self.sender = sender
         self.metrics = metrics
         self.language = language
+
+    def command(self, name: str, language: Language, *args: object) -> str:
+        """A command as the person would type it in their language, as HTML code."""
+        command = self.registry.find(name)
+        shown = command.display_name(language) if command else name
+        return code(" ".join([self.prefix + shown, *map(str, args)]))
 
     def people_in(self, room_ids: Iterable[str]) -> set[str]:
         """Who has joined these rooms (not only been invited), the bot left out."""

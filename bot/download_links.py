@@ -45,7 +45,8 @@ class DownloadLinks:
     def path_of(self, token: str, now: dt.datetime) -> str | None:
         """The path a token grants, if it is genuine and not expired."""
         payload, _, signature = token.partition(".")
-        if not hmac.compare_digest(signature, self._sign(payload)):
+        # Bytes: compare_digest refuses str with non-ASCII characters (a crafted link).
+        if not hmac.compare_digest(signature.encode(), self._sign(payload).encode()):
             return None
         try:
             data = json.loads(_unb64(payload))

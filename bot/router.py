@@ -14,7 +14,7 @@ from nio import AsyncClient, JoinResponse, MessageDirection, RoomMessagesRespons
 
 from bot.config import Config
 from bot.context import MatrixCommandContext
-from bot.direct_messages import DirectMessages, joined_members
+from bot.direct_messages import DirectMessages
 from bot.download_links import DownloadLinks
 from bot.event_filter import (
     PollClosed,
@@ -31,6 +31,7 @@ from bot.event_filter import (
 )
 from bot.metrics import Metrics
 from bot.poll_duty import may_end
+from bot.room_lookup import alone_with
 from bot.sender import Sender
 from commands.context import BotStatus, RetryLater, Schedules
 from commands.dispatch import dispatch, run_conversation
@@ -180,7 +181,9 @@ class EventRouter:
                 ) or poll_relation(event)
             if text is None and signal is None:
                 text = message_text(event, own_user_id=own, joined_at_ms=joined_at)
-                conversation = text is not None and self._alone_with(room_id, event["sender"])
+                conversation = text is not None and alone_with(
+                    self.client, room_id, event["sender"]
+                )
                 if not conversation:
                     continue
             sender = event["sender"]
@@ -192,10 +195,6 @@ class EventRouter:
                 continue
             found.append(PendingCommand(room_id, event, text, signal, conversation))
         return found
-
-    def _alone_with(self, room_id: str, user_id: str) -> bool:
-        room = self.client.rooms.get(room_id)
-        return room is not None and joined_members(room) == {self.client.user_id, user_id}
 
     async def _answer_by_reaction(
         self, event: dict[str, Any], signal: Reaction | Redaction

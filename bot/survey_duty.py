@@ -8,22 +8,17 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from nio import RoomResolveAliasResponse
-
 from bot.direct_messages import DirectMessages
-from bot.event_filter import server_of
 from bot.metrics import Metrics
+from bot.room_lookup import room_id_of
 from bot.sender import SendRefused, message_content, txn_id_for
 from commands.event_text import opt_out_line
 from commands.i18n import Language
-from commands.rendering import code, escape
+from commands.rendering import escape
 from commands.survey_text import (
-    ANSWER_COMMAND,
     CLOSED_MEANWHILE,
     CLOSED_REPORT,
-    EXPORT_COMMAND,
     INVITATION_LATER,
-    REPORT_COMMAND,
     render_invitation,
 )
 from commands.surveys import view_of
@@ -89,7 +84,7 @@ class SurveyDuty:
             busy = await surveys.session_of(self.db, user_id)
             opt_out = opt_out_line(self.direct.prefix, language)
             if busy is not None and busy.survey_id != survey.id:
-                command = code(f"{self.direct.prefix}{ANSWER_COMMAND.get(language)} {survey.id}")
+                command = self.direct.command("bedarfe", language, survey.id)
                 html = INVITATION_LATER.format(
                     language,
                     id=survey.id,
@@ -106,23 +101,19 @@ class SurveyDuty:
             if sent is None:
                 continue
             if busy is None:
+                # Kept if the person began answering meanwhile (the send may have waited).
                 new = NewSession(survey.id, user_id, sent[0], language)
-                await surveys.start_session(self.db, new, Progress(0, False, {}))
+                start = Progress(0, False, {})
+                await surveys.start_session(self.db, new, start, [sent[1]], replace=False)
             await surveys.invite(self.db, survey.id, [user_id])
 
     async def _room_id(self, reference: str) -> str | None:
-        if reference.startswith("!"):
-            return reference
-        if reference.startswith("#"):
-            server = server_of(self.client.user_id)
-            alias = reference if ":" in reference else f"{reference}:{server}"
-            response = await self.client.room_resolve_alias(alias)
-            if isinstance(response, RoomResolveAliasResponse):
-                return response.room_id
-        # An unknown alias, or "hier" in a file (no room to mean).
-        log.warning("survey invitations: no room %s", reference)
-        self.metrics.errors.labels("survey").inc()
-        return None
+        room_id = await room_id_of(self.client, reference)
+        if room_id is None:
+            # An unknown alias, or "hier" in a file (no room to mean).
+            log.warning("survey invitations: no room %s", reference)
+            self.metrics.errors.labels("survey").inc()
+        return room_id
 
     async def _close(self, survey: Survey) -> None:
         for session in await surveys.sessions_of_survey(self.db, survey.id):
@@ -145,15 +136,14 @@ class SurveyDuty:
         if survey.created_by == self.client.user_id:
             return
         language = await self.direct.language_of(survey.created_by)
-        prefix = self.direct.prefix
         count = len(await surveys.participants(self.db, survey.id))
         html = CLOSED_REPORT.format(
             language,
             id=survey.id,
             title=escape(survey.title),
             count=count,
-            report=code(f"{prefix}{REPORT_COMMAND.get(language)} {survey.id}"),
-            export=code(f"{prefix}{EXPORT_COMMAND.get(language)} {survey.id}"),
+            report=self.direct.command("bedarfe auswertung", language, survey.id),
+            export=self.direct.command("export bedarfe", language, survey.id),
         )
         await self.direct.send(survey.created_by, html, "survey-closed", str(survey.id))
 

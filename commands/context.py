@@ -79,8 +79,9 @@ class CommandContext(ABC):
         """The sender's role in another room (organisers act on events of rooms they run)."""
 
     @abstractmethod
-    async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> None:
-        """Answer the command message with one notice; user text in `html` is already escaped."""
+    async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> str:
+        """Answer the command message with one notice; user text in `html` is already escaped.
+        Returns the event id."""
 
     @abstractmethod
     async def post(self, room_id: str, event_type: str, content: dict[str, Any], key: str) -> str:
@@ -107,6 +108,10 @@ class CommandContext(ABC):
     async def direct_room(self) -> str | None:
         """The room where the sender talks with the bot alone: this one if it is such a room,
         else their direct chat (opened if there is none); None if none could be opened."""
+
+    @abstractmethod
+    async def redact(self, room_id: str, event_ids: Sequence[str], reason: str) -> None:
+        """Remove these events' content from the room (as far as the bot may); best effort."""
 
     @abstractmethod
     def download_link(self, path: str) -> str:

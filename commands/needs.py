@@ -16,6 +16,7 @@ from commands.i18n import Language, Localized
 from commands.needs_report import (
     ANSWERS_AXIS,
     RESPONSES,
+    WITHHELD,
     NeedNote,
     QuestionSummary,
     SubmittedResponse,
@@ -31,7 +32,7 @@ from commands.needs_report import (
 from commands.registry import Arg, CommandGroup, Role
 from commands.rendering import escape
 from commands.survey_flow import valid_answers
-from commands.surveys import questions_of, view_of
+from commands.surveys import NO_DIRECT_ROOM, UNKNOWN, questions_of, view_of
 from storage import needs, surveys
 from storage.database import Database
 from storage.models import Survey
@@ -63,10 +64,6 @@ NOT_YOUR_NEED = Localized(
     "Only whoever noted need no. {id} and the organisers may delete it.",
 )
 DELETED = Localized("Bedarf Nr. {id} ist gelöscht.", "Need no. {id} is deleted.")
-UNKNOWN_SURVEY = Localized(
-    "Eine Erhebung Nr. {id} gibt es nicht. Alle Erhebungen: {command}",
-    "There is no survey no. {id}. All surveys: {command}",
-)
 EXPORTED = Localized(
     "Export{what}: {count} Dateien in unserem Direktchat. Zum Herunterladen (24 Stunden "
     "gültig, nicht weitergeben): {links}",
@@ -74,11 +71,9 @@ EXPORTED = Localized(
     "not share): {links}",
 )
 OF_SURVEY = Localized(" von Erhebung Nr. {id}", " of survey no. {id}")
-NO_DIRECT_ROOM = Localized(
-    "Ich konnte keinen Direktchat mit dir öffnen; die Dateien schicke ich nur dorthin. Lade "
-    "mich in einen Chat nur mit dir ein und schreib dort {command}.",
-    "I could not open a direct chat with you, and I send the files only there. Invite me to a "
-    "chat with just you and write {command} there.",
+SENT_TO_CHAT = Localized(
+    "Der Export ({count} Dateien, mit Links zum Herunterladen) ist in unserem Direktchat.",
+    "The export ({count} files, with links to download them) is in our direct chat.",
 )
 CHART_FOOTER = Localized("Stand {when}", "As of {when}")
 
@@ -150,7 +145,8 @@ class Material:
     notes: list[NeedNote]
 
 
-async def material(db: Database, survey: Survey | None) -> Material:
+async def material(db: Database, survey: Survey | None, now: dt.datetime) -> Material:
+    """What a report or an export shows now; an anonymous survey's answers only once it ended."""
     notes = [
         NeedNote(n.id, n.text, tuple(n.tags), n.author, n.room_label, n.created_at)
         for n in await needs.all_needs(db)
@@ -158,12 +154,15 @@ async def material(db: Database, survey: Survey | None) -> Material:
     if survey is None:
         return Material(None, None, [], [], notes)
     questions = questions_of(survey)
+    rows = await surveys.responses(db, survey.id)
+    withheld = survey.anonymous and now < survey.closes_at
     responses = [
         SubmittedResponse(valid_answers(questions, row.answers), row.respondent, row.submitted_at)
-        for row in await surveys.responses(db, survey.id)
+        for row in ([] if withheld else rows)
     ]
-    state = SurveyState(view_of(survey), survey.opens_at, len(responses))
-    return Material(survey, state, responses, summarise(questions, responses), notes)
+    state = SurveyState(view_of(survey), survey.opens_at, len(rows), withheld)
+    summaries = [] if withheld else summarise(questions, responses)
+    return Material(survey, state, responses, summaries, notes)
 
 
 async def _survey(ctx: CommandContext, number: int | None) -> Survey | None:
@@ -171,7 +170,7 @@ async def _survey(ctx: CommandContext, number: int | None) -> Survey | None:
         return await surveys.latest(ctx.db)
     survey = await surveys.get(ctx.db, number)
     if survey is None:
-        raise ConversionError(UNKNOWN_SURVEY, id=number, command=ctx.command_text("bedarfe liste"))
+        raise ConversionError(UNKNOWN, id=number, command=ctx.command_text("bedarfe liste"))
     return survey
 
 
@@ -188,8 +187,8 @@ async def _survey(ctx: CommandContext, number: int | None) -> Survey | None:
     role=Role.NETWORK,
 )
 async def report(ctx: CommandContext, nr: int | None) -> None:
-    found = await material(ctx.db, await _survey(ctx, nr))
     now = ctx.now()
+    found = await material(ctx.db, await _survey(ctx, nr), now)
     html = render_html(
         found.state,
         found.summaries,
@@ -221,11 +220,13 @@ class ExportFile:
     mimetype: str
 
 
-def export_paths(survey_id: int | None, with_notes: bool, language: Language) -> list[str]:
+def export_paths(found: Material, language: Language) -> list[str]:
+    """The files an export of this material holds (a withheld survey has no answers file)."""
+    survey_id = found.survey.id if found.survey is not None else None
     paths = []
-    if survey_id is not None:
+    if survey_id is not None and found.state is not None and not found.state.withheld:
         paths.append(f"needs/{language}/survey-{survey_id}.csv")
-    if with_notes:
+    if found.notes:
         paths.append(f"needs/{language}/notes.csv")
     report_name = f"report-{survey_id}.md" if survey_id is not None else "report.md"
     paths.append(f"needs/{language}/{report_name}")
@@ -235,28 +236,38 @@ def export_paths(survey_id: int | None, with_notes: bool, language: Language) ->
 async def export_file(
     db: Database, path: str, now: dt.datetime, timezone: str
 ) -> ExportFile | None:
-    """The file an export path names, made from the data as it is now; None if there is none."""
+    """The file an export path names, made from the data as it is now (the download links);
+    None if there is no such file (now)."""
     match = PATH_RE.fullmatch(path)
     if match is None:
         return None
-    language: Language = "en" if match[1] == "en" else "de"
     number = match[3] or match[4]
     survey = await surveys.get(db, int(number)) if number else None
     if number and survey is None:
         return None
-    found = await material(db, survey)
-    if match[2] == "notes.csv":
+    found = await material(db, survey, now)
+    if path not in export_paths(found, "en" if match[1] == "en" else "de"):
+        return None
+    return make_file(found, path, now, timezone)
+
+
+def make_file(found: Material, path: str, now: dt.datetime, timezone: str) -> ExportFile:
+    """One of `export_paths(found, …)` as a file."""
+    language: Language = "en" if path.startswith("needs/en/") else "de"
+    name = path.rsplit("/", 1)[1]
+    if name == "notes.csv":
         return ExportFile(
             "bedarfe-notiert.csv", needs_csv(found.notes, language, timezone), CSV_TYPE
         )
-    if survey is not None and match[2].endswith(".csv"):
+    survey = found.survey
+    if survey is not None and name.endswith(".csv"):
         data = survey_csv(
             questions_of(survey), found.responses, survey.anonymous, language, timezone
         )
         return ExportFile(f"bedarfe-erhebung-{survey.id}.csv", data, CSV_TYPE)
     markdown = render_markdown(found.state, found.summaries, found.notes, now, language, timezone)
-    name = f"bedarfe-{survey.id}.md" if survey is not None else "bedarfe.md"
-    return ExportFile(name, markdown.encode("utf-8"), MARKDOWN_TYPE)
+    filename = f"bedarfe-{survey.id}.md" if survey is not None else "bedarfe.md"
+    return ExportFile(filename, markdown.encode("utf-8"), MARKDOWN_TYPE)
 
 
 @group.command(
@@ -272,27 +283,31 @@ async def export_file(
     role=Role.NETWORK,
 )
 async def export(ctx: CommandContext, nr: int | None) -> None:
-    survey = await _survey(ctx, nr)
+    now = ctx.now()
+    found = await material(ctx.db, await _survey(ctx, nr), now)
     room_id = await ctx.direct_room()
     if room_id is None:
         await ctx.reply(
             NO_DIRECT_ROOM.format(ctx.language, command=ctx.hint("export bedarfe", nr or ""))
         )
         return
-    with_notes = bool(await needs.all_needs(ctx.db))
-    survey_id = survey.id if survey is not None else None
-    now = ctx.now()
     links = []
-    paths = export_paths(survey_id, with_notes, ctx.language)
+    paths = export_paths(found, ctx.language)
     for path in paths:
-        made = await export_file(ctx.db, path, now, ctx.timezone)
-        assert made is not None, path
+        made = make_file(found, path, now, ctx.timezone)
         await ctx.send_file(
             room_id, made.filename, made.data, made.mimetype, f"export|{ctx.event_id}|{path}"
         )
         url = ctx.download_link(path)
         links.append(f'<a href="{escape(url)}">{escape(made.filename)}</a>')
+    survey_id = found.survey.id if found.survey is not None else None
     what = OF_SURVEY.format(ctx.language, id=survey_id) if survey_id is not None else ""
-    await ctx.reply(
-        EXPORTED.format(ctx.language, what=what, count=len(paths), links=" · ".join(links))
-    )
+    html = EXPORTED.format(ctx.language, what=what, count=len(paths), links=" · ".join(links))
+    if found.state is not None and found.state.withheld:
+        html += "<br>" + WITHHELD.get(ctx.language)
+    if room_id == ctx.room_id:
+        await ctx.reply(html)
+        return
+    # The links are the right to read: they go where only the organiser reads.
+    await ctx.say(room_id, html, f"export-links|{ctx.event_id}")
+    await ctx.reply(SENT_TO_CHAT.format(ctx.language, count=len(paths)))

@@ -17,7 +17,7 @@ from commands.i18n import Language, Localized
 from commands.rendering import escape
 from commands.survey_definition import SCALE, Question
 from commands.survey_flow import Answers, answer_text
-from commands.survey_text import SurveyView, privacy_word, state_text
+from commands.survey_text import TITLE, SurveyView, privacy_word, state_text
 from commands.time_phrases import format_when
 
 TAG_RE = re.compile(r"(?<![\w#&])#([^\W_][\w\-]{0,39})(?![\w:])", re.UNICODE)
@@ -138,7 +138,12 @@ HEADINGS = (
 )
 ANSWERS_AXIS = Localized("Antworten", "Answers")
 NEEDS_PANEL = Localized("Schnell notierte Bedarfe je Tag", "Quickly noted needs per tag")
-VIEW_TITLE = Localized("📋 Erhebung Nr. {id}: {title}", "📋 Survey no. {id}: {title}")
+WITHHELD = Localized(
+    "Die Antworten einer anonymen Erhebung zeige ich erst nach ihrem Ende: solange noch "
+    "Antworten dazukommen, ließe sich jede neue einer Person zuordnen.",
+    "I show the answers of an anonymous survey only after its end: while answers still come "
+    "in, each new one could be traced to a person.",
+)
 
 
 @dataclass(frozen=True)
@@ -148,12 +153,14 @@ class SurveyState:
     view: SurveyView
     opens_at: dt.datetime
     responses: int
+    # An anonymous survey still open: its answers are not shown yet (WITHHELD).
+    withheld: bool = False
 
     def head(self, now: dt.datetime, language: Language) -> str:
         view = self.view
         state = state_text(self.opens_at, view.closes_at, view.timezone, now, language)
         return (
-            VIEW_TITLE.format(language, id=view.id, title=view.title)
+            TITLE.format(language, id=view.id, title=view.title)
             + f" ({privacy_word(view.anonymous, language)}, {state}) – "
             + RESPONSES.format(language, count=self.responses)
         )
@@ -196,6 +203,8 @@ def render_html(
     parts: list[str] = []
     if survey is not None:
         parts.append(f"<b>{escape(survey.head(now, language))}</b>")
+        if survey.withheld:
+            parts.append(f"<i>{WITHHELD.get(language)}</i>")
         for number, summary in enumerate(summaries, 1):
             parts.append(f"<b>{escape(_question_line(number, summary, language))}</b>")
             parts.append(_html_summary(summary, language))
@@ -266,12 +275,16 @@ def chart_panels(
     return panels
 
 
-MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
+# What would start a list or a numbered item at the beginning of a line.
+MD_BULLET = re.compile(r"^([-+])")
+MD_NUMBERED = re.compile(r"^(\d+)([.)])")
 
 
 def md(text: str) -> str:
     """User text as literal Markdown: special characters escaped, lines kept in one cell."""
-    return MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    escaped = MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return MD_NUMBERED.sub(r"\1\\\2", MD_BULLET.sub(r"\\\1", escaped))
 
 
 def render_markdown(
@@ -288,6 +301,8 @@ def render_markdown(
         lines += [f"# {md(survey.head(now, language))}", ""]
         if survey.view.description:
             lines += [md(survey.view.description), ""]
+        if survey.withheld:
+            lines += [f"*{WITHHELD.get(language)}*", ""]
         for number, summary in enumerate(summaries, 1):
             lines += [f"## {md(_question_line(number, summary, language))}", ""]
             lines += _markdown_summary(summary, language)

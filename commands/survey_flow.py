@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from commands.i18n import Localized
@@ -18,6 +18,7 @@ MAX_TEXT_ANSWER = 2000
 Answer = int | list[int] | str
 Answers = dict[str, Answer]
 
+# Only words no one would give as an answer: "stop", "fertig" or "weiter" could well be one.
 WORDS: dict[str, str] = {
     "zurück": "back",
     "zurueck": "back",
@@ -25,26 +26,18 @@ WORDS: dict[str, str] = {
     "überspringen": "skip",
     "ueberspringen": "skip",
     "skip": "skip",
-    "weiter": "skip",
-    "next": "skip",
     "leeren": "clear",
     "clear": "clear",
     "übersicht": "overview",
     "uebersicht": "overview",
     "overview": "overview",
-    "summary": "overview",
     "absenden": "submit",
-    "senden": "submit",
-    "fertig": "submit",
     "submit": "submit",
-    "send": "submit",
-    "done": "submit",
     "abbrechen": "cancel",
     "cancel": "cancel",
-    "stop": "cancel",
 }
-JUMP_RE = re.compile(r"(?:frage|question|nr\.?|no\.?)\s*(\d{1,3})", re.IGNORECASE)
-NUMBERS_RE = re.compile(r"\d{1,3}(?:\s*[,;/ ]\s*\d{1,3})*")
+JUMP_RE = re.compile(r"(?:frage|question|nr\.?|no\.?)\s*([0-9]{1,3})", re.IGNORECASE)
+NUMBERS_RE = re.compile(r"[0-9]{1,3}(?:\s*[,;/ ]\s*[0-9]{1,3})*")
 
 NOT_AN_OPTION = Localized(
     "„{text}“ ist keine der Antworten. Schreib eine Nummer von 1 bis {count} oder den Text "
@@ -75,6 +68,12 @@ REQUIRED = Localized(
     "Frage {number} muss beantwortet werden.", "Question {number} needs an answer."
 )
 FIRST_ALREADY = Localized("Das ist schon die erste Frage.", "This is the first question already.")
+CONFIRM_CANCEL = Localized(
+    "Wirklich abbrechen? Dann verwerfe ich deine Antworten. Schreib noch einmal „abbrechen“ – "
+    "oder antworte einfach weiter.",
+    "Really cancel? Then I throw your answers away. Write “cancel” once more – or just go on "
+    "answering.",
+)
 
 
 @dataclass(frozen=True)
@@ -85,6 +84,8 @@ class Conversation:
     position: int = 0
     answers: Answers = field(default_factory=dict)
     reviewing: bool = False
+    # "abbrechen" was written once with answers given: once more throws them away.
+    cancelling: bool = False
 
     def at(self, position: int, answers: Answers | None = None, *, count: int) -> Conversation:
         return Conversation(
@@ -111,7 +112,10 @@ def step(questions: Sequence[Question], conversation: Conversation, text: str) -
     position = min(conversation.position, count)
     word = WORDS.get(_plain(text))
     if word == "cancel":
-        return Step(conversation, "cancel")
+        if conversation.cancelling or not conversation.answers:
+            return Step(conversation, "cancel")
+        return Step(replace(conversation, cancelling=True), problem=CONFIRM_CANCEL)
+    conversation = replace(conversation, cancelling=False)
     if word == "overview":
         return Step(conversation.at(count, count=count))
     if word == "submit":
@@ -130,7 +134,7 @@ def step(questions: Sequence[Question], conversation: Conversation, text: str) -
     jump = JUMP_RE.fullmatch(text.strip())
     # On the overview a bare number picks the question to change.
     number_typed = jump[1] if jump else text.strip() if position == count else ""
-    if number_typed.isdigit():
+    if number_typed.isascii() and number_typed.isdecimal():
         number = int(number_typed)
         if not 1 <= number <= count:
             return Step(
@@ -211,7 +215,7 @@ def read_answer(question: Question, text: str) -> Answer | Rejected:
 def _scale(question: Question, typed: str) -> int | Rejected:
     plain = _plain(typed)
     number = plain.split("/")[0].strip()
-    if number.isdigit() and int(number) in SCALE:
+    if number.isascii() and number.isdecimal() and int(number) in SCALE:
         return int(number)
     if question.low_label and plain == _plain(question.low_label):
         return SCALE[0]
@@ -224,7 +228,7 @@ def _options(options: Sequence[str], typed: str) -> list[int] | Rejected:
     """Numbers ("2", "1, 3", "1 3"), an option's text, or several texts separated by commas."""
     count = len(options)
     if NUMBERS_RE.fullmatch(typed.rstrip(".")):
-        numbers = [int(n) for n in re.findall(r"\d+", typed)]
+        numbers = [int(n) for n in re.findall(r"[0-9]+", typed)]
         bad = next((n for n in numbers if not 1 <= n <= count), None)
         if bad is not None:
             return Rejected(NOT_AN_OPTION, {"text": str(bad), "count": count})

@@ -32,9 +32,11 @@ class SurveyView:
 TITLE = Localized("📋 Erhebung Nr. {id}: {title}", "📋 Survey no. {id}: {title}")
 ANONYMOUS = Localized(
     "Anonym: Beim Absenden werden deine Antworten ohne Bezug zu dir gespeichert; vermerkt wird "
-    "nur, dass du teilgenommen hast. Danach lassen sie sich nicht mehr ändern.",
+    "nur, dass du teilgenommen hast. Danach lassen sie sich nicht mehr ändern, und ich lösche "
+    "diesen Verlauf aus unserem Chat. Die Ergebnisse sieht die Organisation erst nach dem Ende.",
     "Anonymous: when you send them, your answers are stored with nothing that links them to "
-    "you; only the fact that you took part is noted. After that they cannot be changed.",
+    "you; only the fact that you took part is noted. After that they cannot be changed, and I "
+    "delete this conversation from our chat. The organisers see the results only after the end.",
 )
 NAMED = Localized(
     "Mit Namen: Die Organisation sieht, wer was geantwortet hat. Ändern kannst du deine "
@@ -81,8 +83,10 @@ SEND_HINT_NAMED_AGAIN = Localized(
     "“cancel” leaves the stored answers as they are.",
 )
 THANKS_ANONYMOUS = Localized(
-    "Danke! Deine Antworten sind gespeichert – ohne Bezug zu dir.",
-    "Thank you! Your answers are stored – with nothing that links them to you.",
+    "Danke! Deine Antworten sind gespeichert – ohne Bezug zu dir; den Verlauf dazu habe ich aus "
+    "unserem Chat gelöscht.",
+    "Thank you! Your answers are stored – with nothing that links them to you; I deleted the "
+    "conversation about them from our chat.",
 )
 THANKS_NAMED = Localized(
     "Danke! Deine Antworten sind gespeichert. Ändern kannst du sie bis {closes} mit {command}.",
@@ -192,12 +196,6 @@ def render_position(
     current = conversation.answers.get(str(conversation.position))
     return render_question(survey.questions, conversation.position, current, language)
 
-
-# Command names for messages sent outside a command (no registry at hand); a test keeps them
-# equal to the declarations.
-ANSWER_COMMAND = Localized("bedarfe", "needs")
-REPORT_COMMAND = Localized("bedarfe auswertung", "needs report")
-EXPORT_COMMAND = Localized("export bedarfe", "export needs")
 
 INVITATION = Localized(
     "Hallo! Die Organisation des Netzwerks bittet dich um deine Antworten – antworte einfach "

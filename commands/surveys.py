@@ -35,6 +35,8 @@ from storage.database import Database
 from storage.models import Survey, SurveySession
 from storage.surveys import AlreadyTookPart, NewSession, NewSurvey, Progress
 
+REDACTION_REASON = "anonyme Erhebung / anonymous survey"
+
 group = CommandGroup("erhebungen", Localized("Bedarfserhebungen", "Needs surveys"))
 
 NUMBER = Arg(
@@ -52,8 +54,8 @@ WHICH = Localized(
     "Several surveys are open; which one would you like to answer?",
 )
 UNKNOWN = Localized(
-    "Eine Erhebung Nr. {id} gibt es nicht. Offene Erhebungen: {command}",
-    "There is no survey no. {id}. Open surveys: {command}",
+    "Eine Erhebung Nr. {id} gibt es nicht. Die Erhebungen: {command}",
+    "There is no survey no. {id}. The surveys: {command}",
 )
 NOT_YET = Localized("Erhebung Nr. {id} beginnt erst {when}.", "Survey no. {id} only opens {when}.")
 CLOSED = Localized(
@@ -193,28 +195,33 @@ async def answer_survey(ctx: CommandContext, nr: int | None) -> None:
         if other is not None and other.closes_at > now:
             await ctx.reply(BUSY.format(ctx.language, id=other.id))
             return
-    if current is not None and current.survey_id == survey.id:
+    resuming = current is not None and current.survey_id == survey.id
+    if current is not None and resuming:
         conversation = _conversation(survey, current)
         changing = current.changing
+        earlier = list(current.message_ids)
         intro = ""
     else:
         opened = await _open_conversation(ctx, survey)
         if opened is None:
             return
         conversation, changing, intro = opened
+        earlier = []
     room_id = await ctx.direct_room()
     if room_id is None:
         await ctx.reply(NO_DIRECT_ROOM.format(ctx.language, command=ctx.hint("bedarfe", survey.id)))
         return
-    if current is None or current.survey_id != survey.id or current.room_id != room_id:
-        progress = Progress(conversation.position, conversation.reviewing, conversation.answers)
-        new = NewSession(survey.id, ctx.sender, room_id, ctx.language, changing)
-        await surveys.start_session(ctx.db, new, progress)
+    # Begun (again) in the language of this command, with what was answered so far.
+    progress = Progress(conversation.position, conversation.reviewing, conversation.answers)
+    new = NewSession(survey.id, ctx.sender, room_id, ctx.language, changing)
+    await surveys.start_session(ctx.db, new, progress, earlier)
     html = intro + render_position(view_of(survey), conversation, ctx.language, changing=changing)
     if room_id == ctx.room_id:
-        await ctx.reply(html)
+        shown = await ctx.reply(html)
+        await surveys.add_messages(ctx.db, ctx.sender, [ctx.event_id, shown])
         return
-    await ctx.say(room_id, html, f"survey-start|{ctx.event_id}", notify=True)
+    shown = await ctx.say(room_id, html, f"survey-start|{ctx.event_id}", notify=True)
+    await surveys.add_messages(ctx.db, ctx.sender, [shown])
     link = f'<a href="https://matrix.to/#/{escape(room_id)}">{TO_THE_CHAT.get(ctx.language)}</a>'
     await ctx.reply(WROTE_YOU.format(ctx.language, link=link))
 
@@ -277,6 +284,7 @@ def _conversation(survey: Survey, session: SurveySession) -> Conversation:
         position=min(session.position, len(questions)),
         answers=valid_answers(questions, session.answers),
         reviewing=session.reviewing,
+        cancelling=session.cancelling,
     )
 
 
@@ -297,8 +305,9 @@ async def converse(ctx: CommandContext, text: str) -> bool:
         # Asked in the language the conversation began in.
         ctx.language = session.language  # type: ignore[assignment]
     if ctx.now() >= survey.closes_at:
-        await surveys.end_session(ctx.db, ctx.sender)
+        # Told first: handled again after a crash, the person still hears why.
         await ctx.reply(CLOSED_MEANWHILE.format(ctx.language, id=survey.id))
+        await surveys.end_session(ctx.db, ctx.sender)
         return True
     conversation = _conversation(survey, session)
     view = view_of(survey)
@@ -310,31 +319,42 @@ async def converse(ctx: CommandContext, text: str) -> bool:
         return True
     result = step(view.questions, conversation, text)
     if result.action == "cancel":
-        await surveys.end_session(ctx.db, ctx.sender)
         if session.changing:
             await ctx.reply(CANCELLED_KEPT.get(ctx.language))
         else:
             await ctx.reply(CANCELLED.format(ctx.language, command=ctx.hint("bedarfe", survey.id)))
+        await surveys.end_session(ctx.db, ctx.sender)
         return True
     if result.action == "submit":
-        try:
-            await surveys.submit(
-                ctx.db, survey, ctx.sender, dict(conversation.answers), ctx.event_id, ctx.now()
-            )
-        except AlreadyTookPart:
-            await surveys.end_session(ctx.db, ctx.sender)
-            await ctx.reply(ALREADY.format(ctx.language, id=survey.id))
-            return True
-        await _thank(ctx, survey)
+        await _submit(ctx, survey, conversation)
         return True
+    # The reply goes first, the new state after it: handled again after a crash, the same
+    # step gives the same reply (sent once) and is saved then.
     moved = result.conversation
-    progress = Progress(moved.position, moved.reviewing, dict(moved.answers))
-    await surveys.save_progress(ctx.db, ctx.sender, progress, ctx.event_id)
     html = render_position(view, moved, ctx.language, changing=session.changing)
     if result.problem is not None:
         html = f"⚠️ {escape(result.problem.format(ctx.language, **result.values))}<br><br>{html}"
-    await ctx.reply(html)
+    shown = await ctx.reply(html)
+    progress = Progress(moved.position, moved.reviewing, dict(moved.answers), moved.cancelling)
+    await surveys.save_progress(ctx.db, ctx.sender, progress, ctx.event_id, [ctx.event_id, shown])
     return True
+
+
+async def _submit(ctx: CommandContext, survey: Survey, conversation: Conversation) -> None:
+    answers = dict(conversation.answers)
+    try:
+        messages = await surveys.submit(
+            ctx.db, survey, ctx.sender, answers, ctx.event_id, ctx.now()
+        )
+    except AlreadyTookPart:
+        await ctx.reply(ALREADY.format(ctx.language, id=survey.id))
+        await surveys.end_session(ctx.db, ctx.sender)
+        return
+    if survey.anonymous:
+        # The chat would still tell who answered what: the conversation goes, as far as the
+        # bot may remove it.
+        await ctx.redact(ctx.room_id, [*messages, ctx.event_id], REDACTION_REASON)
+    await _thank(ctx, survey)
 
 
 async def _thank(ctx: CommandContext, survey: Survey) -> None:

@@ -37,6 +37,15 @@ class Database:
         async with self._sessions.begin() as session:
             yield session
 
+    async def forget_deleted(self) -> None:
+        """Deleted rows leave no copy in SQLite's files: the pages were zeroed on delete
+        (secure_delete); the write-ahead log that still holds them is emptied. PostgreSQL keeps
+        dead rows until VACUUM and in its WAL: its operators handle that (README)."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        async with self.engine.connect() as connection:
+            await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def close(self) -> None:
         await self.engine.dispose()
 
@@ -91,6 +100,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted rows are overwritten, not left in free pages (an ended survey conversation).
+    cursor.execute("PRAGMA secure_delete=ON")
     # In WAL mode NORMAL survives process crashes; only a power loss can drop the last commit.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

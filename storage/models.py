@@ -325,10 +325,15 @@ class SurveySession(Base):
     position: Mapped[int] = mapped_column(Integer)
     reviewing: Mapped[bool] = mapped_column(Boolean)
     answers: Mapped[dict[str, object]] = mapped_column(JSON)
+    # "abbrechen" was written once with answers given; once more throws them away.
+    cancelling: Mapped[bool] = mapped_column(Boolean, default=False)
     # A named survey answered before, whose stored answers are being changed.
     changing: Mapped[bool] = mapped_column(Boolean)
     # The message last applied: handled again after a crash, it is not applied twice.
     last_event_id: Mapped[str | None] = mapped_column(String(255))
+    # The conversation's messages (questions and answers): an anonymous one is redacted from
+    # the direct chat once the answers are sent.
+    message_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class SurveyParticipant(Base):

@@ -42,6 +42,7 @@ class Progress:
     position: int
     reviewing: bool
     answers: dict[str, Any]
+    cancelling: bool = False
 
 
 async def create(db: Database, new: NewSurvey) -> Survey:
@@ -62,9 +63,13 @@ async def by_source(db: Database, source: str) -> Survey | None:
 
 
 async def redefine(db: Database, survey_id: int, new: NewSurvey) -> bool:
-    """Replace a survey's definition (its file changed), only while nobody has answered."""
+    """Replace a survey's definition (its file changed), only while nobody has answered or is
+    answering: their answers belong to the questions as they were."""
     async with db.session() as session:
-        if await _participants(session, survey_id):
+        answering = await session.scalar(
+            select(SurveySession.user_id).where(SurveySession.survey_id == survey_id).limit(1)
+        )
+        if answering is not None or await _participants(session, survey_id):
             return False
         values = {key: value for key, value in vars(new).items() if key != "source"}
         # A new opening and close are handled anew (invitations are still sent once each).
@@ -126,33 +131,57 @@ class NewSession:
     changing: bool = False
 
 
-async def start_session(db: Database, new: NewSession, progress: Progress) -> SurveySession:
-    """Begin (or begin again) a person's conversation; one per person."""
+async def start_session(
+    db: Database,
+    new: NewSession,
+    progress: Progress,
+    message_ids: Sequence[str] = (),
+    *,
+    replace: bool = True,
+) -> SurveySession:
+    """Begin (or begin again) a person's conversation; one per person. Without `replace`, a
+    conversation the person has going is kept as it is (and returned)."""
     async with db.session() as session:
-        await session.execute(delete(SurveySession).where(SurveySession.user_id == new.user_id))
+        current = await session.get(SurveySession, new.user_id)
+        if current is not None and not replace:
+            return current
+        if current is not None:
+            await session.delete(current)
+            await session.flush()
         row = SurveySession(
             **vars(new),
             position=progress.position,
             reviewing=progress.reviewing,
             answers=progress.answers,
+            cancelling=progress.cancelling,
             last_event_id=None,
+            message_ids=list(message_ids),
         )
         session.add(row)
         return row
 
 
-async def save_progress(db: Database, user_id: str, progress: Progress, event_id: str) -> None:
+async def save_progress(
+    db: Database, user_id: str, progress: Progress, event_id: str, message_ids: Sequence[str]
+) -> None:
+    """The conversation after the message `event_id`; `message_ids` join its messages."""
     async with db.session() as session:
-        await session.execute(
-            update(SurveySession)
-            .where(SurveySession.user_id == user_id)
-            .values(
-                position=progress.position,
-                reviewing=progress.reviewing,
-                answers=progress.answers,
-                last_event_id=event_id,
-            )
-        )
+        row = await session.get(SurveySession, user_id)
+        if row is None:
+            return
+        row.position = progress.position
+        row.reviewing = progress.reviewing
+        row.answers = progress.answers
+        row.cancelling = progress.cancelling
+        row.last_event_id = event_id
+        row.message_ids = [*row.message_ids, *message_ids]
+
+
+async def add_messages(db: Database, user_id: str, message_ids: Sequence[str]) -> None:
+    async with db.session() as session:
+        row = await session.get(SurveySession, user_id)
+        if row is not None:
+            row.message_ids = [*row.message_ids, *message_ids]
 
 
 async def end_session(db: Database, user_id: str) -> None:
@@ -185,8 +214,9 @@ async def submit(
     event_id: str,
     now: dt.datetime,
     shuffle: random.Random = SHUFFLE,
-) -> None:
-    """Store the answers, note the participation and end the conversation, in one transaction.
+) -> list[str]:
+    """Store the answers, note the participation and end the conversation, in one transaction;
+    returns the ids of the conversation's messages.
 
     Anonymous: the response gets a random id and no person or time, and every response of the
     survey is written anew in random order, so the storage order says nothing about who
@@ -196,14 +226,22 @@ async def submit(
         async with db.session() as session:
             # Serialises submits to one survey (PostgreSQL; SQLite has one writer anyway).
             await session.execute(select(Survey.id).where(Survey.id == survey.id).with_for_update())
+            conversation = await session.get(SurveySession, user_id)
+            messages = list(conversation.message_ids) if conversation is not None else []
             if survey.anonymous:
                 await _submit_anonymous(session, survey.id, user_id, answers, event_id, shuffle)
             else:
                 await _submit_named(session, survey.id, user_id, answers, event_id, now)
             await session.execute(delete(SurveySession).where(SurveySession.user_id == user_id))
     except IntegrityError as exc:
-        # A second submit of the same person racing the first.
-        raise AlreadyTookPart from exc
+        if survey.anonymous:
+            # A second submit of the same person racing the first.
+            raise AlreadyTookPart from exc
+        raise
+    if survey.anonymous:
+        # What the conversation held (who answered what) must not outlive it in the files.
+        await db.forget_deleted()
+    return messages
 
 
 async def _submit_anonymous(

@@ -162,6 +162,14 @@ async def test_reminder_mentions_the_yes_answers_and_dms_who_has_not_answered(
     invites = await network.orga.wait_for(lambda: direct_invites(network.orga, network), within=20)
     direct_room = next(iter(invites))
     await network.orga.join(direct_room)
+    # The invitation to the direct chat comes a moment before the message in it.
+    await network.orga.wait_for(
+        lambda: [
+            e
+            for room, e in network.orga.events
+            if room == direct_room and "Kommst du?" in e.get("content", {}).get("body", "")
+        ]
+    )
     history = await network.orga.room_history(direct_room)
     asks = [e for e in history if "Kommst du?" in e.get("content", {}).get("body", "")]
     assert len(asks) == 1

@@ -296,6 +296,14 @@ async def test_remind_sends_a_direct_message_to_who_has_not_voted(voting: Voting
     invites = await ben.wait_for(lambda: direct(ben), within=20)
     dm = next(iter(invites))
     await ben.join(dm)
+    # The invitation to the direct chat comes a moment before the message in it.
+    await ben.wait_for(
+        lambda: [
+            e
+            for room, e in ben.events
+            if room == dm and "noch nicht abgestimmt" in e.get("content", {}).get("body", "")
+        ]
+    )
     history = await ben.room_history(dm)
     asks = [e for e in history if "noch nicht abgestimmt" in e.get("content", {}).get("body", "")]
     assert len(asks) == 1 and "Pizza?" in asks[0]["content"]["body"]

@@ -183,6 +183,16 @@ async def test_an_anonymous_survey_from_invitation_to_export(network: Network) -
     again = await command(anna, network, anna_dm, "!bedarfe")
     assert "schon mitgemacht" in body(again)
 
+    # Anna's conversation is gone from the chat: her answers, and the questions echoing them.
+    history = await anna.room_history(anna_dm)
+    said = [e for e in history if e["type"] == "m.room.message"]
+    thanks = [e for e in said if "Danke" in body(e)]
+    assert thanks and "gelöscht" in body(thanks[0])
+    # (A redacted message keeps no content.)
+    assert not [e for e in said if e["sender"] == anna.user_id and body(e) not in ("", "!bedarfe")]
+    assert not [e for e in said if "Stabsstelle" in body(e) or "Digitalisierung" in body(e)]
+    assert len([e for e in history if e["type"] == "m.room.redaction"]) >= 20
+
     # Nothing the bot stored joins an answer to a person.
     with bot_database(network) as db:
         rows = db.execute("SELECT * FROM survey_response").fetchall()
@@ -199,6 +209,13 @@ async def test_an_anonymous_survey_from_invitation_to_export(network: Network) -
         record = dict(zip(columns, row, strict=True))
         assert record["respondent"] is None and record["submitted_at"] is None
         assert not any(secret in str(value) for value in row for secret in forbidden)
+
+    # While answers may still come in, the organisers see how many, not what.
+    early = await command(network.orga, network, network.room_id, f"!bedarfe auswertung {number}")
+    assert "3 Teilnahmen" in body(early) and "erst nach ihrem Ende" in body(early)
+    assert "Stabsstelle" not in body(early)
+    closed = await command(network.orga, network, network.room_id, f"!bedarfe schließen {number}")
+    assert "geschlossen" in body(closed)
 
     # The organiser's report: counts, average, free texts by tag, and a chart.
     report_id = await network.orga.send_text(network.room_id, f"!bedarfe auswertung {number}")
@@ -218,17 +235,20 @@ async def test_an_anonymous_survey_from_invitation_to_export(network: Network) -
     png = await network.orga.download(chart[0]["content"]["url"])
     assert png.startswith(b"\x89PNG")
 
-    # The export: files in the organiser's direct chat, and links that serve the same files.
+    # The export: files in the organiser's direct chat, and links that serve the same files;
+    # the shared room only hears where they are.
     reply = await command(network.orga, network, network.room_id, "!export bedarfe")
-    assert "2 Dateien" in body(reply)
+    assert "2 Dateien" in body(reply) and "Direktchat" in body(reply)
+    assert "/downloads/" not in html(reply)
     orga_dm = await direct_chat(network.orga, network)
-    files = await network.orga.wait_for(
-        lambda: (
-            [e for e in bot_messages(network.orga, network, orga_dm) if e["content"].get("url")]
-            if len(bot_messages(network.orga, network, orga_dm)) >= 2
-            else None
-        )
-    )
+
+    def export_messages() -> list[Event] | None:
+        messages = bot_messages(network.orga, network, orga_dm)
+        with_links = [e for e in messages if "/downloads/" in html(e)]
+        files = [e for e in messages if e["content"].get("url")]
+        return [*files, *with_links] if with_links and len(files) == 2 else None
+
+    *files, links_message = await network.orga.wait_for(export_messages)
     by_name = {e["content"]["body"]: e for e in files}
     data = await network.orga.download(by_name[f"bedarfe-erhebung-{number}.csv"]["content"]["url"])
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
@@ -247,7 +267,7 @@ async def test_an_anonymous_survey_from_invitation_to_export(network: Network) -
         ["Stabsstelle", "Personal, IT, Agiles Arbeiten", "5",
          "Mehr Personal für die Digitalisierung #personal"],
     ]  # fmt: skip
-    links = re.findall(r'href="([^"]+)"', html(reply))
+    links = re.findall(r'href="([^"]+)"', html(links_message))
     assert len(links) == 2 and all("/downloads/" in link for link in links)
     async with aiohttp.ClientSession() as session:
         async with session.get(links[0].replace("&amp;", "&")) as response:
@@ -315,7 +335,7 @@ async def test_a_restart_mid_conversation_keeps_the_answers(network: Network) ->
     await network.bot.start()
     reply = await answer(anna, network, anna_dm, "zurück")
     assert "Frage 2 von 4" in reply and "Bisher: IT" in reply
-    for text in ("weiter", "3", "Breitband #it"):
+    for text in ("überspringen", "3", "Breitband #it"):
         await answer(anna, network, anna_dm, text)
     assert "Danke" in await answer(anna, network, anna_dm, "absenden")
     with bot_database(network) as db:

@@ -7,12 +7,13 @@ import datetime as dt
 import hashlib
 import json
 import random
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from storage import needs, surveys
-from storage.database import Database
+from storage.database import Database, open_database
 from storage.models import Survey
 from storage.needs import NewNeed
 from storage.surveys import AlreadyTookPart, NewSession, NewSurvey, Progress
@@ -62,11 +63,12 @@ async def test_creating_twice_from_the_same_source_is_one_survey(db: Database) -
 async def test_a_conversation_is_kept_until_submitted(db: Database) -> None:
     survey = await new_survey(db, False)
     await surveys.start_session(db, NewSession(survey.id, "@a:x", "!dm", "de"), START)
-    await surveys.save_progress(db, "@a:x", Progress(1, False, {"0": 1}), "$m1")
+    await surveys.save_progress(db, "@a:x", Progress(1, False, {"0": 1}), "$m1", ["$m1", "$reply1"])
     stored = await surveys.session_of(db, "@a:x")
     assert stored is not None
     assert (stored.position, stored.answers, stored.last_event_id) == (1, {"0": 1}, "$m1")
-    await surveys.submit(db, survey, "@a:x", {"0": 1}, "$send", NOW)
+    assert stored.message_ids == ["$m1", "$reply1"]
+    assert await surveys.submit(db, survey, "@a:x", {"0": 1}, "$send", NOW) == ["$m1", "$reply1"]
     assert await surveys.session_of(db, "@a:x") is None
     assert await surveys.took_part(db, survey.id, "@a:x")
     assert (await surveys.submitted_by(db, "@a:x", "$send")).id == survey.id  # type: ignore[union-attr]
@@ -208,3 +210,65 @@ async def test_noted_needs_are_idempotent_per_command(db: Database) -> None:
     assert [n.tags for n in await needs.all_needs(db)] == [["personal"], []]
     await needs.remove(db, first.id)
     assert await needs.get(db, first.id) is None
+
+
+async def test_an_ended_conversation_leaves_no_trace_in_the_sqlite_files(
+    tmp_path: Path,
+) -> None:
+    """What a conversation held together (who answered what) is gone from SQLite's files too:
+    the deleted rows were overwritten and the write-ahead log emptied. (PostgreSQL keeps dead
+    rows until VACUUM and in its WAL: its operators clear those, see the README.)"""
+    path = tmp_path / "bot.db"
+    db = await open_database(f"sqlite+aiosqlite:///{path}")
+    try:
+        survey = await new_survey(db, True)
+        user = "@marker-person:example.org"
+        await surveys.start_session(db, NewSession(survey.id, user, "!dm", "de"), START)
+        marker = "$only-in-the-session"
+        await surveys.save_progress(db, user, Progress(1, False, {"0": 1}), "$m", [marker])
+
+        def files() -> bytes:
+            wal = path.with_name(path.name + "-wal")
+            return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+        assert marker.encode() in files()
+        assert await surveys.submit(db, survey, user, {"0": 1}, "$send", NOW) == [marker]
+        assert marker.encode() not in files()
+    finally:
+        await db.close()
+
+
+async def test_a_file_survey_keeps_its_questions_while_someone_answers(db: Database) -> None:
+    survey = await new_survey(db, True, source="file:/etc/b.toml")
+    await surveys.start_session(db, NewSession(survey.id, "@a:x", "!dm", "de"), START)
+    changed = NewSurvey(**{**vars(await _as_new(db, survey.id)), "title": "Anders"})
+    assert not await surveys.redefine(db, survey.id, changed)
+
+
+async def test_an_invitation_keeps_a_conversation_already_going(db: Database) -> None:
+    survey = await new_survey(db, True)
+    await surveys.start_session(
+        db, NewSession(survey.id, "@a:x", "!dm", "de"), Progress(2, False, {"0": 1})
+    )
+    kept = await surveys.start_session(
+        db, NewSession(survey.id, "@a:x", "!other", "en"), START, ["$invite"], replace=False
+    )
+    assert (kept.position, kept.room_id, kept.message_ids) == (2, "!dm", [])
+
+
+async def _as_new(db: Database, survey_id: int) -> NewSurvey:
+    row = await surveys.get(db, survey_id)
+    assert row is not None
+    return NewSurvey(
+        source=row.source,
+        definition_hash="other",
+        created_by=row.created_by,
+        title=row.title,
+        description=row.description,
+        anonymous=row.anonymous,
+        questions=row.questions,
+        opens_at=row.opens_at,
+        closes_at=row.closes_at,
+        timezone=row.timezone,
+        invite_rooms=row.invite_rooms,
+    )

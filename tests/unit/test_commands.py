@@ -159,8 +159,12 @@ class RecordingContext(CommandContext):
 
     replies: list[str] = field(default_factory=list)
 
-    async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> None:
+    async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> str:
         self.replies.append(html)
+        return f"$reply{len(self.replies)}"
+
+    async def redact(self, room_id: str, event_ids: Sequence[str], reason: str) -> None:
+        self.replies.append(f"redact {len(event_ids)} in {room_id}")
 
     async def post(self, room_id: str, event_type: str, content: dict[str, Any], key: str) -> str:
         self.replies.append(f"post {event_type} in {room_id}")

@@ -28,5 +28,5 @@ def test_forged_and_altered_links_name_nothing() -> None:
     assert LINKS.path_of(payload + "." + signature[:-2] + "AA", NOW) is None
     forged = LINKS.token("needs/de/survey-9.csv", NOW).split(".")[0]
     assert LINKS.path_of(forged + "." + signature, NOW) is None
-    for junk in ("", ".", "abc", "a.b.c", "!!!." + signature):
+    for junk in ("", ".", "abc", "a.b.c", "!!!." + signature, payload + ".ä€", "ü.ü"):
         assert LINKS.path_of(junk, NOW) is None

@@ -99,7 +99,7 @@ def test_long_text_lists_are_cut_in_the_message_not_in_the_file() -> None:
     assert "Bedarf 7 #viel" in html and "Bedarf 8 #viel" not in html
     assert "… und 12 weitere" in html
     markdown = render_markdown(STATE, summaries, [], NOW, "de", "Europe/Berlin")
-    assert "Bedarf 19 #viel" in markdown
+    assert "Bedarf 19 \\#viel" in markdown
 
 
 def test_markdown_report() -> None:
@@ -108,11 +108,24 @@ def test_markdown_report() -> None:
     )
     assert markdown.startswith("# 📋 Erhebung Nr. 7: Bedarfe \\<2026\\>")
     assert "| Fachbereich | 2 | 67 % |" in markdown
-    assert "## 3. Wie gut verankert? (Skala 1–5, 3 Antworten)" in markdown
+    assert "## 3\\. Wie gut verankert? (Skala 1–5, 3 Antworten)" in markdown
     assert "### #it (2)" in markdown
-    assert "- Vernetzung mit KTS #austausch — @a:x, Di., 01.12.2026, 13:00 Uhr (MEZ)" in markdown
+    assert "- Vernetzung mit KTS \\#austausch — @a:x, Di., 01.12.2026, 13:00 Uhr (MEZ)" in markdown
     assert md("a|b *c* [d](e) <f>") == "a\\|b \\*c\\* \\[d\\](e) \\<f\\>"
     assert md("zwei\nZeilen") == "zwei Zeilen"
+    # Nothing a person wrote becomes a heading, a list or an entity.
+    assert md("# Titel") == "\\# Titel"
+    assert md("3. Punkt") == "3\\. Punkt"
+    assert md("- Strich") == "\\- Strich"
+    assert md("A &amp; B") == "A \\&amp; B"
+
+
+def test_an_open_anonymous_survey_shows_no_answers_yet() -> None:
+    withheld = SurveyState(VIEW, NOW - dt.timedelta(days=1), 4, withheld=True)
+    html = render_html(withheld, [], [], NOW, "de", "!bedarf")
+    assert "4 Teilnahmen" in html and "erst nach ihrem Ende" in html
+    markdown = render_markdown(withheld, [], [], NOW, "en", "Europe/Berlin")
+    assert "only after its end" in markdown
 
 
 def test_anonymous_csv_has_no_person_and_guards_formulas() -> None:

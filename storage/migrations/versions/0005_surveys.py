@@ -54,8 +54,10 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer, nullable=False),
         sa.Column("reviewing", sa.Boolean, nullable=False),
         sa.Column("answers", sa.JSON, nullable=False),
+        sa.Column("cancelling", sa.Boolean, nullable=False),
         sa.Column("changing", sa.Boolean, nullable=False),
         sa.Column("last_event_id", sa.String(255), nullable=True),
+        sa.Column("message_ids", sa.JSON, nullable=False),
     )
     op.create_index("ix_survey_session_survey_id", "survey_session", ["survey_id"])
     op.create_table(
