@@ -21,9 +21,14 @@ from bot.poll_duty import PollDuty
 from bot.router import EventRouter
 from bot.scheduler import Scheduler
 from bot.sender import Sender
+from bot.space_keeper import SpaceKeeper
 from bot.survey_duty import SurveyDuty
 from bot.sync_loop import SyncLoop
 from commands import build_registry
+from commands.converters import ConversionError
+from commands.i18n import LANGUAGES, Localized
+from commands.space import import_roster
+from commands.space_text import ROSTER_FILE_REJECTED, ROSTER_FILE_UNREADABLE, problem
 from commands.surveys import load_file
 from storage import bot_state
 from storage.database import Database, open_database
@@ -53,6 +58,7 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         )
         links = await load_links(db, config.http.base_url)
         await _load_survey_files(config, db)
+        space = await _space_keeper(config, db, direct, metrics)
         scheduler = Scheduler(
             [
                 AnnouncementDuty(db, sender, metrics, config.bot.language, grace),
@@ -81,6 +87,7 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
             scheduler,
             direct,
             links,
+            space,
         )
         app = make_app(metrics, config.matrix.user_id, db, links, config.bot.timezone)
         runner = await start_http(app, config.http.host, config.http.port)
@@ -93,6 +100,10 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         if await _first_of(sync.synced, stop) is sync.synced:
             resources.callback(scheduler.shutdown)
             log.info("planned: %s", await scheduler.start())
+            if space is not None:
+                # In the background: creating rooms waits out rate limits; commands go on.
+                reconciling = asyncio.create_task(_reconcile_at_start(config, db, space))
+                resources.callback(reconciling.cancel)
         await stop.wait()
         sync.stop()
         sync_task.cancel()
@@ -107,6 +118,65 @@ async def _load_survey_files(config: Config, db: Database) -> None:
     for path in config.bot.surveys:
         text = await asyncio.to_thread(path.read_text, encoding="utf-8")
         log.info(await load_file(db, path, text, owner, now, config.bot.timezone))
+
+
+async def _space_keeper(
+    config: Config, db: Database, direct: DirectMessages, metrics: Metrics
+) -> SpaceKeeper | None:
+    if config.space is None:
+        return None
+    keeper = SpaceKeeper(
+        config.space.spec,
+        config.space.avatar,
+        config.bot.organisers,
+        db,
+        direct,
+        metrics,
+        config.bot.language,
+        config.bot.timezone,
+    )
+    await keeper.load()
+    return keeper
+
+
+async def _reconcile_at_start(config: Config, db: Database, space: SpaceKeeper) -> None:
+    """The roster file (if any), then the space as configured; the organisers hear of it."""
+    try:
+        problems = []
+        roster_file = config.space.roster if config.space is not None else None
+        if roster_file is not None:
+            text = await asyncio.to_thread(roster_file.read_text, encoding="utf-8-sig")
+            cohorts, allowed = space.spec.cohorts, config.bot.allowed_servers
+            try:
+                plan, applied = await import_roster(db, text, cohorts, allowed, False)
+            except ConversionError as exc:
+                problems.append(
+                    problem(ROSTER_FILE_UNREADABLE, file=roster_file, error=exc.text("en"))
+                )
+            else:
+                log.info(
+                    "roster file %s: %d new, %d changed, %d unchanged, %d rejected%s",
+                    roster_file,
+                    len(plan.added),
+                    len(plan.changed),
+                    len(plan.unchanged),
+                    len(plan.rejected),
+                    "" if applied else " (nothing taken over)",
+                )
+                if not applied:
+                    lines = Localized(
+                        *(
+                            "; ".join(f"{r.line}: {r.text(lang)}" for r in plan.rejected[:10])
+                            for lang in LANGUAGES
+                        )
+                    )
+                    problems.append(problem(ROSTER_FILE_REJECTED, file=roster_file, lines=lines))
+        report = await space.reconcile()
+        report.problems.extend(problems)
+        await space.report(report, at_start=True)
+    except Exception:
+        log.exception("reconciling the space at start failed")
+        space.metrics.errors.labels("space").inc()
 
 
 async def _first_of(*events: asyncio.Event) -> asyncio.Event:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.space_config import SpaceConfig, SpaceConfigError, parse_space
 from commands.converters import USER_ID_RE, ConversionError
 from commands.event_plan import DEFAULT_OFFSETS, parse_offsets
 from commands.i18n import LANGUAGES, Language
@@ -76,6 +77,8 @@ class Config:
     bot: BotConfig = field(default_factory=BotConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
+    # The alumni space the bot runs; None: the bot runs no space.
+    space: SpaceConfig | None = None
 
     @property
     def server_name(self) -> str:
@@ -94,7 +97,23 @@ def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
     surveys = tuple((path.parent / survey).resolve() for survey in config.bot.surveys)
     for index, survey in enumerate(surveys):
         check_survey_file(survey, f"bot.surveys[{index}]", config.bot.timezone)
-    return replace(config, bot=replace(config.bot, surveys=surveys))
+    config = replace(config, bot=replace(config.bot, surveys=surveys))
+    if config.space is not None:
+        config = replace(config, space=_space_files(config.space, path.parent))
+    return config
+
+
+def _space_files(space: SpaceConfig, base: Path) -> SpaceConfig:
+    """The avatar and roster files, relative to the configuration file, must exist."""
+    found: dict[str, Path | None] = {}
+    for key in ("avatar", "roster"):
+        given: Path | None = getattr(space, key)
+        if given is not None:
+            given = (base / given).resolve()
+            if not given.is_file():
+                raise ConfigError(f"space.{key}: {given}: no such file")
+        found[key] = given
+    return replace(space, avatar=found["avatar"], roster=found["roster"])
 
 
 def check_survey_file(path: Path, key: str, timezone: str) -> None:
@@ -111,7 +130,7 @@ def check_survey_file(path: Path, key: str, timezone: str) -> None:
 
 
 def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) -> Config:
-    _reject_unknown(raw, "", {"matrix", "bot", "storage", "http"})
+    _reject_unknown(raw, "", {"matrix", "bot", "storage", "http", "space"})
     matrix = _table(raw, "matrix")
     bot = _table(raw, "bot")
     storage = _table(raw, "storage")
@@ -137,11 +156,16 @@ def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) ->
     )
     _reject_unknown(storage, "storage.", {"url"})
     _reject_unknown(http, "http.", {"listen", "public_url"})
+    try:
+        space = parse_space(_table(raw, "space")) if "space" in raw else None
+    except SpaceConfigError as exc:
+        raise ConfigError(str(exc)) from exc
     return Config(
         matrix=_matrix_config(matrix, env),
         bot=_bot_config(bot),
         storage=StorageConfig(url=_string(storage, "storage.url", StorageConfig.url)),
         http=_http_config(http),
+        space=space,
     )
 
 

@@ -9,7 +9,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nio import AsyncClient, RoomRedactResponse, UploadResponse
+from nio import (
+    AsyncClient,
+    MemoryDownloadResponse,
+    RoomGetEventResponse,
+    RoomRedactResponse,
+    UploadResponse,
+)
 
 from bot import faults
 from bot.direct_messages import DirectMessages
@@ -43,6 +49,7 @@ class MatrixCommandContext(CommandContext):
     sender_path: Sender = field(kw_only=True)
     status_source: Callable[[], BotStatus] = field(kw_only=True)
     thread_root: str | None = field(default=None, kw_only=True)
+    replied_to: str | None = field(default=None, kw_only=True)
     client: AsyncClient = field(kw_only=True)
     role_in: Callable[[str, str], Role] = field(kw_only=True)
     direct: DirectMessages = field(kw_only=True)
@@ -100,6 +107,22 @@ class MatrixCommandContext(CommandContext):
         if alone_with(self.client, self.room_id, self.sender):
             return self.room_id
         return await self.direct.room_for(self.sender)
+
+    async def replied_file(self, limit: int) -> bytes | None:
+        if self.replied_to is None:
+            return None
+        found = await self.client.room_get_event(self.room_id, self.replied_to)
+        if not isinstance(found, RoomGetEventResponse):
+            return None
+        content = found.event.source.get("content") or {}
+        url = content.get("url")
+        size = (content.get("info") or {}).get("size")
+        if not isinstance(url, str) or (isinstance(size, int) and size > limit):
+            return None
+        downloaded = await self.client.download(url)
+        if not isinstance(downloaded, MemoryDownloadResponse) or len(downloaded.body) > limit:
+            return None
+        return downloaded.body
 
     def download_link(self, path: str) -> str:
         return self.links.link(path, self.now())

@@ -15,7 +15,7 @@ from bot.sender import Sender, SendRefused, message_content, txn_id_for
 from commands.i18n import LANGUAGES, Language
 from commands.registry import Registry
 from commands.rendering import code
-from storage import events, user_settings
+from storage import events, roster, user_settings
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -43,11 +43,15 @@ class DirectMessages:
         self.metrics = metrics
         self.language = language
 
-    def command(self, name: str, language: Language, *args: object) -> str:
-        """A command as the person would type it in their language, as HTML code."""
+    def command_text(self, name: str, language: Language, *args: object) -> str:
+        """A command as the person would type it in their language (plain text)."""
         command = self.registry.find(name)
         shown = command.display_name(language) if command else name
-        return code(" ".join([self.prefix + shown, *map(str, args)]))
+        return " ".join([self.prefix + shown, *map(str, args)])
+
+    def command(self, name: str, language: Language, *args: object) -> str:
+        """`command_text` as HTML code."""
+        return code(self.command_text(name, language, *args))
 
     def people_in(self, room_ids: Iterable[str]) -> set[str]:
         """Who has joined these rooms (not only been invited), the bot left out."""
@@ -60,8 +64,10 @@ class DirectMessages:
         return people
 
     async def willing(self, user_ids: Iterable[str]) -> list[str]:
-        """Those who did not turn direct messages off (`!erinnerungen aus`), sorted."""
-        return sorted(await user_settings.event_dms_allowed(self.db, user_ids))
+        """Those on the roster who did not turn direct messages off (`!erinnerungen aus`),
+        sorted: nobody outside the network gets a message unasked."""
+        allowed = await user_settings.event_dms_allowed(self.db, user_ids)
+        return sorted(await roster.on_roster(self.db, allowed))
 
     async def language_of(self, user_id: str) -> Language:
         stored = await user_settings.get_language(self.db, user_id)

@@ -79,6 +79,16 @@ def last_own_join(events: list[dict[str, Any]], own_user_id: str) -> int | None:
     return found
 
 
+def replied_to(event: dict[str, Any]) -> str | None:
+    """The message a message replies to (a command given as a reply to a file, say)."""
+    relates_to = (event.get("content") or {}).get("m.relates_to")
+    if not isinstance(relates_to, dict):
+        return None
+    reply = relates_to.get("m.in_reply_to")
+    target = reply.get("event_id") if isinstance(reply, dict) else None
+    return target if isinstance(target, str) else None
+
+
 def thread_root(event: dict[str, Any]) -> str | None:
     """The thread a message was sent in, so that the answer stays in that thread."""
     relates_to = (event.get("content") or {}).get("m.relates_to")
@@ -162,3 +172,22 @@ def poll_relation(event: dict[str, Any]) -> PollVote | PollClosed | None:
     if isinstance(block, dict) and "answers" in block:
         return PollVote(target, {"answers": block["answers"]})
     return PollVote(target, {})
+
+
+@dataclass(frozen=True)
+class Membership:
+    """Someone's membership in a room changed (joined, knocked, left…)."""
+
+    user_id: str
+    membership: str
+
+
+def membership_change(event: dict[str, Any], *, own_user_id: str) -> Membership | None:
+    if event.get("type") != "m.room.member":
+        return None
+    user_id = event.get("state_key")
+    content = event.get("content")
+    if not isinstance(user_id, str) or user_id == own_user_id or not isinstance(content, dict):
+        return None
+    membership = content.get("membership")
+    return Membership(user_id, membership) if isinstance(membership, str) else None

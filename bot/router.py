@@ -17,15 +17,18 @@ from bot.context import MatrixCommandContext
 from bot.direct_messages import DirectMessages
 from bot.download_links import DownloadLinks
 from bot.event_filter import (
+    Membership,
     PollClosed,
     PollVote,
     Reaction,
     Redaction,
     command_text,
     last_own_join,
+    membership_change,
     message_text,
     poll_relation,
     reaction_or_redaction,
+    replied_to,
     sender_allowed,
     thread_root,
 )
@@ -33,6 +36,7 @@ from bot.metrics import Metrics
 from bot.poll_duty import may_end
 from bot.room_lookup import alone_with
 from bot.sender import Sender
+from bot.space_keeper import SpaceKeeper
 from commands.context import BotStatus, RetryLater, Schedules
 from commands.dispatch import dispatch, run_conversation
 from commands.event_plan import reaction_answer
@@ -56,7 +60,7 @@ class SyncGapError(RuntimeError):
     """A gap in a room's timeline could not be filled; the batch is retried later."""
 
 
-Signal = Reaction | Redaction | PollVote | PollClosed
+Signal = Reaction | Redaction | PollVote | PollClosed | Membership
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ class EventRouter:
         schedules: Schedules,
         direct: DirectMessages,
         links: DownloadLinks,
+        space: SpaceKeeper | None = None,
     ) -> None:
         self.client = client
         self.config = config
@@ -96,6 +101,7 @@ class EventRouter:
         self.schedules = schedules
         self.direct = direct
         self.links = links
+        self.space = space
         self.allowed_servers = set(config.bot.allowed_servers)
         self.started_at = dt.datetime.now(dt.UTC)
         self.creators: dict[str, set[str]] = {}
@@ -143,6 +149,9 @@ class EventRouter:
                     await self._run(command, command.text)
                 elif isinstance(command.signal, PollVote | PollClosed):
                     await self._mirror_poll(command.room_id, command.event, command.signal)
+                elif isinstance(command.signal, Membership):
+                    if self.space is not None:
+                        await self.space.on_member(command.room_id, command.event)
                 elif command.signal is not None:
                     await self._answer_by_reaction(command.event, command.signal)
             except RetryLater:
@@ -179,6 +188,8 @@ class EventRouter:
                 signal = reaction_or_redaction(
                     event, own_user_id=own, joined_at_ms=joined_at
                 ) or poll_relation(event)
+            if text is None and signal is None and self._in_space(room_id):
+                signal = membership_change(event, own_user_id=own)
             if text is None and signal is None:
                 text = message_text(event, own_user_id=own, joined_at_ms=joined_at)
                 conversation = text is not None and alone_with(
@@ -187,14 +198,18 @@ class EventRouter:
                 if not conversation:
                     continue
             sender = event["sender"]
-            # Votes count whoever cast them, as in every client; commands do not.
-            mirrored = isinstance(signal, PollVote | PollClosed)
+            # Votes count whoever cast them, as in every client, and the space watches whoever
+            # comes in; commands do not.
+            mirrored = isinstance(signal, PollVote | PollClosed | Membership)
             allowed = sender_allowed(sender, self.config.bot.organisers, self.allowed_servers)
             if not mirrored and not allowed:
                 log.info("ignoring %s from %s: server not allowed", event.get("type"), sender)
                 continue
             found.append(PendingCommand(room_id, event, text, signal, conversation))
         return found
+
+    def _in_space(self, room_id: str) -> bool:
+        return self.space is not None and self.space.key_of(room_id) is not None
 
     async def _answer_by_reaction(
         self, event: dict[str, Any], signal: Reaction | Redaction
@@ -270,6 +285,9 @@ class EventRouter:
             schedules=self.schedules,
             direct=self.direct,
             links=self.links,
+            space=self.space,
+            allowed_servers=self.config.bot.allowed_servers,
+            replied_to=replied_to(event),
         )
 
     def status(self) -> BotStatus:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commands import admin, announcements, events, general, needs, polls, surveys
+from commands import admin, announcements, events, general, needs, polls, space, surveys
 from commands.registry import CommandGroup, Registry
 
 GROUPS: tuple[CommandGroup, ...] = (
@@ -11,6 +11,7 @@ GROUPS: tuple[CommandGroup, ...] = (
     polls.group,
     surveys.group,
     needs.group,
+    space.group,
     announcements.group,
     admin.group,
 )

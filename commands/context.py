@@ -15,6 +15,8 @@ from storage.database import Database
 
 if TYPE_CHECKING:
     from commands.registry import Registry, Role
+    from commands.space_plan import SpaceSpec
+    from commands.space_text import SpaceReport
 
 
 class RetryLater(Exception):
@@ -31,6 +33,27 @@ class Schedules(Protocol):
     async def poll_changed(self, poll_id: int) -> None: ...
 
     async def survey_changed(self, survey_id: int) -> None: ...
+
+
+class Space(Protocol):
+    """The alumni space as commands may act on it (implemented by `bot/`)."""
+
+    spec: SpaceSpec
+
+    async def reconcile(self) -> SpaceReport:
+        """Create or adopt what is missing, fix links, join rules and rights, invite the roster."""
+
+    async def report(self, report: SpaceReport, *, at_start: bool) -> None:
+        """Tell the organisers' room what a reconcile did."""
+
+    async def admit(self, user_id: str) -> list[str]:
+        """Invite someone on the roster to the space and their rooms; the rooms invited to."""
+
+    async def remove(self, user_id: str) -> list[str]:
+        """Remove someone from the space and all its rooms; the rooms they were removed from."""
+
+    async def reject(self, user_id: str) -> bool:
+        """Turn a knock down; whether there was one."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +82,9 @@ class CommandContext(ABC):
     preferred_language: Language | None = None
     # Seconds before an event's start at which reminders go out, unless the event says otherwise.
     default_reminders: tuple[int, ...] = DEFAULT_OFFSETS
+    # The alumni space, if the bot runs one.
+    space: Space | None = None
+    allowed_servers: tuple[str, ...] = ()
     language: Language = field(init=False)
 
     def __post_init__(self) -> None:
@@ -112,6 +138,10 @@ class CommandContext(ABC):
     @abstractmethod
     async def redact(self, room_id: str, event_ids: Sequence[str], reason: str) -> None:
         """Remove these events' content from the room (as far as the bot may); best effort."""
+
+    @abstractmethod
+    async def replied_file(self, limit: int) -> bytes | None:
+        """The file of the message this command replies to (at most `limit` bytes), if any."""
 
     @abstractmethod
     def download_link(self, path: str) -> str:

@@ -391,3 +391,41 @@ class Need(Base):
     text: Mapped[str] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)
+
+
+class RosterMember(Base):
+    """Someone who belongs to the network; nobody else gets into the space and its rooms."""
+
+    __tablename__ = "roster_member"
+
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    municipality: Mapped[str] = mapped_column(String(255))
+    cohort: Mapped[int | None] = mapped_column(Integer)
+    # manager | supervisor | organiser | guest (commands.roster_plan.RosterRole).
+    role: Mapped[str] = mapped_column(String(16))
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # The welcome message went out (once, when they first joined the space).
+    welcomed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SpaceRoom(Base):
+    """A room the bot runs for the space (key "space" is the space itself), by config key."""
+
+    __tablename__ = "space_room"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    room_id: Mapped[str] = mapped_column(String(255), unique=True)
+    # False once the room was left out of the configuration and unlinked.
+    linked: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Knock(Base):
+    """Someone outside the roster asked to join the space; the organisers decide."""
+
+    __tablename__ = "knock"
+
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    display_name: Mapped[str | None] = mapped_column(String(255))
+    reason: Mapped[str | None] = mapped_column(Text)
+    knocked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)

@@ -177,6 +177,17 @@ class MatrixUser:
         )
 
 
+def toml_value(value: object) -> str:
+    """A TOML value: JSON for strings and numbers, inline tables for dicts."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    return json.dumps(value)
+
+
 class BotProcess:
     """The bot as `python -m bot run`, so tests can stop it, kill it hard and start it again."""
 
@@ -189,6 +200,7 @@ class BotProcess:
         allowed_servers: list[str],
         matrix_settings: dict[str, object] | None = None,
         bot_settings: dict[str, object] | None = None,
+        space: dict[str, object] | None = None,
     ) -> None:
         self.synapse = synapse
         self.workdir = workdir
@@ -212,11 +224,12 @@ class BotProcess:
             "storage": {"url": f"sqlite+aiosqlite:///{workdir / 'bot.db'}"},
             "http": {"listen": f"127.0.0.1:{self.http_port}"},
         }
-        # JSON values are valid TOML values for strings, numbers and lists of strings.
+        if space is not None:
+            tables["space"] = space
         self.config_path.write_text(
             "".join(
                 f"[{table}]\n"
-                + "".join(f"{key} = {json.dumps(value)}\n" for key, value in items.items())
+                + "".join(f"{key} = {toml_value(value)}\n" for key, value in items.items())
                 for table, items in tables.items()
             )
         )
@@ -271,7 +284,11 @@ class BotProcess:
 
 
 async def start_bot(
-    synapse: LocalSynapse, workdir: Path, organiser: MatrixUser, **bot_settings: object
+    synapse: LocalSynapse,
+    workdir: Path,
+    organiser: MatrixUser,
+    space: dict[str, object] | None = None,
+    **bot_settings: object,
 ) -> BotProcess:
     """A running bot with a fresh account; `organiser` is its configured organiser."""
     bot_id = await synapse.register_user(unique("alumni-bot"), PASSWORD)
@@ -282,6 +299,7 @@ async def start_bot(
         [organiser.user_id],
         [synapse.server_name],
         bot_settings=bot_settings,
+        space=space,
     )
     await bot.start()
     return bot

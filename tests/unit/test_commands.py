@@ -188,6 +188,9 @@ class RecordingContext(CommandContext):
     def download_link(self, path: str) -> str:
         return f"http://bot.test/downloads/{path}"
 
+    async def replied_file(self, limit: int) -> bytes | None:
+        return None
+
     def bot_status(self) -> BotStatus:
         return BotStatus("test", dt.datetime(2026, 9, 29, 8, tzinfo=dt.UTC), 1, 0, None)
 

@@ -1,0 +1,203 @@
+"""Planning the space: from a room's state to the state events that make it as configured —
+idempotent, never lowering anyone, naming the right the bot lacks; and the [space] config."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.space_config import SpaceConfigError, parse_space
+from commands.space_plan import (
+    JOIN_RULES,
+    POWER_LEVELS,
+    SPACE_CHILD,
+    SPACE_PARENT,
+    Change,
+    Observed,
+    RoomSpec,
+    SpaceSpec,
+    desired_levels,
+    plan_room,
+    plan_space,
+)
+
+BOT = "@bot:example.org"
+ORGA = "@orga:example.org"
+SPACE = "!space:example.org"
+ROOM = "!room:example.org"
+SERVER = "example.org"
+ALLGEMEIN = RoomSpec("allgemein", "Allgemein", "Für alle", "allgemein", "10")
+NEWS = RoomSpec("news", "Ankündigungen", post="organisers")
+
+
+def observed(room_id: str, version: str = "10", **state: Any) -> Observed:
+    events = [
+        {"type": "m.room.create", "state_key": "", "sender": BOT,
+         "content": {"room_version": version}},
+        {"type": POWER_LEVELS, "state_key": "", "sender": BOT,
+         "content": {"users": {BOT: 100}, "users_default": 0, "events_default": 0,
+                     "state_default": 50}},
+    ]  # fmt: skip
+    for key, content in state.items():
+        event_type, _, state_key = key.partition("|")
+        events.append(
+            {"type": event_type, "state_key": state_key, "sender": BOT, "content": content}
+        )
+    return Observed.from_events(room_id, events)
+
+
+def done(plan_changes: list[Change], room: Observed) -> Observed:
+    """The room after the plan was carried out."""
+    state = dict(room.state)
+    for change in plan_changes:
+        state[(change.event_type, change.state_key)] = change.content
+    return Observed(room.room_id, state, room.senders)
+
+
+def test_a_bare_room_gets_everything_and_a_second_plan_nothing() -> None:
+    room = observed(ROOM)
+    plan = plan_room(room, ALLGEMEIN, SPACE, SERVER, BOT, [ORGA], 50)
+    kinds = {(c.event_type, c.state_key) for c in plan.changes}
+    assert kinds == {
+        ("m.room.name", ""),
+        ("m.room.topic", ""),
+        (JOIN_RULES, ""),
+        (SPACE_PARENT, SPACE),
+        (POWER_LEVELS, ""),
+    }
+    rule = next(c.content for c in plan.changes if c.event_type == JOIN_RULES)
+    assert rule == {
+        "join_rule": "restricted",
+        "allow": [{"type": "m.room_membership", "room_id": SPACE}],
+    }
+    levels = next(c.content for c in plan.changes if c.event_type == POWER_LEVELS)
+    assert levels["users"] == {BOT: 100, ORGA: 50} and levels["events_default"] == 0
+    again = plan_room(done(plan.changes, room), ALLGEMEIN, SPACE, SERVER, BOT, [ORGA], 50)
+    assert again.changes == [] and again.missing == []
+
+
+def test_organisers_post_only_rooms_and_rooms_for_some_roles() -> None:
+    plan = plan_room(observed(ROOM), NEWS, SPACE, SERVER, BOT, [ORGA], 50)
+    levels = next(c.content for c in plan.changes if c.event_type == POWER_LEVELS)
+    assert levels["events_default"] == 50
+    orga_room = RoomSpec("orga", "Organisation", roles=frozenset({"organiser"}))
+    plan = plan_room(observed(ROOM), orga_room, SPACE, SERVER, BOT, [ORGA], 50)
+    assert next(c.content for c in plan.changes if c.event_type == JOIN_RULES) == {
+        "join_rule": "invite"
+    }
+
+
+def test_nobody_is_lowered_and_a_v12_creator_never_listed() -> None:
+    current = {"users": {BOT: 100, ORGA: 100, "@x:e.org": 75}, "events_default": 0}
+    assert desired_levels(current, [ORGA, "@x:e.org"], 50, None, ())["users"] == current["users"]
+    v12 = desired_levels({"users": {}}, [BOT, ORGA], 50, "all", {BOT})
+    assert v12["users"] == {ORGA: 50}
+
+
+def test_the_missing_right_is_named_and_nothing_else_is_tried() -> None:
+    room = observed(ROOM)
+    weak = Observed(
+        ROOM,
+        {
+            **room.state,
+            (POWER_LEVELS, ""): {
+                "users": {BOT: 50},
+                "state_default": 50,
+                "events": {POWER_LEVELS: 100, JOIN_RULES: 100},
+            },
+        },
+        {**room.senders, ("m.room.create", ""): "@someone:example.org"},
+    )
+    plan = plan_room(weak, ALLGEMEIN, SPACE, SERVER, BOT, [ORGA], 50)
+    assert {(m.event_type, m.needed, m.has) for m in plan.missing} == {
+        (JOIN_RULES, 100, 50),
+        (POWER_LEVELS, 100, 50),
+    }
+    assert {c.event_type for c in plan.changes} == {"m.room.name", "m.room.topic", SPACE_PARENT}
+
+
+def test_a_v12_creator_may_do_anything() -> None:
+    room = observed(ROOM, version="12")
+    room = Observed(
+        ROOM, {**room.state, (POWER_LEVELS, ""): {"users": {}, "state_default": 50}}, room.senders
+    )
+    assert plan_room(room, ALLGEMEIN, SPACE, SERVER, BOT, [], 50).missing == []
+
+
+def test_the_space_links_its_rooms_and_unlinks_those_left_out() -> None:
+    space = observed(SPACE, **{f"{SPACE_CHILD}|!gone:example.org": {"via": [SERVER]}})
+    spec = SpaceSpec("Alumni", rooms=(ALLGEMEIN,))
+    plan = plan_space(space, spec, {ROOM: ALLGEMEIN}, ["!gone:example.org", "!never:e.org"],
+                      SERVER, BOT, [ORGA])  # fmt: skip
+    children = {c.state_key: c.content for c in plan.changes if c.event_type == SPACE_CHILD}
+    assert children == {ROOM: {"via": [SERVER], "order": "10"}, "!gone:example.org": {}}
+    assert next(c.content for c in plan.changes if c.event_type == JOIN_RULES) == {
+        "join_rule": "knock"
+    }
+    after = done(plan.changes, space)
+    again = plan_space(after, spec, {ROOM: ALLGEMEIN}, ["!gone:example.org"], SERVER, BOT, [ORGA])
+    assert again.changes == []
+
+
+def test_left_by_themselves_and_memberships() -> None:
+    room = Observed.from_events(
+        ROOM,
+        [
+            {"type": "m.room.member", "state_key": "@a:e.org", "sender": "@a:e.org",
+             "content": {"membership": "leave"}},
+            {"type": "m.room.member", "state_key": "@b:e.org", "sender": BOT,
+             "content": {"membership": "leave"}},
+            {"type": "m.room.member", "state_key": "@c:e.org", "sender": "@c:e.org",
+             "content": {"membership": "join"}},
+        ],
+    )  # fmt: skip
+    assert room.left_by_themselves("@a:e.org") and not room.left_by_themselves("@b:e.org")
+    assert room.memberships() == {"@a:e.org": "leave", "@b:e.org": "leave", "@c:e.org": "join"}
+
+
+def test_space_config() -> None:
+    config = parse_space(
+        {
+            "name": "Alumni",
+            "alias": "#alumni:example.org",
+            "organisers_room": "orga",
+            "roster": "roster.csv",
+            "rooms": [
+                {"key": "allgemein", "name": "Allgemein"},
+                {
+                    "key": "orga",
+                    "name": "Organisation",
+                    "members": ["Organisation"],
+                    "post": "organisation",
+                },
+            ],
+        }
+    )
+    assert config.spec.alias == "alumni"
+    assert config.spec.rooms[1].roles == frozenset({"organiser"})
+    assert config.spec.rooms[1].post == "organisers"
+    assert config.roster is not None and config.roster.name == "roster.csv"
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({}, "space.name: missing"),
+        ({"name": "A", "farbe": 1}, "space.farbe: unknown key"),
+        ({"name": "A", "rooms": [{"key": "a", "name": "A"}, {"key": "a", "name": "B"}]},
+         "the key 'a' is used twice"),
+        ({"name": "A", "rooms": [{"key": "space", "name": "A"}]}, "space.rooms[0].key"),
+        ({"name": "A", "rooms": [{"key": "a", "name": "A", "post": "chef"}]},
+         "space.rooms[0].post"),
+        ({"name": "A", "rooms": [{"key": "a", "name": "A", "members": ["Chef"]}]}, "is not a role"),
+        ({"name": "A", "organisers_room": "x"}, "space.organisers_room"),
+        ({"name": "A", "alias": "Groß Buchstaben"}, "space.alias"),
+        ({"name": "A", "organiser_power": 0}, "space.organiser_power"),
+        ({"name": "A", "cohorts": ["eins"]}, "space.cohorts"),
+        ({"name": "A", "rooms": [{"key": "a", "name": "A", "id": "raum"}]}, "space.rooms[0].id"),
+    ],
+)  # fmt: skip
+def test_space_config_errors_name_the_key(table: dict[str, Any], message: str) -> None:
+    with pytest.raises(SpaceConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        parse_space(table)
