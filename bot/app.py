@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import signal
 
+from bot.action_duty import ActionDuty
 from bot.announcement_duty import AnnouncementDuty
 from bot.config import Config
 from bot.direct_messages import DirectMessages
@@ -73,6 +74,7 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
                 ),
                 PollDuty(db, sender, direct, metrics, config.bot.language, config.bot.timezone),
                 SurveyDuty(db, direct, metrics),
+                ActionDuty(db, direct, config.bot.timezone),
             ],
             metrics,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -107,10 +108,16 @@ async def run_demo(data_dir: Path, *, smoke: bool = False) -> None:
         bot_task = asyncio.create_task(run_bot(config, synapse.base_url, stop))
         try:
             room_id = await _ensure_room(synapse.base_url, book, bot, people)
+            chat = await DemoChat.open(synapse.base_url, people["orga"], room_id, bot.user_id)
+            try:
+                await _seed_workshop(chat, book)
+                if smoke:
+                    await chat.ask("!hilfe")
+                    print("Smoke-Test: der Bot hat auf !hilfe geantwortet.")
+            finally:
+                await chat.client.close()
             _print_logins(synapse.base_url, http_port, bot, people, room_id)
-            if smoke:
-                await _smoke_check(synapse.base_url, people["orga"], bot.user_id, room_id)
-            else:
+            if not smoke:
                 await bot_task
         finally:
             stop.set()
@@ -158,31 +165,71 @@ async def _client(base_url: str, account: Account) -> AsyncClient:
     return client
 
 
-async def _smoke_check(base_url: str, orga: Account, bot_id: str, room_id: str) -> None:
-    """Once the bot is in the room, send !hilfe as the organiser and wait for the reply to it."""
-    client = await _client(base_url, orga)
-    try:
-        since = (await client.sync(timeout=0)).next_batch
+WORKSHOP = (
+    '!termin neu "2. Transfer-Workshop Smart City Manager:in" 29.09. 10:00-16:00 ort "Potsdam" '
+    "geschlossen beschreibung Organisatorische Ausgestaltung der Rolle in der Kommune: "
+    "Wissenstransfer, Austausch und die Erhebung weiterer kommunaler Bedarfe. Mit den "
+    "Fachvorgesetzten und der KTS."
+)
+WORKSHOP_TOPICS = (
+    "Organisatorische Rahmenbedingungen und Verankerung in den Verwaltungsstrukturen #rolle",
+    "Tätigkeitsumfang der Smart City Manager:innen #rolle",
+    "Agiles Arbeiten innerhalb der Verwaltung #agil",
+)
+
+
+class DemoChat:
+    """The organiser's client in the demo room: sends a command and waits for the bot's reply."""
+
+    def __init__(self, client: AsyncClient, room_id: str, bot_id: str, since: str) -> None:
+        self.client = client
+        self.room_id = room_id
+        self.bot_id = bot_id
+        self.since = since
+
+    @classmethod
+    async def open(cls, base_url: str, account: Account, room_id: str, bot_id: str) -> DemoChat:
+        client = await _client(base_url, account)
+        chat = cls(client, room_id, bot_id, (await client.sync(timeout=0)).next_batch)
         for _ in range(60):
             room = client.rooms[room_id]
             if bot_id in room.users and bot_id not in room.invited_users:
-                break
-            since = (await client.sync(timeout=1000, since=since)).next_batch
-        sent = await client.room_send(
-            room_id, "m.room.message", {"msgtype": "m.text", "body": "!hilfe"}
+                return chat
+            chat.since = (await client.sync(timeout=1000, since=chat.since)).next_batch
+        raise RuntimeError("the bot did not join the demo room within 60 s")
+
+    async def ask(self, text: str) -> str:
+        sent = await self.client.room_send(
+            self.room_id, "m.room.message", {"msgtype": "m.text", "body": text}
         )
         for _ in range(60):
-            response = await client.sync(timeout=1000, since=since)
-            since = response.next_batch
-            room = response.rooms.join.get(room_id)
+            response = await self.client.sync(timeout=1000, since=self.since)
+            self.since = response.next_batch
+            room = response.rooms.join.get(self.room_id)
             for event in room.timeline.events if room else []:
                 relates = event.source.get("content", {}).get("m.relates_to", {})
                 if relates.get("m.in_reply_to", {}).get("event_id") == sent.event_id:
-                    print("Smoke-Test: der Bot hat auf !hilfe geantwortet.")
-                    return
-        raise RuntimeError("the bot did not answer !hilfe within 60 s")
-    finally:
-        await client.close()
+                    return str(event.source["content"].get("body", ""))
+        raise RuntimeError(f"the bot did not answer {text.split()[0]} within 60 s")
+
+
+async def _seed_workshop(chat: DemoChat, book: AccountBook) -> None:
+    """Once: the workshop of the announcement this product grew from, with its three topics
+    on the agenda — made with the bot's own commands, as an organiser would."""
+    if book.data.get("_seeded"):
+        return
+    created = await chat.ask(WORKSHOP)
+    found = re.search(r"Nr\. (\d+)", created)
+    if found is None:
+        raise RuntimeError(f"the demo workshop was not created: {created}")
+    numbers = []
+    for title in WORKSHOP_TOPICS:
+        reply = await chat.ask(f"!thema {title} termin {found[1]}")
+        numbers.append(re.search(r"Nr\. (\d+)", reply)[1])  # type: ignore[index]
+    await chat.ask(f"!agenda {found[1]} setzen {' '.join(numbers)}")
+    book.data["_seeded"] = {"event": int(found[1])}
+    book.save()
+    print(f"Demo: Workshop (Termin Nr. {found[1]}) mit {len(numbers)} Themen auf der Agenda.")
 
 
 def _print_logins(

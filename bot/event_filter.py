@@ -191,3 +191,38 @@ def membership_change(event: dict[str, Any], *, own_user_id: str) -> Membership 
         return None
     membership = content.get("membership")
     return Membership(user_id, membership) if isinstance(membership, str) else None
+
+
+@dataclass(frozen=True)
+class ThreadReply:
+    """A message in a thread (maybe a topic's: then it is one of its notes)."""
+
+    root: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Someone changed a message of theirs; `body` is its new text."""
+
+    target: str
+    body: str
+
+
+def edit_of(event: dict[str, Any], *, own_user_id: str, joined_at_ms: int) -> Edit | None:
+    if event.get("type") != "m.room.message" or event.get("sender") == own_user_id:
+        return None
+    if int(event.get("origin_server_ts", 0)) < joined_at_ms:
+        return None
+    content = event.get("content")
+    if not isinstance(content, dict):
+        return None
+    relates_to = content.get("m.relates_to")
+    new = content.get("m.new_content")
+    if not isinstance(relates_to, dict) or relates_to.get("rel_type") != "m.replace":
+        return None
+    target = relates_to.get("event_id")
+    if not isinstance(target, str) or not isinstance(new, dict) or new.get("msgtype") != "m.text":
+        return None
+    body = new.get("body")
+    return Edit(target, body) if isinstance(body, str) else None

@@ -1,6 +1,6 @@
 """HTTP endpoints: /healthz (200 only while syncing) and /metrics (Prometheus) for operators,
 /events.ics (the calendar feed) and /events/<nr>.ics (one event) for calendar apps, and
-/downloads/<signed link> for the needs exports organisers were handed links to."""
+/downloads/<signed link> for the exports and minutes organisers were handed links to."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.download_links import DownloadLinks
 from bot.metrics import Metrics
-from commands import event_calendar, needs
+from commands import event_calendar
+from commands.downloads import download as download_file
 from storage import events
 from storage.database import Database
 from storage.models import utc_now
@@ -61,7 +62,7 @@ async def download(request: web.Request) -> web.Response:
     path = request.app[LINKS_KEY].path_of(request.match_info["token"], now)
     if path is None:
         raise web.HTTPForbidden(text="this link is not valid (any more); ask the bot for a new one")
-    made = await needs.export_file(request.app[DB_KEY], path, now, request.app[TIMEZONE_KEY])
+    made = await download_file(request.app[DB_KEY], path, now, request.app[TIMEZONE_KEY])
     if made is None:
         raise web.HTTPNotFound(text="no such file")
     return web.Response(

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
+from functools import partial
 from importlib.metadata import version
 from typing import Any
 
@@ -17,12 +18,15 @@ from bot.context import MatrixCommandContext
 from bot.direct_messages import DirectMessages
 from bot.download_links import DownloadLinks
 from bot.event_filter import (
+    Edit,
     Membership,
     PollClosed,
     PollVote,
     Reaction,
     Redaction,
+    ThreadReply,
     command_text,
+    edit_of,
     last_own_join,
     membership_change,
     message_text,
@@ -43,7 +47,9 @@ from commands.event_plan import reaction_answer
 from commands.i18n import LANGUAGES, Language
 from commands.registry import Registry, Role
 from commands.surveys import converse
-from storage import bot_state, events, polls, user_settings
+from commands.topic_plan import is_support
+from commands.topics import apply_edit, log_thread_reply
+from storage import bot_state, events, polls, topics, user_settings
 from storage.database import Database
 from storage.polls import SeenEnd, SeenResponse
 
@@ -60,7 +66,7 @@ class SyncGapError(RuntimeError):
     """A gap in a room's timeline could not be filled; the batch is retried later."""
 
 
-Signal = Reaction | Redaction | PollVote | PollClosed | Membership
+Signal = Reaction | Redaction | PollVote | PollClosed | Membership | ThreadReply | Edit
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,19 @@ class EventRouter:
                 elif isinstance(command.signal, Membership):
                     if self.space is not None:
                         await self.space.on_member(command.room_id, command.event)
+                elif isinstance(command.signal, ThreadReply):
+                    ctx = await self._context(command)
+                    logging_in = partial(log_thread_reply, root_event_id=command.signal.root)
+                    await run_conversation(ctx, command.signal.body, logging_in)
+                elif isinstance(command.signal, Edit):
+                    await apply_edit(
+                        self.db,
+                        command.event["sender"],
+                        command.signal.target,
+                        command.signal.body,
+                        dt.datetime.now(dt.UTC),
+                        self.config.bot.timezone,
+                    )
                 elif command.signal is not None:
                     await self._answer_by_reaction(command.event, command.signal)
             except RetryLater:
@@ -191,11 +210,15 @@ class EventRouter:
             if text is None and signal is None and self._in_space(room_id):
                 signal = membership_change(event, own_user_id=own)
             if text is None and signal is None:
-                text = message_text(event, own_user_id=own, joined_at_ms=joined_at)
-                conversation = text is not None and alone_with(
-                    self.client, room_id, event["sender"]
-                )
-                if not conversation:
+                body = message_text(event, own_user_id=own, joined_at_ms=joined_at)
+                root = thread_root(event)
+                if body is not None and root is not None:
+                    signal = ThreadReply(root, body)
+                elif body is not None and alone_with(self.client, room_id, event["sender"]):
+                    text, conversation = body, True
+                else:
+                    signal = edit_of(event, own_user_id=own, joined_at_ms=joined_at)
+                if text is None and signal is None:
                     continue
             sender = event["sender"]
             # Votes count whoever cast them, as in every client, and the space watches whoever
@@ -218,10 +241,17 @@ class EventRouter:
         sender = event["sender"]
         if isinstance(signal, Redaction):
             await events.withdraw_reaction(self.db, signal.redacts, sender)
+            # A redacted note, decision or 👍 of a topic is gone from its log.
+            await topics.forget(self.db, signal.redacts)
             poll_id = await polls.forget_event(self.db, signal.redacts)
             if poll_id is not None:
                 await self.schedules.poll_changed(poll_id)
             return
+        if is_support(signal.key):
+            topic = await topics.by_message(self.db, signal.target)
+            if topic is not None:
+                await topics.support(self.db, topic.id, sender, event["event_id"])
+                return
         answer = reaction_answer(signal.key)
         if answer is None:
             return

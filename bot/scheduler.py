@@ -91,6 +91,9 @@ class Scheduler:
     async def survey_changed(self, survey_id: int) -> None:
         await self.changed("survey", survey_id)
 
+    async def action_changed(self, entry_id: int) -> None:
+        await self.changed("action", entry_id)
+
     async def changed(self, name: str, ref: int) -> None:
         for item_id, when in await self.duties[name].replan(ref):
             key = (name, item_id)

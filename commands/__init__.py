@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from commands import admin, announcements, events, general, needs, polls, space, surveys
+from commands import (
+    admin,
+    announcements,
+    events,
+    general,
+    needs,
+    polls,
+    space,
+    surveys,
+    topics,
+)
 from commands.registry import CommandGroup, Registry
 
 GROUPS: tuple[CommandGroup, ...] = (
     general.group,
     events.group,
+    topics.group,
     polls.group,
     surveys.group,
     needs.group,

@@ -34,6 +34,8 @@ class Schedules(Protocol):
 
     async def survey_changed(self, survey_id: int) -> None: ...
 
+    async def action_changed(self, entry_id: int) -> None: ...
+
 
 class Space(Protocol):
     """The alumni space as commands may act on it (implemented by `bot/`)."""

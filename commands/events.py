@@ -122,12 +122,17 @@ async def _managed(ctx: CommandContext, number: int) -> Event:
     """An active event the sender may change: they created it, or they are an organiser in one
     of its rooms (being an organiser of some room of their own is not enough)."""
     row = await _active(ctx, number)
-    rooms = [*row.room_ids, row.command_room_id]
-    if ctx.sender != row.created_by and all(
-        ctx.role_there(room) < Role.ORGANISER for room in rooms
-    ):
+    if not may_manage(ctx, row):
         raise ConversionError(NOT_YOURS, id=number)
     return row
+
+
+def may_manage(ctx: CommandContext, row: Event) -> bool:
+    """Whoever created the event, and the organisers of its rooms."""
+    rooms = [*row.room_ids, row.command_room_id]
+    return ctx.sender == row.created_by or any(
+        ctx.role_there(room) >= Role.ORGANISER for room in rooms
+    )
 
 
 async def _active(ctx: CommandContext, number: int) -> Event:

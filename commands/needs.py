@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from commands.bar_chart import chart_png
 from commands.context import CommandContext
 from commands.converters import ConversionError, Integer, Rest
+from commands.files import CSV_TYPE, MARKDOWN_TYPE, ExportFile
 from commands.i18n import Language, Localized
 from commands.needs_report import (
     ANSWERS_AXIS,
@@ -42,8 +43,6 @@ log = logging.getLogger(__name__)
 group = CommandGroup("bedarfe", Localized("Bedarfe", "Needs"))
 
 MAX_NEED = 2000
-CSV_TYPE = "text/csv"
-MARKDOWN_TYPE = "text/markdown"
 PATH_RE = re.compile(r"needs/(de|en)/(survey-(\d{1,9})\.csv|notes\.csv|report(?:-(\d{1,9}))?\.md)")
 
 NUMBER = Arg(
@@ -211,13 +210,6 @@ async def report(ctx: CommandContext, nr: int | None) -> None:
         log.exception("no chart for the needs report")
         return
     await ctx.reply_file("bedarfe-auswertung.png", png, "image/png")
-
-
-@dataclass(frozen=True)
-class ExportFile:
-    filename: str
-    data: bytes
-    mimetype: str
 
 
 def export_paths(found: Material, language: Language) -> list[str]:

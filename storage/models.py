@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -429,3 +430,64 @@ class Knock(Base):
     display_name: Mapped[str | None] = mapped_column(String(255))
     reason: Mapped[str | None] = mapped_column(Text)
     knocked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class Topic(Base):
+    """A discussion topic someone proposed; its message in the room is the thread of its notes
+    and the place to support it with 👍."""
+
+    __tablename__ = "topic"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    room_id: Mapped[str] = mapped_column(String(255))
+    # The bot's message presenting the topic (the thread root); set once it is sent.
+    message_event_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    tags: Mapped[list[str]] = mapped_column(JSON)
+    # The event (workshop) it belongs to, if any.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"))
+    # proposed | agenda | discussed | done | rejected | merged
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    agenda_position: Mapped[int | None] = mapped_column(Integer)
+    merged_into: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class TopicVote(Base):
+    """One person's support of a topic; by reaction (withdrawn with it) or by command."""
+
+    __tablename__ = "topic_vote"
+
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    reaction_event_id: Mapped[str | None] = mapped_column(String(255), index=True)
+
+
+class TopicEntry(Base):
+    """A note, decision or action item of a topic, from a thread reply or a command; an edit of
+    that message updates it, a redaction removes it."""
+
+    __tablename__ = "topic_entry"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"), index=True)
+    # note | decision | action
+    kind: Mapped[str] = mapped_column(String(16))
+    # The message it was logged from (a thread reply or a command).
+    matrix_event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    # True if the message was a command: its edits are read as that command again.
+    from_command: Mapped[bool] = mapped_column(Boolean)
+    author: Mapped[str] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(255))
+    due: Mapped[dt.date | None] = mapped_column(Date)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    reminded: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

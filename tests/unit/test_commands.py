@@ -248,6 +248,9 @@ class NoSchedules:
     async def survey_changed(self, survey_id: int) -> None:
         raise AssertionError("these tests schedule nothing")
 
+    async def action_changed(self, entry_id: int) -> None:
+        raise AssertionError("these tests schedule nothing")
+
 
 # --- tokenize ---------------------------------------------------------------------------------
 
