@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import logging
 import signal
 
@@ -35,6 +36,8 @@ from storage import bot_state
 from storage.database import Database, open_database
 
 log = logging.getLogger(__name__)
+
+ROSTER_FILE_KEY = "roster_file_sha256"
 
 
 async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = None) -> None:
@@ -136,6 +139,8 @@ async def _space_keeper(
         metrics,
         config.bot.language,
         config.bot.timezone,
+        TokenBucket(config.matrix.send_rate_per_second, config.matrix.send_burst),
+        config.bot.allowed_servers,
     )
     await keeper.load()
     return keeper
@@ -144,41 +149,44 @@ async def _space_keeper(
 async def _reconcile_at_start(config: Config, db: Database, space: SpaceKeeper) -> None:
     """The roster file (if any), then the space as configured; the organisers hear of it."""
     try:
-        problems = []
-        roster_file = config.space.roster if config.space is not None else None
-        if roster_file is not None:
-            text = await asyncio.to_thread(roster_file.read_text, encoding="utf-8-sig")
-            cohorts, allowed = space.spec.cohorts, config.bot.allowed_servers
-            try:
-                plan, applied = await import_roster(db, text, cohorts, allowed, False)
-            except ConversionError as exc:
-                problems.append(
-                    problem(ROSTER_FILE_UNREADABLE, file=roster_file, error=exc.text("en"))
-                )
-            else:
-                log.info(
-                    "roster file %s: %d new, %d changed, %d unchanged, %d rejected%s",
-                    roster_file,
-                    len(plan.added),
-                    len(plan.changed),
-                    len(plan.unchanged),
-                    len(plan.rejected),
-                    "" if applied else " (nothing taken over)",
-                )
-                if not applied:
-                    lines = Localized(
-                        *(
-                            "; ".join(f"{r.line}: {r.text(lang)}" for r in plan.rejected[:10])
-                            for lang in LANGUAGES
-                        )
-                    )
-                    problems.append(problem(ROSTER_FILE_REJECTED, file=roster_file, lines=lines))
-        report = await space.reconcile()
-        report.problems.extend(problems)
+        report = await space.reconcile(lambda: _read_roster_file(config, db, space))
         await space.report(report, at_start=True)
     except Exception:
         log.exception("reconciling the space at start failed")
         space.metrics.errors.labels("space").inc()
+
+
+async def _read_roster_file(config: Config, db: Database, space: SpaceKeeper) -> list[Localized]:
+    """Take the roster file over if it changed since it was last taken over (else a start
+    would undo `!mitglied entfernen` and roles set by command since); what was wrong with it."""
+    roster_file = config.space.roster if config.space is not None else None
+    if roster_file is None:
+        return []
+    text = await asyncio.to_thread(roster_file.read_text, "utf-8-sig")
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    if digest == await bot_state.get_value(db, ROSTER_FILE_KEY):
+        return []
+    cohorts, allowed = space.spec.cohorts, config.bot.allowed_servers
+    try:
+        plan, applied = await import_roster(db, text, cohorts, allowed, False)
+    except ConversionError as exc:
+        return [problem(ROSTER_FILE_UNREADABLE, file=roster_file, error=exc.text("en"))]
+    log.info(
+        "roster file %s: %d new, %d changed, %d unchanged, %d rejected%s",
+        roster_file,
+        len(plan.added),
+        len(plan.changed),
+        len(plan.unchanged),
+        len(plan.rejected),
+        "" if applied else " (nothing taken over)",
+    )
+    if applied:
+        await bot_state.set_value(db, ROSTER_FILE_KEY, digest)
+        return []
+    lines = Localized(
+        *("; ".join(f"{r.line}: {r.text(lang)}" for r in plan.rejected[:10]) for lang in LANGUAGES)
+    )
+    return [problem(ROSTER_FILE_REJECTED, file=roster_file, lines=lines)]
 
 
 async def _first_of(*events: asyncio.Event) -> asyncio.Event:

@@ -39,12 +39,8 @@ def message_text(event: dict[str, Any], *, own_user_id: str, joined_at_ms: int) 
     None for our own events, notices (ours or another bot's), edits, anything but m.text,
     events from before we joined the room.
     """
-    if event.get("type") != "m.room.message" or event.get("sender") == own_user_id:
-        return None
-    if int(event.get("origin_server_ts", 0)) < joined_at_ms:
-        return None
-    content = event.get("content")
-    if not isinstance(content, dict) or content.get("msgtype") != "m.text":
+    content = _message_content(event, own_user_id, joined_at_ms)
+    if content is None or content.get("msgtype") != "m.text":
         return None
     relates_to = content.get("m.relates_to")
     if isinstance(relates_to, dict) and relates_to.get("rel_type") == "m.replace":
@@ -53,6 +49,18 @@ def message_text(event: dict[str, Any], *, own_user_id: str, joined_at_ms: int) 
     if not isinstance(body, str):
         return None
     return strip_reply_fallback(body).strip() or None
+
+
+def _message_content(
+    event: dict[str, Any], own_user_id: str, joined_at_ms: int
+) -> dict[str, Any] | None:
+    """The content of someone else's m.room.message sent since we joined."""
+    if event.get("type") != "m.room.message" or event.get("sender") == own_user_id:
+        return None
+    if int(event.get("origin_server_ts", 0)) < joined_at_ms:
+        return None
+    content = event.get("content")
+    return content if isinstance(content, dict) else None
 
 
 def command_text(
@@ -210,12 +218,8 @@ class Edit:
 
 
 def edit_of(event: dict[str, Any], *, own_user_id: str, joined_at_ms: int) -> Edit | None:
-    if event.get("type") != "m.room.message" or event.get("sender") == own_user_id:
-        return None
-    if int(event.get("origin_server_ts", 0)) < joined_at_ms:
-        return None
-    content = event.get("content")
-    if not isinstance(content, dict):
+    content = _message_content(event, own_user_id, joined_at_ms)
+    if content is None:
         return None
     relates_to = content.get("m.relates_to")
     new = content.get("m.new_content")

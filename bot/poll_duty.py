@@ -169,6 +169,10 @@ class PollDuty:
         content = file_content(filename, png, "image/png", uploaded.content_uri)
         await self.sender.send(poll.room_id, content, txn_id=txn_id_for("poll-chart", str(poll.id)))
 
+    async def catch_up_if_pending(self, poll_id: int) -> None:
+        if poll_id in self.unread:
+            await self._catch_up(poll_id)
+
     async def _catch_up(self, poll_id: int) -> None:
         """After a start: the votes cast while the bot was away, and a live result to refresh."""
         self.unread.discard(poll_id)

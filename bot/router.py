@@ -46,6 +46,7 @@ from commands.dispatch import dispatch, run_conversation
 from commands.event_plan import reaction_answer
 from commands.i18n import LANGUAGES, Language
 from commands.registry import Registry, Role
+from commands.space_plan import CLASSIC_ROOM_VERSIONS, ORGANISER_POWER
 from commands.surveys import converse
 from commands.topic_plan import is_support
 from commands.topics import apply_edit, log_thread_reply
@@ -55,11 +56,8 @@ from storage.polls import SeenEnd, SeenResponse
 
 log = logging.getLogger(__name__)
 
-ORGANISER_POWER = 50
 BACKFILL_LIMIT = 1000
 VERSION = version("alumni-bot")
-# Room versions before 12; from 12 on the room's creators have unlimited power (MSC4289).
-CLASSIC_ROOM_VERSIONS = frozenset(str(n) for n in range(1, 12))
 
 
 class SyncGapError(RuntimeError):
@@ -331,6 +329,8 @@ class EventRouter:
 
     def _role(self, room_id: str, user_id: str) -> Role:
         if user_id in self.config.bot.organisers:
+            return Role.NETWORK
+        if self.space is not None and user_id in self.space.roster_organisers:
             return Role.NETWORK
         room = self.client.rooms.get(room_id)
         if room is None:

@@ -15,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from bot.metrics import Metrics
+from bot.poll_duty import PollDuty
 from storage.models import utc_now
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,13 @@ class Scheduler:
 
     async def poll_changed(self, poll_id: int) -> None:
         await self.changed("poll", poll_id)
+
+    async def poll_read(self, poll_id: int) -> None:
+        duty = self.duties.get("poll")
+        if isinstance(duty, PollDuty):
+            # The same lock as the poll's delivery: the catch-up runs once, whoever is first.
+            async with self.locks.setdefault(("poll", poll_id), asyncio.Lock()):
+                await duty.catch_up_if_pending(poll_id)
 
     async def survey_changed(self, survey_id: int) -> None:
         await self.changed("survey", survey_id)

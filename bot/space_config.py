@@ -62,11 +62,21 @@ def parse_space(table: dict[str, Any]) -> SpaceConfig:
     rooms = tuple(_room(room, index) for index, room in enumerate(rooms_raw))
     _unique([room.key for room in rooms], "key")
     _unique([room.alias for room in rooms if room.alias], "alias")
+    _unique([room.room_id for room in rooms if room.room_id], "id")
     organisers_room = _text(table, "organisers_room", "space.organisers_room") or None
-    if organisers_room is not None and organisers_room not in {room.key for room in rooms}:
-        raise SpaceConfigError(
-            f"space.organisers_room: {organisers_room!r} is not the key of a room in space.rooms"
-        )
+    if organisers_room is not None:
+        room = next((room for room in rooms if room.key == organisers_room), None)
+        if room is None:
+            raise SpaceConfigError(
+                f"space.organisers_room: {organisers_room!r} is not the key of a room in "
+                "space.rooms"
+            )
+        if room.roles != frozenset({"organiser"}):
+            # Knocks and reports name people: only organisers may read them.
+            raise SpaceConfigError(
+                f"space.organisers_room: the room {organisers_room!r} must have members = "
+                '["Organisation"]'
+            )
     power = table.get("organiser_power", 50)
     if not isinstance(power, int) or isinstance(power, bool) or not 1 <= power <= 100:
         raise SpaceConfigError(f"space.organiser_power: a whole number 1–100, got {power!r}")
@@ -107,6 +117,10 @@ def _room(table: dict[str, Any], index: int) -> RoomSpec:
     post = POSTING.get(post_text.lower())
     if post is None:
         raise SpaceConfigError(f'{where}.post: "alle" or "organisation", got {post_text!r}')
+    order = _text(table, "order", f"{where}.order")
+    # The spec: at most 50 characters between U+0020 and U+007E.
+    if len(order) > 50 or not all(" " <= ch <= "~" for ch in order):
+        raise SpaceConfigError(f"{where}.order: at most 50 plain ASCII characters, got {order!r}")
     room_id = _text(table, "id", f"{where}.id") or None
     if room_id is not None and not ROOM_ID_RE.match(room_id):
         raise SpaceConfigError(f"{where}.id: {room_id!r} is not a room id like !abc:example.org")
@@ -115,7 +129,7 @@ def _room(table: dict[str, Any], index: int) -> RoomSpec:
         name=_text(table, "name", f"{where}.name", required=True),
         topic=_text(table, "topic", f"{where}.topic"),
         alias=_alias(table, f"{where}.alias"),
-        order=_text(table, "order", f"{where}.order"),
+        order=order,
         post=post,
         roles=_roles(table.get("members", "alle"), f"{where}.members"),
         room_id=room_id,

@@ -8,11 +8,12 @@ import asyncio
 import datetime as dt
 import hashlib
 import io
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from nio import (
@@ -32,21 +33,26 @@ from nio import (
 from bot.direct_messages import DirectMessages
 from bot.event_filter import server_of
 from bot.metrics import Metrics
+from bot.pacing import TokenBucket
 from bot.room_lookup import room_id_of
 from bot.sender import SendRefused, message_content, txn_id_for
-from commands.i18n import Language
+from commands.i18n import Language, Localized
 from commands.rendering import escape
 from commands.roster_plan import ROLE_NAMES, RosterEntry, RosterRole
 from commands.space import entry_of
 from commands.space_plan import (
+    CREATE,
     JOIN_RULES,
+    KNOCK_FROM,
     RESTRICTED_FROM,
+    SPACE_CHILD,
     SPACE_KEY,
     SPACE_PARENT,
     Observed,
     Plan,
     RoomSpec,
     SpaceSpec,
+    describe,
     join_rule,
     plan_room,
     plan_space,
@@ -55,14 +61,18 @@ from commands.space_text import (
     ALIAS_TAKEN,
     CANNOT_CREATE,
     CANNOT_JOIN,
+    CANNOT_SET,
+    FOREIGN_KNOCK,
+    KICK_NOT_FOR_ROLE,
+    KICK_NOT_ON_ROSTER,
+    KICK_REMOVED,
     KNOCK_REASON,
     KNOCKED,
+    NO_ROOM_LIST,
     NO_SPACE,
-    NOT_FOR_ROLE,
-    NOT_ON_ROSTER,
+    NOT_A_SPACE,
     OLD_VERSION,
     OUTSIDER_REMOVED,
-    REMOVED,
     SpaceReport,
     WelcomeFacts,
     missing_right,
@@ -77,6 +87,7 @@ from storage.models import Knock, utc_now
 
 log = logging.getLogger(__name__)
 
+RAISED_KEY = "space_raised_to_organiser"
 HISTORY_SHARED = {
     "type": "m.room.history_visibility",
     "state_key": "",
@@ -102,9 +113,17 @@ class SpaceKeeper:
         metrics: Metrics,
         language: Language,
         timezone: str,
+        bucket: TokenBucket,
+        allowed_servers: Iterable[str],
     ) -> None:
         self.spec = spec
         self.language = language
+        # Its own pace for invitations, kicks and state: a long reconcile never holds up replies.
+        self.bucket = bucket
+        self.allowed_servers = frozenset(allowed_servers)
+        # Roster members with the role Organisation (kept here: roles are asked for on every
+        # command).
+        self.roster_organisers: frozenset[str] = frozenset()
         self.avatar = avatar
         self.config_organisers = frozenset(config_organisers)
         self.db = db
@@ -120,6 +139,12 @@ class SpaceKeeper:
 
     async def load(self) -> None:
         self.ids = {row.key: row.room_id for row in await roster.rooms(self.db) if row.linked}
+        await self.refresh()
+
+    async def refresh(self) -> None:
+        """Read the roster's organisers again (after the roster changed)."""
+        members = await roster.members(self.db)
+        self.roster_organisers = frozenset(m.user_id for m in members if m.role == "organiser")
 
     def key_of(self, room_id: str) -> str | None:
         return next((key for key, known in self.ids.items() if known == room_id), None)
@@ -129,20 +154,37 @@ class SpaceKeeper:
         name, alias = (spec.name, spec.alias) if spec else (self.spec.name, self.spec.alias)
         return f"{name} (#{alias}:{self.server})" if alias else name
 
-    async def organisers(self) -> set[str]:
-        members = await roster.members(self.db)
-        return set(self.config_organisers) | {m.user_id for m in members if m.role == "organiser"}
+    def organisers(self) -> set[str]:
+        return set(self.config_organisers) | set(self.roster_organisers)
 
     # --- reconcile ----------------------------------------------------------------------------
 
-    async def reconcile(self) -> SpaceReport:
+    async def reconcile(
+        self, prepare: Callable[[], Awaitable[list[Localized]]] | None = None
+    ) -> SpaceReport:
+        """`prepare` runs first under the same lock (the roster file at start), its problems
+        joining the report: nothing asked of the space meanwhile sees half of it."""
         async with self.lock:
-            return await self._reconcile()
+            problems = await prepare() if prepare is not None else []
+            report = await self._reconcile()
+            report.problems.extend(problems)
+            return report
+
+    async def _joined_rooms(self) -> set[str] | None:
+        """The rooms the bot is in; None if the homeserver would not say (then nothing is
+        created: a stored room merely not listed would be made twice)."""
+        response = await self.client.joined_rooms()
+        return set(response.rooms) if isinstance(response, JoinedRoomsResponse) else None
 
     async def _reconcile(self) -> SpaceReport:
         report = SpaceReport()
         joined = await self._joined_rooms()
-        organisers = await self.organisers()
+        if joined is None:
+            report.problems.append(NO_ROOM_LIST)
+            return report
+        await self.refresh()
+        organisers = self.organisers()
+        demote = await self._raised() - organisers
         created: set[str] = set()
         space_id = await self._space(joined, report, created)
         if space_id is None:
@@ -154,62 +196,73 @@ class SpaceKeeper:
             if room_id is not None:
                 children[room_id] = spec
         observed: dict[str, Observed] = {}
-        power = self.spec.organiser_power
+        power, bot = self.spec.organiser_power, self.client.user_id
         for room_id, spec in children.items():
             seen = await self._observe(room_id, report, spec.key)
             if seen is None:
                 continue
             observed[room_id] = seen
-            version = seen.room_version
-            if spec.roles is None and (not version.isdecimal() or int(version) < RESTRICTED_FROM):
+            if spec.roles is None and not _version_at_least(seen.room_version, RESTRICTED_FROM):
                 report.problems.append(
-                    problem(OLD_VERSION, room=self.label(spec.key), version=version)
+                    problem(OLD_VERSION, room=self.label(spec.key), version=seen.room_version)
                 )
                 continue
-            plan = plan_room(
-                seen, spec, space_id, self.server, self.client.user_id, organisers, power
-            )
+            plan = plan_room(seen, spec, space_id, self.server, bot, organisers, power, demote)
             await self._apply(plan, spec.key, report, quiet=room_id in created)
+        # Rooms left out of the configuration (and not still in it under another key).
         unlinked = {
             row.key: row.room_id
             for row in await roster.rooms(self.db)
-            if row.linked and row.key != SPACE_KEY and self.spec.room(row.key) is None
+            if row.linked
+            and row.key != SPACE_KEY
+            and self.spec.room(row.key) is None
+            and row.room_id not in children
         }
         space_seen = await self._observe(space_id, report, SPACE_KEY)
         if space_seen is not None:
             observed[space_id] = space_seen
+            is_space = space_seen.state.get((CREATE, ""), {}).get("type") == "m.space"
+            if not is_space or not _version_at_least(space_seen.room_version, KNOCK_FROM):
+                report.problems.append(problem(NOT_A_SPACE, room=self.label(SPACE_KEY)))
             spec = replace(self.spec, avatar_url=await self._avatar_url(report))
             plan = plan_space(
-                space_seen,
-                spec,
-                children,
-                unlinked.values(),
-                self.server,
-                self.client.user_id,
-                organisers,
+                space_seen, spec, children, unlinked.values(), self.server, bot, organisers, demote
             )
-            await self._apply(plan, SPACE_KEY, report, quiet=space_id in created)
+            failed = await self._apply(plan, SPACE_KEY, report, quiet=space_id in created)
             for key, room_id in unlinked.items():
-                await roster.set_room(self.db, key, room_id, linked=False)
-                self.ids.pop(key, None)
-                report.unlinked.append(key)
+                # Marked unlinked only once the space no longer lists it: else next time again.
+                if (SPACE_CHILD, room_id) not in failed:
+                    await self._unlink(key, room_id, space_id, report)
+        await self._set_raised(organisers | (await self._raised() - demote))
         await self._invite_roster(observed, space_id, children, report)
         await self._strangers(observed, created, organisers, report)
         return report
 
-    async def _joined_rooms(self) -> set[str]:
-        response = await self.client.joined_rooms()
-        return set(response.rooms) if isinstance(response, JoinedRoomsResponse) else set()
+    async def _unlink(self, key: str, room_id: str, space_id: str, report: SpaceReport) -> None:
+        """The room stays; the space no longer lists it, nor (if the bot may) it the space."""
+        seen = await self._observe(room_id, SpaceReport(), key)
+        if seen is not None and seen.state.get((SPACE_PARENT, space_id)):
+            await self._call(
+                lambda: self.client.room_put_state(room_id, SPACE_PARENT, {}, space_id)
+            )
+        await roster.set_room(self.db, key, room_id, linked=False)
+        self.ids.pop(key, None)
+        report.unlinked.append(key)
+
+    async def _raised(self) -> set[str]:
+        """Whom the bot gave organiser power (so it can take it back, and only that)."""
+        stored = await bot_state.get_value(self.db, RAISED_KEY)
+        return set(json.loads(stored)) if stored else set()
+
+    async def _set_raised(self, users: set[str]) -> None:
+        await bot_state.set_value(self.db, RAISED_KEY, json.dumps(sorted(users)))
 
     async def _space(self, joined: set[str], report: SpaceReport, created: set[str]) -> str | None:
-        stored = self.ids.get(SPACE_KEY)
-        if stored is not None and stored in joined:
-            return stored
         alias = f"#{self.spec.alias}:{self.server}" if self.spec.alias else None
-        found = await room_id_of(self.client, alias) if alias else None
-        if found is not None:
-            return await self._adopt(SPACE_KEY, found, joined, report, alias)
-        response = await self._retrying(
+        known = await self._known(SPACE_KEY, None, alias, joined, report)
+        if known is not False:
+            return known
+        response = await self._call(
             lambda: self.client.room_create(
                 space=True,
                 name=self.spec.name,
@@ -234,17 +287,12 @@ class SpaceKeeper:
         report: SpaceReport,
         created: set[str],
     ) -> str | None:
-        stored = self.ids.get(spec.key)
-        if stored is not None and stored in joined:
-            return stored
         alias = f"#{spec.alias}:{self.server}" if spec.alias else None
-        found = spec.room_id or (await room_id_of(self.client, alias) if alias else None)
-        if found is not None:
-            return await self._adopt(
-                spec.key, found, joined, report, None if spec.room_id else alias
-            )
+        known = await self._known(spec.key, spec.room_id, alias, joined, report)
+        if known is not False:
+            return known
         posting = self.spec.organiser_power if spec.post == "organisers" else 0
-        response = await self._retrying(
+        response = await self._call(
             lambda: self.client.room_create(
                 name=spec.name,
                 topic=spec.topic or None,
@@ -268,21 +316,46 @@ class SpaceKeeper:
         )
         return await self._created(spec.key, response, report, created, alias)
 
-    async def _adopt(
-        self, key: str, room_id: str, joined: set[str], report: SpaceReport, alias: str | None
+    async def _known(
+        self,
+        key: str,
+        room_id: str | None,
+        alias: str | None,
+        joined: set[str],
+        report: SpaceReport,
+    ) -> str | Literal[False] | None:
+        """The room already there for `key`: the one stored (joined again if need be), the one
+        the configuration names by id, or the one its alias names if the bot is in it. None if
+        there is one the bot cannot use (reported); False if there is none (create it)."""
+        stored = self.ids.get(key)
+        if stored is not None:
+            return await self._join(key, stored, joined, report, adopted=False)
+        if room_id is not None:
+            return await self._join(key, room_id, joined, report, adopted=True)
+        found = await room_id_of(self.client, alias) if alias else None
+        if found is None:
+            return False
+        if found not in joined:
+            # Someone else's room: never taken over just because it can be joined.
+            report.problems.append(problem(ALIAS_TAKEN, alias=alias))
+            return None
+        await self._remember(key, found)
+        report.adopted.append(self.label(key))
+        return found
+
+    async def _join(
+        self, key: str, room_id: str, joined: set[str], report: SpaceReport, *, adopted: bool
     ) -> str | None:
         if room_id not in joined:
-            response = await self._retrying(lambda: self.client.join(room_id))
+            response = await self._call(lambda: self.client.join(room_id))
             if not isinstance(response, JoinResponse):
-                failure = (
-                    problem(ALIAS_TAKEN, alias=alias)
-                    if alias
-                    else problem(CANNOT_JOIN, room=self.label(key), error=_error(response))
+                report.problems.append(
+                    problem(CANNOT_JOIN, room=self.label(key), error=_error(response))
                 )
-                report.problems.append(failure)
                 return None
-        await self._remember(key, room_id)
-        report.adopted.append(self.label(key))
+        if adopted:
+            await self._remember(key, room_id)
+            report.adopted.append(self.label(key))
         return room_id
 
     async def _created(
@@ -318,28 +391,33 @@ class SpaceKeeper:
             return None
         return Observed.from_events(room_id, response.events)
 
-    async def _apply(self, plan: Plan, key: str, report: SpaceReport, *, quiet: bool) -> None:
-        """Send the plan's state events; `quiet`: a room created just now (no change lines)."""
+    async def _apply(
+        self, plan: Plan, key: str, report: SpaceReport, *, quiet: bool
+    ) -> set[tuple[str, str]]:
+        """Send the plan's state events; `quiet`: a room created just now (no change lines).
+        Returns the (type, state key) of those not sent."""
         label = self.label(key)
         command = self.direct.command_text("space abgleichen", self.language)
         for missing in plan.missing:
             report.problems.append(
                 missing_right(label, missing.event_type, missing.needed, missing.has, command)
             )
+        failed = set()
         for change in plan.changes:
-            response = await self._retrying(
+            response = await self._call(
                 lambda change=change: self.client.room_put_state(
                     change.room_id, change.event_type, change.content, change.state_key
                 )
             )
             if not isinstance(response, RoomPutStateResponse):
+                failed.add((change.event_type, change.state_key))
+                what = describe(change.event_type, self.language)
                 report.problems.append(
-                    problem(
-                        CANNOT_CREATE, room=f"{label}: {change.event_type}", error=_error(response)
-                    )
+                    problem(CANNOT_SET, room=label, what=what, error=_error(response))
                 )
             elif not quiet:
                 report.changed.append((label, change.event_type))
+        return failed
 
     async def _avatar_url(self, report: SpaceReport) -> str | None:
         """The configured avatar, uploaded once per content (kept under its hash)."""
@@ -369,25 +447,30 @@ class SpaceKeeper:
         children: Mapping[str, RoomSpec],
         report: SpaceReport,
     ) -> None:
-        for row in await roster.members(self.db):
-            entry = entry_of(row)
-            for room_id in [space_id, *self._rooms_for(entry.role, children)]:
+        people: dict[str, RosterRole] = {
+            row.user_id: entry_of(row).role for row in await roster.members(self.db)
+        }
+        # Organisers of the configuration belong everywhere, on the roster or not.
+        people |= dict.fromkeys(self.config_organisers, "organiser")
+        for user_id, role in people.items():
+            for room_id in [space_id, *self._rooms_for(role, children)]:
                 seen = observed.get(room_id)
-                if seen is not None and await self._invite(seen, entry.user_id):
-                    report.invited.append((entry.user_id, self.label(self.key_of(room_id) or "")))
+                if seen is not None and await self._invite(seen, user_id, force=False):
+                    report.invited.append((user_id, self.label(self.key_of(room_id) or "")))
 
     def _rooms_for(self, role: RosterRole, children: Mapping[str, RoomSpec]) -> list[str]:
         return [room_id for room_id, spec in children.items() if spec.for_role(role)]
 
-    async def _invite(self, seen: Observed, user_id: str) -> bool:
-        """Invite someone not in the room (nor invited, banned, or gone of their own accord)."""
+    async def _invite(self, seen: Observed, user_id: str, *, force: bool) -> bool:
+        """Invite someone not in the room (nor invited or banned); who left of their own accord
+        only when `force` (an organiser let them in again)."""
         if user_id == self.client.user_id:
             return False
         if seen.memberships().get(user_id) in ("join", "invite", "ban"):
             return False
-        if seen.left_by_themselves(user_id):
+        if seen.left_by_themselves(user_id) and not force:
             return False
-        response = await self._retrying(lambda: self.client.room_invite(seen.room_id, user_id))
+        response = await self._call(lambda: self.client.room_invite(seen.room_id, user_id))
         if not isinstance(response, RoomInviteResponse):
             log.warning("could not invite %s to %s: %s", user_id, seen.room_id, response)
             self.metrics.errors.labels("space").inc()
@@ -413,14 +496,15 @@ class SpaceKeeper:
             if strangers:
                 report.strangers.append((self.label(self.key_of(room_id) or ""), strangers))
 
-    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
-        """A homeserver call, waiting out rate limits (room creation is limited tightly)."""
+    async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
+        """A homeserver call at the keeper's pace, waiting out rate limits (Synapse limits room
+        creation and invitations tightly)."""
         for _attempt in range(MAX_ATTEMPTS):
-            await self.sender.bucket.acquire()
+            await self.bucket.acquire()
             response = await call()
             if getattr(response, "status_code", None) != "M_LIMIT_EXCEEDED":
                 return response
-            await asyncio.sleep((getattr(response, "retry_after_ms", None) or 1000) / 1000)
+            self.bucket.pause((getattr(response, "retry_after_ms", None) or 1000) / 1000)
         return response
 
     async def report(self, report: SpaceReport, *, at_start: bool) -> None:
@@ -456,18 +540,21 @@ class SpaceKeeper:
             return
         membership = content.get("membership")
         previous = ((event.get("unsigned") or {}).get("prev_content") or {}).get("membership")
+        if key == SPACE_KEY and membership in ("join", "leave", "ban"):
+            # Whoever got in, withdrew or was turned away has no request pending any more.
+            await roster.forget_knock(self.db, user_id)
         if membership == "join" and previous != "join":
             await self._joined(room_id, key, user_id)
         elif membership == "knock" and key == SPACE_KEY:
-            await self._knocked(room_id, user_id, content)
+            await self._knocked(user_id, content)
 
     async def _joined(self, room_id: str, key: str, user_id: str) -> None:
-        row = await roster.get(self.db, user_id)
         if user_id in self.config_organisers:
             return
+        row = await roster.get(self.db, user_id)
         spec = self.spec.room(key)
         if row is None:
-            await self._kick(room_id, user_id, NOT_ON_ROSTER.de + " " + NOT_ON_ROSTER.en)
+            await self._kick(room_id, user_id, KICK_NOT_ON_ROSTER)
             add = self.direct.command("mitglied hinzufügen", self.language, user_id)
             html = OUTSIDER_REMOVED.format(
                 self.language, user=escape(user_id), room=escape(self.label(key)), add=add
@@ -478,16 +565,20 @@ class SpaceKeeper:
             return
         entry = entry_of(row)
         if spec is not None and not spec.for_role(entry.role):
-            roles = ", ".join(ROLE_NAMES[role].de for role in sorted(spec.roles or ()))
-            await self._kick(room_id, user_id, NOT_FOR_ROLE.format("de", roles=roles))
+            roles = sorted(spec.roles or ())
+            reason = KICK_NOT_FOR_ROLE.format(
+                roles=", ".join(ROLE_NAMES[role].de for role in roles),
+                roles_en=", ".join(ROLE_NAMES[role].en for role in roles),
+            )
+            await self._kick(room_id, user_id, reason)
             return
         if key == SPACE_KEY and await roster.mark_welcomed(self.db, user_id):
             await self._welcome(entry)
 
-    async def _knocked(self, room_id: str, user_id: str, content: Mapping[str, Any]) -> None:
+    async def _knocked(self, user_id: str, content: Mapping[str, Any]) -> None:
         if user_id in self.config_organisers or await roster.get(self.db, user_id) is not None:
-            # Someone on the roster who left and asks to come back.
-            await self._retrying(lambda: self.client.room_invite(room_id, user_id))
+            # Someone on the roster who left and asks to come back: into their rooms again.
+            await self.admit(user_id)
             return
         name = content.get("displayname")
         reason = content.get("reason")
@@ -511,10 +602,12 @@ class SpaceKeeper:
             admit=self.direct.command("zulassen", self.language, user_id),
             reject=self.direct.command("ablehnen", self.language, user_id),
         )
+        if server_of(user_id) not in self.allowed_servers:
+            html += " " + FOREIGN_KNOCK.format(self.language, server=escape(server_of(user_id)))
         await self.tell_organisers(html, f"knock|{user_id}|{knock.knocked_at}")
 
     async def _kick(self, room_id: str, user_id: str, reason: str) -> bool:
-        response = await self._retrying(lambda: self.client.room_kick(room_id, user_id, reason))
+        response = await self._call(lambda: self.client.room_kick(room_id, user_id, reason))
         if not isinstance(response, RoomKickResponse):
             log.warning("could not remove %s from %s: %s", user_id, room_id, response)
             self.metrics.errors.labels("space").inc()
@@ -551,44 +644,60 @@ class SpaceKeeper:
     # --- what commands ask of the space -------------------------------------------------------
 
     async def admit(self, user_id: str) -> list[str]:
-        """Invite someone on the roster to the space and the rooms of their role."""
-        row = await roster.get(self.db, user_id)
-        space_id = self.ids.get(SPACE_KEY)
-        if row is None or space_id is None:
-            return []
-        await roster.forget_knock(self.db, user_id)
-        role = entry_of(row).role
-        targets = [SPACE_KEY] + [spec.key for spec in self.spec.rooms if spec.for_role(role)]
-        invited = []
-        for key in targets:
-            room_id = self.ids.get(key)
-            if room_id is None:
-                continue
-            seen = await self._observe(room_id, SpaceReport(), key)
-            if seen is not None and await self._invite(seen, user_id):
-                invited.append(self.label(key))
-        return invited
+        """Invite someone on the roster to the space and the rooms of their role (also after
+        they left of their own accord: an organiser let them in again)."""
+        async with self.lock:
+            await self.refresh()
+            row = await roster.get(self.db, user_id)
+            role: RosterRole | None = entry_of(row).role if row is not None else None
+            if user_id in self.config_organisers:
+                role = "organiser"
+            if role is None or SPACE_KEY not in self.ids:
+                return []
+            await roster.forget_knock(self.db, user_id)
+            keys = [SPACE_KEY] + [spec.key for spec in self.spec.rooms if spec.for_role(role)]
+            invited = []
+            for key in keys:
+                room_id = self.ids.get(key)
+                seen = await self._observe(room_id, SpaceReport(), key) if room_id else None
+                if seen is not None and await self._invite(seen, user_id, force=True):
+                    invited.append(self.label(key))
+            return invited
 
     async def remove(self, user_id: str) -> list[str]:
         """Out of the space and every room of it (joined, invited or knocking)."""
-        removed = []
-        for key, room_id in self.ids.items():
-            seen = await self._observe(room_id, SpaceReport(), key)
-            if seen is None or seen.memberships().get(user_id) not in ("join", "invite", "knock"):
-                continue
-            if await self._kick(room_id, user_id, REMOVED.de + " " + REMOVED.en):
-                removed.append(self.label(key))
-        return removed
+        async with self.lock:
+            removed = []
+            for key, room_id in list(self.ids.items()):
+                seen = await self._observe(room_id, SpaceReport(), key)
+                if seen is None:
+                    continue
+                if seen.memberships().get(user_id) not in ("join", "invite", "knock"):
+                    continue
+                if await self._kick(room_id, user_id, KICK_REMOVED):
+                    removed.append(self.label(key))
+            await self.refresh()
+            return removed
 
     async def reject(self, user_id: str) -> bool:
-        """Turn a knock down; True if there was one."""
-        knock = await roster.knock_of(self.db, user_id)
-        space_id = self.ids.get(SPACE_KEY)
-        await roster.forget_knock(self.db, user_id)
-        if knock is None or space_id is None:
-            return False
-        await self._kick(space_id, user_id, NOT_ON_ROSTER.de + " " + NOT_ON_ROSTER.en)
-        return True
+        """Turn a knock down (kicking a knocking user refuses it); True if one was pending."""
+        async with self.lock:
+            space_id = self.ids.get(SPACE_KEY)
+            if await roster.knock_of(self.db, user_id) is None or space_id is None:
+                return False
+            seen = await self._observe(space_id, SpaceReport(), SPACE_KEY)
+            if seen is None or seen.memberships().get(user_id) != "knock":
+                # Withdrawn, or let in some other way meanwhile.
+                await roster.forget_knock(self.db, user_id)
+                return False
+            if not await self._kick(space_id, user_id, KICK_NOT_ON_ROSTER):
+                return False
+            await roster.forget_knock(self.db, user_id)
+            return True
+
+
+def _version_at_least(version: str, least: int) -> bool:
+    return version.isdecimal() and int(version) >= least
 
 
 def _error(response: object) -> str:

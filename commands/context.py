@@ -32,6 +32,10 @@ class Schedules(Protocol):
 
     async def poll_changed(self, poll_id: int) -> None: ...
 
+    async def poll_read(self, poll_id: int) -> None:
+        """Before a poll's results are shown: its votes read back from the room first, if a
+        start left that still to do."""
+
     async def survey_changed(self, survey_id: int) -> None: ...
 
     async def action_changed(self, entry_id: int) -> None: ...
@@ -56,6 +60,9 @@ class Space(Protocol):
 
     async def reject(self, user_id: str) -> bool:
         """Turn a knock down; whether there was one."""
+
+    async def refresh(self) -> None:
+        """The roster changed (who organises comes from it)."""
 
 
 @dataclass(frozen=True)

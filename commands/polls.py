@@ -139,6 +139,7 @@ async def show_results(ctx: CommandContext, nr: int | None) -> None:
             return
     else:
         row = await _poll(ctx, nr)
+    await ctx.schedules.poll_read(row.id)
     result = await tally_of(ctx.db, row)
     await ctx.reply(render_results(view_of(row, ctx.timezone), result, ctx.language))
 
@@ -155,6 +156,7 @@ async def list_polls(ctx: CommandContext) -> None:
         return
     items = []
     for row in rows:
+        await ctx.schedules.poll_read(row.id)
         result = await tally_of(ctx.db, row)
         items.append(
             f"<b>Nr. {row.id}</b> – {escape(row.question)} – "

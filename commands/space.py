@@ -99,6 +99,10 @@ UNKNOWN_OPTION = Localized(
 REJECTED_KNOCK = Localized(
     "Die Anfrage von {user} ist abgelehnt.", "The request of {user} is turned down."
 )
+MEMBERS_ONLY = Localized(
+    "Das Verzeichnis sehen nur Mitglieder des Netzwerks.",
+    "Only members of the network see the roster.",
+)
 NO_KNOCK = Localized("Von {user} liegt keine Anfrage vor.", "There is no request from {user}.")
 
 
@@ -268,8 +272,8 @@ async def remove_member(ctx: CommandContext, person: str, bestätigen: str | Non
         return
     if bestätigen.lower() not in CONFIRM_WORDS:
         raise ConversionError(NOT_A_CONFIRMATION, word=bestätigen)
-    rooms = await ctx.space.remove(person) if ctx.space is not None else []
     await roster.remove(ctx.db, person)
+    rooms = await ctx.space.remove(person) if ctx.space is not None else []
     shown = ", ".join(escape(room) for room in rooms) or NOWHERE.get(ctx.language)
     await ctx.reply(REMOVED.format(ctx.language, user=escape(person), rooms=shown))
 
@@ -311,9 +315,11 @@ async def import_members(ctx: CommandContext, trotzdem: str | None) -> None:
         ctx.db, text, cohorts, ctx.allowed_servers, trotzdem is not None
     )
     invited: list[str] = []
-    for entry in plan.added if applied else ():
-        if ctx.space is not None and await ctx.space.admit(entry.user_id):
-            invited.append(entry.user_id)
+    if ctx.space is not None and applied:
+        await ctx.space.refresh()
+        for entry in plan.added:
+            if await ctx.space.admit(entry.user_id):
+                invited.append(entry.user_id)
     anyway = "--anyway" if ctx.language == "en" else "--trotzdem"
     hints = (ctx.hint("mitglieder import", anyway), ctx.hint("mitglied entfernen"))
     await ctx.reply(render_import(plan, applied, invited, ctx.language, *hints))
@@ -428,6 +434,9 @@ async def reject(ctx: CommandContext, person: str) -> None:
     ),
 )
 async def who(ctx: CommandContext, suche: str) -> None:
+    # Names and municipalities are for the network, not for anyone on an allowed server.
+    if ctx.role < Role.ORGANISER and await roster.get(ctx.db, ctx.sender) is None:
+        raise ConversionError(MEMBERS_ONLY)
     found = [
         entry for entry in (await stored_roster(ctx.db)).values() if matches(entry, suche.strip())
     ]

@@ -24,8 +24,10 @@ SPACE_CHILD = "m.space.child"
 SPACE_PARENT = "m.space.parent"
 # Room versions before 12, in which a room's creator is an ordinary user with power 100.
 CLASSIC_ROOM_VERSIONS = frozenset(str(n) for n in range(1, 12))
-# Restricted joins need room version 8 or later (the spec's room version table).
-RESTRICTED_FROM = 8
+# Restricted joins work from room version 8; 9 fixed how their joins survive redaction.
+RESTRICTED_FROM = 9
+# Knocking on a room (the space) needs room version 7 or later.
+KNOCK_FROM = 7
 ORGANISER_POWER = 50
 BOT_POWER = 100
 
@@ -175,15 +177,21 @@ def desired_levels(
     power: int,
     post: Posting | None,
     exempt: Iterable[str],
+    demote: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """The power levels with every organiser at `power` at least (never lowered; nobody is
-    demoted) and who may post; `exempt` (a v12 room's creators) never appear in `users`."""
+    """The power levels with every organiser at `power` at least (nobody else's level is
+    lowered) and who may post. `demote`: people the bot raised who are organisers no more —
+    back to the default if they still have exactly `power`. `exempt` (a v12 room's creators)
+    never appear in `users`."""
     levels = copy.deepcopy(dict(current))
     users = dict(levels.get("users") or {})
     skip = set(exempt)
     for user_id in sorted(set(organisers) - skip):
         if power_of(levels, user_id) < power:
             users[user_id] = power
+    for user_id in sorted(set(demote) - set(organisers) - skip):
+        if users.get(user_id) == power:
+            del users[user_id]
     levels["users"] = users
     if post is not None:
         levels["events_default"] = power if post == "organisers" else 0
@@ -198,6 +206,7 @@ def plan_room(
     bot_id: str,
     organisers: Iterable[str],
     power: int,
+    demote: Iterable[str] = (),
 ) -> Plan:
     """What a child room needs: name, topic, the join rule (members of the space; a room only
     for some roles: by invitation), the parent link, and power levels (organisers, posting)."""
@@ -209,9 +218,9 @@ def plan_room(
     ]
     exempt = _exempt(observed)
     current_levels = observed.state.get((POWER_LEVELS, ""), {})
-    levels = desired_levels(current_levels, organisers, power, spec.post, exempt)
+    levels = desired_levels(current_levels, organisers, power, spec.post, exempt, demote)
     wanted.append((POWER_LEVELS, "", levels))
-    return _plan(observed, wanted, bot_id)
+    return _plan(observed, wanted, bot_id, power)
 
 
 def join_rule(spec: RoomSpec, space_id: str) -> dict[str, Any]:
@@ -234,6 +243,7 @@ def plan_space(
     server: str,
     bot_id: str,
     organisers: Iterable[str],
+    demote: Iterable[str] = (),
 ) -> Plan:
     """The space itself: name, topic, avatar, join rule knock (outsiders may ask), organisers'
     power, a child link with `via` and `order` for each room, and none for rooms left out."""
@@ -246,7 +256,7 @@ def plan_space(
         wanted.append((AVATAR, "", {"url": spec.avatar_url}))
     exempt = _exempt(observed)
     current_levels = observed.state.get((POWER_LEVELS, ""), {})
-    levels = desired_levels(current_levels, organisers, spec.organiser_power, None, exempt)
+    levels = desired_levels(current_levels, organisers, spec.organiser_power, None, exempt, demote)
     wanted.append((POWER_LEVELS, "", levels))
     for room_id, room in children.items():
         child: dict[str, Any] = {"via": [server]}
@@ -257,15 +267,26 @@ def plan_space(
         if observed.state.get((SPACE_CHILD, room_id)):
             # A child event without `via` unlinks the room; the room itself stays.
             wanted.append((SPACE_CHILD, room_id, {}))
-    return _plan(observed, wanted, bot_id)
+    return _plan(observed, wanted, bot_id, spec.organiser_power)
 
 
 def _plan(
-    observed: Observed, wanted: Sequence[tuple[str, str, dict[str, Any]]], bot_id: str
+    observed: Observed,
+    wanted: Sequence[tuple[str, str, dict[str, Any]]],
+    bot_id: str,
+    organiser_power: int,
 ) -> Plan:
     plan = Plan()
     levels = observed.state.get((POWER_LEVELS, ""), {})
     has = bot_power(observed, bot_id)
+    # Keeping people out and letting the roster in take these rights too; and nobody may
+    # give others a higher level than their own.
+    for right, default in (("invite", 0), ("kick", 50)):
+        needed = levels.get(right, default)
+        if isinstance(needed, int) and has < needed:
+            plan.missing.append(MissingRight(observed.room_id, right, needed, has))
+    if has < organiser_power:
+        plan.missing.append(MissingRight(observed.room_id, ORGANISER_RIGHT, organiser_power, has))
     for event_type, state_key, content in wanted:
         current = observed.state.get((event_type, state_key))
         if _same(event_type, current, content):
@@ -278,14 +299,25 @@ def _plan(
     return plan
 
 
+# The key that matters of events clients fill with more (Synapse and Element add "m.topic").
+COMPARED = {NAME: "name", TOPIC: "topic", AVATAR: "url"}
+
+
 def _same(event_type: str, current: Mapping[str, Any] | None, wanted: Mapping[str, Any]) -> bool:
+    key = COMPARED.get(event_type)
     if current is None:
         # An absent child link, topic or name is already what "none" asks for.
-        return not wanted or (event_type == TOPIC and not wanted.get("topic"))
+        return not wanted or (key is not None and not wanted.get(key))
+    if key is not None:
+        return current.get(key) == wanted.get(key)
     return dict(current) == dict(wanted)
 
 
+ORGANISER_RIGHT = "organiser power"
 WHAT = {
+    "invite": Localized("Einladen", "invite"),
+    "kick": Localized("Entfernen von Personen", "removing people"),
+    ORGANISER_RIGHT: Localized("Organisationsrechte vergeben", "granting organiser power"),
     NAME: Localized("Name", "name"),
     TOPIC: Localized("Thema", "topic"),
     AVATAR: Localized("Bild", "avatar"),

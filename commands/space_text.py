@@ -79,10 +79,30 @@ CANNOT_JOIN = Localized(
 CANNOT_CREATE = Localized(
     "{room} konnte ich nicht anlegen ({error}).", "I could not create {room} ({error})."
 )
+CANNOT_SET = Localized(
+    "In {room} konnte ich „{what}“ nicht setzen ({error}).",
+    "In {room} I could not set the {what} ({error}).",
+)
+NO_ROOM_LIST = Localized(
+    "Der Homeserver sagt mir nicht, in welchen Räumen ich bin; ich versuche es beim nächsten "
+    "Abgleich wieder und lege bis dahin nichts an.",
+    "The homeserver does not tell me which rooms I am in; I try again at the next "
+    "reconcile and create nothing until then.",
+)
+NOT_A_SPACE = Localized(
+    "{room} ist kein Space (oder in einer Raumversion vor 7, ohne Anklopfen); nimm einen "
+    "anderen Alias.",
+    "{room} is not a space (or of a room version before 7, without knocking); use another alias.",
+)
+FOREIGN_KNOCK = Localized(
+    "Achtung: {server} steht nicht in bot.allowed_servers; aufnehmen geht erst, wenn der Server "
+    "dort steht.",
+    "Note: {server} is not in bot.allowed_servers; admitting works only once it is.",
+)
 OLD_VERSION = Localized(
-    "{room} hat Raumversion {version}; nur-für-Space-Mitglieder gibt es erst ab Version 8. "
+    "{room} hat Raumversion {version}; nur-für-Space-Mitglieder gibt es erst ab Version 9. "
     "Aktualisiere den Raum (/upgraderoom in Element).",
-    "{room} has room version {version}; members-only joins need version 8 or later. Upgrade "
+    "{room} has room version {version}; members-only joins need version 9 or later. Upgrade "
     "the room (/upgraderoom in Element).",
 )
 ROSTER_FILE_REJECTED = Localized(
@@ -161,21 +181,14 @@ def problem(text: Localized, **values: object) -> Localized:
     return Localized(text.format("de", **values), text.format("en", **values))
 
 
-NOT_ON_ROSTER = Localized(
+# Reasons given with a removal: the person's language is unknown, so both, German first.
+KICK_NOT_ON_ROSTER = (
     "Das Alumni-Netzwerk ist geschlossen: Beitreten können nur Personen aus dem "
     "Mitgliederverzeichnis. Frag die Organisation, wenn du dazugehörst. / The alumni network "
-    "is closed to people outside its roster.",
-    "The alumni network is closed to people outside its roster. Ask the organisers if you "
-    "belong to it.",
+    "is closed to people outside its roster; ask the organisers if you belong to it."
 )
-NOT_FOR_ROLE = Localized(
-    "Dieser Raum ist nur für {roles}. / This room is only for {roles}.",
-    "This room is only for {roles}.",
-)
-REMOVED = Localized(
-    "Aus dem Alumni-Netzwerk entfernt. / Removed from the alumni network.",
-    "Removed from the alumni network.",
-)
+KICK_NOT_FOR_ROLE = "Dieser Raum ist nur für {roles}. / This room is only for {roles_en}."
+KICK_REMOVED = "Aus dem Alumni-Netzwerk entfernt. / Removed from the alumni network."
 OUTSIDER_REMOVED = Localized(
     "🚪 {user} ist {room} beigetreten, steht aber nicht im Mitgliederverzeichnis; ich habe "
     "die Person wieder entfernt. Gehört sie dazu: {add}",

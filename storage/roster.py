@@ -70,7 +70,11 @@ async def rooms(db: Database) -> list[SpaceRoom]:
 
 
 async def set_room(db: Database, key: str, room_id: str, linked: bool = True) -> None:
+    """The room of a key; a room known under another key (renamed in the config) moves."""
     async with db.session() as session:
+        await session.execute(
+            delete(SpaceRoom).where(SpaceRoom.room_id == room_id, SpaceRoom.key != key)
+        )
         await session.merge(SpaceRoom(key=key, room_id=room_id, linked=linked))
 
 

@@ -254,6 +254,16 @@ async def test_members_come_in_outsiders_are_kept_out(
         state = await state_of(orga, rooms[key])
         assert state[("m.room.member", anna.user_id)]["membership"] == "leave", key
 
+    # A restart does not take her back from the roster file, which has not changed.
+    await network.bot.stop()
+    await network.bot.start()
+    # Answered once the reconcile at start (with the roster file) is done.
+    await command(orga, network, rooms["organisation"], "!space abgleichen")
+    listing = await command(orga, network, rooms["organisation"], "!mitglieder")
+    assert "Anna Beispiel" not in listing and "Ben Muster" in listing
+    state = await state_of(orga, rooms["space"])
+    assert state[("m.room.member", anna.user_id)]["membership"] == "leave"
+
 
 async def test_a_roster_file_is_checked_before_anything_changes(
     network: Network, synapse: LocalSynapse

@@ -50,3 +50,9 @@ async def test_unasked_messages_go_to_the_roster_once_there_is_one(db: Database)
     assert await roster.on_roster(db, people) == people
     await roster.put(db, [member("@a:x")])
     assert await roster.on_roster(db, people) == {"@a:x"}
+
+
+async def test_a_room_renamed_in_the_config_moves_to_its_new_key(db: Database) -> None:
+    await roster.set_room(db, "allgemein", "!a:x")
+    await roster.set_room(db, "plaudern", "!a:x")
+    assert [(r.key, r.room_id) for r in await roster.rooms(db)] == [("plaudern", "!a:x")]

@@ -245,6 +245,9 @@ class NoSchedules:
     async def poll_changed(self, poll_id: int) -> None:
         raise AssertionError("these tests schedule nothing")
 
+    async def poll_read(self, poll_id: int) -> None:
+        raise AssertionError("these tests schedule nothing")
+
     async def survey_changed(self, survey_id: int) -> None:
         raise AssertionError("these tests schedule nothing")
 

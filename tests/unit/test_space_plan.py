@@ -201,3 +201,54 @@ def test_space_config() -> None:
 def test_space_config_errors_name_the_key(table: dict[str, Any], message: str) -> None:
     with pytest.raises(SpaceConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
         parse_space(table)
+
+
+def test_people_the_bot_raised_are_lowered_when_they_stop_organising() -> None:
+    current = {"users": {BOT: 100, ORGA: 50, "@ex:e.org": 50, "@manual:e.org": 75}}
+    levels = desired_levels(current, [ORGA], 50, None, (), demote=["@ex:e.org", "@manual:e.org"])
+    # Only who still has exactly what the bot gave; a level set by hand stays.
+    assert levels["users"] == {BOT: 100, ORGA: 50, "@manual:e.org": 75}
+
+
+def test_a_topic_set_by_a_client_is_the_same_topic() -> None:
+    """Synapse and Element add "m.topic" next to "topic": not a change to make again."""
+    room = observed(
+        ROOM,
+        **{"m.room.topic|": {"topic": "Für alle", "m.topic": {"m.text": [{"body": "Für alle"}]}},
+           "m.room.name|": {"name": "Allgemein"}},
+    )  # fmt: skip
+    plan = plan_room(room, ALLGEMEIN, SPACE, SERVER, BOT, [ORGA], 50)
+    assert {c.event_type for c in plan.changes} == {JOIN_RULES, SPACE_PARENT, POWER_LEVELS}
+
+
+def test_rights_for_keeping_the_space_closed_are_checked_too() -> None:
+    room = observed(ROOM)
+    weak = Observed(
+        ROOM,
+        {**room.state, (POWER_LEVELS, ""): {"users": {BOT: 30}, "invite": 50, "kick": 50,
+                                            "state_default": 0}},
+        {**room.senders, ("m.room.create", ""): "@someone:example.org"},
+    )  # fmt: skip
+    missing = {(m.event_type, m.needed, m.has) for m in plan_room(
+        weak, ALLGEMEIN, SPACE, SERVER, BOT, [ORGA], 50).missing}  # fmt: skip
+    assert missing == {("invite", 50, 30), ("kick", 50, 30), ("organiser power", 50, 30)}
+
+
+@pytest.mark.parametrize(
+    ("rooms", "organisers_room", "message"),
+    [
+        ([{"key": "a", "name": "A", "id": "!x:e.org"}, {"key": "b", "name": "B", "id": "!x:e.org"}],
+         None, "the id '!x:e.org' is used twice"),
+        ([{"key": "a", "name": "A", "order": "ä"}], None, "space.rooms[0].order"),
+        ([{"key": "a", "name": "A", "order": "x" * 51}], None, "space.rooms[0].order"),
+        ([{"key": "orga", "name": "Orga"}], "orga", "must have members"),
+    ],
+)  # fmt: skip
+def test_more_space_config_errors(
+    rooms: list[dict[str, Any]], organisers_room: str | None, message: str
+) -> None:
+    table: dict[str, Any] = {"name": "A", "rooms": rooms}
+    if organisers_room:
+        table["organisers_room"] = organisers_room
+    with pytest.raises(SpaceConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        parse_space(table)
