@@ -20,7 +20,7 @@ from nio import (
 from bot import faults
 from bot.direct_messages import DirectMessages
 from bot.download_links import DownloadLinks
-from bot.room_lookup import alone_with, room_id_of
+from bot.room_lookup import alone_with, joined_members, room_id_of
 from bot.sender import Sender, file_content, message_content, relation, txn_id_for
 from commands.context import BotStatus, CommandContext, RetryLater
 from commands.converters import (
@@ -56,15 +56,21 @@ class MatrixCommandContext(CommandContext):
     links: DownloadLinks = field(kw_only=True)
     replies: int = field(default=0, init=False)
 
-    async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> str:
+    async def reply(
+        self, html: str, *, mentions: Sequence[str] = (), in_thread: bool = True
+    ) -> str:
         faults.crash_point(faults.BEFORE_REPLY)
         content = message_content(
             html,
             reply_to=self.event_id,
-            thread_root=self.thread_root,
+            thread_root=self.thread_root if in_thread else None,
             mentions=[self.sender, *mentions],
         )
         return await self._send_reply(content)
+
+    def can_see(self, room_id: str) -> bool:
+        room = self.client.rooms.get(room_id)
+        return room is not None and self.sender in joined_members(room)
 
     async def post(self, room_id: str, event_type: str, content: dict[str, Any], key: str) -> str:
         return await self.sender_path.send(

@@ -163,11 +163,13 @@ class EventRouter:
                 elif isinstance(command.signal, Edit):
                     await apply_edit(
                         self.db,
-                        command.event["sender"],
-                        command.signal.target,
-                        command.signal.body,
-                        dt.datetime.now(dt.UTC),
-                        self.config.bot.timezone,
+                        self.schedules,
+                        sender=command.event["sender"],
+                        edit_event_id=event_id,
+                        target=command.signal.target,
+                        body=command.signal.body,
+                        now=dt.datetime.now(dt.UTC),
+                        timezone=self.config.bot.timezone,
                     )
                 elif command.signal is not None:
                     await self._answer_by_reaction(command.event, command.signal)
@@ -210,12 +212,16 @@ class EventRouter:
             if text is None and signal is None:
                 body = message_text(event, own_user_id=own, joined_at_ms=joined_at)
                 root = thread_root(event)
-                if body is not None and root is not None:
+                # Only a topic's thread and edits of what its log holds are read: nothing else
+                # of the chat is kept, not even as handled.
+                if body is not None and root is not None and await self._topic_thread(root):
                     signal = ThreadReply(root, body)
                 elif body is not None and alone_with(self.client, room_id, event["sender"]):
                     text, conversation = body, True
                 else:
-                    signal = edit_of(event, own_user_id=own, joined_at_ms=joined_at)
+                    edit = edit_of(event, own_user_id=own, joined_at_ms=joined_at)
+                    if edit is not None and await topics.entry_of(self.db, edit.target):
+                        signal = edit
                 if text is None and signal is None:
                     continue
             sender = event["sender"]
@@ -228,6 +234,9 @@ class EventRouter:
                 continue
             found.append(PendingCommand(room_id, event, text, signal, conversation))
         return found
+
+    async def _topic_thread(self, root: str) -> bool:
+        return await topics.by_message(self.db, root) is not None
 
     def _in_space(self, room_id: str) -> bool:
         return self.space is not None and self.space.key_of(room_id) is not None
@@ -248,7 +257,9 @@ class EventRouter:
         if is_support(signal.key):
             topic = await topics.by_message(self.db, signal.target)
             if topic is not None:
-                await topics.support(self.db, topic.id, sender, event["event_id"])
+                # A merged topic's support counts for the one it was merged into.
+                kept = topic.merged_into or topic.id
+                await topics.support(self.db, kept, sender, event["event_id"])
                 return
         answer = reaction_answer(signal.key)
         if answer is None:

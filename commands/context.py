@@ -114,9 +114,16 @@ class CommandContext(ABC):
         """The sender's role in another room (organisers act on events of rooms they run)."""
 
     @abstractmethod
-    async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> str:
+    async def reply(
+        self, html: str, *, mentions: Sequence[str] = (), in_thread: bool = True
+    ) -> str:
         """Answer the command message with one notice; user text in `html` is already escaped.
-        Returns the event id."""
+        A command given in a thread is answered in it, unless not `in_thread`. Returns the
+        event id."""
+
+    @abstractmethod
+    def can_see(self, room_id: str) -> bool:
+        """Whether the sender may read what was said in a room (they are in it)."""
 
     @abstractmethod
     async def post(self, room_id: str, event_type: str, content: dict[str, Any], key: str) -> str:

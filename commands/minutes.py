@@ -12,7 +12,7 @@ from commands.i18n import Language, Localized
 from commands.needs_report import md
 from commands.rendering import bullet_list, escape
 from commands.time_phrases import format_when
-from commands.topic_plan import STATUS_NAMES, EntryView, TopicView
+from commands.topic_plan import DATE_FORMAT, STATUS_NAMES, EntryView, TopicView, due_text
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,6 @@ ACTIONS = Localized("Aufgaben", "Action items")
 OPEN_ACTIONS = Localized("Offene Aufgaben", "Open action items")
 NOTHING = Localized("nichts festgehalten", "nothing recorded")
 OWNER = Localized("verantwortlich: {owner}", "owner: {owner}")
-DUE = Localized("bis {date}", "due {date}")
 COUNTS = Localized(
     "{notes} Notizen, {decisions} Beschlüsse, {actions} Aufgaben",
     "{notes} notes, {decisions} decisions, {actions} action items",
@@ -66,7 +65,7 @@ def _of(entries: Sequence[EntryView], kind: str) -> list[EntryView]:
 def _action_text(entry: EntryView, minutes: MinutesView, language: Language) -> str:
     parts = [OWNER.format(language, owner=minutes.name(entry.owner))]
     if entry.due is not None:
-        parts.append(DUE.format(language, date=entry.due.strftime("%d.%m.%Y")))
+        parts.append(due_text(entry.due, language))
     return ", ".join(parts)
 
 
@@ -96,7 +95,7 @@ def render_markdown(minutes: MinutesView, language: Language) -> str:
                 continue
             lines += [f"### {heading.get(language)}", ""]
             for entry in chosen:
-                when = entry.created_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+                when = entry.created_at.astimezone(zone).strftime(f"{DATE_FORMAT} %H:%M")
                 if kind == "action":
                     box = "x" if entry.done else " "
                     details = _action_text(entry, minutes, language)

@@ -25,6 +25,8 @@ EVENT_RE = re.compile(
 )
 TAG_WORD_RE = re.compile(r"(?<![\w#&])#[^\W_][\w\-]{0,39}(?![\w:])")
 DUE_RE = re.compile(r"\s+(?:bis|until|by|fällig)\s+(\S+)\s*$", re.IGNORECASE)
+YEARLESS_RE = re.compile(r"\d{1,2}\.\d{1,2}\.")
+DATE_FORMAT = "%d.%m.%Y"
 SUPPORT_KEYS = frozenset({"👍", "+1", "👍️"})
 
 STATUSES: dict[str, str] = {
@@ -175,14 +177,18 @@ def parse_action(text: str, today: dt.date) -> Action:
     due = None
     found = DUE_RE.search(rest)
     if found is not None:
-        due = Date(today=today).convert(found[1].rstrip("."))
+        typed = found[1]
+        due = Date(today=today).convert(typed)
+        if due < today and YEARLESS_RE.fullmatch(typed):
+            # "bis 15.01." written in December means the coming January.
+            due = due.replace(year=due.year + 1)
         rest = rest[: found.start()]
     return Action(owner, checked_text(rest), due)
 
 
 def command_rest(body: str) -> str:
     """What follows `!notiz 3` in an edited command message (the text of the entry)."""
-    found = re.match(r"\s*\S+\s+(?:\S+\s+)?#?\d{1,9}\s+(.*)$", body, re.DOTALL)
+    found = re.match(r"\s*\S+\s+#?\d{1,9}\s+(.*)$", body, re.DOTALL)
     return found[1] if found else body
 
 
@@ -198,6 +204,13 @@ MERGED_INTO = Localized("zusammengeführt mit Nr. {id}", "merged into no. {id}")
 BECAUSE = Localized("Grund: {reason}", "reason: {reason}")
 NO_ENTRIES = Localized("Noch keine Notizen.", "No notes yet.")
 DUE = Localized("bis {date}", "due {date}")
+
+
+def due_text(due: dt.date, language: Language) -> str:
+    """`bis 15.12.2026` / `due 15.12.2026`."""
+    return DUE.format(language, date=due.strftime(DATE_FORMAT))
+
+
 OPEN_ACTION = Localized("offen", "open")
 DONE_ACTION = Localized("erledigt", "done")
 
@@ -262,7 +275,7 @@ def entry_line(
     if entry.kind == "action":
         owner = escape(names.get(entry.owner or "", entry.owner or ""))
         state = (DONE_ACTION if entry.done else OPEN_ACTION).get(language)
-        due = f", {DUE.format(language, date=entry.due.strftime('%d.%m.%Y'))}" if entry.due else ""
+        due = f", {due_text(entry.due, language)}" if entry.due else ""
         line += f" → {owner}{due} [A{entry.id}, {state}]"
     return line
 
@@ -303,7 +316,7 @@ def render_action_reminder(
     when = (
         TODAY.get(language)
         if entry.due >= today
-        else SINCE.format(language, date=entry.due.strftime("%d.%m.%Y"))
+        else SINCE.format(language, date=entry.due.strftime(DATE_FORMAT))
     )
     return ACTION_REMINDER.format(
         language,

@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-from commands.context import CommandContext
+from commands.context import CommandContext, Schedules
 from commands.converters import ConversionError, Integer, Rest
 from commands.event_plan import YES
 from commands.events import may_manage
@@ -26,6 +26,7 @@ from commands.topic_plan import (
     TopicView,
     checked_text,
     command_rest,
+    due_text,
     entry_line,
     parse_action,
     parse_order,
@@ -112,7 +113,6 @@ ACTION_LOGGED = Localized(
     "Aufgabe A{entry} zu Thema Nr. {id} für {owner}{due} festgehalten. Erledigt: {done}",
     "Action item A{entry} for topic no. {id} assigned to {owner}{due}. Done: {done}",
 )
-DUE = Localized(", fällig am {date}", ", due {date}")
 UNKNOWN_ACTION = Localized("Eine Aufgabe A{id} gibt es nicht.", "There is no action item A{id}.")
 NOT_YOUR_ACTION = Localized(
     "Aufgabe A{id} hakt ab, wer sie übernommen oder vergeben hat, oder die Organisation.",
@@ -148,10 +148,6 @@ BAD_FILTER = Localized(
     "I don't understand “{word}” here. Possible: #tag, event 3, a status (proposed, agenda, "
     "discussed, done, rejected) or all.",
 )
-TOO_LONG_REPLY = Localized(
-    "Diese Antwort habe ich nicht festgehalten: {length} Zeichen, erlaubt sind {limit}.",
-    "I did not record this reply: {length} characters; the limit is {limit}.",
-)
 
 
 def view(topic: Topic, supporters: int) -> TopicView:
@@ -180,15 +176,22 @@ def entry_view(entry: TopicEntry) -> EntryView:
     )
 
 
-async def names(db: Database) -> dict[str, str]:
-    return {row.user_id: row.name for row in await roster.members(db)}
-
-
 async def _topic(ctx: CommandContext, number: int) -> Topic:
+    """A topic the sender may see: one of a room they are in (organisers see all)."""
     row = await topics.get(ctx.db, number)
-    if row is None or row.message_event_id is None:
+    if row is None or row.message_event_id is None or not _visible(ctx, row):
         raise ConversionError(UNKNOWN_TOPIC, id=number, command=ctx.command_text("themen"))
     return row
+
+
+def _visible(ctx: CommandContext, topic: Topic) -> bool:
+    return ctx.role >= Role.NETWORK or ctx.can_see(topic.room_id)
+
+
+async def _kept(ctx: CommandContext, number: int) -> Topic:
+    """The topic, or the one it was merged into (support and notes live there)."""
+    row = await _topic(ctx, number)
+    return await _topic(ctx, row.merged_into) if row.merged_into is not None else row
 
 
 async def _open_topic(ctx: CommandContext, number: int) -> Topic:
@@ -252,7 +255,8 @@ async def topic_command(ctx: CommandContext, text: str) -> None:
     )
     # The reply is the topic's message: people react to it and discuss in its thread. Handled
     # again after a crash, the same reply comes back (one transaction id) and is kept.
-    message_id = await ctx.reply(render_topic_message(view(row, 0), ctx.language))
+    # Outside any thread the command was given in: a thread message cannot start a thread.
+    message_id = await ctx.reply(render_topic_message(view(row, 0), ctx.language), in_thread=False)
     if row.message_event_id is None:
         await topics.set_columns(ctx.db, row.id, message_event_id=message_id)
 
@@ -262,7 +266,11 @@ async def _show(ctx: CommandContext, number: int) -> None:
     supporters = len(await topics.supporters(ctx.db, row.id))
     entries = [entry_view(e) for e in await topics.entries(ctx.db, [row.id])]
     html = render_topic(
-        view(row, supporters), entries, ZoneInfo(ctx.timezone), ctx.language, await names(ctx.db)
+        view(row, supporters),
+        entries,
+        ZoneInfo(ctx.timezone),
+        ctx.language,
+        await roster.names(ctx.db),
     )
     await ctx.reply(html)
 
@@ -277,12 +285,12 @@ async def _show(ctx: CommandContext, number: int) -> None:
     args=(NUMBER,),
 )
 async def support(ctx: CommandContext, nr: int) -> None:
-    row = await _open_topic(ctx, nr)
+    row = await _kept(ctx, nr)
     if not await topics.support(ctx.db, row.id, ctx.sender):
-        await ctx.reply(SUPPORTED_ALREADY.format(ctx.language, id=nr))
+        await ctx.reply(SUPPORTED_ALREADY.format(ctx.language, id=row.id))
         return
     count = len(await topics.supporters(ctx.db, row.id))
-    await ctx.reply(SUPPORTED.format(ctx.language, id=nr, count=count))
+    await ctx.reply(SUPPORTED.format(ctx.language, id=row.id, count=count))
 
 
 @group.command(
@@ -292,9 +300,9 @@ async def support(ctx: CommandContext, nr: int) -> None:
     args=(NUMBER,),
 )
 async def withdraw(ctx: CommandContext, nr: int) -> None:
-    row = await _topic(ctx, nr)
+    row = await _kept(ctx, nr)
     done = await topics.withdraw(ctx.db, row.id, ctx.sender)
-    await ctx.reply((WITHDRAWN if done else NOT_SUPPORTED).format(ctx.language, id=nr))
+    await ctx.reply((WITHDRAWN if done else NOT_SUPPORTED).format(ctx.language, id=row.id))
 
 
 @group.command(
@@ -320,7 +328,11 @@ async def withdraw(ctx: CommandContext, nr: int) -> None:
 )
 async def list_topics(ctx: CommandContext, auswahl: str | None) -> None:
     statuses, tag, event_id = _filters(auswahl or "")
-    rows = await topics.listing(ctx.db, statuses, tag, event_id)
+    rows = [
+        row
+        for row in await topics.listing(ctx.db, statuses, tag, event_id)
+        if _visible(ctx, row[0])
+    ]
     if not rows:
         await ctx.reply(NO_TOPICS.format(ctx.language, command=ctx.hint("thema")))
         return
@@ -377,7 +389,11 @@ async def set_status(ctx: CommandContext, nr: int, stand: str) -> None:
     row = await _open_topic(ctx, nr)
     _manage(ctx, row)
     status, reason = parse_status(stand)
-    await topics.set_columns(ctx.db, nr, status=status, reason=reason)
+    values: dict[str, object] = {"status": status, "reason": reason}
+    if status in (topics.PROPOSED, topics.REJECTED):
+        # Not (or no longer) to be discussed: off any agenda.
+        values["agenda_position"] = None
+    await topics.set_columns(ctx.db, nr, **values)
     changed = replace(
         view(row, len(await topics.supporters(ctx.db, nr))), status=status, reason=reason
     )
@@ -514,7 +530,7 @@ async def action(ctx: CommandContext, nr: int, angaben: str) -> None:
         ),
     )
     await ctx.schedules.action_changed(entry.id)
-    due = DUE.format(ctx.language, date=parsed.due.strftime("%d.%m.%Y")) if parsed.due else ""
+    due = ", " + due_text(parsed.due, ctx.language) if parsed.due else ""
     await ctx.reply(
         ACTION_LOGGED.format(
             ctx.language,
@@ -585,6 +601,7 @@ async def agenda(ctx: CommandContext, termin: int, setzen: str | None) -> None:
         numbers = parse_order(order)
         for number in numbers:
             row = await _open_topic(ctx, number)
+            _manage(ctx, row)
             if row.status == topics.REJECTED:
                 raise ConversionError(CLOSED_TOPIC, id=number, status=STATUS_NAMES[row.status])
         removed = await topics.set_agenda(ctx.db, termin, numbers)
@@ -623,7 +640,7 @@ async def minutes_of(db: Database, event: Event) -> MinutesView:
         timezone=event.timezone,
         agenda=agenda_items,
         participants=sorted(user for user, answer in answers.items() if answer == YES),
-        names=await names(db),
+        names=await roster.names(db),
     )
 
 
@@ -680,6 +697,14 @@ async def minutes_file(db: Database, path: str, timezone: str) -> ExportFile | N
 )
 async def search(ctx: CommandContext, wörter: str) -> None:
     found_topics, found_entries = await topics.search(ctx.db, wörter)
+    found_topics = [row for row in found_topics if _visible(ctx, row)]
+    rooms = {row.id: row for row in found_topics}
+    for entry in found_entries:
+        if entry.topic_id not in rooms:
+            topic = await topics.get(ctx.db, entry.topic_id)
+            if topic is not None:
+                rooms[topic.id] = topic
+    found_entries = [e for e in found_entries if _visible(ctx, rooms[e.topic_id])]
     if not found_topics and not found_entries:
         await ctx.reply(SEARCH_NOTHING.format(ctx.language, words=escape(wörter)))
         return
@@ -691,7 +716,7 @@ async def search(ctx: CommandContext, wörter: str) -> None:
         ]
         html += f"<b>{SEARCH_TOPICS.get(ctx.language)}</b>" + bullet_list(lines)
     if found_entries:
-        zone, people = ZoneInfo(ctx.timezone), await names(ctx.db)
+        zone, people = ZoneInfo(ctx.timezone), await roster.names(ctx.db)
         lines = [
             f"Nr. {e.topic_id}: " + entry_line(entry_view(e), zone, ctx.language, people)
             for e in found_entries
@@ -721,9 +746,19 @@ async def log_thread_reply(ctx: CommandContext, text: str, *, root_event_id: str
 
 
 async def apply_edit(
-    db: Database, sender: str, target: str, body: str, now: dt.datetime, timezone: str
+    db: Database,
+    schedules: Schedules,
+    *,
+    sender: str,
+    edit_event_id: str,
+    target: str,
+    body: str,
+    now: dt.datetime,
+    timezone: str,
 ) -> bool:
-    """An edit of a logged message changes its entry (only its author's edit counts)."""
+    """An edit of a logged message changes its entry (only its author's edit counts). An edit
+    that no longer reads as an entry (too long, no owner…) removes it: the log keeps nothing
+    its author took back."""
     entry = await topics.entry_of(db, target)
     if entry is None or entry.author != sender:
         return False
@@ -731,12 +766,15 @@ async def apply_edit(
     try:
         if entry.kind == topics.ACTION:
             parsed = parse_action(text, now.astimezone(ZoneInfo(timezone)).date())
-            await topics.edit_entry(
-                db, entry.id, text=parsed.text, owner=parsed.owner, due=parsed.due
-            )
+            values: dict[str, object] = {"text": parsed.text, "owner": parsed.owner}
+            if (parsed.due, parsed.owner) != (entry.due, entry.owner):
+                values |= {"due": parsed.due, "reminded": False}
         else:
-            await topics.edit_entry(db, entry.id, text=checked_text(text))
+            values = {"text": checked_text(text)}
     except ConversionError:
-        # An edit that no longer reads as an entry leaves the entry as it was.
-        return False
+        await topics.remove_entry(db, entry.id)
+        return True
+    await topics.edit_entry(db, entry.id, edit_event_id, **values)
+    if entry.kind == topics.ACTION:
+        await schedules.action_changed(entry.id)
     return True

@@ -102,9 +102,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     # Deleted rows are overwritten, not left in free pages (an ended survey conversation).
     cursor.execute("PRAGMA secure_delete=ON")
+    # SQLite's own lower() knows only ASCII: "Übergabe" would not match "übergabe".
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
     # In WAL mode NORMAL survives process crashes; only a power loss can drop the last commit.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 def head_revision() -> str:

@@ -491,3 +491,15 @@ class TopicEntry(Base):
     reminded: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
     edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class TopicEntryEdit(Base):
+    """An edit of a logged message: redacting it takes the entry with it (the log never keeps
+    what its author deleted)."""
+
+    __tablename__ = "topic_entry_edit"
+
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("topic_entry.id", ondelete="CASCADE"), index=True
+    )

@@ -28,6 +28,11 @@ async def on_roster(db: Database, user_ids: Iterable[str]) -> set[str]:
         return set(found)
 
 
+async def names(db: Database) -> dict[str, str]:
+    """Matrix id → name of everyone on the roster."""
+    return {row.user_id: row.name for row in await members(db)}
+
+
 async def get(db: Database, user_id: str) -> RosterMember | None:
     async with db.session() as session:
         return await session.get(RosterMember, user_id)

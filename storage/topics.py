@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.database import Database
-from storage.models import Topic, TopicEntry, TopicVote, utc_now
+from storage.models import Topic, TopicEntry, TopicEntryEdit, TopicVote, utc_now
 
 PROPOSED = "proposed"
 AGENDA = "agenda"
@@ -24,6 +24,8 @@ OPEN = (PROPOSED, AGENDA)
 NOTE = "note"
 DECISION = "decision"
 ACTION = "action"
+# The title of a topic whose proposal its author deleted.
+DELETED_TITLE = "–"
 M = TypeVar("M", Topic, TopicEntry)
 
 
@@ -158,9 +160,22 @@ async def get_entry(db: Database, entry_id: int) -> TopicEntry | None:
         return await session.get(TopicEntry, entry_id)
 
 
-async def edit_entry(db: Database, entry_id: int, **values: object) -> None:
-    """Its message was edited: the new text (and owner and due date of an action item)."""
-    await set_entry(db, entry_id, **values, edited_at=utc_now())
+async def edit_entry(db: Database, entry_id: int, edit_event_id: str, **values: object) -> None:
+    """Its message was edited (by `edit_event_id`): the new text (and owner and due date of an
+    action item)."""
+    async with db.session() as session:
+        await session.execute(
+            update(TopicEntry)
+            .where(TopicEntry.id == entry_id)
+            .values(**values, edited_at=utc_now())
+        )
+        if await session.get(TopicEntryEdit, edit_event_id) is None:
+            session.add(TopicEntryEdit(event_id=edit_event_id, entry_id=entry_id))
+
+
+async def remove_entry(db: Database, entry_id: int) -> None:
+    async with db.session() as session:
+        await session.execute(delete(TopicEntry).where(TopicEntry.id == entry_id))
 
 
 async def set_entry(db: Database, entry_id: int, **values: object) -> None:
@@ -169,15 +184,30 @@ async def set_entry(db: Database, entry_id: int, **values: object) -> None:
 
 
 async def forget(db: Database, redacted_event_id: str) -> int | None:
-    """A redacted message takes its entry, or a redacted 👍 its vote, with it; the topic."""
+    """A redacted message takes its entry with it (so does a redacted edit of it), a redacted
+    👍 its vote, a redacted proposal its title; returns the topic."""
     async with db.session() as session:
+        edited = await session.scalar(
+            select(TopicEntryEdit.entry_id).where(TopicEntryEdit.event_id == redacted_event_id)
+        )
+        condition = (
+            TopicEntry.id == edited
+            if edited is not None
+            else TopicEntry.matrix_event_id == redacted_event_id
+        )
         topic_id = await session.scalar(
-            delete(TopicEntry)
-            .where(TopicEntry.matrix_event_id == redacted_event_id)
-            .returning(TopicEntry.topic_id)
+            delete(TopicEntry).where(condition).returning(TopicEntry.topic_id)
         )
         if topic_id is not None:
             return topic_id
+        proposed = await session.scalar(
+            update(Topic)
+            .where(Topic.source_event_id == redacted_event_id)
+            .values(title=DELETED_TITLE)
+            .returning(Topic.id)
+        )
+        if proposed is not None:
+            return proposed
         return await session.scalar(
             delete(TopicVote)
             .where(TopicVote.reaction_event_id == redacted_event_id)
@@ -220,9 +250,13 @@ async def set_agenda(db: Database, event_id: int, topic_ids: Sequence[int]) -> l
         removed = sorted(before - set(topic_ids))
         if removed:
             await session.execute(
+                update(Topic).where(Topic.id.in_(removed)).values(agenda_position=None)
+            )
+            # Only what was merely planned goes back to "proposed"; discussed stays discussed.
+            await session.execute(
                 update(Topic)
-                .where(Topic.id.in_(removed))
-                .values(agenda_position=None, status=PROPOSED)
+                .where(Topic.id.in_(removed), Topic.status == AGENDA)
+                .values(status=PROPOSED)
             )
         for position, topic_id in enumerate(topic_ids, 1):
             topic = await session.get(Topic, topic_id)
@@ -261,6 +295,10 @@ async def merge(db: Database, duplicate_id: int, into_id: int) -> None:
             .where(Topic.id == duplicate_id)
             .values(status=MERGED, merged_into=into_id, agenda_position=None)
         )
+        # Topics merged into the duplicate before now lead to the one that stays.
+        await session.execute(
+            update(Topic).where(Topic.merged_into == duplicate_id).values(merged_into=into_id)
+        )
 
 
 async def search(db: Database, words: str, limit: int = 20) -> tuple[list[Topic], list[TopicEntry]]:
@@ -285,8 +323,11 @@ async def _full_text(
     limit: int,
 ) -> list[M]:
     german = literal_column("'german'::regconfig")
-    condition = func.to_tsvector(german, column).op("@@")(func.plainto_tsquery(german, words))
-    return list(await session.scalars(select(model).where(condition).limit(limit)))
+    vector, query = func.to_tsvector(german, column), func.plainto_tsquery(german, words)
+    ranked = (
+        select(model).where(vector.op("@@")(query)).order_by(func.ts_rank(vector, query).desc())
+    )
+    return list(await session.scalars(ranked.limit(limit)))
 
 
 async def _plain(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,14 +113,16 @@ async def test_a_topic_from_proposal_to_minutes(meeting: Meeting) -> None:
     await anna.send_text(meeting.room_id, "* Gefälscht", **forged)
     # A reply in a thread the bot does not know is ignored.
     other = await orga.send_text(meeting.room_id, "Mittagessen?")
-    await thread_reply(anna, meeting, other, "Gern")
+    unrelated = await thread_reply(anna, meeting, other, "Gern")
 
     page = await shown(orga, meeting, 1)
     assert "klares Mandat" in page and "Stabsstelle beim Bürgermeister" in page
     assert "zurück" not in page and "Gefälscht" not in page and "Gern" not in page
-    # Nothing was said in the unknown thread.
+    # Nothing was said in the unknown thread, and nothing of it kept, not even its id.
     assert orga.reply_to(other, meeting.bot.user_id) is None
-    assert second
+    with sqlite3.connect(meeting.bot.workdir / "bot.db") as db:
+        kept = {row[0] for row in db.execute("SELECT event_id FROM handled_event")}
+    assert unrelated not in kept and other not in kept and second in kept
 
     # Decisions and action items; a restart in the middle keeps everything.
     await meeting.bot.stop()

@@ -66,11 +66,18 @@ async def test_entries_are_idempotent_edited_and_forgotten(db: Database) -> None
     note = await topics.add_entry(db, NewEntry(row.id, topics.NOTE, "$n", False, "@a:x", "alt"))
     again = await topics.add_entry(db, NewEntry(row.id, topics.NOTE, "$n", False, "@a:x", "anders"))
     assert note.id == again.id
-    await topics.edit_entry(db, note.id, text="neu")
+    await topics.edit_entry(db, note.id, "$edit", text="neu")
     edited = await topics.entry_of(db, "$n")
     assert edited is not None and edited.text == "neu" and edited.edited_at is not None
     assert await topics.forget(db, "$n") == row.id
     assert await topics.entries(db, [row.id]) == []
+    # Redacting an edit takes the entry with it; redacting the proposal, the title.
+    other = await topics.add_entry(db, NewEntry(row.id, topics.NOTE, "$m", False, "@a:x", "x"))
+    await topics.edit_entry(db, other.id, "$edit2", text="y")
+    assert await topics.forget(db, "$edit2") == row.id
+    assert await topics.entries(db, [row.id]) == []
+    assert await topics.forget(db, "$1") == row.id
+    assert (await topics.get(db, row.id)).title == topics.DELETED_TITLE  # type: ignore[union-attr]
 
 
 async def test_agenda_and_merge(db: Database, event_id: int) -> None:
@@ -78,8 +85,11 @@ async def test_agenda_and_merge(db: Database, event_id: int) -> None:
     assert await topics.set_agenda(db, event_id, [c.id, a.id]) == []
     assert [t.id for t in await topics.agenda(db, event_id)] == [c.id, a.id]
     assert (await topics.get(db, a.id)).status == topics.AGENDA  # type: ignore[union-attr]
+    await topics.set_columns(db, c.id, status=topics.DISCUSSED)
     assert await topics.set_agenda(db, event_id, [b.id]) == [a.id, c.id]
     assert (await topics.get(db, a.id)).status == topics.PROPOSED  # type: ignore[union-attr]
+    # Taken off the agenda, a discussed topic stays discussed.
+    assert (await topics.get(db, c.id)).status == topics.DISCUSSED  # type: ignore[union-attr]
     await topics.support(db, a.id, "@x:x")
     await topics.support(db, b.id, "@x:x")
     await topics.support(db, a.id, "@y:x")
@@ -89,6 +99,9 @@ async def test_agenda_and_merge(db: Database, event_id: int) -> None:
     assert [e.topic_id for e in await topics.entries(db, [b.id])] == [b.id]
     merged = await topics.get(db, a.id)
     assert merged is not None and (merged.status, merged.merged_into) == (topics.MERGED, b.id)
+    # Merging on: what was merged into the duplicate leads to the one that stays.
+    await topics.merge(db, b.id, c.id)
+    assert (await topics.get(db, a.id)).merged_into == c.id  # type: ignore[union-attr]
 
 
 async def test_search_finds_words_in_titles_and_notes(db: Database) -> None:
@@ -100,6 +113,8 @@ async def test_search_finds_words_in_titles_and_notes(db: Database) -> None:
     assert [t.id for t in found_topics] == [row.id] and found_entries == []
     found_topics, found_entries = await topics.search(db, "mandat rolle")
     assert [e.text for e in found_entries] == ["Die Rolle braucht ein Mandat"]
+    await topics.add_entry(db, NewEntry(row.id, topics.NOTE, "$u", False, "@a:x", "Übergabe"))
+    assert [e.text for e in (await topics.search(db, "übergabe"))[1]] == ["Übergabe"]
     assert await topics.search(db, "Kaffee") == ([], [])
 
 

@@ -159,9 +159,14 @@ class RecordingContext(CommandContext):
 
     replies: list[str] = field(default_factory=list)
 
-    async def reply(self, html: str, *, mentions: Sequence[str] = ()) -> str:
+    async def reply(
+        self, html: str, *, mentions: Sequence[str] = (), in_thread: bool = True
+    ) -> str:
         self.replies.append(html)
         return f"$reply{len(self.replies)}"
+
+    def can_see(self, room_id: str) -> bool:
+        return room_id == self.room_id
 
     async def redact(self, room_id: str, event_ids: Sequence[str], reason: str) -> None:
         self.replies.append(f"redact {len(event_ids)} in {room_id}")

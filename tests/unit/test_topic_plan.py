@@ -86,6 +86,12 @@ def test_action_items() -> None:
     )
     assert parse_action("@a:example.org Text until 2026-10-01", TODAY).due == dt.date(2026, 10, 1)
     assert parse_action("@a:example.org nur Text", TODAY).due is None
+    # Without a year, a day already past this year is next year's.
+    december = dt.date(2026, 12, 20)
+    assert parse_action("@a:example.org Text bis 15.01.", december).due == dt.date(2027, 1, 15)
+    assert parse_action("@a:example.org Text bis 28.12.", december).due == dt.date(2026, 12, 28)
+    # With a year it is taken as written (minutes written after the fact).
+    assert parse_action("@a:example.org Text bis 15.12.2026", december).due == dt.date(2026, 12, 15)
     for bad, fragment in (("anna Text", "Wer übernimmt"), ("@a:example.org ", "Text fehlt"),
                           ("@a:example.org x bis 31.02.2027", "nicht im Kalender")):  # fmt: skip
         with pytest.raises(ConversionError) as caught:
@@ -97,6 +103,7 @@ def test_support_reaction_and_edited_commands() -> None:
     assert is_support("👍") and is_support("👍🏽") and is_support("👍\ufe0f") and is_support("+1")
     assert not is_support("👎") and not is_support("✅")
     assert command_rest("!notiz 3 neuer Text") == "neuer Text"
+    assert command_rest("!notiz 3 10 Leute kommen") == "10 Leute kommen"
     assert command_rest("!aufgabe #3 @a:x Text bis 1.1.") == "@a:x Text bis 1.1."
     assert command_rest("nur Text") == "nur Text"
 

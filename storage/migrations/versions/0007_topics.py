@@ -1,4 +1,4 @@
-"""Discussion topics, their support, and their notes, decisions and action items.
+"""Discussion topics, their support, their notes, decisions and action items, and edits.
 
 Revision ID: 0007
 Revises: 0006
@@ -70,8 +70,19 @@ def upgrade() -> None:
         sqlite_autoincrement=True,
     )
     op.create_index("ix_topic_entry_topic_id", "topic_entry", ["topic_id"])
+    op.create_table(
+        "topic_entry_edit",
+        sa.Column("event_id", sa.String(255), primary_key=True),
+        sa.Column(
+            "entry_id",
+            sa.Integer,
+            sa.ForeignKey("topic_entry.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+    )
+    op.create_index("ix_topic_entry_edit_entry_id", "topic_entry_edit", ["entry_id"])
 
 
 def downgrade() -> None:
-    for table in ("topic_entry", "topic_vote", "topic"):
+    for table in ("topic_entry_edit", "topic_entry", "topic_vote", "topic"):
         op.drop_table(table)
