@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from commands.calendar_ics import CalendarEvent, calendar_feed, event_file
 from storage.events import CANCELLED
 from storage.models import Event
+
+if TYPE_CHECKING:
+    from commands.calendar_ics import CalendarEvent
 
 MIMETYPE = "text/calendar"
 FEED_FILENAME = "alumni-termine.ics"
@@ -17,6 +20,10 @@ ORGANISER = "Alumni-Netzwerk Smart City Manager:innen Brandenburg"
 
 
 def calendar_event(row: Event) -> CalendarEvent:
+    # Imported on use, like the chart: icalendar would keep ~3 MB resident in the bot for a
+    # file asked for now and then.
+    from commands.calendar_ics import CalendarEvent
+
     # The UID must never change for an event and never collide across installations: it is
     # derived from the command that created the event, which is unique on the homeserver.
     digest = hashlib.sha256(row.source_event_id.encode()).hexdigest()[:16]
@@ -41,8 +48,12 @@ def calendar_event(row: Event) -> CalendarEvent:
 
 
 def feed(rows: Sequence[Event], stamp: dt.datetime) -> bytes:
+    from commands.calendar_ics import calendar_feed
+
     return calendar_feed([calendar_event(row) for row in rows], CALENDAR_NAME, stamp)
 
 
 def single(row: Event, stamp: dt.datetime) -> bytes:
+    from commands.calendar_ics import event_file
+
     return event_file(calendar_event(row), stamp)
