@@ -27,8 +27,8 @@ sys.path.insert(0, str(REPO))
 
 from bot.homeserver import LocalSynapse, free_port  # noqa: E402
 from commands import build_registry  # noqa: E402
-from commands.help_text import render_overview  # noqa: E402
-from commands.rendering import html_to_text  # noqa: E402
+from commands.core.help_text import render_overview  # noqa: E402
+from commands.core.rendering import html_to_text  # noqa: E402
 
 PASSWORD = "benchmark password"
 

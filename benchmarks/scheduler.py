@@ -29,13 +29,13 @@ from nio import AsyncClient, LoginResponse, RoomCreateResponse
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.announcement_duty import AnnouncementDuty  # noqa: E402
 from bot.homeserver import LocalSynapse  # noqa: E402
 from bot.metrics import Metrics  # noqa: E402
 from bot.pacing import TokenBucket  # noqa: E402
 from bot.scheduler import Scheduler  # noqa: E402
 from bot.sender import Sender, message_content  # noqa: E402
-from commands.announcement_plan import render_announcement  # noqa: E402
+from commands.announcements.duty import AnnouncementDuty  # noqa: E402
+from commands.announcements.plan import render_announcement  # noqa: E402
 from storage import announcements  # noqa: E402
 from storage.database import Database, open_database  # noqa: E402
 from storage.models import Announcement  # noqa: E402

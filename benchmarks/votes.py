@@ -33,12 +33,12 @@ from bot.direct_messages import DirectMessages  # noqa: E402
 from bot.homeserver import LocalSynapse  # noqa: E402
 from bot.metrics import Metrics  # noqa: E402
 from bot.pacing import TokenBucket  # noqa: E402
-from bot.poll_duty import PollDuty  # noqa: E402
 from bot.sender import Sender  # noqa: E402
 from commands import build_registry  # noqa: E402
-from commands.poll_plan import RESPONSE, START, answer_ids, start_content  # noqa: E402
-from commands.poll_results import tally_of  # noqa: E402
-from commands.poll_tally import Response, tally  # noqa: E402
+from commands.polls.duty import PollDuty  # noqa: E402
+from commands.polls.plan import RESPONSE, START, answer_ids, start_content  # noqa: E402
+from commands.polls.results import tally_of  # noqa: E402
+from commands.polls.tally import Response, tally  # noqa: E402
 from storage import polls  # noqa: E402
 from storage.database import Database, open_database  # noqa: E402
 from storage.models import Poll  # noqa: E402

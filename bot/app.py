@@ -9,29 +9,29 @@ import hashlib
 import logging
 import signal
 
-from bot.action_duty import ActionDuty
-from bot.announcement_duty import AnnouncementDuty
 from bot.config import Config
 from bot.direct_messages import DirectMessages
 from bot.download_links import load_links
-from bot.event_duty import EventDuty
 from bot.http_server import make_app, start_http
 from bot.login import log_in
 from bot.metrics import Metrics
 from bot.pacing import TokenBucket
-from bot.poll_duty import PollDuty
 from bot.router import EventRouter
 from bot.scheduler import Scheduler
 from bot.sender import Sender
-from bot.space_keeper import SpaceKeeper
-from bot.survey_duty import SurveyDuty
 from bot.sync_loop import SyncLoop
 from commands import build_registry
-from commands.converters import ConversionError
-from commands.i18n import LANGUAGES, Localized
-from commands.space import import_roster
-from commands.space_text import ROSTER_FILE_REJECTED, ROSTER_FILE_UNREADABLE, problem
-from commands.surveys import load_file
+from commands.announcements.duty import AnnouncementDuty
+from commands.core.converters import ConversionError
+from commands.core.i18n import LANGUAGES, Localized
+from commands.events.duty import EventDuty
+from commands.polls.duty import PollDuty
+from commands.space.commands import import_roster
+from commands.space.keeper import SpaceKeeper
+from commands.space.text import ROSTER_FILE_REJECTED, ROSTER_FILE_UNREADABLE, problem
+from commands.surveys.commands import load_file
+from commands.surveys.duty import SurveyDuty
+from commands.topics.duty import ActionDuty
 from storage import bot_state
 from storage.database import Database, open_database
 

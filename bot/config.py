@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.space_config import SpaceConfig, SpaceConfigError, parse_space
-from commands.converters import USER_ID_RE, ConversionError
-from commands.event_plan import DEFAULT_OFFSETS, parse_offsets
-from commands.i18n import LANGUAGES, Language
-from commands.survey_definition import parse_toml
+from commands.core.converters import USER_ID_RE, ConversionError
+from commands.core.i18n import LANGUAGES, Language
+from commands.events.plan import DEFAULT_OFFSETS, parse_offsets
+from commands.space.settings import SpaceConfig, SpaceConfigError, parse_space
+from commands.surveys.definition import parse_toml
 
 SERVER_RE = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
 PASSWORD_ENV = "ALUMNI_BOT_PASSWORD"

@@ -22,8 +22,8 @@ from bot.direct_messages import DirectMessages
 from bot.download_links import DownloadLinks
 from bot.room_lookup import alone_with, joined_members, room_id_of
 from bot.sender import Sender, file_content, message_content, relation, txn_id_for
-from commands.context import BotStatus, CommandContext, RetryLater
-from commands.converters import (
+from commands.core.context import BotStatus, CommandContext, RetryLater
+from commands.core.converters import (
     BOT_MAY_NOT_POST,
     BOT_NOT_IN_ROOM,
     HERE_WORDS,
@@ -32,8 +32,8 @@ from commands.converters import (
     UNKNOWN_ROOM,
     ConversionError,
 )
-from commands.i18n import Localized
-from commands.registry import Role
+from commands.core.i18n import Localized
+from commands.core.registry import Role
 
 log = logging.getLogger(__name__)
 

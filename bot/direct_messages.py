@@ -12,9 +12,9 @@ from nio import AsyncClient, RoomCreateResponse, RoomPreset
 from bot.metrics import Metrics
 from bot.room_lookup import joined_members
 from bot.sender import Sender, SendRefused, message_content, txn_id_for
-from commands.i18n import LANGUAGES, Language
-from commands.registry import Registry
-from commands.rendering import code
+from commands.core.i18n import LANGUAGES, Language
+from commands.core.registry import Registry
+from commands.core.rendering import code
 from storage import events, roster, user_settings
 from storage.database import Database
 

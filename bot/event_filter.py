@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from commands.poll_plan import END_TYPES, RESPONSE, RESPONSE_TYPES, STABLE_RESPONSE
-from commands.poll_tally import UNREADABLE
+from commands.polls.plan import END_TYPES, RESPONSE, RESPONSE_TYPES, STABLE_RESPONSE
+from commands.polls.tally import UNREADABLE
 
 ENCRYPTED = "m.room.encrypted"
 

@@ -9,8 +9,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.download_links import DownloadLinks
 from bot.metrics import Metrics
-from commands import event_calendar
 from commands.downloads import download as download_file
+from commands.events import calendar as event_calendar
 from storage import events
 from storage.database import Database
 from storage.models import utc_now

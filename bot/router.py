@@ -37,19 +37,19 @@ from bot.event_filter import (
     thread_root,
 )
 from bot.metrics import Metrics
-from bot.poll_duty import may_end
 from bot.room_lookup import alone_with
 from bot.sender import Sender
-from bot.space_keeper import SpaceKeeper
-from commands.context import BotStatus, RetryLater, Schedules
-from commands.dispatch import dispatch, run_conversation
-from commands.event_plan import reaction_answer
-from commands.i18n import LANGUAGES, Language
-from commands.registry import Registry, Role
-from commands.space_plan import CLASSIC_ROOM_VERSIONS, ORGANISER_POWER
-from commands.surveys import converse
-from commands.topic_plan import is_support
-from commands.topics import apply_edit, log_thread_reply
+from commands.core.context import BotStatus, RetryLater, Schedules
+from commands.core.dispatch import dispatch, run_conversation
+from commands.core.i18n import LANGUAGES, Language
+from commands.core.registry import Registry, Role
+from commands.events.plan import reaction_answer
+from commands.polls.duty import may_end
+from commands.space.keeper import SpaceKeeper
+from commands.space.plan import CLASSIC_ROOM_VERSIONS, ORGANISER_POWER
+from commands.surveys.commands import converse
+from commands.topics.commands import apply_edit, log_thread_reply
+from commands.topics.plan import is_support
 from storage import bot_state, events, polls, topics, user_settings
 from storage.database import Database
 from storage.polls import SeenEnd, SeenResponse

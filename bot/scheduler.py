@@ -15,7 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from bot.metrics import Metrics
-from bot.poll_duty import PollDuty
+from commands.polls.duty import PollDuty
 from storage.models import utc_now
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from nio import AsyncClient, RoomSendResponse
 
 from bot.metrics import Metrics
 from bot.pacing import TokenBucket
-from commands.context import RetryLater
-from commands.rendering import html_to_text
+from commands.core.context import RetryLater
+from commands.core.rendering import html_to_text
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from commands import needs, topics
-from commands.files import ExportFile
+from commands.core.files import ExportFile
+from commands.surveys import needs
+from commands.topics import commands as topics
 from storage.database import Database
 
 

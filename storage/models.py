@@ -360,7 +360,7 @@ class SurveyResponse(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
-    # {"<question index>": answer}; see commands.survey_flow.Answer.
+    # {"<question index>": answer}; see commands.surveys.flow.Answer.
     answers: Mapped[dict[str, object]] = mapped_column(JSON)
     # Named surveys only.
     respondent: Mapped[str | None] = mapped_column(String(255))
@@ -403,7 +403,7 @@ class RosterMember(Base):
     name: Mapped[str] = mapped_column(String(255))
     municipality: Mapped[str] = mapped_column(String(255))
     cohort: Mapped[int | None] = mapped_column(Integer)
-    # manager | supervisor | organiser | guest (commands.roster_plan.RosterRole).
+    # manager | supervisor | organiser | guest (commands.space.roster_plan.RosterRole).
     role: Mapped[str] = mapped_column(String(16))
     added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
     # The welcome message went out (once, when they first joined the space).

@@ -86,7 +86,7 @@ async def listing(
     tag: str | None = None,
     event_id: int | None = None,
 ) -> list[tuple[Topic, int]]:
-    """Topics with their number of supporters (commands.topic_plan.ranked orders them)."""
+    """Topics with their number of supporters (commands.topics.plan.ranked orders them)."""
     async with db.session() as session:
         votes = (
             select(TopicVote.topic_id, func.count().label("votes"))

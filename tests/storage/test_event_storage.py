@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from commands.event_plan import MAYBE, NO, YES, plan_notices, plan_reminders
+from commands.events.plan import MAYBE, NO, YES, plan_notices, plan_reminders
 from storage import events, user_settings
 from storage.database import Database
 from storage.events import NewEvent

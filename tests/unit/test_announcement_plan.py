@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from commands.announcement_plan import (
+from commands.announcements.plan import (
     MAX_TEXT,
     parse_request,
     plan_firing,
@@ -16,8 +16,8 @@ from commands.announcement_plan import (
     schedule_columns,
     schedule_from,
 )
-from commands.converters import ConversionError
-from commands.recurrence import (
+from commands.core.converters import ConversionError
+from commands.core.recurrence import (
     Interval,
     OneOff,
     Recurring,

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from commands.bar_chart import Panel, chart_png, render_chart
+from commands.core.bar_chart import Panel, chart_png, render_chart
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -55,7 +55,7 @@ def test_it_runs_as_a_child_process_with_json_on_stdin() -> None:
     data = {"panels": [{"title": "Q", "labels": ["A", "B"], "counts": [1, 2]}], "axis": "Votes"}
     data["footer"] = "3 participants"
     done = subprocess.run(
-        [sys.executable, "-m", "commands.bar_chart"],
+        [sys.executable, "-m", "commands.core.bar_chart"],
         input=json.dumps(data).encode(),
         capture_output=True,
         check=True,

@@ -11,7 +11,7 @@ import pytest
 import vobject
 from icalendar import Calendar, Event, Timezone
 
-from commands.calendar_ics import PRODID, CalendarEvent, calendar_feed, event_file
+from commands.events.calendar_ics import PRODID, CalendarEvent, calendar_feed, event_file
 
 UTC = dt.UTC
 STAMP = dt.datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

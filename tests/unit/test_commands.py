@@ -12,9 +12,9 @@ from typing import Any, cast
 import pytest
 import pytest_asyncio
 
-from commands import build_registry, general
-from commands.context import BotStatus, CommandContext
-from commands.converters import (
+from commands import build_registry
+from commands.core.context import BotStatus, CommandContext
+from commands.core.converters import (
     ConversionError,
     Date,
     Integer,
@@ -24,10 +24,10 @@ from commands.converters import (
     UserId,
     Word,
 )
-from commands.dispatch import Outcome, dispatch
-from commands.help_text import render_command, render_overview
-from commands.i18n import Language, Localized
-from commands.registry import (
+from commands.core.dispatch import Outcome, dispatch
+from commands.core.help_text import render_command, render_overview
+from commands.core.i18n import Language, Localized
+from commands.core.registry import (
     Arg,
     Command,
     CommandGroup,
@@ -38,7 +38,8 @@ from commands.registry import (
     UsageError,
     tokenize,
 )
-from commands.rendering import html_to_text
+from commands.core.rendering import html_to_text
+from commands.general import commands as general
 from storage import user_settings
 from storage.database import Database, open_database
 
@@ -860,7 +861,7 @@ async def test_handler_exception_gives_error_reply(
 ) -> None:
     ctx = make_context(registry)
 
-    with caplog.at_level(logging.ERROR, logger="commands.dispatch"):
+    with caplog.at_level(logging.ERROR, logger="commands.core.dispatch"):
         outcome = await dispatch(ctx, "kaputt")
 
     assert outcome is Outcome.ERROR
@@ -868,7 +869,7 @@ async def test_handler_exception_gives_error_reply(
     assert "Das hat nicht geklappt" in ctx.only_reply
     assert "<code>$ereignis1</code>" in ctx.only_reply
     assert "boom" not in ctx.only_reply
-    [record] = [r for r in caplog.records if r.name == "commands.dispatch"]
+    [record] = [r for r in caplog.records if r.name == "commands.core.dispatch"]
     assert record.exc_info is not None
     assert "$ereignis1" in record.getMessage()
 

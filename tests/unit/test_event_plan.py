@@ -9,8 +9,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from commands.converters import ConversionError
-from commands.event_plan import (
+from commands.core.converters import ConversionError
+from commands.core.time_phrases import (
+    ImpossibleDateError,
+    ImpossibleTimeError,
+    MissingTimeError,
+    PastTimeError,
+    TimePhraseError,
+    UnreadableTimeError,
+)
+from commands.events.plan import (
     BAD_OFFSET,
     BAD_URL,
     BOTH_FLAGS,
@@ -37,14 +45,6 @@ from commands.event_plan import (
     plan_reminders,
     reaction_answer,
     reminder_due,
-)
-from commands.time_phrases import (
-    ImpossibleDateError,
-    ImpossibleTimeError,
-    MissingTimeError,
-    PastTimeError,
-    TimePhraseError,
-    UnreadableTimeError,
 )
 from storage.outbox import ANNOUNCE, CANCEL, NUDGE, REMINDER, UPDATE, PostPlan
 

@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from commands.event_plan import MAYBE, NO, YES, reaction_answer
-from commands.event_text import (
+from commands.core.i18n import Language
+from commands.core.rendering import html_to_text
+from commands.events.plan import MAYBE, NO, YES, reaction_answer
+from commands.events.text import (
     answer_command,
     format_span,
     reaction_keys,
@@ -22,8 +24,6 @@ from commands.event_text import (
     render_reminder,
     render_update,
 )
-from commands.i18n import Language
-from commands.rendering import html_to_text
 from storage.models import Event
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -7,7 +7,8 @@ import csv
 import datetime as dt
 import io
 
-from commands.needs_report import (
+from commands.surveys.definition import Question
+from commands.surveys.report import (
     NeedNote,
     SubmittedResponse,
     SurveyState,
@@ -21,8 +22,7 @@ from commands.needs_report import (
     survey_csv,
     tags_in,
 )
-from commands.survey_definition import Question
-from commands.survey_text import SurveyView
+from commands.surveys.text import SurveyView
 
 SINGLE = Question("Wo ist die Rolle angesiedelt?", "single", ("Fachbereich", "Zentrale Stelle"))
 MULTIPLE = Question("Welche Themen?", "multiple", ("Personal", "IT", "Förderung"))

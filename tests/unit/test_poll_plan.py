@@ -13,9 +13,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.event_filter import PollClosed, PollVote, poll_relation
-from commands.converters import ConversionError
-from commands.i18n import Language, Localized
-from commands.poll_plan import (
+from commands.core.converters import ConversionError
+from commands.core.i18n import Language, Localized
+from commands.core.time_phrases import (
+    ImpossibleDateError,
+    PastTimeError,
+    TimePhraseError,
+    UnreadableTimeError,
+)
+from commands.polls.plan import (
     ANSWER_COUNT,
     BAD_MAX,
     DUPLICATE,
@@ -32,13 +38,7 @@ from commands.poll_plan import (
     render_results,
     start_content,
 )
-from commands.poll_tally import MISSING, End, Response, Tally, tally
-from commands.time_phrases import (
-    ImpossibleDateError,
-    PastTimeError,
-    TimePhraseError,
-    UnreadableTimeError,
-)
+from commands.polls.tally import MISSING, End, Response, Tally, tally
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Sunday, 20 September 2026, 10:00 in Berlin (CEST).

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands.poll_tally import CANNOT_READ, MISSING, End, Response, Tally, tally, winners
+from commands.polls.tally import CANNOT_READ, MISSING, End, Response, Tally, tally, winners
 
 IDS = ("a", "b", "c")
 

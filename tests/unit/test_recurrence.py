@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from commands.converters import ConversionError
-from commands.recurrence import (
+from commands.core.converters import ConversionError
+from commands.core.recurrence import (
     CronDayConflictError,
     CronFieldCountError,
     CronFieldError,
@@ -26,7 +26,7 @@ from commands.recurrence import (
     normalize_cron,
     parse_schedule,
 )
-from commands.time_phrases import (
+from commands.core.time_phrases import (
     ImpossibleTimeError,
     MissingTimeError,
     PastTimeError,

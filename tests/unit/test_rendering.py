@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from commands.rendering import bullet_list, code, escape, html_to_text
+from commands.core.rendering import bullet_list, code, escape, html_to_text
 
 
 @pytest.mark.parametrize(

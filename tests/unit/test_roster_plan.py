@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from commands.roster_plan import (
+from commands.space.roster_plan import (
     RosterEntry,
     RosterFileError,
     check_entry,

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.space_config import SpaceConfigError, parse_space
-from commands.space_plan import (
+from commands.space.plan import (
     JOIN_RULES,
     POWER_LEVELS,
     SPACE_CHILD,
@@ -21,6 +20,7 @@ from commands.space_plan import (
     plan_room,
     plan_space,
 )
+from commands.space.settings import SpaceConfigError, parse_space
 
 BOT = "@bot:example.org"
 ORGA = "@orga:example.org"

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from commands.converters import ConversionError
-from commands.survey_definition import EXAMPLE, Question, parse_toml
+from commands.core.converters import ConversionError
+from commands.surveys.definition import EXAMPLE, Question, parse_toml
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from commands.survey_definition import Question
-from commands.survey_flow import (
+from commands.surveys.definition import Question
+from commands.surveys.flow import (
     Conversation,
     Rejected,
     answer_text,

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from commands.converters import ConversionError
-from commands.time_phrases import (
+from commands.core.converters import ConversionError
+from commands.core.time_phrases import (
     AmbiguousTimeError,
     BareNumberError,
     ImpossibleDateError,

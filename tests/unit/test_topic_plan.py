@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from commands.converters import ConversionError
-from commands.minutes import MinutesView, render_markdown, render_summary
-from commands.topic_plan import (
+from commands.core.converters import ConversionError
+from commands.topics.minutes import MinutesView, render_markdown, render_summary
+from commands.topics.plan import (
     EntryView,
     TopicView,
     command_rest,

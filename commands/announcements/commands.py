@@ -1,0 +1,328 @@
+"""Announcements for organisers: schedule one-off or recurring posts into rooms, list, show,
+change, pause, resume and cancel them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from commands.announcements.plan import (
+    check_text,
+    parse_request,
+    schedule_columns,
+    schedule_from,
+)
+from commands.core.context import CommandContext
+from commands.core.converters import ConversionError, Integer, Rest
+from commands.core.i18n import Language, Localized
+from commands.core.recurrence import Schedule, describe, next_occurrence, parse_schedule
+from commands.core.registry import Arg, CommandGroup, Role
+from commands.core.rendering import bullet_list, escape
+from commands.core.time_phrases import format_when
+from storage import announcements
+from storage.announcements import NewAnnouncement
+from storage.models import Announcement
+
+group = CommandGroup("ankuendigungen", Localized("Ankündigungen", "Announcements"))
+
+NUMBER = Arg(
+    "nr",
+    Integer(minimum=1, maximum=2**31 - 1),
+    Localized("die Nummer der Ankündigung", "the announcement's number"),
+    name_en="no",
+)
+SCHEDULED = Localized(
+    "Ankündigung Nr. {id} geplant: {schedule}. Zuerst: <b>{first}</b>. Räume: {rooms}.",
+    "Announcement no. {id} scheduled: {schedule}. First: <b>{first}</b>. Rooms: {rooms}.",
+)
+UNKNOWN_NUMBER = Localized(
+    "Eine Ankündigung Nr. {id} gibt es nicht (mehr). Alle: {command}",
+    "There is no (longer an) announcement no. {id}. All of them: {command}",
+)
+NONE = Localized("Es sind keine Ankündigungen geplant.", "No announcements are scheduled.")
+PAUSED = Localized("pausiert", "paused")
+# One message stays far below the 64 KiB event limit.
+LIST_LIMIT = 50
+MORE_ROWS = Localized("… und {count} weitere", "… and {count} more")
+CHANGED = Localized(
+    "Ankündigung Nr. {id} geändert. Nächster Termin: <b>{next}</b>.",
+    "Announcement no. {id} changed. Next: <b>{next}</b>.",
+)
+PAUSED_NOW = Localized(
+    "Ankündigung Nr. {id} ist pausiert. Weiter mit {command}.",
+    "Announcement no. {id} is paused. Resume with {command}.",
+)
+CANCELLED_NOW = Localized(
+    "Ankündigung Nr. {id} ist gelöscht.", "Announcement no. {id} is cancelled."
+)
+NOTHING_AHEAD = Localized(
+    "Nach dieser Angabe gäbe es keinen Termin mehr in der Zukunft.",
+    "With this, no occurrence would be left in the future.",
+)
+DETAILS = (
+    Localized("Zeitplan: {schedule}", "Schedule: {schedule}"),
+    Localized("Nächster Termin: {next}", "Next: {next}"),
+    Localized("Räume: {rooms}", "Rooms: {rooms}"),
+    Localized("Angelegt von {creator}", "Created by {creator}"),
+)
+PLAN_HELP = Localized(
+    "Zeitpunkt, Räume und Text: <wann> in #raum [#raum2]: <text>",
+    "time, rooms and text: <when> in #room [#room2]: <text>",
+)
+
+
+def _schedule_text(row: Announcement, language: Language) -> str:
+    return describe(schedule_from(row.cron, row.once_at), ZoneInfo(row.timezone), language)
+
+
+def _next_text(row: Announcement, language: Language) -> str:
+    if row.next_due is None:
+        return "–"
+    return format_when(row.next_due, ZoneInfo(row.timezone), language)
+
+
+def _rooms_text(ctx: CommandContext, room_ids: list[str]) -> str:
+    return ", ".join(escape(ctx.room_label(room_id)) for room_id in room_ids)
+
+
+async def _find(ctx: CommandContext, number: int) -> Announcement | None:
+    row = await announcements.get(ctx.db, number)
+    if row is None or row.status not in (announcements.ACTIVE, announcements.PAUSED):
+        command = ctx.hint("ankuendigungen")
+        await ctx.reply(UNKNOWN_NUMBER.format(ctx.language, id=number, command=command))
+        return None
+    return row
+
+
+def _first_due(schedule: Schedule, now: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    first = next_occurrence(schedule, now, zone)
+    if first is None:
+        raise ConversionError(NOTHING_AHEAD)
+    return first
+
+
+@group.command(
+    "ankuendigung",
+    de_aliases=("ankündigung",),
+    aliases=("announce",),
+    help=Localized(
+        "Plant eine Ankündigung, einmalig oder wiederkehrend, in einen oder mehrere Räume.\n"
+        "Beispiele: !ankuendigung morgen 9 Uhr in #allgemein #workshop: Der Workshop beginnt.\n"
+        "!ankuendigung jeden Montag 9 Uhr in #allgemein: Wochenstart – was steht an?\n"
+        "Zeiten: 29.09.2026 10:00, 29.09. 10 Uhr, in 2 Stunden, übermorgen 18 Uhr, "
+        "täglich 8:30, am 1. jedes Monats 9 Uhr, cron 0 9 * * 1.",
+        "Schedules an announcement, once or recurring, into one or more rooms.\n"
+        "Examples: !announce tomorrow 9am in #general: The workshop starts.\n"
+        "!announce every monday 9:00 in #general: New week – what is coming up?\n"
+        "Times: 29.09.2026 10:00, in 2 hours, next friday 14:00, daily 8:30, "
+        "on the 1st of every month 9:00, cron 0 9 * * 1.",
+    ),
+    args=(Arg("angaben", Rest(max_length=2400), PLAN_HELP, name_en="details"),),
+    role=Role.ORGANISER,
+)
+async def announce(ctx: CommandContext, angaben: str) -> None:
+    # A command handled again after a crash answers from what it stored the first time (its
+    # relative time, read now, would name another moment).
+    row = await announcements.by_source(ctx.db, ctx.event_id)
+    if row is not None:
+        await _confirm(ctx, row, row.next_due or row.once_at)
+        return
+    request = parse_request(angaben)
+    zone = ZoneInfo(ctx.timezone)
+    now = ctx.now()
+    schedule = parse_schedule(request.when, now, zone)
+    first = _first_due(schedule, now, zone)
+    cron, once_at = schedule_columns(schedule)
+    room_ids = list(dict.fromkeys([await ctx.resolve_room(room) for room in request.rooms]))
+    row = await announcements.create(
+        ctx.db,
+        NewAnnouncement(
+            source_event_id=ctx.event_id,
+            created_by=ctx.sender,
+            command_room_id=ctx.room_id,
+            room_ids=room_ids,
+            text=request.text,
+            cron=cron,
+            once_at=once_at,
+            timezone=ctx.timezone,
+            next_due=first,
+        ),
+    )
+    await ctx.schedules.announcement_changed(row.id)
+    await _confirm(ctx, row, first)
+
+
+async def _confirm(ctx: CommandContext, row: Announcement, first: dt.datetime | None) -> None:
+    zone = ZoneInfo(row.timezone)
+    await ctx.reply(
+        SCHEDULED.format(
+            ctx.language,
+            id=row.id,
+            schedule=escape(_schedule_text(row, ctx.language)),
+            first=escape(format_when(first, zone, ctx.language) if first else "–"),
+            rooms=_rooms_text(ctx, row.room_ids),
+        )
+    )
+
+
+@group.command(
+    "ankuendigungen",
+    de_aliases=("ankündigungen",),
+    aliases=("announcements",),
+    help=Localized(
+        "Listet die geplanten Ankündigungen mit ihrem nächsten Termin.",
+        "Lists the scheduled announcements with their next time.",
+    ),
+    role=Role.ORGANISER,
+)
+async def list_announcements(ctx: CommandContext) -> None:
+    rows = await announcements.listed(ctx.db)
+    if not rows:
+        await ctx.reply(NONE.get(ctx.language))
+        return
+    items = []
+    for row in rows[:LIST_LIMIT]:
+        preview = row.text if len(row.text) <= 60 else row.text[:57] + "…"
+        state = (
+            f" <i>({PAUSED.get(ctx.language)})</i>" if row.status == announcements.PAUSED else ""
+        )
+        items.append(
+            f"<b>Nr. {row.id}</b> – {escape(_next_text(row, ctx.language))} – "
+            f"{escape(_schedule_text(row, ctx.language))} – {_rooms_text(ctx, row.room_ids)} – "
+            f"„{escape(preview)}“{state}"
+        )
+    if len(rows) > LIST_LIMIT:
+        items.append(escape(MORE_ROWS.format(ctx.language, count=len(rows) - LIST_LIMIT)))
+    await ctx.reply(bullet_list(items))
+
+
+@group.command(
+    "ankuendigung zeigen",
+    de_aliases=("ankündigung zeigen",),
+    aliases=("announcement show",),
+    help=Localized("Zeigt eine Ankündigung ganz.", "Shows one announcement in full."),
+    args=(NUMBER,),
+    role=Role.ORGANISER,
+)
+async def show_announcement(ctx: CommandContext, nr: int) -> None:
+    row = await _find(ctx, nr)
+    if row is None:
+        return
+    values = {
+        "schedule": escape(_schedule_text(row, ctx.language)),
+        "next": escape(_next_text(row, ctx.language)),
+        "rooms": _rooms_text(ctx, row.room_ids),
+        "creator": escape(row.created_by),
+    }
+    details = [line.format(ctx.language, **values) for line in DETAILS]
+    if row.status == announcements.PAUSED:
+        details.append(PAUSED.get(ctx.language))
+    text = escape(row.text).replace("\n", "<br>")
+    await ctx.reply(
+        f"<p><b>Nr. {row.id}</b></p><blockquote>{text}</blockquote>{bullet_list(details)}"
+    )
+
+
+@group.command(
+    "ankuendigung text",
+    de_aliases=("ankündigung text",),
+    aliases=("announcement text",),
+    help=Localized("Ersetzt den Text einer Ankündigung.", "Replaces an announcement's text."),
+    args=(NUMBER, Arg("text", Rest(max_length=2400), Localized("der neue Text", "the new text"))),
+    role=Role.ORGANISER,
+)
+async def change_text(ctx: CommandContext, nr: int, text: str) -> None:
+    row = await _find(ctx, nr)
+    if row is None:
+        return
+    await announcements.update(ctx.db, nr, text=check_text(text))
+    await ctx.reply(CHANGED.format(ctx.language, id=nr, next=escape(_next_text(row, ctx.language))))
+
+
+@group.command(
+    "ankuendigung zeit",
+    de_aliases=("ankündigung zeit",),
+    aliases=("announcement time",),
+    help=Localized(
+        "Legt einen neuen Zeitpunkt oder Rhythmus fest, z. B. „täglich 8:30“.",
+        "Sets a new time or rhythm, e.g. “daily 8:30”.",
+    ),
+    args=(
+        NUMBER,
+        Arg("wann", Rest(max_length=200), Localized("neue Zeit", "new time"), name_en="when"),
+    ),
+    role=Role.ORGANISER,
+)
+async def change_time(ctx: CommandContext, nr: int, wann: str) -> None:
+    row = await _find(ctx, nr)
+    if row is None:
+        return
+    zone = ZoneInfo(ctx.timezone)
+    now = ctx.now()
+    schedule = parse_schedule(wann, now, zone)
+    first = _first_due(schedule, now, zone)
+    cron, once_at = schedule_columns(schedule)
+    await announcements.update(
+        ctx.db, nr, cron=cron, once_at=once_at, timezone=ctx.timezone, next_due=first
+    )
+    await ctx.schedules.announcement_changed(nr)
+    await ctx.reply(
+        CHANGED.format(ctx.language, id=nr, next=escape(format_when(first, zone, ctx.language)))
+    )
+
+
+@group.command(
+    "ankuendigung pausieren",
+    de_aliases=("ankündigung pausieren",),
+    aliases=("announcement pause",),
+    help=Localized("Hält eine Ankündigung an.", "Pauses an announcement."),
+    args=(NUMBER,),
+    role=Role.ORGANISER,
+)
+async def pause(ctx: CommandContext, nr: int) -> None:
+    if await _find(ctx, nr) is None:
+        return
+    await announcements.update(ctx.db, nr, status=announcements.PAUSED)
+    await ctx.schedules.announcement_changed(nr)
+    resume_command = ctx.hint("ankuendigung fortsetzen", nr)
+    await ctx.reply(PAUSED_NOW.format(ctx.language, id=nr, command=resume_command))
+
+
+@group.command(
+    "ankuendigung fortsetzen",
+    de_aliases=("ankündigung fortsetzen",),
+    aliases=("announcement resume",),
+    help=Localized(
+        "Setzt eine pausierte Ankündigung fort; verpasste Termine werden übersprungen.",
+        "Resumes a paused announcement; occurrences missed meanwhile are skipped.",
+    ),
+    args=(NUMBER,),
+    role=Role.ORGANISER,
+)
+async def resume(ctx: CommandContext, nr: int) -> None:
+    row = await _find(ctx, nr)
+    if row is None:
+        return
+    zone = ZoneInfo(row.timezone)
+    upcoming = _first_due(schedule_from(row.cron, row.once_at), ctx.now(), zone)
+    await announcements.update(ctx.db, nr, status=announcements.ACTIVE, next_due=upcoming)
+    await ctx.schedules.announcement_changed(nr)
+    await ctx.reply(
+        CHANGED.format(ctx.language, id=nr, next=escape(format_when(upcoming, zone, ctx.language)))
+    )
+
+
+@group.command(
+    "ankuendigung loeschen",
+    de_aliases=("ankündigung löschen", "ankuendigung löschen", "ankündigung loeschen"),
+    aliases=("announcement cancel",),
+    help=Localized("Löscht eine Ankündigung.", "Cancels an announcement."),
+    args=(NUMBER,),
+    role=Role.ORGANISER,
+)
+async def cancel(ctx: CommandContext, nr: int) -> None:
+    if await _find(ctx, nr) is None:
+        return
+    await announcements.update(ctx.db, nr, status=announcements.CANCELLED, next_due=None)
+    await ctx.schedules.announcement_changed(nr)
+    await ctx.reply(CANCELLED_NOW.format(ctx.language, id=nr))

@@ -1,0 +1,113 @@
+"""Delivers due announcements: each occurrence into each room once, with a transaction id derived
+from the announcement, its due time and the room; missed ones sent late or reported."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from bot import faults
+from bot.metrics import Metrics
+from bot.sender import Sender, SendRefused, message_content, txn_id_for
+from commands.announcements.plan import (
+    plan_firing,
+    render_announcement,
+    render_missed,
+    schedule_from,
+)
+from commands.core.i18n import Language
+from storage import announcements
+from storage.announcements import DELIVERED, MISSED, REFUSED, Delivery
+from storage.database import Database
+from storage.models import Announcement, utc_now
+
+log = logging.getLogger(__name__)
+
+
+class AnnouncementDuty:
+    name = "announcement"
+
+    def __init__(
+        self,
+        db: Database,
+        sender: Sender,
+        metrics: Metrics,
+        language: Language,
+        grace: dt.timedelta,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        self.db = db
+        self.sender = sender
+        self.metrics = metrics
+        self.language = language
+        self.grace = grace
+        self.clock = clock
+
+    async def schedule(self) -> list[tuple[int, dt.datetime]]:
+        return await announcements.due_schedule(self.db)
+
+    async def replan(self, ref: int) -> list[tuple[int, dt.datetime | None]]:
+        row = await announcements.get(self.db, ref)
+        active = row is not None and row.status == announcements.ACTIVE
+        return [(ref, row.next_due if active and row is not None else None)]
+
+    async def deliver(self, item_id: int) -> dt.datetime | None:
+        loaded = await announcements.load_due(self.db, item_id)
+        if loaded is None:
+            return None
+        row, done = loaded
+        assert row.next_due is not None
+        zone = ZoneInfo(row.timezone)
+        schedule = schedule_from(row.cron, row.once_at)
+        firing = plan_firing(schedule, row.next_due, self.clock(), zone, self.grace)
+        sent: list[Delivery] = []
+        if firing.missed:
+            html = render_missed(row.id, firing, zone, self.language)
+            rooms = [row.command_room_id]
+            sent += await self._send_once(row, firing.missed[0], rooms, MISSED, html, done)
+        if firing.send is not None:
+            html = render_announcement(row.text, firing.send, firing.late, zone, self.language)
+            sent += await self._send_once(row, firing.send, row.room_ids, DELIVERED, html, done)
+        moved_on = await announcements.finish_occurrence(
+            self.db, item_id, sent, row.next_due, firing.next_due
+        )
+        # Not moved on: paused, cancelled or rescheduled meanwhile, and planned by that change.
+        return firing.next_due if moved_on else None
+
+    async def _send_once(
+        self,
+        row: Announcement,
+        due: dt.datetime,
+        rooms: list[str],
+        kind: str,
+        html: str,
+        done: set[tuple[dt.datetime, str, str]],
+    ) -> list[Delivery]:
+        """Deliver to each room not yet recorded. The records are written with the next due
+        time; a crash before that re-sends with the same txn ids, which the homeserver answers
+        with the events it already has."""
+        # A missed-report must reach the organiser: m.text with a mention notifies, a notice not.
+        content = (
+            message_content(html, msgtype="m.text", mentions=[row.created_by])
+            if kind == MISSED
+            else message_content(html)
+        )
+        sent = []
+        for room_id in rooms:
+            if (due, room_id, kind) in done:
+                continue
+            txn_id = txn_id_for(f"announcement-{kind}", f"{row.id}|{due.isoformat()}|{room_id}")
+            try:
+                event_id = await self.sender.send(room_id, content, txn_id=txn_id)
+            except SendRefused:
+                # The room refuses the bot for good (kicked, no right to post): recorded, so one
+                # such room neither blocks the others nor is retried for ever.
+                log.warning("announcement %s: %s refused the post", row.id, room_id)
+                self.metrics.errors.labels("announcement").inc()
+                sent.append(Delivery(due, room_id, REFUSED, ""))
+                continue
+            faults.crash_point(faults.AFTER_ANNOUNCEMENT)
+            sent.append(Delivery(due, room_id, kind, event_id))
+        return sent

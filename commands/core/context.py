@@ -1,0 +1,183 @@
+"""What a command handler receives: who asks, where, in which language and role, how to answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from commands.core.i18n import Language
+from commands.core.rendering import code
+from commands.events.plan import DEFAULT_OFFSETS
+from storage.database import Database
+
+if TYPE_CHECKING:
+    from commands.core.registry import Registry, Role
+    from commands.space.plan import SpaceSpec
+    from commands.space.text import SpaceReport
+
+
+class RetryLater(Exception):
+    """The homeserver cannot be reached right now; the command will be handled again later."""
+
+
+class Schedules(Protocol):
+    """What handlers tell the scheduler: a stored schedule changed and must be (re)planned."""
+
+    async def announcement_changed(self, announcement_id: int) -> None: ...
+
+    async def event_changed(self, event_id: int) -> None: ...
+
+    async def poll_changed(self, poll_id: int) -> None: ...
+
+    async def poll_read(self, poll_id: int) -> None:
+        """Before a poll's results are shown: its votes read back from the room first, if a
+        start left that still to do."""
+
+    async def survey_changed(self, survey_id: int) -> None: ...
+
+    async def action_changed(self, entry_id: int) -> None: ...
+
+
+class Space(Protocol):
+    """The alumni space as commands may act on it (implemented by `bot/`)."""
+
+    spec: SpaceSpec
+
+    async def reconcile(self) -> SpaceReport:
+        """Create or adopt what is missing, fix links, join rules and rights, invite the roster."""
+
+    async def report(self, report: SpaceReport, *, at_start: bool) -> None:
+        """Tell the organisers' room what a reconcile did."""
+
+    async def admit(self, user_id: str) -> list[str]:
+        """Invite someone on the roster to the space and their rooms; the rooms invited to."""
+
+    async def remove(self, user_id: str) -> list[str]:
+        """Remove someone from the space and all its rooms; the rooms they were removed from."""
+
+    async def reject(self, user_id: str) -> bool:
+        """Turn a knock down; whether there was one."""
+
+    async def refresh(self) -> None:
+        """The roster changed (who organises comes from it)."""
+
+
+@dataclass(frozen=True)
+class BotStatus:
+    version: str
+    started_at: dt.datetime
+    rooms: int
+    commands_handled: int
+    last_sync_age_seconds: float | None
+
+
+@dataclass
+class CommandContext(ABC):
+    """Implemented by the Matrix side (`bot/`); handlers only use what is declared here."""
+
+    sender: str
+    room_id: str
+    event_id: str
+    role: Role
+    prefix: str
+    timezone: str
+    registry: Registry
+    db: Database
+    default_language: Language
+    schedules: Schedules
+    preferred_language: Language | None = None
+    # Seconds before an event's start at which reminders go out, unless the event says otherwise.
+    default_reminders: tuple[int, ...] = DEFAULT_OFFSETS
+    # The alumni space, if the bot runs one.
+    space: Space | None = None
+    allowed_servers: tuple[str, ...] = ()
+    language: Language = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.language = self.preferred_language or self.default_language
+
+    def command_text(self, name: str, *args: object) -> str:
+        """A command as the user would type it in their language (plain text)."""
+        command = self.registry.find(name)
+        shown = command.display_name(self.language) if command else name
+        return " ".join([self.prefix + shown, *map(str, args)])
+
+    def hint(self, name: str, *args: object) -> str:
+        """`command_text` as code, for hints in HTML replies."""
+        return code(self.command_text(name, *args))
+
+    @abstractmethod
+    def role_there(self, room_id: str) -> Role:
+        """The sender's role in another room (organisers act on events of rooms they run)."""
+
+    @abstractmethod
+    async def reply(
+        self, html: str, *, mentions: Sequence[str] = (), in_thread: bool = True
+    ) -> str:
+        """Answer the command message with one notice; user text in `html` is already escaped.
+        A command given in a thread is answered in it, unless not `in_thread`. Returns the
+        event id."""
+
+    @abstractmethod
+    def can_see(self, room_id: str) -> bool:
+        """Whether the sender may read what was said in a room (they are in it)."""
+
+    @abstractmethod
+    async def post(self, room_id: str, event_type: str, content: dict[str, Any], key: str) -> str:
+        """Send an event that is not a reply (e.g. a poll); `key` names it uniquely in our data,
+        so sending it again after a crash posts it once. Returns the event id."""
+
+    @abstractmethod
+    async def reply_file(self, filename: str, data: bytes, mimetype: str) -> None:
+        """Answer the command message with a file (uploaded to the homeserver); a PNG is sent
+        as an image."""
+
+    @abstractmethod
+    async def say(self, room_id: str, html: str, key: str, *, notify: bool = False) -> str:
+        """A message that answers no command message (m.notice; m.text if it should notify),
+        sent once per `key`, which names it in our data. Returns the event id."""
+
+    @abstractmethod
+    async def send_file(
+        self, room_id: str, filename: str, data: bytes, mimetype: str, key: str
+    ) -> None:
+        """A file that answers no command message, sent once per `key`."""
+
+    @abstractmethod
+    async def direct_room(self) -> str | None:
+        """The room where the sender talks with the bot alone: this one if it is such a room,
+        else their direct chat (opened if there is none); None if none could be opened."""
+
+    @abstractmethod
+    async def redact(self, room_id: str, event_ids: Sequence[str], reason: str) -> None:
+        """Remove these events' content from the room (as far as the bot may); best effort."""
+
+    @abstractmethod
+    async def replied_file(self, limit: int) -> bytes | None:
+        """The file of the message this command replies to (at most `limit` bytes), if any."""
+
+    @abstractmethod
+    def download_link(self, path: str) -> str:
+        """A link to the bot's HTTP server that serves `path` to whoever holds it, for a day."""
+
+    @abstractmethod
+    def bot_status(self) -> BotStatus:
+        """How the bot itself is doing, for organisers."""
+
+    @abstractmethod
+    def now(self) -> dt.datetime:
+        """The current time, aware UTC."""
+
+    @abstractmethod
+    async def resolve_room(self, reference: str) -> str:
+        """The id of a room the bot is in, from `#alias[:server]`, `!id:server` or "hier"/"here".
+
+        Raises ConversionError (a clear message for the user) otherwise.
+        """
+
+    @abstractmethod
+    def room_label(self, room_id: str) -> str:
+        """How to show a room to people: its alias or name, else its id."""

@@ -1,0 +1,214 @@
+"""Typed argument converters: each turns one word of a command (or the rest of it) into a value."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from commands.core.i18n import Language, Localized, parse_language
+
+USER_ID_RE = re.compile(r"^@[a-z0-9._=/+\-]+:[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
+ROOM_ALIAS_RE = re.compile(r"^#[^:\s]+:[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
+# From room version 12 on a room id is "!" and a hash, without a server name.
+ROOM_ID_RE = re.compile(r"^![^:\s]+(:[A-Za-z0-9.\-]+(:[0-9]{1,5})?)?$")
+GERMAN_DATE_RE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})?$")
+ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+class ConversionError(ValueError):
+    """A word could not be read as the argument's type; `message` says why, in both languages."""
+
+    def __init__(self, message: Localized, **values: object) -> None:
+        super().__init__(message.format("de", **values))
+        self.message = message
+        self.values = values
+
+    def text(self, language: Language) -> str:
+        return self.message.format(language, **self.values)
+
+
+class Converter(Protocol):
+    """`kind` is shown in help; `greedy` converters take the rest of the line as one string."""
+
+    kind: Localized
+    greedy: bool
+
+    def convert(self, text: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Word:
+    max_length: int = 200
+    kind: Localized = Localized("Text", "text")
+    greedy: bool = False
+
+    def convert(self, text: str) -> str:
+        if not text.strip():
+            raise ConversionError(Localized("Der Text ist leer.", "The text is empty."))
+        if len(text) > self.max_length:
+            raise ConversionError(
+                Localized(
+                    "Der Text ist {length} Zeichen lang, erlaubt sind {limit}.",
+                    "The text is {length} characters long; the limit is {limit}.",
+                ),
+                length=len(text),
+                limit=self.max_length,
+            )
+        return text
+
+
+@dataclass(frozen=True)
+class Rest(Word):
+    """Everything after the previous arguments, as typed (quotes kept)."""
+
+    max_length: int = 4000
+    greedy: bool = True
+
+
+@dataclass(frozen=True)
+class Integer:
+    minimum: int | None = None
+    maximum: int | None = None
+    kind: Localized = Localized("Zahl", "number")
+    greedy: bool = False
+
+    def convert(self, text: str) -> int:
+        if not re.fullmatch(r"[+-]?\d{1,12}", text):
+            raise ConversionError(
+                Localized("„{text}“ ist keine ganze Zahl.", "“{text}” is not a whole number."),
+                text=text,
+            )
+        value = int(text)
+        if (self.minimum is not None and value < self.minimum) or (
+            self.maximum is not None and value > self.maximum
+        ):
+            raise ConversionError(
+                Localized(
+                    "{value} liegt nicht zwischen {low} und {high}.",
+                    "{value} is not between {low} and {high}.",
+                ),
+                value=value,
+                low=self.minimum if self.minimum is not None else "−∞",
+                high=self.maximum if self.maximum is not None else "∞",
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class Date:
+    """A calendar date: `29.09.2026`, `29.09.26`, `29.09.` (this year) or ISO `2026-09-29`."""
+
+    today: dt.date | None = None  # fixed in tests; None means the real date
+    kind: Localized = Localized("Datum", "date")
+    greedy: bool = False
+
+    def convert(self, text: str) -> dt.date:
+        german = GERMAN_DATE_RE.match(text)
+        iso = ISO_DATE_RE.match(text)
+        if german:
+            day, month = int(german[1]), int(german[2])
+            year_text = german[3]
+            if year_text is None:
+                year = (self.today or dt.date.today()).year
+            else:
+                year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+        elif iso:
+            year, month, day = int(iso[1]), int(iso[2]), int(iso[3])
+        else:
+            raise ConversionError(
+                Localized(
+                    "„{text}“ ist kein Datum. Schreib es als TT.MM.JJJJ, z. B. 29.09.2026.",
+                    "“{text}” is not a date. Write it as DD.MM.YYYY (e.g. 29.09.2026) "
+                    "or YYYY-MM-DD.",
+                ),
+                text=text,
+            )
+        try:
+            return dt.date(year, month, day)
+        except ValueError as exc:
+            raise ConversionError(
+                Localized(
+                    "Den {text} gibt es nicht im Kalender.",
+                    "{text} does not exist in the calendar.",
+                ),
+                text=text,
+            ) from exc
+
+
+@dataclass(frozen=True)
+class UserId:
+    kind: Localized = Localized("Matrix-ID", "Matrix ID")
+    greedy: bool = False
+
+    def convert(self, text: str) -> str:
+        # A mention pill is sent as its display name in `body`; the id arrives as typed here.
+        if not USER_ID_RE.match(text):
+            raise ConversionError(
+                Localized(
+                    "„{text}“ ist keine Matrix-ID. Schreib sie so: @name:server.de",
+                    "“{text}” is not a Matrix ID. Write it like @name:server.org",
+                ),
+                text=text,
+            )
+        return text
+
+
+@dataclass(frozen=True)
+class RoomRef:
+    """A room alias (`#workshop:example.org`) or room id (`!abc:example.org`), not resolved here."""
+
+    kind: Localized = Localized("Raum", "room")
+    greedy: bool = False
+
+    def convert(self, text: str) -> str:
+        if not (ROOM_ALIAS_RE.match(text) or ROOM_ID_RE.match(text)):
+            raise ConversionError(
+                Localized(
+                    "„{text}“ ist kein Raum. Schreib #name:server.de oder !id:server.de",
+                    "“{text}” is not a room. Write #name:server.org or !id:server.org",
+                ),
+                text=text,
+            )
+        return text
+
+
+@dataclass(frozen=True)
+class LanguageChoice:
+    kind: Localized = Localized("de|en", "de|en")
+    greedy: bool = False
+
+    def convert(self, text: str) -> Language:
+        language = parse_language(text)
+        if language is None:
+            raise ConversionError(
+                Localized(
+                    "„{text}“ kenne ich nicht als Sprache. Möglich sind: de, en.",
+                    "I don't know “{text}” as a language. Choose de or en.",
+                ),
+                text=text,
+            )
+        return language
+
+
+# Words that name the room a command was written in.
+HERE_WORDS = frozenset({"hier", "here"})
+UNKNOWN_ROOM = Localized(
+    "Den Raum {room} gibt es nicht. Schreib #name (auf diesem Server), #name:server.de, "
+    "!id:server.de oder „hier“.",
+    "There is no room {room}. Write #name (on this server), #name:server.org, !id:server.org "
+    "or “here”.",
+)
+BOT_NOT_IN_ROOM = Localized(
+    "Im Raum {room} bin ich nicht. Lade mich erst ein.",
+    "I am not in the room {room}. Invite me first.",
+)
+BOT_MAY_NOT_POST = Localized(
+    "Im Raum {room} darf ich keine Nachrichten schreiben. Gib mir dort das Recht dazu.",
+    "I may not post in the room {room}. Give me that right there first.",
+)
+NOT_ORGANISER_THERE = Localized(
+    "Im Raum {room} gehörst du nicht zur Organisation; dorthin kann ich für dich nichts planen.",
+    "You are not an organiser in the room {room}; I cannot schedule posts there for you.",
+)

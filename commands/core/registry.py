@@ -1,0 +1,293 @@
+"""The command framework: the declaring decorator, the registry, parsing a message into a call."""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from commands.core.converters import ConversionError, Converter
+from commands.core.i18n import Language, Localized
+
+if TYPE_CHECKING:
+    from commands.core.context import CommandContext
+
+Handler = Callable[..., Awaitable[None]]
+
+# The help command's German name; usage errors and the overview point to it.
+HELP_COMMAND = "hilfe"
+OPENING_QUOTES = {'"': '"', "„": "“", "“": "”", "»": "«", "«": "»", "'": "'"}
+
+
+class Role(enum.IntEnum):
+    """MEMBER < ORGANISER (of a room: power >= 50 there) < NETWORK (`bot.organisers`: the
+    network's organisers, who act on what belongs to no single room, such as surveys)."""
+
+    MEMBER = 0
+    ORGANISER = 1
+    NETWORK = 2
+
+    def label(self, language: Language) -> str:
+        labels = {
+            Role.MEMBER: Localized("Mitglieder", "members"),
+            Role.ORGANISER: Localized("Organisation", "organisers"),
+            Role.NETWORK: Localized("die Organisation des Netzwerks", "the network's organisers"),
+        }
+        return labels[self].get(language)
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One declared argument: its name in both languages, converter, help and whether optional."""
+
+    name: str
+    converter: Converter
+    help: Localized
+    name_en: str | None = None
+    optional: bool = False
+
+    def display_name(self, language: Language) -> str:
+        return (self.name_en or self.name) if language == "en" else self.name
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    aliases: tuple[str, ...]
+    de_aliases: tuple[str, ...]
+    help: Localized
+    args: tuple[Arg, ...]
+    role: Role
+    group: CommandGroup
+    handler: Handler
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.de_aliases, *self.aliases)
+
+    def display_name(self, language: Language) -> str:
+        return self.aliases[0] if language == "en" and self.aliases else self.name
+
+    def usage(self, prefix: str, language: Language) -> str:
+        parts = [prefix + self.display_name(language)]
+        for arg in self.args:
+            label = arg.display_name(language) + ("…" if arg.converter.greedy else "")
+            parts.append(f"[{label}]" if arg.optional else f"<{label}>")
+        return " ".join(parts)
+
+    def invoked_language(self, invoked: str) -> Language | None:
+        """The language a user chose by the name they typed: the German name or an English alias."""
+        if not self.aliases:
+            return None
+        if invoked == self.name or invoked in self.de_aliases:
+            return "de"
+        return "en" if invoked in self.aliases else None
+
+
+@dataclass
+class CommandGroup:
+    """The commands of one `commands/<group>.py` module."""
+
+    key: str
+    title: Localized
+    commands: list[Command] = field(default_factory=list)
+
+    def command(
+        self,
+        name: str,
+        *,
+        aliases: Iterable[str] = (),
+        de_aliases: Iterable[str] = (),
+        help: Localized,
+        args: Iterable[Arg] = (),
+        role: Role = Role.MEMBER,
+    ) -> Callable[[Handler], Handler]:
+        """Declare a command: German name, English alias(es), help, arguments and required role."""
+        arg_tuple = tuple(args)
+        for index, arg in enumerate(arg_tuple):
+            if arg.converter.greedy and index != len(arg_tuple) - 1:
+                raise ValueError(f"{name}: greedy argument {arg.name} must be last")
+
+        def register(handler: Handler) -> Handler:
+            self.commands.append(
+                Command(
+                    name=name,
+                    aliases=tuple(aliases),
+                    de_aliases=tuple(de_aliases),
+                    help=help,
+                    args=arg_tuple,
+                    role=role,
+                    group=self,
+                    handler=handler,
+                )
+            )
+            return handler
+
+        return register
+
+
+class UsageError(Exception):
+    """The command was recognised but its arguments were not; the reply shows the usage."""
+
+    def __init__(self, command: Command, reason: Localized, **values: object) -> None:
+        super().__init__(reason.format("de", **values))
+        self.command = command
+        self.reason = reason
+        self.values = values
+        self.invoked_as = command.name
+
+    def text(self, language: Language) -> str:
+        return self.reason.format(language, **self.values)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    command: Command
+    invoked_as: str
+    values: dict[str, Any]
+
+    async def run(self, ctx: CommandContext) -> None:
+        await self.command.handler(ctx, **self.values)
+
+
+@dataclass(frozen=True)
+class UnknownCommand:
+    typed: str
+    suggestions: tuple[str, ...]
+
+
+class Registry:
+    """All commands by every name they answer to; names may be several words ("umfrage beenden")."""
+
+    def __init__(self, groups: Iterable[CommandGroup]) -> None:
+        self.groups = list(groups)
+        self._by_name: dict[str, Command] = {}
+        for group in self.groups:
+            for command in group.commands:
+                for name in command.names:
+                    if name in self._by_name:
+                        raise ValueError(f"command name {name!r} declared twice")
+                    self._by_name[name] = command
+        self._max_words = max((len(name.split()) for name in self._by_name), default=1)
+
+    def __iter__(self) -> Iterable[Command]:
+        for group in self.groups:
+            yield from group.commands
+
+    def find(self, name: str) -> Command | None:
+        return self._by_name.get(name.lower())
+
+    def suggest(self, typed: str, limit: int = 3) -> tuple[str, ...]:
+        return tuple(difflib.get_close_matches(typed.lower(), self._by_name, n=limit, cutoff=0.6))
+
+    def parse(self, text: str) -> Invocation | UnknownCommand:
+        """Parse the text after the prefix. Raises UsageError for bad arguments."""
+        words = text.split()
+        for count in range(min(self._max_words, len(words)), 0, -1):
+            name = " ".join(words[:count]).lower()
+            command = self._by_name.get(name)
+            if command is not None:
+                rest = _strip_words(text, count)
+                try:
+                    return Invocation(command, name, _bind_arguments(command, rest))
+                except UsageError as exc:
+                    exc.invoked_as = name
+                    raise
+        typed = words[0] if words else ""
+        return UnknownCommand(typed, self.suggest(typed))
+
+
+def _strip_words(text: str, count: int) -> str:
+    match = re.match(rf"\s*(?:\S+\s*){{{count}}}", text)
+    return text[match.end() :].strip() if match else ""
+
+
+class UnclosedQuote(ValueError):
+    pass
+
+
+def next_token(text: str, index: int) -> tuple[str, int] | None:
+    """The token starting at or after `index` and the offset after it; None at the end.
+
+    Quoted parts ("…", „…“, »…«) are one token; an unclosed quote raises UnclosedQuote.
+    """
+    while index < len(text) and text[index].isspace():
+        index += 1
+    if index == len(text):
+        return None
+    closing = OPENING_QUOTES.get(text[index])
+    if closing is not None:
+        end = text.find(closing, index + 1)
+        if end == -1:
+            raise UnclosedQuote(text[index:])
+        return text[index + 1 : end], end + 1
+    end = index
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return text[index:end], end
+
+
+def tokenize(text: str) -> list[tuple[str, int]]:
+    """All tokens of `text` with the offset each ends at."""
+    tokens = []
+    index = 0
+    while (token := next_token(text, index)) is not None:
+        tokens.append(token)
+        index = token[1]
+    return tokens
+
+
+UNCLOSED_QUOTE = Localized(
+    "Ein Anführungszeichen wird nicht geschlossen: {rest}",
+    "A quotation mark is not closed: {rest}",
+)
+
+
+def _bind_arguments(command: Command, text: str) -> dict[str, Any]:
+    """Words are read one at a time, so a greedy last argument gets the rest exactly as typed."""
+    values: dict[str, Any] = {}
+    index = 0
+    try:
+        for arg in command.args:
+            if arg.converter.greedy:
+                raw = text[index:].strip()
+                values[arg.name] = _convert(command, arg, raw) if raw else _missing(command, arg)
+                index = len(text)
+                continue
+            token = next_token(text, index)
+            if token is None:
+                values[arg.name] = _missing(command, arg)
+                continue
+            values[arg.name] = _convert(command, arg, token[0])
+            index = token[1]
+        extra = tokenize(text[index:])
+    except UnclosedQuote as exc:
+        raise UsageError(command, UNCLOSED_QUOTE, rest=str(exc)) from exc
+    if extra:
+        raise UsageError(
+            command,
+            Localized("Zu viele Angaben: {extra}", "Too many arguments: {extra}"),
+            extra=" ".join(token for token, _ in extra),
+        )
+    return values
+
+
+def _missing(command: Command, arg: Arg) -> None:
+    if arg.optional:
+        return None
+    raise UsageError(
+        command,
+        Localized("Es fehlt: {de}", "Missing: {en}"),
+        de=arg.display_name("de"),
+        en=arg.display_name("en"),
+    )
+
+
+def _convert(command: Command, arg: Arg, text: str) -> Any:
+    try:
+        return arg.converter.convert(text)
+    except ConversionError as exc:
+        raise UsageError(command, exc.message, **exc.values) from exc

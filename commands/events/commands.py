@@ -1,0 +1,502 @@
+"""Events: organisers create, change and cancel them; everyone lists them, sees one in full with
+a countdown, answers yes / no / maybe, and gets them as a calendar file."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from zoneinfo import ZoneInfo
+
+from commands.core.context import CommandContext
+from commands.core.converters import ConversionError, Integer, Rest, Word
+from commands.core.i18n import Language, Localized
+from commands.core.registry import Arg, CommandGroup, Role
+from commands.core.rendering import bullet_list, escape
+from commands.events import calendar as event_calendar
+from commands.events.plan import (
+    ANSWERS,
+    MAYBE,
+    NO,
+    NOTHING_TO_CHANGE,
+    YES,
+    EventDetails,
+    countdown,
+    describe_offset,
+    parse_answer,
+    parse_details,
+    plan_notices,
+    plan_reminders,
+)
+from commands.events.text import ANSWER_WORDS, dm_switch, format_span, render_card
+from storage import events, user_settings
+from storage.events import NewEvent
+from storage.models import Event
+from storage.outbox import ANNOUNCE, CANCEL, UPDATE
+
+group = CommandGroup("termine", Localized("Termine", "Events"))
+
+NUMBER = Arg(
+    "nr",
+    Integer(minimum=1, maximum=2**31 - 1),
+    Localized("die Nummer des Termins", "the event's number"),
+    name_en="no",
+)
+DETAILS_HELP = Localized(
+    '"Titel" <wann> [ort …] [online https://…] [agenda https://…] [räume #raum …] '
+    "[erinnerungen 7d 1d 1h] [geschlossen|offen] [beschreibung … (ohne Anführungszeichen: "
+    "der Rest der Zeile)]",
+    '"Title" <when> [place …] [online https://…] [agenda https://…] [rooms #room …] '
+    "[reminders 7d 1d 1h] [closed|open] [description … (without quotes: the rest of the "
+    "line)]",
+)
+CHANGE_HELP = Localized(
+    "was sich ändert: titel …, zeit …, ort …, online …, agenda …, beschreibung …, räume …, "
+    "erinnerungen …, geschlossen|offen (mit „keine“ entfernen)",
+    "what changes: title …, time …, place …, online …, agenda …, description …, rooms …, "
+    "reminders …, closed|open (remove with “none”)",
+)
+CREATED = Localized(
+    "Termin Nr. {id} angelegt: <b>{title}</b>, {when}. Erinnerungen: {reminders}. "
+    "Angekündigt in: {rooms}.",
+    "Event no. {id} created: <b>{title}</b>, {when}. Reminders: {reminders}. "
+    "Announced in: {rooms}.",
+)
+CHANGED = Localized(
+    "Termin Nr. {id} geändert: <b>{title}</b>, {when}. Erinnerungen: {reminders}. "
+    "Die Änderung geht in: {rooms}.",
+    "Event no. {id} changed: <b>{title}</b>, {when}. Reminders: {reminders}. "
+    "The change is posted in: {rooms}.",
+)
+CANCELLED = Localized(
+    "Termin Nr. {id} „{title}“ ist abgesagt; die Absage geht in: {rooms}.",
+    "Event no. {id} “{title}” is cancelled; the cancellation is posted in: {rooms}.",
+)
+UNKNOWN = Localized(
+    "Einen Termin Nr. {id} gibt es nicht, oder er ist abgesagt oder vorbei. Alle: {command}",
+    "There is no event no. {id}, or it is cancelled or over. All of them: {command}",
+)
+NOT_YOURS = Localized(
+    "Termin Nr. {id} darfst du nicht ändern: das dürfen, wer ihn angelegt hat, und die "
+    "Organisation seiner Räume.",
+    "You may not change event no. {id}: its creator and the organisers of its rooms may.",
+)
+NONE = Localized("Es stehen keine Termine an.", "There are no upcoming events.")
+NO_REMINDERS = Localized("keine", "none")
+BEFORE = Localized("{offsets} vorher", "{offsets} before")
+ANSWERED = Localized(
+    "Danke! Deine Antwort zu Termin Nr. {id} „{title}“: <b>{answer}</b>.",
+    "Thanks! Your answer to event no. {id} “{title}”: <b>{answer}</b>.",
+)
+BAD_ANSWER = Localized(
+    "„{value}“ verstehe ich nicht als Antwort. Möglich: ja, nein, vielleicht.",
+    "I don't understand “{value}” as an answer. Possible: yes, no, maybe.",
+)
+COUNTS = Localized(
+    "✅ {yes} ja · ❔ {maybe} vielleicht · ❌ {no} nein",
+    "✅ {yes} yes · ❔ {maybe} maybe · ❌ {no} no",
+)
+YOUR_ANSWER = Localized("Deine Antwort: {answer}", "Your answer: {answer}")
+NOT_ANSWERED = Localized("Du hast noch nicht geantwortet.", "You have not answered yet.")
+REMINDERS_LINE = Localized("Erinnerungen: {reminders}", "Reminders: {reminders}")
+ROOMS_LINE = Localized("Räume: {rooms}", "Rooms: {rooms}")
+ANSWER_HEADINGS = {
+    YES: Localized("Zugesagt", "Yes"),
+    MAYBE: Localized("Vielleicht", "Maybe"),
+    NO: Localized("Abgesagt", "No"),
+}
+NOBODY = Localized("niemand", "nobody")
+DMS_ON = Localized(
+    "Ich schicke dir wieder Direktnachrichten zu Terminen, auf die du noch nicht geantwortet hast.",
+    "I will send you direct messages again about events you have not answered.",
+)
+DMS_OFF = Localized(
+    "Ich schicke dir keine Direktnachrichten mehr zu Terminen. Wieder an: {command}",
+    "I will send you no more direct messages about events. Back on: {command}",
+)
+ON_OFF_HELP = Localized("an oder aus", "on or off")
+BAD_ON_OFF = Localized("„{value}“: bitte „an“ oder „aus“.", "“{value}”: please “on” or “off”.")
+ON_WORDS = {"an": True, "ein": True, "on": True, "aus": False, "off": False}
+LIST_LIMIT = 25
+
+
+async def _managed(ctx: CommandContext, number: int) -> Event:
+    """An active event the sender may change: they created it, or they are an organiser in one
+    of its rooms (being an organiser of some room of their own is not enough)."""
+    row = await _active(ctx, number)
+    if not may_manage(ctx, row):
+        raise ConversionError(NOT_YOURS, id=number)
+    return row
+
+
+def may_manage(ctx: CommandContext, row: Event) -> bool:
+    """Whoever created the event, and the organisers of its rooms."""
+    rooms = [*row.room_ids, row.command_room_id]
+    return ctx.sender == row.created_by or any(
+        ctx.role_there(room) >= Role.ORGANISER for room in rooms
+    )
+
+
+async def _active(ctx: CommandContext, number: int) -> Event:
+    row = await events.get(ctx.db, number)
+    if row is None or row.status != events.ACTIVE or row.ends_at <= ctx.now():
+        raise ConversionError(UNKNOWN, id=number, command=ctx.command_text("termine"))
+    return row
+
+
+def _when(row: Event, language: Language) -> str:
+    return escape(format_span(row.starts_at, row.ends_at, ZoneInfo(row.timezone), language))
+
+
+def _reminders(offsets: list[int], language: Language) -> str:
+    if not offsets:
+        return NO_REMINDERS.get(language)
+    parts = [describe_offset(offset, language) for offset in offsets]
+    return BEFORE.format(language, offsets=", ".join(parts))
+
+
+def _rooms(ctx: CommandContext, room_ids: list[str]) -> str:
+    return ", ".join(escape(ctx.room_label(room_id)) for room_id in room_ids)
+
+
+async def _resolve_rooms(ctx: CommandContext, references: list[str]) -> list[str]:
+    return list(dict.fromkeys([await ctx.resolve_room(reference) for reference in references]))
+
+
+@group.command(
+    "termin neu",
+    de_aliases=("termin anlegen",),
+    aliases=("event new", "event create"),
+    help=Localized(
+        "Legt einen Termin an und kündigt ihn in seinen Räumen an (ohne „räume“: hier).\n"
+        'Beispiel: !termin neu "2. Transfer-Workshop Smart City Manager:in" '
+        '29.09.2026 10:00-16:00 ort "Potsdam" agenda https://… erinnerungen 7d 1d 1h\n'
+        "Zeit: 29.09.2026 10:00-16:00, morgen 14-16 Uhr, 29.09. 10 Uhr bis 30.09. 16 Uhr; "
+        "ohne Ende dauert er eine Stunde.",
+        "Creates an event and announces it in its rooms (without “rooms”: here).\n"
+        'Example: !event new "2. Transfer-Workshop Smart City Manager:in" '
+        '29.09.2026 10:00-16:00 place "Potsdam" agenda https://… reminders 7d 1d 1h\n'
+        "Time: 29.09.2026 10:00-16:00, tomorrow 14-16, 29.09. 10:00 to 30.09. 16:00; "
+        "without an end it lasts an hour.",
+    ),
+    args=(Arg("angaben", Rest(max_length=3000), DETAILS_HELP, name_en="details"),),
+    role=Role.ORGANISER,
+)
+async def create_event(ctx: CommandContext, angaben: str) -> None:
+    stored = await events.by_source(ctx.db, ctx.event_id)
+    if stored is not None:
+        # Handled again after a crash: its relative time, read now, would name another moment.
+        await _confirm(ctx, CREATED, stored)
+        return
+    now = ctx.now()
+    details = parse_details(angaben, now, ZoneInfo(ctx.timezone), new=True)
+    assert details.title is not None and details.span is not None
+    room_ids = await _resolve_rooms(ctx, details.rooms or ["hier"])
+    offsets = details.offsets if details.offsets is not None else list(ctx.default_reminders)
+    posts = plan_notices(ANNOUNCE, 0, room_ids, now) + plan_reminders(
+        details.span.starts_at, offsets, room_ids, now, ZoneInfo(ctx.timezone)
+    )
+    row = await events.create(
+        ctx.db,
+        NewEvent(
+            source_event_id=ctx.event_id,
+            created_by=ctx.sender,
+            command_room_id=ctx.room_id,
+            title=details.title,
+            starts_at=details.span.starts_at,
+            ends_at=details.span.ends_at,
+            timezone=ctx.timezone,
+            place=details.place,
+            online_link=details.online_link,
+            agenda_link=details.agenda_link,
+            description=details.description,
+            closed=details.closed if details.closed is not None else True,
+            room_ids=room_ids,
+            reminder_offsets=offsets,
+        ),
+        posts,
+    )
+    await ctx.schedules.event_changed(row.id)
+    await _confirm(ctx, CREATED, row)
+
+
+async def _confirm(ctx: CommandContext, template: Localized, row: Event) -> None:
+    await ctx.reply(
+        template.format(
+            ctx.language,
+            id=row.id,
+            title=escape(row.title),
+            when=_when(row, ctx.language),
+            reminders=_reminders(row.reminder_offsets, ctx.language),
+            rooms=_rooms(ctx, row.room_ids),
+        )
+    )
+
+
+@group.command(
+    "termin ändern",
+    de_aliases=("termin aendern", "termin bearbeiten"),
+    aliases=("event edit", "event change"),
+    help=Localized(
+        "Ändert einen Termin; die Änderung wird in seinen Räumen angekündigt, die Erinnerungen "
+        "neu geplant.\nBeispiel: !termin ändern 3 zeit 30.09.2026 10:00-16:00 ort „Cottbus“",
+        "Changes an event; the change is posted in its rooms and the reminders are planned "
+        "anew.\nExample: !event edit 3 time 30.09.2026 10:00-16:00 place “Cottbus”",
+    ),
+    args=(NUMBER, Arg("angaben", Rest(max_length=3000), CHANGE_HELP, name_en="changes")),
+    role=Role.ORGANISER,
+)
+async def change_event(ctx: CommandContext, nr: int, angaben: str) -> None:
+    row = await events.get(ctx.db, nr)
+    if row is not None and row.last_change_event_id == ctx.event_id:
+        await _confirm(ctx, CHANGED, row)
+        return
+    row = await _managed(ctx, nr)
+    now = ctx.now()
+    zone = ZoneInfo(row.timezone)
+    details = parse_details(angaben, now, zone, new=False)
+    if details.is_empty():
+        raise ConversionError(NOTHING_TO_CHANGE)
+    room_ids = await _resolve_rooms(ctx, details.rooms) if details.rooms else row.room_ids
+    values = _changed_values(details, room_ids)
+    starts_at = details.span.starts_at if details.span else row.starts_at
+    offsets = details.offsets if details.offsets is not None else row.reminder_offsets
+    replan = bool(details.rooms or details.span or details.offsets is not None)
+    changed = await events.change(
+        ctx.db,
+        nr,
+        values | {"last_change_event_id": ctx.event_id},
+        plan_reminders(starts_at, offsets, room_ids, now, zone) if replan else None,
+        plan_notices(UPDATE, 0, room_ids, now),
+        expected_sequence=row.sequence,
+    )
+    if changed is None:
+        raise ConversionError(UNKNOWN, id=nr, command=ctx.command_text("termine"))
+    await ctx.schedules.event_changed(nr)
+    await _confirm(ctx, CHANGED, changed)
+
+
+def _changed_values(details: EventDetails, room_ids: list[str]) -> dict[str, object]:
+    values: dict[str, object] = {
+        name: getattr(details, name)
+        for name in ("title", "place", "online_link", "agenda_link", "description", "closed")
+        if getattr(details, name) is not None
+    }
+    values.update(dict.fromkeys(details.cleared))
+    if details.span is not None:
+        values["starts_at"] = details.span.starts_at
+        values["ends_at"] = details.span.ends_at
+    if details.rooms:
+        values["room_ids"] = room_ids
+    if details.offsets is not None:
+        values["reminder_offsets"] = details.offsets
+    return values
+
+
+@group.command(
+    "termin absagen",
+    aliases=("event cancel",),
+    help=Localized(
+        "Sagt einen Termin ab: die Absage geht in seine Räume und an alle, die zu- oder "
+        "vielleicht zugesagt haben; Kalender tragen ihn aus.",
+        "Cancels an event: the cancellation is posted in its rooms and mentions everyone who "
+        "said yes or maybe; calendars drop it.",
+    ),
+    args=(
+        NUMBER,
+        Arg(
+            "grund",
+            Rest(max_length=500),
+            Localized("warum (freiwillig)", "why (optional)"),
+            name_en="reason",
+            optional=True,
+        ),
+    ),
+    role=Role.ORGANISER,
+)
+async def cancel_event(ctx: CommandContext, nr: int, grund: str | None) -> None:
+    row = await events.get(ctx.db, nr)
+    if row is None or row.last_change_event_id != ctx.event_id:
+        row = await _managed(ctx, nr)
+        cancelled = await events.change(
+            ctx.db,
+            nr,
+            {
+                "status": events.CANCELLED,
+                "cancel_reason": grund,
+                "last_change_event_id": ctx.event_id,
+            },
+            [],
+            plan_notices(CANCEL, 0, row.room_ids, ctx.now()),
+            expected_sequence=row.sequence,
+        )
+        if cancelled is None:
+            raise ConversionError(UNKNOWN, id=nr, command=ctx.command_text("termine"))
+        row = cancelled
+        await ctx.schedules.event_changed(nr)
+    await ctx.reply(
+        CANCELLED.format(
+            ctx.language, id=row.id, title=escape(row.title), rooms=_rooms(ctx, row.room_ids)
+        )
+    )
+
+
+@group.command(
+    "termine",
+    aliases=("events",),
+    help=Localized(
+        "Zeigt die kommenden Termine mit ihren Antworten.",
+        "Shows the upcoming events with their answers.",
+    ),
+)
+async def list_events(ctx: CommandContext) -> None:
+    rows = await events.upcoming(ctx.db, ctx.now(), LIST_LIMIT)
+    if not rows:
+        await ctx.reply(NONE.get(ctx.language))
+        return
+    counts = await events.answer_counts(ctx.db, [row.id for row in rows])
+    items = []
+    for row in rows:
+        place = f" – {escape(row.place)}" if row.place else ""
+        items.append(
+            f"<b>Nr. {row.id}</b> – {_when(row, ctx.language)} – {escape(row.title)}{place} – "
+            + _counts(counts.get(row.id, {}), ctx.language)
+        )
+    hint = ctx.hint("termin", "<nr>")
+    await ctx.reply(bullet_list(items) + hint)
+
+
+def _counts(counts: dict[str, int], language: Language) -> str:
+    return COUNTS.format(language, **{answer: counts.get(answer, 0) for answer in ANSWERS})
+
+
+@group.command(
+    "termin",
+    aliases=("event",),
+    help=Localized(
+        "Zeigt einen Termin ganz, mit Countdown, den Antworten und deiner eigenen.",
+        "Shows one event in full, with a countdown, the answers and your own.",
+    ),
+    args=(NUMBER,),
+)
+async def show_event(ctx: CommandContext, nr: int) -> None:
+    row = await _active(ctx, nr)
+    answers = await events.answers(ctx.db, nr)
+    tally: dict[str, int] = {}
+    for answer in answers.values():
+        tally[answer] = tally.get(answer, 0) + 1
+    own = answers.get(ctx.sender)
+    lines = [
+        "⏳ " + escape(countdown(row.starts_at, row.ends_at, ctx.now(), ctx.language)),
+        _counts(tally, ctx.language),
+        YOUR_ANSWER.format(ctx.language, answer=ANSWER_WORDS[ctx.language][own])
+        if own
+        else NOT_ANSWERED.get(ctx.language),
+        REMINDERS_LINE.format(
+            ctx.language, reminders=_reminders(row.reminder_offsets, ctx.language)
+        ),
+        ROOMS_LINE.format(ctx.language, rooms=_rooms(ctx, row.room_ids)),
+    ]
+    card = render_card(row, ctx.prefix, ctx.language)
+    await ctx.reply(card + "<br><br>" + "<br>".join(lines))
+
+
+@group.command(
+    "termin antworten",
+    aliases=("event answers",),
+    help=Localized(
+        "Zeigt, wer zu einem Termin ja, vielleicht oder nein gesagt hat.",
+        "Shows who said yes, maybe or no to an event.",
+    ),
+    args=(NUMBER,),
+    role=Role.ORGANISER,
+)
+async def event_answers(ctx: CommandContext, nr: int) -> None:
+    row = await _managed(ctx, nr)
+    answers = await events.answers(ctx.db, nr)
+    lines = [f"<b>{escape(row.title)}</b> – {_when(row, ctx.language)}"]
+    for answer in (YES, MAYBE, NO):
+        people = sorted(user for user, given in answers.items() if given == answer)
+        shown = ", ".join(escape(user) for user in people) or NOBODY.get(ctx.language)
+        lines.append(f"{ANSWER_HEADINGS[answer].get(ctx.language)} ({len(people)}): {shown}")
+    await ctx.reply("<br>".join(lines))
+
+
+@group.command(
+    "teilnahme",
+    aliases=("rsvp",),
+    help=Localized(
+        "Sagt einem Termin zu, ab oder vielleicht; eine neue Antwort ersetzt die alte.\n"
+        "Beispiel: !teilnahme 3 ja – oder reagiere auf die Ankündigung mit ✅ ❌ ❔.",
+        "Answers an event with yes, no or maybe; a new answer replaces the old one.\n"
+        "Example: !rsvp 3 yes – or react to the announcement with ✅ ❌ ❔.",
+    ),
+    args=(
+        NUMBER,
+        Arg(
+            "antwort",
+            Word(max_length=40),
+            Localized("ja, nein oder vielleicht", "yes, no or maybe"),
+            name_en="answer",
+        ),
+    ),
+)
+async def answer_event(ctx: CommandContext, nr: int, antwort: str) -> None:
+    answer = parse_answer(antwort)
+    if answer is None:
+        raise ConversionError(BAD_ANSWER, value=antwort)
+    row = await _active(ctx, nr)
+    await events.set_answer(ctx.db, nr, ctx.sender, answer, None)
+    await ctx.reply(
+        ANSWERED.format(
+            ctx.language,
+            id=nr,
+            title=escape(row.title),
+            answer=ANSWER_WORDS[ctx.language][answer],
+        )
+    )
+
+
+@group.command(
+    "erinnerungen",
+    aliases=("reminders",),
+    help=Localized(
+        "Schaltet meine Direktnachrichten zu Terminen, auf die du nicht geantwortet hast, an "
+        "oder aus. Beispiel: !erinnerungen aus",
+        "Turns my direct messages about events you have not answered on or off. "
+        "Example: !reminders off",
+    ),
+    args=(Arg("an_aus", Word(max_length=10), ON_OFF_HELP, name_en="on_off"),),
+)
+async def event_dms(ctx: CommandContext, an_aus: str) -> None:
+    allowed = ON_WORDS.get(an_aus.strip().lower())
+    if allowed is None:
+        raise ConversionError(BAD_ON_OFF, value=an_aus)
+    await user_settings.set_event_dms(ctx.db, ctx.sender, allowed)
+    if allowed:
+        await ctx.reply(DMS_ON.get(ctx.language))
+    else:
+        command = dm_switch(ctx.prefix, ctx.language, on=True)
+        await ctx.reply(DMS_OFF.format(ctx.language, command=command))
+
+
+@group.command(
+    "kalender",
+    aliases=("calendar",),
+    help=Localized(
+        "Schickt die kommenden Termine als Kalenderdatei (.ics, für Outlook, Thunderbird und "
+        "Co.); mit Nummer nur diesen einen Termin (ein abgesagter trägt ihn aus).",
+        "Sends the upcoming events as a calendar file (.ics, for Outlook, Thunderbird and "
+        "others); with a number only that one event (a cancelled one removes it).",
+    ),
+    args=(replace(NUMBER, optional=True),),
+)
+async def calendar_file(ctx: CommandContext, nr: int | None) -> None:
+    now = ctx.now()
+    if nr is None:
+        data = event_calendar.feed(await events.for_calendar(ctx.db, now), now)
+        await ctx.reply_file(event_calendar.FEED_FILENAME, data, event_calendar.MIMETYPE)
+        return
+    row = await events.get(ctx.db, nr)
+    if row is None:
+        raise ConversionError(UNKNOWN, id=nr, command=ctx.command_text("termine"))
+    data = event_calendar.single(row, now)
+    await ctx.reply_file(f"termin-{nr}.ics", data, event_calendar.MIMETYPE)

@@ -1,0 +1,222 @@
+"""Polls: anyone starts a native Matrix poll (Element shows it and votes on it), sees the
+results, and the creator or an organiser ends it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from zoneinfo import ZoneInfo
+
+from commands.core.context import CommandContext
+from commands.core.converters import ConversionError, Integer, Rest
+from commands.core.i18n import Localized
+from commands.core.registry import Arg, CommandGroup, Role
+from commands.core.rendering import bullet_list, escape
+from commands.polls.plan import START, answer_ids, parse_poll, render_results, start_content
+from commands.polls.results import end_poll, tally_of, view_of
+from storage import polls
+from storage.models import Poll
+from storage.polls import NewPoll
+
+group = CommandGroup("umfragen", Localized("Umfragen", "Polls"))
+
+NUMBER = Arg(
+    "nr",
+    Integer(minimum=1, maximum=2**31 - 1),
+    Localized("die Nummer der Umfrage", "the poll's number"),
+    name_en="no",
+)
+POLL_HELP = Localized(
+    '"Frage?" "Antwort 1" "Antwort 2" … [--max 2] [--verdeckt] [--bis 30.09. 12:00] [--raum #raum]',
+    '"Question?" "Answer 1" "Answer 2" … [--max 2] [--hidden] [--until 30.09. 12:00] '
+    "[--room #room]",
+)
+STARTED = Localized(
+    "Umfrage Nr. {id} läuft in {room}. Ergebnis: {results} · beenden: {end}",
+    "Poll no. {id} is open in {room}. Results: {results} · end it: {end}",
+)
+UNKNOWN = Localized(
+    "Eine Umfrage Nr. {id} gibt es nicht. Offene Umfragen: {command}",
+    "There is no poll no. {id}. Open polls: {command}",
+)
+NONE_HERE = Localized(
+    "In diesem Raum gibt es keine Umfrage. Eine starten: {command}",
+    "There is no poll in this room. Start one: {command}",
+)
+NONE_OPEN = Localized("Es laufen keine Umfragen.", "No polls are open.")
+ALREADY_ENDED = Localized("Umfrage Nr. {id} ist schon beendet.", "Poll no. {id} has ended already.")
+ENDED = Localized(
+    "Umfrage Nr. {id} ist beendet; das Ergebnis folgt in {room}.",
+    "Poll no. {id} has ended; the result follows in {room}.",
+)
+NOT_YOURS = Localized(
+    "Umfrage Nr. {id} dürfen nur, wer sie gestartet hat, und die Organisation des Raums beenden.",
+    "Only whoever started poll no. {id} and the room's organisers may end it.",
+)
+PARTICIPANTS = Localized("{count} Teilnehmende", "{count} participants")
+NOT_YOURS_TO_REMIND = Localized(
+    "An Umfrage Nr. {id} erinnert die Organisation ihres Raums.",
+    "Reminders for poll no. {id} are sent by the organisers of its room.",
+)
+
+
+@group.command(
+    "umfrage",
+    aliases=("poll",),
+    help=Localized(
+        "Startet eine Umfrage, die Element als Umfrage zeigt (abstimmen mit einem Klick).\n"
+        'Beispiel: !umfrage "Welche Themen?" "Rolle in der Verwaltung" "Agiles Arbeiten" '
+        "--max 2 --bis 30.09. 12:00\n"
+        "--max: so viele Antworten je Person; --verdeckt: Ergebnis erst am Ende; "
+        "--raum: in einen anderen Raum (Organisation).",
+        "Starts a poll that Element shows as a poll (one click to vote).\n"
+        'Example: !poll "Which topics?" "Role in the administration" "Agile work" '
+        "--max 2 --until 30.09. 12:00\n"
+        "--max: answers per person; --hidden: results only at the end; "
+        "--room: into another room (organisers).",
+    ),
+    args=(Arg("angaben", Rest(max_length=6000), POLL_HELP, name_en="details"),),
+)
+async def start_poll(ctx: CommandContext, angaben: str) -> None:
+    # Handled again after a crash: the stored poll is sent (again, deduplicated), not a new one.
+    row = await polls.by_source(ctx.db, ctx.event_id)
+    if row is None:
+        request = parse_poll(angaben, ctx.now(), ZoneInfo(ctx.timezone))
+        room_id = await ctx.resolve_room(request.room) if request.room else ctx.room_id
+        ids = answer_ids(len(request.answers))
+        row = await polls.create(
+            ctx.db,
+            NewPoll(
+                source_event_id=ctx.event_id,
+                created_by=ctx.sender,
+                room_id=room_id,
+                question=request.question,
+                answers=[
+                    {"id": i, "text": text} for i, text in zip(ids, request.answers, strict=True)
+                ],
+                max_selections=request.max_selections,
+                disclosed=request.disclosed,
+                closes_at=request.closes_at,
+            ),
+        )
+    if row.start_event_id is None:
+        content = start_content(row.question, row.answers, row.max_selections, row.disclosed)
+        start_event_id = await ctx.post(row.room_id, START, content, f"poll-start|{row.id}")
+        await polls.set_started(ctx.db, row.id, start_event_id)
+        await ctx.schedules.poll_changed(row.id)
+    await ctx.reply(
+        STARTED.format(
+            ctx.language,
+            id=row.id,
+            room=escape(ctx.room_label(row.room_id)),
+            results=ctx.hint("ergebnis", row.id),
+            end=ctx.hint("umfrage beenden", row.id),
+        )
+    )
+
+
+async def _poll(ctx: CommandContext, number: int) -> Poll:
+    row = await polls.get(ctx.db, number)
+    if row is None or row.start_event_id is None:
+        raise ConversionError(UNKNOWN, id=number, command=ctx.command_text("umfragen"))
+    return row
+
+
+@group.command(
+    "ergebnis",
+    de_aliases=("ergebnisse",),
+    aliases=("results",),
+    help=Localized(
+        "Zeigt das Ergebnis einer Umfrage (ohne Nummer: der neuesten in diesem Raum).",
+        "Shows a poll's results (without a number: the newest poll in this room).",
+    ),
+    args=(replace(NUMBER, optional=True),),
+)
+async def show_results(ctx: CommandContext, nr: int | None) -> None:
+    if nr is None:
+        row = await polls.latest_in(ctx.db, ctx.room_id)
+        if row is None:
+            await ctx.reply(NONE_HERE.format(ctx.language, command=ctx.hint("umfrage")))
+            return
+    else:
+        row = await _poll(ctx, nr)
+    await ctx.schedules.poll_read(row.id)
+    result = await tally_of(ctx.db, row)
+    await ctx.reply(render_results(view_of(row, ctx.timezone), result, ctx.language))
+
+
+@group.command(
+    "umfragen",
+    aliases=("polls",),
+    help=Localized("Listet die offenen Umfragen.", "Lists the open polls."),
+)
+async def list_polls(ctx: CommandContext) -> None:
+    rows = await polls.open_polls(ctx.db)
+    if not rows:
+        await ctx.reply(NONE_OPEN.get(ctx.language))
+        return
+    items = []
+    for row in rows:
+        await ctx.schedules.poll_read(row.id)
+        result = await tally_of(ctx.db, row)
+        items.append(
+            f"<b>Nr. {row.id}</b> – {escape(row.question)} – "
+            f"{escape(ctx.room_label(row.room_id))} – "
+            + PARTICIPANTS.format(ctx.language, count=result.voters)
+        )
+    await ctx.reply(bullet_list(items))
+
+
+@group.command(
+    "umfrage beenden",
+    aliases=("poll end",),
+    help=Localized(
+        "Beendet eine Umfrage (wer sie gestartet hat, oder die Organisation); das Ergebnis "
+        "folgt im Raum der Umfrage.",
+        "Ends a poll (whoever started it, or the organisers); the result follows in the "
+        "poll's room.",
+    ),
+    args=(NUMBER,),
+)
+async def end_poll_command(ctx: CommandContext, nr: int) -> None:
+    row = await _poll(ctx, nr)
+    if ctx.sender != row.created_by and ctx.role_there(row.room_id) < Role.ORGANISER:
+        raise ConversionError(NOT_YOURS, id=nr)
+    if row.status != polls.OPEN:
+        await ctx.reply(ALREADY_ENDED.format(ctx.language, id=nr))
+        return
+    await end_poll(ctx.db, row, ctx.post, ctx.language, ctx.now())
+    await ctx.schedules.poll_changed(row.id)
+    await ctx.reply(ENDED.format(ctx.language, id=nr, room=escape(ctx.room_label(row.room_id))))
+
+
+REMINDING = Localized(
+    "Alle im Raum der Umfrage Nr. {id}, die noch nicht abgestimmt haben, bekommen eine "
+    "Direktnachricht (außer wer sie mit {off} abgeschaltet hat).",
+    "Everyone in the room of poll no. {id} who has not voted yet gets a direct message "
+    "(unless they turned them off with {off}).",
+)
+
+
+@group.command(
+    "umfrage erinnern",
+    aliases=("poll remind",),
+    help=Localized(
+        "Schickt allen im Raum einer Umfrage, die noch nicht abgestimmt haben, eine "
+        "Direktnachricht mit dem Link zur Umfrage.",
+        "Sends everyone in a poll's room who has not voted yet a direct message with a link "
+        "to the poll.",
+    ),
+    args=(NUMBER,),
+    role=Role.ORGANISER,
+)
+async def remind_voters(ctx: CommandContext, nr: int) -> None:
+    row = await _poll(ctx, nr)
+    if ctx.role_there(row.room_id) < Role.ORGANISER:
+        raise ConversionError(NOT_YOURS_TO_REMIND, id=nr)
+    if row.status != polls.OPEN:
+        await ctx.reply(ALREADY_ENDED.format(ctx.language, id=nr))
+        return
+    # Keyed by this command: handled again after a crash, it asks for the same round.
+    await polls.set_columns(ctx.db, row.id, remind_event_id=ctx.event_id)
+    await ctx.schedules.poll_changed(row.id)
+    await ctx.reply(REMINDING.format(ctx.language, id=nr, off=ctx.hint("erinnerungen", "aus")))

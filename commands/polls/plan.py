@@ -1,0 +1,317 @@
+"""Pure poll logic: reading `!umfrage "Frage?" "A" "B" --max 2 --verdeckt --bis …`, the native
+poll events (MSC3381, unstable names as Element sends them), and the result table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from commands.core.converters import ConversionError
+from commands.core.i18n import Language, Localized
+from commands.core.rendering import escape
+from commands.core.time_phrases import format_when, parse_when
+from commands.events.plan import tokens_of
+from commands.events.text import opt_out_line
+from commands.polls.tally import Tally, winners
+
+START = "org.matrix.msc3381.poll.start"
+RESPONSE = "org.matrix.msc3381.poll.response"
+END = "org.matrix.msc3381.poll.end"
+STABLE_RESPONSE = "m.poll.response"
+STABLE_END = "m.poll.end"
+RESPONSE_TYPES = (RESPONSE, STABLE_RESPONSE)
+END_TYPES = (END, STABLE_END)
+TEXT = "org.matrix.msc1767.text"
+DISCLOSED = "org.matrix.msc3381.poll.disclosed"
+UNDISCLOSED = "org.matrix.msc3381.poll.undisclosed"
+
+MIN_ANSWERS = 2
+MAX_ANSWERS = 20
+MAX_QUESTION = 300
+MAX_ANSWER = 200
+BAR_WIDTH = 20
+
+FLAGS = {
+    "--max": "max",
+    "--verdeckt": "hidden",
+    "--hidden": "hidden",
+    "--undisclosed": "hidden",
+    "--bis": "until",
+    "--until": "until",
+    "--raum": "room",
+    "--room": "room",
+}
+
+NO_QUESTION = Localized(
+    'Es fehlt die Frage. So geht es: !umfrage "Frage?" "Antwort 1" "Antwort 2"',
+    'The question is missing. Write: !poll "Question?" "Answer 1" "Answer 2"',
+)
+ANSWER_COUNT = Localized(
+    "Eine Umfrage braucht {low} bis {high} Antworten, hier sind es {count}. Antworten mit "
+    'Leerzeichen gehören in Anführungszeichen: "Antwort 1" "Antwort 2".',
+    "A poll needs {low} to {high} answers; this one has {count}. Put answers with spaces in "
+    'quotation marks: "Answer 1" "Answer 2".',
+)
+EMPTY_TEXT = Localized(
+    "Frage und Antworten dürfen nicht leer sein.", "No empty question or answer."
+)
+TOO_LONG = Localized(
+    "„{text}…“ ist zu lang: {length} Zeichen, erlaubt sind {limit}.",
+    "“{text}…” is too long: {length} characters; the limit is {limit}.",
+)
+DUPLICATE = Localized(
+    "Die Antwort „{answer}“ kommt zweimal vor.", "The answer “{answer}” appears twice."
+)
+BAD_MAX = Localized(
+    "--max braucht eine Zahl von 1 bis {count} (so viele Antworten gibt es).",
+    "--max takes a number from 1 to {count} (the number of answers).",
+)
+FLAG_VALUE = Localized("Nach {flag} fehlt die Angabe.", "A value must follow {flag}.")
+UNKNOWN_FLAG = Localized(
+    "{flag} kenne ich nicht. Möglich: --max 2, --verdeckt, --bis 30.09. 12:00, --raum #raum.",
+    "I don't know {flag}. Possible: --max 2, --hidden, --until 30.09. 12:00, --room #room.",
+)
+
+
+@dataclass(frozen=True)
+class PollRequest:
+    question: str
+    answers: list[str]
+    max_selections: int
+    disclosed: bool
+    closes_at: dt.datetime | None
+    room: str | None
+
+
+def _checked(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if not text:
+        raise ConversionError(EMPTY_TEXT)
+    if len(text) > limit:
+        raise ConversionError(TOO_LONG, text=text[:30], length=len(text), limit=limit)
+    return text
+
+
+def _flag(value: str, quoted: bool) -> str | None:
+    """`--max` → "max"; phones turn "--" into a dash, so "—max" and "–max" count too."""
+    if quoted or len(value) < 2 or value[0] not in "-–—":
+        return None
+    if value.lstrip("-–—")[:1].isdigit():
+        return None  # "-5" is a number, not a flag
+    flag = "--" + value.lstrip("-–—").lower()
+    if flag not in FLAGS:
+        raise ConversionError(UNKNOWN_FLAG, flag=value)
+    return FLAGS[flag]
+
+
+def parse_poll(text: str, now: dt.datetime, zone: ZoneInfo) -> PollRequest:
+    tokens = tokens_of(text)
+    words: list[str] = []
+    options: dict[str, list[str]] = {}
+    typed: dict[str, str] = {}
+    index = 0
+    while index < len(tokens):
+        value, quoted = tokens[index]
+        index += 1
+        name = _flag(value, quoted)
+        if name is None:
+            words.append(value)
+            continue
+        # --bis takes one quoted phrase or the unquoted words up to the next flag or quoted
+        # answer; --max and --raum one word; --verdeckt none. A flag is never a value.
+        end = index
+        if name == "until" and end < len(tokens) and tokens[end][1]:
+            end += 1
+        elif name == "until":
+            while end < len(tokens) and not tokens[end][1] and _flag(*tokens[end]) is None:
+                end += 1
+        elif name != "hidden" and end < len(tokens) and _flag(*tokens[end]) is None:
+            end += 1
+        options[name] = [word for word, _ in tokens[index:end]]
+        typed[name] = value
+        index = end
+    if not words:
+        raise ConversionError(NO_QUESTION)
+    question = _checked(words[0], MAX_QUESTION)
+    answers = [_checked(answer, MAX_ANSWER) for answer in words[1:]]
+    if not MIN_ANSWERS <= len(answers) <= MAX_ANSWERS:
+        raise ConversionError(ANSWER_COUNT, low=MIN_ANSWERS, high=MAX_ANSWERS, count=len(answers))
+    seen: set[str] = set()
+    for answer in answers:
+        if answer.casefold() in seen:
+            raise ConversionError(DUPLICATE, answer=answer)
+        seen.add(answer.casefold())
+    return PollRequest(
+        question=question,
+        answers=answers,
+        max_selections=_max(options.get("max"), len(answers)),
+        disclosed="hidden" not in options,
+        closes_at=_until(options.get("until"), typed.get("until", ""), now, zone),
+        room=_room(options.get("room"), typed.get("room", "")),
+    )
+
+
+def _max(values: list[str] | None, count: int) -> int:
+    if values is None:
+        return 1
+    digits = values[0] if len(values) == 1 else ""
+    if not (digits.isascii() and digits.isdigit()) or not 1 <= int(digits) <= count:
+        raise ConversionError(BAD_MAX, count=count)
+    return int(digits)
+
+
+def _until(
+    values: list[str] | None, flag: str, now: dt.datetime, zone: ZoneInfo
+) -> dt.datetime | None:
+    if values is None:
+        return None
+    if not values:
+        raise ConversionError(FLAG_VALUE, flag=flag)
+    return parse_when(" ".join(values), now, zone)
+
+
+def _room(values: list[str] | None, flag: str) -> str | None:
+    if values is None:
+        return None
+    if len(values) != 1:
+        raise ConversionError(FLAG_VALUE, flag=flag)
+    return values[0]
+
+
+def answer_ids(count: int) -> list[str]:
+    return [f"a{index}" for index in range(1, count + 1)]
+
+
+def start_content(
+    question: str, answers: Sequence[dict[str, str]], max_selections: int, disclosed: bool
+) -> dict[str, Any]:
+    """The start event exactly as Element builds it, with the plain-text fallback."""
+    fallback = "\n".join(
+        [question, *(f"{n}. {answer['text']}" for n, answer in enumerate(answers, 1))]
+    )
+    return {
+        TEXT: fallback,
+        START: {
+            "kind": DISCLOSED if disclosed else UNDISCLOSED,
+            "max_selections": max_selections,
+            "question": {TEXT: question, "body": question, "msgtype": "m.text"},
+            "answers": [{"id": answer["id"], TEXT: answer["text"]} for answer in answers],
+        },
+    }
+
+
+ENDED_TEXT = Localized(
+    "Die Umfrage ist beendet. Meiste Stimmen: {top}",
+    "The poll has ended. Top answer: {top}",
+)
+ENDED_NO_VOTES = Localized(
+    "Die Umfrage ist beendet, ohne Stimmen.", "The poll has ended, no votes."
+)
+
+
+def end_content(
+    start_event_id: str, answers: Sequence[dict[str, str]], result: Tally, language: Language
+) -> dict[str, Any]:
+    texts = {answer["id"]: answer["text"] for answer in answers}
+    top = [texts[answer_id] for answer_id in winners(result)]
+    text = ENDED_TEXT.format(language, top=", ".join(top)) if top else ENDED_NO_VOTES.get(language)
+    return {
+        "m.relates_to": {"rel_type": "m.reference", "event_id": start_event_id},
+        END: {},
+        TEXT: text,
+        "body": text,
+        "msgtype": "m.text",
+    }
+
+
+RESULT_TITLE = Localized("📊 Umfrage Nr. {id}: {question}", "📊 Poll no. {id}: {question}")
+PARTICIPANTS = Localized("{count} Teilnehmende", "{count} participants")
+VOTES = Localized("Stimmen", "Votes")
+SPOILED = Localized("{count} ungültige Stimme(n)", "{count} spoiled vote(s)")
+UNREADABLE_VOTES = Localized(
+    "⚠️ Verschlüsselte Antworten von {count} Person(en) kann ich nicht lesen; sie sind nicht "
+    "gezählt. Umfragen mit mir gehören in unverschlüsselte Räume.",
+    "⚠️ I cannot read encrypted answers from {count} person(s); they are not counted. Polls "
+    "with me belong in unencrypted rooms.",
+)
+STATE_OPEN = Localized("läuft", "open")
+STATE_UNTIL = Localized("läuft bis {when}", "open until {when}")
+STATE_ENDED = Localized("beendet", "ended")
+HIDDEN = Localized(
+    "Die Ergebnisse sind bis zum Ende verdeckt; bisher {count} Teilnehmende.",
+    "Results are hidden until the end; {count} participants so far.",
+)
+HEADINGS = (
+    Localized("Antwort", "Answer"),
+    Localized("", ""),
+    Localized("Stimmen", "Votes"),
+    Localized("Anteil", "Share"),
+)
+
+
+@dataclass(frozen=True)
+class PollView:
+    id: int
+    question: str
+    answers: list[dict[str, str]]
+    disclosed: bool
+    ended: bool
+    closes_at: dt.datetime | None
+    timezone: str
+
+
+def render_results(poll: PollView, result: Tally, language: Language) -> str:
+    """An HTML table with bars, counts and shares of the votes, and the number of people."""
+    title = "<b>" + RESULT_TITLE.format(language, id=poll.id, question=escape(poll.question))
+    if poll.ended:
+        state = STATE_ENDED.get(language)
+    elif poll.closes_at is not None:
+        when = format_when(poll.closes_at, ZoneInfo(poll.timezone), language)
+        state = STATE_UNTIL.format(language, when=escape(when))
+    else:
+        state = STATE_OPEN.get(language)
+    html = f"{title}</b> ({state})<br>"
+    if not poll.disclosed and not poll.ended:
+        return html + HIDDEN.format(language, count=result.voters)
+    votes = sum(result.counts.values())
+    head = "".join(f"<th>{heading.get(language)}</th>" for heading in HEADINGS)
+    rows = []
+    top = set(winners(result))
+    for answer in poll.answers:
+        count = result.counts.get(answer["id"], 0)
+        share = count / votes if votes else 0.0
+        bar = "█" * round(share * BAR_WIDTH) or "·"
+        text = escape(answer["text"])
+        if answer["id"] in top and poll.ended:
+            text = f"<b>{text}</b>"
+        rows.append(
+            f"<tr><td>{text}</td><td><code>{bar}</code></td><td>{count}</td>"
+            f"<td>{share * 100:.0f} %</td></tr>"
+        )
+    html += f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    html += PARTICIPANTS.format(language, count=result.voters)
+    if result.spoiled:
+        html += " · " + SPOILED.format(language, count=result.spoiled)
+    if result.unreadable:
+        html += "<br>" + UNREADABLE_VOTES.format(language, count=result.unreadable)
+    return html
+
+
+POLL_NUDGE = Localized(
+    "Hallo! Bei der Umfrage „{question}“ hast du noch nicht abgestimmt: {link}",
+    "Hello! You have not voted in the poll “{question}” yet: {link}",
+)
+TO_THE_POLL = Localized("zur Umfrage", "to the poll")
+
+
+def render_poll_nudge(
+    question: str, room_id: str, start_event_id: str, prefix: str, language: Language
+) -> str:
+    url = f"https://matrix.to/#/{quote(room_id, safe='!:')}/{quote(start_event_id, safe='$:')}"
+    link = f'<a href="{escape(url)}">{TO_THE_POLL.get(language)}</a>'
+    html = POLL_NUDGE.format(language, question=escape(question), link=link)
+    return html + "<br>" + opt_out_line(prefix, language)

@@ -1,0 +1,60 @@
+"""A poll's tally from the mirrored votes, and ending a poll: shared by the commands and the
+scheduled end."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from commands.core.i18n import Language
+from commands.polls.plan import END, PollView, end_content
+from commands.polls.tally import CANNOT_READ, MISSING, UNREADABLE, End, Response, Tally, tally
+from storage import polls
+from storage.database import Database
+from storage.models import Poll
+
+
+async def tally_of(db: Database, poll: Poll) -> Tally:
+    responses, ends = await polls.relations_of(db, poll.id)
+    return tally(
+        [answer["id"] for answer in poll.answers],
+        poll.max_selections,
+        [
+            Response(
+                event_id=row.event_id,
+                sender=row.sender,
+                origin_server_ts=row.origin_server_ts,
+                answers=CANNOT_READ if row.raw.get(UNREADABLE) else row.raw.get("answers", MISSING),
+                seen=row.id,
+            )
+            for row in responses
+        ],
+        [End(row.sender, row.origin_server_ts, row.valid) for row in ends],
+    )
+
+
+def view_of(poll: Poll, timezone: str) -> PollView:
+    return PollView(
+        id=poll.id,
+        question=poll.question,
+        answers=poll.answers,
+        disclosed=poll.disclosed,
+        ended=poll.status == polls.ENDED,
+        closes_at=poll.closes_at,
+        timezone=timezone,
+    )
+
+
+# (room id, event type, content, key) -> event id; the key makes a repeated send a no-op.
+Post = Callable[[str, str, dict[str, Any], str], Awaitable[str]]
+
+
+async def end_poll(
+    db: Database, poll: Poll, post: Post, language: Language, now: dt.datetime
+) -> None:
+    """Send the end event (once: its key is the poll's) and mark the poll ended."""
+    assert poll.start_event_id is not None
+    content = end_content(poll.start_event_id, poll.answers, await tally_of(db, poll), language)
+    event_id = await post(poll.room_id, END, content, f"poll-end|{poll.id}")
+    await polls.mark_ended(db, poll.id, now, event_id)

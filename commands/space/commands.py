@@ -1,0 +1,452 @@
+"""The alumni space and its roster: organisers reconcile the space, add, import and remove
+members, admit or reject who knocks; everyone finds fellow alumni with `!wer`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from commands.core.context import CommandContext, Space
+from commands.core.converters import ConversionError, Rest, UserId, Word
+from commands.core.i18n import Language, Localized
+from commands.core.registry import Arg, CommandGroup, Role
+from commands.core.rendering import bullet_list, code, escape
+from commands.space.roster_plan import (
+    ImportPlan,
+    Rejected,
+    RosterEntry,
+    RosterFileError,
+    check_entry,
+    matches,
+    plan_import,
+    read_rows,
+)
+from commands.space.text import render_report
+from storage import roster
+from storage.database import Database
+from storage.models import RosterMember
+
+group = CommandGroup("netzwerk", Localized("Netzwerk und Mitglieder", "Network and members"))
+
+MAX_ROSTER_FILE = 1_000_000
+USER = Arg("person", UserId(), Localized("die Matrix-ID", "the Matrix ID"), name_en="user")
+DETAILS_HELP = Localized(
+    "Name; Kommune; Durchgang; Rolle – z. B. Anna Beispiel; Potsdam; 2; Smart City Manager:in",
+    "Name; municipality; cohort; role – e.g. Anna Example; Potsdam; 2; Smart City Manager",
+)
+NO_SPACE = Localized(
+    "Einen Space betreibe ich nicht: In der Konfiguration fehlt [space].",
+    "I run no space: the configuration has no [space].",
+)
+NOT_ON_ROSTER = Localized(
+    "{user} steht nicht im Mitgliederverzeichnis.", "{user} is not on the roster."
+)
+ADDED = Localized("{user} ist im Verzeichnis: {entry}.", "{user} is on the roster: {entry}.")
+INVITED_TO = Localized(" Eingeladen: {rooms}.", " Invited: {rooms}.")
+CONFIRM_REMOVAL = Localized(
+    "Wirklich entfernen? {user} ({entry}) wird aus dem Verzeichnis gelöscht und aus dem Space "
+    "und allen seinen Räumen entfernt. Bestätigen: {command}",
+    "Really remove? {user} ({entry}) is deleted from the roster and removed from the space and "
+    "all its rooms. Confirm: {command}",
+)
+CONFIRM_WORDS = frozenset({"bestätigen", "bestaetigen", "confirm", "ja", "yes"})
+NOT_A_CONFIRMATION = Localized(
+    "„{word}“ bestätigt nichts; schreib „bestätigen“.",
+    "“{word}” confirms nothing; write “confirm”.",
+)
+REMOVED = Localized(
+    "{user} ist aus dem Verzeichnis gelöscht und entfernt aus: {rooms}.",
+    "{user} is off the roster and removed from: {rooms}.",
+)
+NOWHERE = Localized("keinem Raum (war in keinem)", "no room (was in none)")
+NO_MATCH = Localized(
+    "Niemand im Verzeichnis passt zu „{query}“. Such nach Kommune, Name oder Durchgang.",
+    "Nobody on the roster matches “{query}”. Search by municipality, name or cohort.",
+)
+EMPTY_ROSTER = Localized(
+    "Das Verzeichnis ist leer. Aufnehmen: {add} · Einlesen: {import_}",
+    "The roster is empty. Add: {add} · Import: {import_}",
+)
+ROSTER_TITLE = Localized("Mitgliederverzeichnis ({count})", "Roster ({count})")
+COHORT = Localized("Durchgang {cohort}", "cohort {cohort}")
+NO_FILE = Localized(
+    "Antworte mit diesem Befehl auf eine Nachricht mit der Datei (CSV oder TOML, höchstens "
+    "1 MB). Spalten: matrix_id; name; kommune; durchgang; rolle.",
+    "Reply with this command to a message with the file (CSV or TOML, at most 1 MB). "
+    "Columns: matrix_id; name; municipality; cohort; role.",
+)
+NOT_TEXT = Localized(
+    "Die Datei ist kein Text in UTF-8 (aus Excel: „CSV UTF-8“ speichern).",
+    "The file is not UTF-8 text (from Excel: save as “CSV UTF-8”).",
+)
+IMPORT_SUMMARY = Localized(
+    "Einlesen: {added} neu, {changed} geändert, {unchanged} unverändert, {rejected} abgelehnt.",
+    "Import: {added} new, {changed} changed, {unchanged} unchanged, {rejected} rejected.",
+)
+IMPORT_NOTHING_CHANGED = Localized(
+    "Wegen der abgelehnten Zeilen habe ich nichts geändert. Nur die gültigen übernehmen: {command}",
+    "Because of the rejected lines I changed nothing. To take only the valid ones: {command}",
+)
+LINE = Localized("Zeile {line}: {reason}", "line {line}: {reason}")
+NOT_IN_FILE = Localized(
+    "Nicht in der Datei (bleiben im Verzeichnis; entfernen mit {command}): {people}",
+    "Not in the file (they stay on the roster; remove with {command}): {people}",
+)
+ANYWAY_WORDS = frozenset({"--trotzdem", "trotzdem", "--anyway", "anyway"})
+UNKNOWN_OPTION = Localized(
+    "„{word}“ kenne ich hier nicht; möglich ist --trotzdem.",
+    "I don't know “{word}” here; possible: --anyway.",
+)
+REJECTED_KNOCK = Localized(
+    "Die Anfrage von {user} ist abgelehnt.", "The request of {user} is turned down."
+)
+MEMBERS_ONLY = Localized(
+    "Das Verzeichnis sehen nur Mitglieder des Netzwerks.",
+    "Only members of the network see the roster.",
+)
+NO_KNOCK = Localized("Von {user} liegt keine Anfrage vor.", "There is no request from {user}.")
+
+
+def _space(ctx: CommandContext) -> Space:
+    if ctx.space is None:
+        raise ConversionError(NO_SPACE)
+    return ctx.space
+
+
+def describe(entry: RosterEntry, language: Language) -> str:
+    return f"{entry.name}, {details(entry, language)}"
+
+
+def details(entry: RosterEntry, language: Language) -> str:
+    """Municipality, cohort and role."""
+    parts = [entry.municipality] if entry.municipality else []
+    if entry.cohort is not None:
+        parts.append(COHORT.format(language, cohort=entry.cohort))
+    parts.append(entry.role_name(language))
+    return ", ".join(parts)
+
+
+def entry_of(row: RosterMember) -> RosterEntry:
+    return RosterEntry(row.user_id, row.name, row.municipality, row.cohort, row.role)  # type: ignore[arg-type]
+
+
+def member_row(entry: RosterEntry) -> RosterMember:
+    return RosterMember(
+        user_id=entry.user_id,
+        name=entry.name,
+        municipality=entry.municipality,
+        cohort=entry.cohort,
+        role=entry.role,
+        welcomed=False,
+    )
+
+
+async def stored_roster(db: Database) -> dict[str, RosterEntry]:
+    return {row.user_id: entry_of(row) for row in await roster.members(db)}
+
+
+@group.command(
+    "space abgleichen",
+    aliases=("space sync",),
+    help=Localized(
+        "Legt an, was vom Space fehlt, übernimmt vorhandene Räume, verknüpft sie, setzt "
+        "Beitrittsregeln und Rechte und lädt das Verzeichnis ein. Ändert nichts, was stimmt; "
+        "löscht nie einen Raum.",
+        "Creates what is missing of the space, adopts existing rooms, links them, sets join "
+        "rules and rights and invites the roster. Changes nothing that is right; never deletes "
+        "a room.",
+    ),
+    role=Role.NETWORK,
+)
+async def reconcile(ctx: CommandContext) -> None:
+    space = _space(ctx)
+    report = await space.reconcile()
+    await ctx.reply(render_report(report, ctx.language, ctx.hint("mitglied hinzufügen")))
+
+
+@group.command(
+    "mitglieder",
+    aliases=("members",),
+    help=Localized(
+        "Zeigt das Mitgliederverzeichnis: Name, Kommune, Durchgang, Rolle, Matrix-ID.",
+        "Shows the roster: name, municipality, cohort, role, Matrix ID.",
+    ),
+    role=Role.NETWORK,
+)
+async def list_members(ctx: CommandContext) -> None:
+    entries = sorted(
+        (await stored_roster(ctx.db)).values(),
+        key=lambda e: (e.role, e.cohort or 0, e.municipality.casefold(), e.name.casefold()),
+    )
+    if not entries:
+        await ctx.reply(
+            EMPTY_ROSTER.format(
+                ctx.language,
+                add=ctx.hint("mitglied hinzufügen"),
+                import_=ctx.hint("mitglieder import"),
+            )
+        )
+        return
+    items = [f"{escape(describe(e, ctx.language))} – {code(e.user_id)}" for e in entries]
+    title = ROSTER_TITLE.format(ctx.language, count=len(entries))
+    await ctx.reply(f"<b>{title}</b>{bullet_list(items)}")
+
+
+def _details(ctx: CommandContext, user_id: str, details: str) -> RosterEntry:
+    parts = [part.strip() for part in details.split(";")]
+    row = dict(zip(("name", "municipality", "cohort", "role"), parts, strict=False))
+    row["user_id"] = user_id
+    cohorts = ctx.space.spec.cohorts if ctx.space is not None else ()
+    checked = check_entry(0, row, cohorts, ctx.allowed_servers)
+    if isinstance(checked, Rejected):
+        raise ConversionError(checked.reason, **checked.values)
+    return checked
+
+
+async def _add(ctx: CommandContext, entry: RosterEntry) -> None:
+    await roster.put(ctx.db, [member_row(entry)])
+    html = ADDED.format(
+        ctx.language, user=escape(entry.user_id), entry=escape(describe(entry, ctx.language))
+    )
+    if ctx.space is not None:
+        rooms = await ctx.space.admit(entry.user_id)
+        if rooms:
+            html += INVITED_TO.format(ctx.language, rooms=", ".join(escape(r) for r in rooms))
+    await ctx.reply(html)
+
+
+@group.command(
+    "mitglied hinzufügen",
+    de_aliases=("mitglied hinzufuegen",),
+    aliases=("member add",),
+    help=Localized(
+        "Nimmt jemanden ins Verzeichnis auf (oder ändert den Eintrag) und lädt in den Space "
+        "und die Räume der Rolle ein.\n"
+        "Beispiel: !mitglied hinzufügen @anna:example.org Anna Beispiel; Potsdam; 2; "
+        "Smart City Manager:in",
+        "Puts someone on the roster (or changes their entry) and invites them to the space and "
+        "the rooms of their role.\n"
+        "Example: !member add @anna:example.org Anna Example; Potsdam; 2; Smart City Manager",
+    ),
+    args=(USER, Arg("angaben", Rest(max_length=600), DETAILS_HELP, name_en="details")),
+    role=Role.NETWORK,
+)
+async def add_member(ctx: CommandContext, person: str, angaben: str) -> None:
+    await _add(ctx, _details(ctx, person, angaben))
+
+
+@group.command(
+    "mitglied entfernen",
+    aliases=("member remove",),
+    help=Localized(
+        "Löscht jemanden aus dem Verzeichnis und entfernt die Person aus dem Space und allen "
+        "Räumen – nach einer Rückfrage.",
+        "Deletes someone from the roster and removes them from the space and every room – after "
+        "asking once more.",
+    ),
+    args=(
+        USER,
+        Arg(
+            "bestätigen",
+            Word(max_length=20),
+            Localized("„bestätigen“, nach der Rückfrage", "“confirm”, after being asked"),
+            name_en="confirm",
+            optional=True,
+        ),
+    ),
+    role=Role.NETWORK,
+)
+async def remove_member(ctx: CommandContext, person: str, bestätigen: str | None) -> None:
+    stored = await roster.get(ctx.db, person)
+    if stored is None:
+        raise ConversionError(NOT_ON_ROSTER, user=person)
+    if bestätigen is None:
+        confirm = "confirm" if ctx.language == "en" else "bestätigen"
+        await ctx.reply(
+            CONFIRM_REMOVAL.format(
+                ctx.language,
+                user=escape(person),
+                entry=escape(describe(entry_of(stored), ctx.language)),
+                command=ctx.hint("mitglied entfernen", person, confirm),
+            )
+        )
+        return
+    if bestätigen.lower() not in CONFIRM_WORDS:
+        raise ConversionError(NOT_A_CONFIRMATION, word=bestätigen)
+    await roster.remove(ctx.db, person)
+    rooms = await ctx.space.remove(person) if ctx.space is not None else []
+    shown = ", ".join(escape(room) for room in rooms) or NOWHERE.get(ctx.language)
+    await ctx.reply(REMOVED.format(ctx.language, user=escape(person), rooms=shown))
+
+
+@group.command(
+    "mitglieder import",
+    aliases=("members import",),
+    help=Localized(
+        "Liest das Verzeichnis aus einer Datei (CSV wie aus Excel, oder TOML): als Antwort auf "
+        "die Nachricht mit der Datei. Meldet neue, geänderte, unveränderte und abgelehnte "
+        "Zeilen; bei Fehlern ändert es nichts, außer mit --trotzdem.",
+        "Reads the roster from a file (CSV as Excel writes it, or TOML): as a reply to the "
+        "message with the file. Reports new, changed, unchanged and rejected lines; with errors "
+        "it changes nothing, unless --anyway.",
+    ),
+    args=(
+        Arg(
+            "trotzdem",
+            Word(max_length=20),
+            Localized("--trotzdem: nur die gültigen Zeilen übernehmen", "--anyway: valid lines"),
+            name_en="anyway",
+            optional=True,
+        ),
+    ),
+    role=Role.NETWORK,
+)
+async def import_members(ctx: CommandContext, trotzdem: str | None) -> None:
+    if trotzdem is not None and trotzdem.lower() not in ANYWAY_WORDS:
+        raise ConversionError(UNKNOWN_OPTION, word=trotzdem)
+    data = await ctx.replied_file(MAX_ROSTER_FILE)
+    if data is None:
+        raise ConversionError(NO_FILE)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConversionError(NOT_TEXT) from exc
+    cohorts = ctx.space.spec.cohorts if ctx.space is not None else ()
+    plan, applied = await import_roster(
+        ctx.db, text, cohorts, ctx.allowed_servers, trotzdem is not None
+    )
+    invited: list[str] = []
+    if ctx.space is not None and applied:
+        await ctx.space.refresh()
+        for entry in plan.added:
+            if await ctx.space.admit(entry.user_id):
+                invited.append(entry.user_id)
+    anyway = "--anyway" if ctx.language == "en" else "--trotzdem"
+    hints = (ctx.hint("mitglieder import", anyway), ctx.hint("mitglied entfernen"))
+    await ctx.reply(render_import(plan, applied, invited, ctx.language, *hints))
+
+
+async def import_roster(
+    db: Database,
+    text: str,
+    cohorts: Sequence[int],
+    allowed_servers: Sequence[str],
+    apply_valid: bool,
+) -> tuple[ImportPlan, bool]:
+    """Check a roster file against the stored roster; write it if every line is valid (or
+    `apply_valid`), and say whether it was written. An import never removes anyone. Raises
+    ConversionError for an unreadable file."""
+    try:
+        rows = read_rows(text)
+    except RosterFileError as exc:
+        raise ConversionError(exc.reason, **exc.values) from exc
+    plan = plan_import(rows, await stored_roster(db), cohorts, allowed_servers)
+    applied = apply_valid or not plan.rejected
+    if applied and plan.writes:
+        await roster.put(db, [member_row(entry) for entry in plan.writes])
+    return plan, applied
+
+
+def render_import(
+    plan: ImportPlan,
+    applied: bool,
+    invited: Sequence[str],
+    language: Language,
+    anyway_command: str,
+    remove_command: str,
+) -> str:
+    html = IMPORT_SUMMARY.format(
+        language,
+        added=len(plan.added),
+        changed=len(plan.changed),
+        unchanged=len(plan.unchanged),
+        rejected=len(plan.rejected),
+    )
+    items = [
+        LINE.format(language, line=rejected.line, reason=escape(rejected.text(language)))
+        for rejected in plan.rejected[:50]
+    ]
+    if items:
+        html += bullet_list(items)
+    if not applied:
+        html += IMPORT_NOTHING_CHANGED.format(language, command=anyway_command)
+    if invited:
+        html += INVITED_TO.format(language, rooms=", ".join(escape(u) for u in invited))
+    if plan.not_in_file:
+        people = ", ".join(escape(entry.user_id) for entry in plan.not_in_file[:30])
+        html += "<br>" + NOT_IN_FILE.format(language, command=remove_command, people=people)
+    return html
+
+
+@group.command(
+    "zulassen",
+    aliases=("admit",),
+    help=Localized(
+        "Nimmt jemanden auf, der um Aufnahme in den Space gebeten hat: ins Verzeichnis (ohne "
+        "Angaben als Gast) und in den Space und die Räume der Rolle.",
+        "Admits someone who asked to join the space: onto the roster (without details as a "
+        "guest) and into the space and the rooms of their role.",
+    ),
+    args=(
+        USER,
+        Arg("angaben", Rest(max_length=600), DETAILS_HELP, name_en="details", optional=True),
+    ),
+    role=Role.NETWORK,
+)
+async def admit(ctx: CommandContext, person: str, angaben: str | None) -> None:
+    if angaben is None:
+        knock = await roster.knock_of(ctx.db, person)
+        name = (knock.display_name if knock else None) or person[1:].split(":", 1)[0]
+        angaben = f"{name};;;Gast"
+    await _add(ctx, _details(ctx, person, angaben))
+
+
+@group.command(
+    "ablehnen",
+    aliases=("reject",),
+    help=Localized(
+        "Lehnt die Bitte um Aufnahme in den Space ab.", "Turns down a request to join the space."
+    ),
+    args=(USER,),
+    role=Role.NETWORK,
+)
+async def reject(ctx: CommandContext, person: str) -> None:
+    if not await _space(ctx).reject(person):
+        raise ConversionError(NO_KNOCK, user=person)
+    await ctx.reply(REJECTED_KNOCK.format(ctx.language, user=escape(person)))
+
+
+@group.command(
+    "wer",
+    aliases=("who",),
+    help=Localized(
+        "Findet Alumni im Verzeichnis: nach Kommune, Name oder Durchgang.\n"
+        "Beispiele: !wer Potsdam · !wer Anna · !wer Durchgang 2",
+        "Finds alumni on the roster: by municipality, name or cohort.\n"
+        "Examples: !who Potsdam · !who Anna · !who cohort 2",
+    ),
+    args=(
+        Arg(
+            "suche",
+            Rest(max_length=100),
+            Localized("Kommune, Name oder Durchgang", "municipality, name or cohort"),
+            name_en="query",
+        ),
+    ),
+)
+async def who(ctx: CommandContext, suche: str) -> None:
+    # Names and municipalities are for the network, not for anyone on an allowed server.
+    if ctx.role < Role.ORGANISER and await roster.get(ctx.db, ctx.sender) is None:
+        raise ConversionError(MEMBERS_ONLY)
+    found = [
+        entry for entry in (await stored_roster(ctx.db)).values() if matches(entry, suche.strip())
+    ]
+    if not found:
+        await ctx.reply(NO_MATCH.format(ctx.language, query=escape(suche.strip())))
+        return
+    found.sort(key=lambda e: (e.municipality.casefold(), e.name.casefold()))
+    items = [
+        f'<a href="https://matrix.to/#/{escape(e.user_id)}">{escape(e.name)}</a> – '
+        + escape(details(e, ctx.language))
+        for e in found[:50]
+    ]
+    await ctx.reply(bullet_list(items))

@@ -1,0 +1,255 @@
+"""The messages about the space and its people: what a reconcile changed, the rights the bot
+lacks, the welcome for a new member, the note to someone removed, a knock for the organisers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from commands.core.i18n import Language, Localized
+from commands.core.rendering import bullet_list, escape
+from commands.space.plan import describe
+from commands.space.roster_plan import RosterEntry
+
+
+@dataclass
+class SpaceReport:
+    """What a reconcile did and could not do; every entry is already a shown label."""
+
+    created: list[str] = field(default_factory=list)
+    adopted: list[str] = field(default_factory=list)
+    # (room label, event type)
+    changed: list[tuple[str, str]] = field(default_factory=list)
+    unlinked: list[str] = field(default_factory=list)
+    # (user id, room label)
+    invited: list[tuple[str, str]] = field(default_factory=list)
+    # (room label, user ids) of people in an adopted room who are not on the roster.
+    strangers: list[tuple[str, list[str]]] = field(default_factory=list)
+    problems: list[Localized] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.created
+            or self.adopted
+            or self.changed
+            or self.unlinked
+            or self.invited
+            or self.strangers
+            or self.problems
+        )
+
+
+REPORT_TITLE = Localized("🏘️ Abgleich des Space", "🏘️ Space reconciled")
+NOTHING = Localized(
+    "Alles ist, wie es sein soll; nichts geändert.",
+    "Everything is as it should be; nothing changed.",
+)
+CREATED = Localized("Angelegt: {rooms}", "Created: {rooms}")
+ADOPTED = Localized("Übernommen: {rooms}", "Adopted: {rooms}")
+CHANGED = Localized("{room}: {what} gesetzt", "{room}: {what} set")
+UNLINKED = Localized(
+    "Aus dem Space gelöst (nicht gelöscht): {rooms}",
+    "Unlinked from the space (not deleted): {rooms}",
+)
+INVITED = Localized("{count} Einladungen: {people}", "{count} invitations: {people}")
+STRANGERS = Localized(
+    "In {room} sind Personen, die nicht im Verzeichnis stehen: {people}. Nimm sie mit {add} auf "
+    "oder entferne sie.",
+    "In {room} there are people not on the roster: {people}. Add them with {add} or remove them.",
+)
+PROBLEMS = Localized("Nicht möglich:", "Not possible:")
+
+MISSING_RIGHT = Localized(
+    "In {room} fehlt mir das Recht für „{what}“ ({event}): nötig ist Stufe {needed}, ich habe "
+    "{has}. Gib mir dort Stufe {needed}, dann {command}.",
+    "In {room} I lack the right to set the {what} ({event}): it needs level {needed}, I have "
+    "{has}. Give me level {needed} there, then {command}.",
+)
+ALIAS_TAKEN = Localized(
+    "Der Alias {alias} gehört zu einem Raum, in dem ich nicht bin. Lade mich dort ein, trag "
+    "seine id in der Konfiguration ein oder wähle einen anderen Alias.",
+    "The alias {alias} belongs to a room I am not in. Invite me there, put its id into the "
+    "configuration or choose another alias.",
+)
+CANNOT_JOIN = Localized(
+    "Den Raum {room} kann ich nicht betreten ({error}). Lade mich ein.",
+    "I cannot join the room {room} ({error}). Invite me.",
+)
+CANNOT_CREATE = Localized(
+    "{room} konnte ich nicht anlegen ({error}).", "I could not create {room} ({error})."
+)
+CANNOT_SET = Localized(
+    "In {room} konnte ich „{what}“ nicht setzen ({error}).",
+    "In {room} I could not set the {what} ({error}).",
+)
+NO_ROOM_LIST = Localized(
+    "Der Homeserver sagt mir nicht, in welchen Räumen ich bin; ich versuche es beim nächsten "
+    "Abgleich wieder und lege bis dahin nichts an.",
+    "The homeserver does not tell me which rooms I am in; I try again at the next "
+    "reconcile and create nothing until then.",
+)
+NOT_A_SPACE = Localized(
+    "{room} ist kein Space (oder in einer Raumversion vor 7, ohne Anklopfen); nimm einen "
+    "anderen Alias.",
+    "{room} is not a space (or of a room version before 7, without knocking); use another alias.",
+)
+FOREIGN_KNOCK = Localized(
+    "Achtung: {server} steht nicht in bot.allowed_servers; aufnehmen geht erst, wenn der Server "
+    "dort steht.",
+    "Note: {server} is not in bot.allowed_servers; admitting works only once it is.",
+)
+OLD_VERSION = Localized(
+    "{room} hat Raumversion {version}; nur-für-Space-Mitglieder gibt es erst ab Version 9. "
+    "Aktualisiere den Raum (/upgraderoom in Element).",
+    "{room} has room version {version}; members-only joins need version 9 or later. Upgrade "
+    "the room (/upgraderoom in Element).",
+)
+ROSTER_FILE_REJECTED = Localized(
+    "Die Verzeichnisdatei {file} hat fehlerhafte Zeilen; ich habe nichts daraus übernommen. "
+    "{lines}",
+    "The roster file {file} has faulty lines; I took nothing over from it. {lines}",
+)
+ROSTER_FILE_UNREADABLE = Localized(
+    "Die Verzeichnisdatei {file} kann ich nicht lesen: {error}",
+    "I cannot read the roster file {file}: {error}",
+)
+NO_SPACE = Localized(
+    "Ohne Space kann ich die Räume nicht verknüpfen; erst den Space einrichten.",
+    "Without the space I cannot link the rooms; set up the space first.",
+)
+
+
+def render_report(report: SpaceReport, language: Language, add_command: str) -> str:
+    """`add_command`: the command that puts someone on the roster, as HTML."""
+    title = f"<b>{REPORT_TITLE.get(language)}</b>"
+    if report.empty:
+        return f"{title}<br>{NOTHING.get(language)}"
+    items = []
+    if report.created:
+        items.append(CREATED.format(language, rooms=_labels(report.created)))
+    if report.adopted:
+        items.append(ADOPTED.format(language, rooms=_labels(report.adopted)))
+    for room, event_type in report.changed:
+        items.append(
+            CHANGED.format(language, room=escape(room), what=describe(event_type, language))
+        )
+    if report.unlinked:
+        items.append(UNLINKED.format(language, rooms=_labels(report.unlinked)))
+    if report.invited:
+        people = ", ".join(sorted({escape(user) for user, _ in report.invited}))
+        items.append(INVITED.format(language, count=len(report.invited), people=people))
+    for room, strangers in report.strangers:
+        items.append(
+            STRANGERS.format(
+                language,
+                room=escape(room),
+                people=", ".join(escape(user) for user in strangers),
+                add=add_command,
+            )
+        )
+    html = title + bullet_list(items) if items else title
+    if report.problems:
+        problems = [escape(problem.get(language)) for problem in report.problems]
+        html += f"<b>{PROBLEMS.get(language)}</b>" + bullet_list(problems)
+    return html
+
+
+def _labels(labels: Sequence[str]) -> str:
+    return ", ".join(escape(label) for label in labels)
+
+
+def missing_right(room: str, event_type: str, needed: int, has: int, command: str) -> Localized:
+    return Localized(
+        *(
+            MISSING_RIGHT.format(
+                language,
+                room=room,
+                what=describe(event_type, language),
+                event=event_type,
+                needed=needed,
+                has=has,
+                command=command,
+            )
+            for language in ("de", "en")
+        )
+    )
+
+
+def problem(text: Localized, **values: object) -> Localized:
+    """A problem with its values filled in, still in both languages."""
+    return Localized(text.format("de", **values), text.format("en", **values))
+
+
+# Reasons given with a removal: the person's language is unknown, so both, German first.
+KICK_NOT_ON_ROSTER = (
+    "Das Alumni-Netzwerk ist geschlossen: Beitreten können nur Personen aus dem "
+    "Mitgliederverzeichnis. Frag die Organisation, wenn du dazugehörst. / The alumni network "
+    "is closed to people outside its roster; ask the organisers if you belong to it."
+)
+KICK_NOT_FOR_ROLE = "Dieser Raum ist nur für {roles}. / This room is only for {roles_en}."
+KICK_REMOVED = "Aus dem Alumni-Netzwerk entfernt. / Removed from the alumni network."
+OUTSIDER_REMOVED = Localized(
+    "🚪 {user} ist {room} beigetreten, steht aber nicht im Mitgliederverzeichnis; ich habe "
+    "die Person wieder entfernt. Gehört sie dazu: {add}",
+    "🚪 {user} joined {room} but is not on the roster; I removed them again. If they belong: {add}",
+)
+KNOCKED = Localized(
+    "🔔 {user} ({name}) bittet um Aufnahme in den Space{reason}. Aufnehmen: {admit} · "
+    "Ablehnen: {reject}",
+    "🔔 {user} ({name}) asks to join the space{reason}. Admit: {admit} · Reject: {reject}",
+)
+KNOCK_REASON = Localized(": „{reason}“", ": “{reason}”")
+
+WELCOME = Localized(
+    "<b>Willkommen im Alumni-Netzwerk Smart City Manager:innen, {name}!</b><br>Hier tauschen "
+    "sich die Smart City Manager:innen aller Durchgänge mit ihren Fachvorgesetzten und der "
+    "Organisation (MIL, DigitalAgentur Brandenburg) aus. Ich bin der Bot des Netzwerks: ich "
+    "erinnere an Termine, stelle Umfragen und sammle die Bedarfe der Kommunen.",
+    "<b>Welcome to the alumni network of the Smart City Managers, {name}!</b><br>This is where "
+    "the Smart City Managers of every cohort meet their supervisors and the organisers (MIL, "
+    "DigitalAgentur Brandenburg). I am the network's bot: I remind you of events, run polls and "
+    "collect the needs of the municipalities.",
+)
+WELCOME_ROOMS = Localized("Deine Räume: {rooms}", "Your rooms: {rooms}")
+WELCOME_EVENT = Localized("Nächster Termin: {event}", "Next event: {event}")
+WELCOME_POLLS = Localized("Offene Umfragen: {polls}", "Open polls: {polls}")
+WELCOME_SURVEYS = Localized(
+    "Offene Bedarfserhebung: {surveys} – mitmachen mit {command}",
+    "Open needs survey: {surveys} – take part with {command}",
+)
+WELCOME_HELP = Localized(
+    "Alle Befehle: {help}. Auf Englisch: {switch}.",
+    "All commands: {help}. In German: {switch}.",
+)
+
+
+@dataclass(frozen=True)
+class WelcomeFacts:
+    rooms: list[str]
+    next_event: str | None
+    polls: list[str]
+    surveys: list[str]
+
+
+def render_welcome(
+    member: RosterEntry,
+    facts: WelcomeFacts,
+    language: Language,
+    answer_command: str,
+    help_command: str,
+    switch_command: str,
+) -> str:
+    """The commands are HTML (code) in the member's language; the switch names the other one."""
+    parts = [WELCOME.format(language, name=escape(member.name))]
+    if facts.rooms:
+        parts.append(WELCOME_ROOMS.format(language, rooms=_labels(facts.rooms)))
+    if facts.next_event:
+        parts.append(WELCOME_EVENT.format(language, event=escape(facts.next_event)))
+    if facts.polls:
+        parts.append(WELCOME_POLLS.format(language, polls=_labels(facts.polls)))
+    if facts.surveys:
+        surveys = _labels(facts.surveys)
+        parts.append(WELCOME_SURVEYS.format(language, surveys=surveys, command=answer_command))
+    parts.append(WELCOME_HELP.format(language, help=help_command, switch=switch_command))
+    return "<br>".join(parts)

@@ -1,0 +1,410 @@
+"""What organisers see of the needs: a survey's aggregates (counts per option, scale averages,
+free texts grouped by #tag) and the quick-captured needs, as an HTML message, a Markdown file, a
+CSV file German Excel opens (`;`, UTF-8 with BOM), and the panels of a chart."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from commands.core.bar_chart import Panel
+from commands.core.i18n import Language, Localized
+from commands.core.rendering import escape
+from commands.core.time_phrases import format_when
+from commands.surveys.definition import SCALE, Question
+from commands.surveys.flow import Answers, answer_text
+from commands.surveys.text import TITLE, SurveyView, privacy_word, state_text
+
+TAG_RE = re.compile(r"(?<![\w#&])#([^\W_][\w\-]{0,39})(?![\w:])", re.UNICODE)
+BAR_WIDTH = 20
+# A chat message stays readable (and far below the homeserver's 64 KiB event limit); the files
+# carry everything.
+TEXTS_SHOWN_PER_TAG = 8
+TEXT_SHOWN_CHARS = 300
+BOM = "\ufeff"
+# Cells Excel would run as a formula (CSV injection) get a leading apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def tags_in(text: str) -> list[str]:
+    """The #tags of a text, lower-cased, in order, each once (`#alias:server` is a room)."""
+    found: list[str] = []
+    for tag in TAG_RE.findall(text):
+        if tag.lower() not in found:
+            found.append(tag.lower())
+    return found
+
+
+@dataclass(frozen=True)
+class SubmittedResponse:
+    answers: Answers
+    # Named surveys only; an anonymous response has neither.
+    person: str | None = None
+    submitted_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class NeedNote:
+    """A need captured with `!bedarf <text> #tag`."""
+
+    id: int
+    text: str
+    tags: tuple[str, ...]
+    author: str
+    room: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class QuestionSummary:
+    question: Question
+    answered: int
+    # Per option (choice) or per scale point 1–5.
+    counts: tuple[int, ...] = ()
+    mean: float | None = None
+    # Free texts by tag ("" for untagged), in the order first seen.
+    texts: dict[str, list[str]] | None = None
+
+
+def summarise(
+    questions: Sequence[Question], responses: Sequence[SubmittedResponse]
+) -> list[QuestionSummary]:
+    summaries = []
+    for index, question in enumerate(questions):
+        given = [r.answers[str(index)] for r in responses if str(index) in r.answers]
+        if question.kind in ("single", "multiple"):
+            counts = [0] * len(question.options)
+            for answer in given:
+                for option in answer if isinstance(answer, list) else [answer]:
+                    if isinstance(option, int) and 0 <= option < len(counts):
+                        counts[option] += 1
+            summaries.append(QuestionSummary(question, len(given), tuple(counts)))
+        elif question.kind == "scale":
+            points = [answer for answer in given if isinstance(answer, int) and answer in SCALE]
+            counts = [points.count(point) for point in SCALE]
+            mean = sum(points) / len(points) if points else None
+            summaries.append(QuestionSummary(question, len(points), tuple(counts), mean))
+        else:
+            texts = [answer for answer in given if isinstance(answer, str)]
+            summaries.append(QuestionSummary(question, len(texts), texts=group_by_tag(texts)))
+    return summaries
+
+
+def group_by_tag(texts: Sequence[str]) -> dict[str, list[str]]:
+    """Each text under each of its tags; texts without one under ""; tags sorted, "" last."""
+    groups: dict[str, list[str]] = {}
+    for text in texts:
+        for tag in tags_in(text) or [""]:
+            groups.setdefault(tag, []).append(text)
+    return dict(sorted(groups.items(), key=lambda item: (item[0] == "", item[0])))
+
+
+def needs_by_tag(needs: Sequence[NeedNote]) -> dict[str, list[NeedNote]]:
+    groups: dict[str, list[NeedNote]] = {}
+    for need in needs:
+        for tag in need.tags or ("",):
+            groups.setdefault(tag, []).append(need)
+    return dict(sorted(groups.items(), key=lambda item: (item[0] == "", item[0])))
+
+
+KIND_NAMES = {
+    "single": Localized("eine Antwort", "single choice"),
+    "multiple": Localized("mehrere Antworten", "multiple choice"),
+    "scale": Localized("Skala 1–5", "scale 1–5"),
+    "text": Localized("Freitext", "free text"),
+}
+RESPONSES = Localized("{count} Teilnahmen", "{count} responses")
+ANSWERED = Localized("{count} Antworten", "{count} answers")
+MEAN = Localized("Durchschnitt {mean} (n = {count})", "average {mean} (n = {count})")
+NO_MEAN = Localized("noch keine Antworten", "no answers yet")
+UNTAGGED = Localized("ohne Tag", "untagged")
+MORE_TEXTS = Localized(
+    "… und {count} weitere (alle im Export)", "… and {count} more (all in the export)"
+)
+NEEDS_TITLE = Localized("Schnell notierte Bedarfe ({count})", "Quickly noted needs ({count})")
+NO_NEEDS = Localized(
+    "Noch keine. Notieren: {command} Text #tag", "None yet. Note one: {command} text #tag"
+)
+HEADINGS = (
+    Localized("Antwort", "Answer"),
+    Localized("", ""),
+    Localized("Anzahl", "Count"),
+    Localized("Anteil", "Share"),
+)
+ANSWERS_AXIS = Localized("Antworten", "Answers")
+NEEDS_PANEL = Localized("Schnell notierte Bedarfe je Tag", "Quickly noted needs per tag")
+WITHHELD = Localized(
+    "Die Antworten einer anonymen Erhebung zeige ich erst nach ihrem Ende: solange noch "
+    "Antworten dazukommen, ließe sich jede neue einer Person zuordnen.",
+    "I show the answers of an anonymous survey only after its end: while answers still come "
+    "in, each new one could be traced to a person.",
+)
+
+
+@dataclass(frozen=True)
+class SurveyState:
+    """The survey and where it stands, for the head of a report."""
+
+    view: SurveyView
+    opens_at: dt.datetime
+    responses: int
+    # An anonymous survey still open: its answers are not shown yet (WITHHELD).
+    withheld: bool = False
+
+    def head(self, now: dt.datetime, language: Language) -> str:
+        view = self.view
+        state = state_text(self.opens_at, view.closes_at, view.timezone, now, language)
+        return (
+            TITLE.format(language, id=view.id, title=view.title)
+            + f" ({privacy_word(view.anonymous, language)}, {state}) – "
+            + RESPONSES.format(language, count=self.responses)
+        )
+
+
+def _shares(counts: Sequence[int], base: int) -> list[float]:
+    return [count / base if base else 0.0 for count in counts]
+
+
+def _choice_labels(summary: QuestionSummary) -> list[str]:
+    if summary.question.kind == "scale":
+        labels = [str(point) for point in SCALE]
+        if summary.question.low_label:
+            labels[0] += f" ({summary.question.low_label})"
+        if summary.question.high_label:
+            labels[-1] += f" ({summary.question.high_label})"
+        return labels
+    return list(summary.question.options)
+
+
+def _number(value: float, language: Language) -> str:
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if language == "de" else text
+
+
+def _question_line(number: int, summary: QuestionSummary, language: Language) -> str:
+    kind = KIND_NAMES[summary.question.kind].get(language)
+    answered = ANSWERED.format(language, count=summary.answered)
+    return f"{number}. {summary.question.text} ({kind}, {answered})"
+
+
+def render_html(
+    survey: SurveyState | None,
+    summaries: Sequence[QuestionSummary],
+    needs: Sequence[NeedNote],
+    now: dt.datetime,
+    language: Language,
+    note_command: str,
+) -> str:
+    parts: list[str] = []
+    if survey is not None:
+        parts.append(f"<b>{escape(survey.head(now, language))}</b>")
+        if survey.withheld:
+            parts.append(f"<i>{WITHHELD.get(language)}</i>")
+        for number, summary in enumerate(summaries, 1):
+            parts.append(f"<b>{escape(_question_line(number, summary, language))}</b>")
+            parts.append(_html_summary(summary, language))
+    parts.append(f"<b>{NEEDS_TITLE.format(language, count=len(needs))}</b>")
+    if needs:
+        groups = {tag: [need.text for need in group] for tag, group in needs_by_tag(needs).items()}
+        parts.append(_html_texts(groups, language))
+    else:
+        parts.append(NO_NEEDS.format(language, command=f"<code>{escape(note_command)}</code>"))
+    return "<br>".join(parts)
+
+
+def _html_summary(summary: QuestionSummary, language: Language) -> str:
+    if summary.texts is not None:
+        return _html_texts(summary.texts, language) if summary.texts else NO_MEAN.get(language)
+    html = ""
+    if summary.question.kind == "scale":
+        if summary.mean is None:
+            return NO_MEAN.get(language)
+        mean = _number(summary.mean, language)
+        html = MEAN.format(language, mean=mean, count=summary.answered)
+    head = "".join(f"<th>{heading.get(language)}</th>" for heading in HEADINGS)
+    rows = []
+    labels = _choice_labels(summary)
+    for label, count, share in zip(
+        labels, summary.counts, _shares(summary.counts, summary.answered), strict=True
+    ):
+        bar = "█" * round(share * BAR_WIDTH) or "·"
+        rows.append(
+            f"<tr><td>{escape(label)}</td><td><code>{bar}</code></td><td>{count}</td>"
+            f"<td>{share * 100:.0f} %</td></tr>"
+        )
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return html + table
+
+
+def _html_texts(groups: dict[str, list[str]], language: Language) -> str:
+    items = []
+    for tag, texts in groups.items():
+        name = f"#{escape(tag)}" if tag else UNTAGGED.get(language)
+        shown = "".join(
+            f"<li>{escape(_shortened(text))}</li>" for text in texts[:TEXTS_SHOWN_PER_TAG]
+        )
+        more = len(texts) - TEXTS_SHOWN_PER_TAG
+        if more > 0:
+            shown += f"<li><i>{MORE_TEXTS.format(language, count=more)}</i></li>"
+        items.append(f"<li><b>{name}</b> ({len(texts)})<ul>{shown}</ul></li>")
+    return f"<ul>{''.join(items)}</ul>"
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= TEXT_SHOWN_CHARS else text[: TEXT_SHOWN_CHARS - 1] + "…"
+
+
+def chart_panels(
+    summaries: Sequence[QuestionSummary], needs: Sequence[NeedNote], language: Language
+) -> list[Panel]:
+    """One panel per choice or scale question, and one of the noted needs per tag."""
+    panels = [
+        Panel(f"{number}. {summary.question.text}", _choice_labels(summary), list(summary.counts))
+        for number, summary in enumerate(summaries, 1)
+        if summary.texts is None
+    ]
+    if needs:
+        groups = needs_by_tag(needs)
+        labels = [f"#{tag}" if tag else UNTAGGED.get(language) for tag in groups]
+        panels.append(Panel(NEEDS_PANEL.get(language), labels, [len(g) for g in groups.values()]))
+    return panels
+
+
+MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
+# What would start a list or a numbered item at the beginning of a line.
+MD_BULLET = re.compile(r"^([-+])")
+MD_NUMBERED = re.compile(r"^(\d+)([.)])")
+
+
+def md(text: str) -> str:
+    """User text as literal Markdown: special characters escaped, lines kept in one cell."""
+    escaped = MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return MD_NUMBERED.sub(r"\1\\\2", MD_BULLET.sub(r"\\\1", escaped))
+
+
+def render_markdown(
+    survey: SurveyState | None,
+    summaries: Sequence[QuestionSummary],
+    needs: Sequence[NeedNote],
+    now: dt.datetime,
+    language: Language,
+    timezone: str,
+) -> str:
+    zone = ZoneInfo(timezone)
+    lines: list[str] = []
+    if survey is not None:
+        lines += [f"# {md(survey.head(now, language))}", ""]
+        if survey.view.description:
+            lines += [md(survey.view.description), ""]
+        if survey.withheld:
+            lines += [f"*{WITHHELD.get(language)}*", ""]
+        for number, summary in enumerate(summaries, 1):
+            lines += [f"## {md(_question_line(number, summary, language))}", ""]
+            lines += _markdown_summary(summary, language)
+    lines += [f"# {NEEDS_TITLE.format(language, count=len(needs))}", ""]
+    for tag, group in needs_by_tag(needs).items():
+        name = f"#{md(tag)}" if tag else UNTAGGED.get(language)
+        lines += [f"## {name} ({len(group)})", ""]
+        for need in group:
+            when = format_when(need.created_at, zone, language)
+            lines.append(f"- {md(need.text)} — {md(need.author)}, {md(when)}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _markdown_summary(summary: QuestionSummary, language: Language) -> list[str]:
+    if summary.texts is not None:
+        lines = []
+        for tag, texts in summary.texts.items():
+            name = f"#{md(tag)}" if tag else UNTAGGED.get(language)
+            lines += [f"### {name} ({len(texts)})", ""] + [f"- {md(text)}" for text in texts] + [""]
+        return lines or [NO_MEAN.get(language), ""]
+    lines = []
+    if summary.question.kind == "scale":
+        if summary.mean is None:
+            return [NO_MEAN.get(language), ""]
+        lines += [
+            MEAN.format(language, mean=_number(summary.mean, language), count=summary.answered),
+            "",
+        ]
+    first, _, count, share = (heading.get(language) for heading in HEADINGS)
+    lines += [f"| {first} | {count} | {share} |", "|---|---:|---:|"]
+    for label, number, part in zip(
+        _choice_labels(summary),
+        summary.counts,
+        _shares(summary.counts, summary.answered),
+        strict=True,
+    ):
+        lines.append(f"| {md(label)} | {number} | {part * 100:.0f} % |")
+    return [*lines, ""]
+
+
+PERSON = Localized("Person", "Person")
+SUBMITTED = Localized("Abgesendet", "Submitted")
+NUMBER = Localized("Nr.", "No.")
+NEED_COLUMNS = (
+    Localized("Nr.", "No."),
+    Localized("Datum", "Date"),
+    Localized("Person", "Person"),
+    Localized("Raum", "Room"),
+    Localized("Tags", "Tags"),
+    Localized("Bedarf", "Need"),
+)
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv(rows: Sequence[Sequence[object]]) -> bytes:
+    """`;`-separated, CRLF, UTF-8 with BOM: what German Excel opens as a table by double-click."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    for row in rows:
+        writer.writerow([_cell(value) for value in row])
+    return (BOM + buffer.getvalue()).encode("utf-8")
+
+
+def _local(instant: dt.datetime, zone: ZoneInfo) -> str:
+    return instant.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+
+
+def survey_csv(
+    questions: Sequence[Question],
+    responses: Sequence[SubmittedResponse],
+    anonymous: bool,
+    language: Language,
+    timezone: str,
+) -> bytes:
+    """One line per response, one column per question; anonymous ones numbered only."""
+    zone = ZoneInfo(timezone)
+    head: list[object] = [NUMBER.get(language)]
+    if not anonymous:
+        head += [PERSON.get(language), SUBMITTED.get(language)]
+    rows: list[list[object]] = [head + [question.text for question in questions]]
+    for number, response in enumerate(responses, 1):
+        row: list[object] = [number]
+        if not anonymous:
+            when = response.submitted_at
+            row += [response.person or "", _local(when, zone) if when else ""]
+        for index, question in enumerate(questions):
+            row.append(answer_text(question, response.answers.get(str(index))) or "")
+        rows.append(row)
+    return _csv(rows)
+
+
+def needs_csv(needs: Sequence[NeedNote], language: Language, timezone: str) -> bytes:
+    zone = ZoneInfo(timezone)
+    rows: list[list[object]] = [[column.get(language) for column in NEED_COLUMNS]]
+    for need in needs:
+        tags = " ".join(f"#{tag}" for tag in need.tags)
+        rows.append(
+            [need.id, _local(need.created_at, zone), need.author, need.room, tags, need.text]
+        )
+    return _csv(rows)
