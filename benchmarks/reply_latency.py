@@ -25,8 +25,8 @@ from nio import AsyncClient, LoginResponse, RoomCreateResponse, SyncResponse
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bot.features import build_registry  # noqa: E402
 from bot.homeserver import LocalSynapse, free_port  # noqa: E402
-from commands import build_registry  # noqa: E402
 from commands.core.help_text import render_overview  # noqa: E402
 from commands.core.rendering import html_to_text  # noqa: E402
 

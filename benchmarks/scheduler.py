@@ -29,13 +29,17 @@ from nio import AsyncClient, LoginResponse, RoomCreateResponse
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bot.app import make_ports  # noqa: E402
+from bot.download_links import load_links  # noqa: E402
 from bot.homeserver import LocalSynapse  # noqa: E402
 from bot.metrics import Metrics  # noqa: E402
-from bot.pacing import TokenBucket  # noqa: E402
 from bot.scheduler import Scheduler  # noqa: E402
-from bot.sender import Sender, message_content  # noqa: E402
+from bot.sender import Sender  # noqa: E402
 from commands.announcements.duty import AnnouncementDuty  # noqa: E402
 from commands.announcements.plan import render_announcement  # noqa: E402
+from commands.core.content import message_content  # noqa: E402
+from commands.core.pacing import TokenBucket  # noqa: E402
+from commands.core.ports import Settings  # noqa: E402
 from storage import announcements  # noqa: E402
 from storage.database import Database, open_database  # noqa: E402
 from storage.models import Announcement  # noqa: E402
@@ -76,8 +80,13 @@ async def rebuild(workdir: Path, count: int) -> None:
     rows = await announcements.due_schedule(db)
     floor = time.perf_counter() - started
     sender = Sender(AsyncClient(""), Metrics(), TokenBucket(1, 1))
-    duty = AnnouncementDuty(db, sender, Metrics(), "de", dt.timedelta(0))
-    scheduler = Scheduler([duty], Metrics())
+    scheduler = Scheduler([], Metrics())
+    settings = Settings(missed_grace=dt.timedelta(0))
+    links = await load_links(db, "http://127.0.0.1")
+    duty = AnnouncementDuty(
+        make_ports(db, AsyncClient(""), sender, Metrics(), settings, links, scheduler)
+    )
+    scheduler.add([duty])
     started = time.perf_counter()
     planned = (await scheduler.start())[duty.name]
     took = time.perf_counter() - started
@@ -142,8 +151,11 @@ async def burst(workdir: Path, count: int) -> None:
         await store(db, count, ours_room, due, spread=False)
         metrics = Metrics()
         sender = Sender(bot, metrics, TokenBucket(10_000, 10_000))
-        duty = AnnouncementDuty(db, sender, metrics, "de", dt.timedelta(hours=6))
-        scheduler = Scheduler([duty], metrics)
+        scheduler = Scheduler([], metrics)
+        links = await load_links(db, "http://127.0.0.1")
+        ports = make_ports(db, bot, sender, metrics, Settings(), links, scheduler)
+        duty = AnnouncementDuty(ports)
+        scheduler.add([duty])
         await scheduler.start()
         await asyncio.sleep(max(0.0, (due - dt.datetime.now(dt.UTC)).total_seconds()))
         await until_all_sent(db)

@@ -29,12 +29,14 @@ from nio import AsyncClient, LoginResponse, RoomCreateResponse, RoomSendResponse
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.direct_messages import DirectMessages  # noqa: E402
+from bot.app import make_ports  # noqa: E402
+from bot.download_links import load_links  # noqa: E402
 from bot.homeserver import LocalSynapse  # noqa: E402
 from bot.metrics import Metrics  # noqa: E402
-from bot.pacing import TokenBucket  # noqa: E402
+from bot.scheduler import Scheduler  # noqa: E402
 from bot.sender import Sender  # noqa: E402
-from commands import build_registry  # noqa: E402
+from commands.core.pacing import TokenBucket  # noqa: E402
+from commands.core.ports import Settings  # noqa: E402
 from commands.polls.duty import PollDuty  # noqa: E402
 from commands.polls.plan import RESPONSE, START, answer_ids, start_content  # noqa: E402
 from commands.polls.results import tally_of  # noqa: E402
@@ -152,8 +154,10 @@ async def retally(workdir: Path, stored: int) -> None:
         db = await open_database(f"sqlite+aiosqlite:///{workdir / 'retally.db'}")
         poll = await new_poll(db, "$cmd", room_id, start.event_id)
         sender = Sender(bot, Metrics(), TokenBucket(1, 1))
-        direct = DirectMessages(db, bot, sender, Metrics(), "de", "!", build_registry())
-        duty = PollDuty(db, sender, direct, Metrics(), "de", "UTC")
+        links = await load_links(db, "http://127.0.0.1")
+        settings = Settings(language="de", timezone="UTC")
+        ports = make_ports(db, bot, sender, Metrics(), settings, links, Scheduler([], Metrics()))
+        duty = PollDuty(ports)
         started = time.perf_counter()
         pages = await duty.relations(room_id, start.event_id)
         floor = time.perf_counter() - started

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.features import FEATURES
 from commands.core.converters import USER_ID_RE, ConversionError
 from commands.core.i18n import LANGUAGES, Language
-from commands.events.plan import DEFAULT_OFFSETS, parse_offsets
-from commands.space.settings import SpaceConfig, SpaceConfigError, parse_space
-from commands.surveys.definition import parse_toml
+from commands.core.offsets import parse_offsets
+from commands.core.ports import DEFAULT_REMINDER_OFFSETS, Settings
 
 SERVER_RE = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
 PASSWORD_ENV = "ALUMNI_BOT_PASSWORD"
@@ -46,7 +46,7 @@ class BotConfig:
     allowed_servers: tuple[str, ...] = ()
     missed_grace_hours: float = 6.0
     # Seconds before an event's start; an event may set its own.
-    event_reminders: tuple[int, ...] = DEFAULT_OFFSETS
+    event_reminders: tuple[int, ...] = DEFAULT_REMINDER_OFFSETS
     # TOML files of needs surveys, loaded at every start (relative to the configuration file).
     surveys: tuple[Path, ...] = ()
 
@@ -77,12 +77,29 @@ class Config:
     bot: BotConfig = field(default_factory=BotConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
-    # The alumni space the bot runs; None: the bot runs no space.
-    space: SpaceConfig | None = None
+    # The features' own tables (e.g. [space]), parsed by them, by table name.
+    sections: dict[str, Any] = field(default_factory=dict)
 
     @property
     def server_name(self) -> str:
         return self.matrix.user_id.split(":", 1)[1]
+
+    def settings(self) -> Settings:
+        """What features read of the configuration."""
+        bot = self.bot
+        return Settings(
+            prefix=bot.command_prefix,
+            language=bot.language,
+            timezone=bot.timezone,
+            organisers=bot.organisers,
+            allowed_servers=bot.allowed_servers,
+            missed_grace=dt.timedelta(hours=bot.missed_grace_hours),
+            reminder_offsets=bot.event_reminders,
+            survey_files=bot.surveys,
+            sections=self.sections,
+            send_rate_per_second=self.matrix.send_rate_per_second,
+            send_burst=self.matrix.send_burst,
+        )
 
 
 def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
@@ -95,42 +112,23 @@ def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     config = parse_config(raw, os.environ if env is None else env)
     surveys = tuple((path.parent / survey).resolve() for survey in config.bot.surveys)
-    for index, survey in enumerate(surveys):
-        check_survey_file(survey, f"bot.surveys[{index}]", config.bot.timezone)
     config = replace(config, bot=replace(config.bot, surveys=surveys))
-    if config.space is not None:
-        config = replace(config, space=_space_files(config.space, path.parent))
-    return config
-
-
-def _space_files(space: SpaceConfig, base: Path) -> SpaceConfig:
-    """The avatar and roster files, relative to the configuration file, must exist."""
-    found: dict[str, Path | None] = {}
-    for key in ("avatar", "roster"):
-        given: Path | None = getattr(space, key)
-        if given is not None:
-            given = (base / given).resolve()
-            if not given.is_file():
-                raise ConfigError(f"space.{key}: {given}: no such file")
-        found[key] = given
-    return replace(space, avatar=found["avatar"], roster=found["roster"])
-
-
-def check_survey_file(path: Path, key: str, timezone: str) -> None:
-    """A survey file named in the configuration must exist and describe a valid survey."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{key}: {path}: {exc.strerror or exc}") from exc
-    now = dt.datetime.now(dt.UTC)
-    try:
-        parse_toml(text, now, ZoneInfo(timezone), "config.example.toml", future=False)
-    except ConversionError as exc:
-        raise ConfigError(f"{key}: {path}: {exc.text('en')}") from exc
+    sections = dict(config.sections)
+    for feature in FEATURES:
+        table = feature.config
+        try:
+            if table is not None and table.resolve is not None and table.name in sections:
+                sections[table.name] = table.resolve(sections[table.name], path.parent)
+            if feature.check is not None:
+                feature.check(replace(config, sections=sections).settings())
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+    return replace(config, sections=sections)
 
 
 def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) -> Config:
-    _reject_unknown(raw, "", {"matrix", "bot", "storage", "http", "space"})
+    tables = {feature.config.name: feature.config for feature in FEATURES if feature.config}
+    _reject_unknown(raw, "", {"matrix", "bot", "storage", "http", *tables})
     matrix = _table(raw, "matrix")
     bot = _table(raw, "bot")
     storage = _table(raw, "storage")
@@ -156,16 +154,19 @@ def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) ->
     )
     _reject_unknown(storage, "storage.", {"url"})
     _reject_unknown(http, "http.", {"listen", "public_url"})
-    try:
-        space = parse_space(_table(raw, "space")) if "space" in raw else None
-    except SpaceConfigError as exc:
-        raise ConfigError(str(exc)) from exc
+    sections = {}
+    for name, table in tables.items():
+        if name in raw:
+            try:
+                sections[name] = table.parse(_table(raw, name))
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from exc
     return Config(
         matrix=_matrix_config(matrix, env),
         bot=_bot_config(bot),
         storage=StorageConfig(url=_string(storage, "storage.url", StorageConfig.url)),
         http=_http_config(http),
-        space=space,
+        sections=sections,
     )
 
 
@@ -235,7 +236,9 @@ def _bot_config(table: dict[str, Any]) -> BotConfig:
         raise ConfigError(f"bot.missed_grace_hours: must be a number >= 0, got {grace!r}")
     reminders = _string_list(table, "bot.event_reminders") if "event_reminders" in table else None
     try:
-        offsets = tuple(parse_offsets(reminders)) if reminders is not None else DEFAULT_OFFSETS
+        offsets = (
+            tuple(parse_offsets(reminders)) if reminders is not None else DEFAULT_REMINDER_OFFSETS
+        )
     except ConversionError as exc:
         raise ConfigError(f"bot.event_reminders: {exc.text('en')}") from exc
     return BotConfig(

@@ -10,19 +10,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nio import (
-    AsyncClient,
     MemoryDownloadResponse,
     RoomGetEventResponse,
     RoomRedactResponse,
     UploadResponse,
 )
 
-from bot import faults
-from bot.direct_messages import DirectMessages
-from bot.download_links import DownloadLinks
-from bot.room_lookup import alone_with, joined_members, room_id_of
-from bot.sender import Sender, file_content, message_content, relation, txn_id_for
-from commands.core.context import BotStatus, CommandContext, RetryLater
+from commands.core import faults
+from commands.core.content import file_content, message_content, relation, txn_id_for
+from commands.core.context import BotStatus, CommandContext
 from commands.core.converters import (
     BOT_MAY_NOT_POST,
     BOT_NOT_IN_ROOM,
@@ -33,7 +29,9 @@ from commands.core.converters import (
     ConversionError,
 )
 from commands.core.i18n import Localized
+from commands.core.ports import Homeserver, RetryLater
 from commands.core.registry import Role
+from commands.core.rooms import alone_with, joined_members, room_id_of
 
 log = logging.getLogger(__name__)
 
@@ -46,15 +44,16 @@ UPLOAD_REFUSED = Localized(
 
 @dataclass
 class MatrixCommandContext(CommandContext):
-    sender_path: Sender = field(kw_only=True)
-    status_source: Callable[[], BotStatus] = field(kw_only=True)
-    thread_root: str | None = field(default=None, kw_only=True)
-    replied_to: str | None = field(default=None, kw_only=True)
-    client: AsyncClient = field(kw_only=True)
+    """Replies go through the ports' one send path; the role elsewhere and the bot's status
+    come from the router."""
+
     role_in: Callable[[str, str], Role] = field(kw_only=True)
-    direct: DirectMessages = field(kw_only=True)
-    links: DownloadLinks = field(kw_only=True)
+    status_source: Callable[[], BotStatus] = field(kw_only=True)
     replies: int = field(default=0, init=False)
+
+    @property
+    def client(self) -> Homeserver:
+        return self.ports.homeserver
 
     async def reply(
         self, html: str, *, mentions: Sequence[str] = (), in_thread: bool = True
@@ -73,7 +72,7 @@ class MatrixCommandContext(CommandContext):
         return room is not None and self.sender in joined_members(room)
 
     async def post(self, room_id: str, event_type: str, content: dict[str, Any], key: str) -> str:
-        return await self.sender_path.send(
+        return await self.ports.messenger.send(
             room_id, content, txn_id=txn_id_for("post", key), event_type=event_type
         )
 
@@ -89,7 +88,7 @@ class MatrixCommandContext(CommandContext):
     ) -> None:
         content = await self._uploaded(filename, data, mimetype)
         if content is not None:
-            await self.sender_path.send(room_id, content, txn_id=txn_id_for("file", key))
+            await self.ports.messenger.send(room_id, content, txn_id=txn_id_for("file", key))
 
     async def _uploaded(self, filename: str, data: bytes, mimetype: str) -> dict[str, Any] | None:
         """The message content of a file once uploaded; None (the user told) if refused."""
@@ -107,12 +106,12 @@ class MatrixCommandContext(CommandContext):
 
     async def say(self, room_id: str, html: str, key: str, *, notify: bool = False) -> str:
         content = message_content(html, msgtype="m.text" if notify else "m.notice")
-        return await self.sender_path.send(room_id, content, txn_id=txn_id_for("say", key))
+        return await self.ports.messenger.send(room_id, content, txn_id=txn_id_for("say", key))
 
     async def direct_room(self) -> str | None:
         if alone_with(self.client, self.room_id, self.sender):
             return self.room_id
-        return await self.direct.room_for(self.sender)
+        return await self.ports.direct.room_for(self.sender)
 
     async def replied_file(self, limit: int) -> bytes | None:
         if self.replied_to is None:
@@ -131,19 +130,19 @@ class MatrixCommandContext(CommandContext):
         return downloaded.body
 
     def download_link(self, path: str) -> str:
-        return self.links.link(path, self.now())
+        return self.ports.links.link(path, self.now())
 
     async def _send_reply(self, content: dict[str, Any]) -> str:
         # The txn id depends only on the command event, so re-handling after a crash re-uses it.
         txn_id = txn_id_for("reply", self.event_id, self.replies)
         self.replies += 1
-        event_id = await self.sender_path.send(self.room_id, content, txn_id=txn_id)
+        event_id = await self.ports.messenger.send(self.room_id, content, txn_id=txn_id)
         faults.crash_point(faults.AFTER_SEND)
         return event_id
 
     async def redact(self, room_id: str, event_ids: Sequence[str], reason: str) -> None:
         for event_id in event_ids:
-            await self.sender_path.bucket.acquire()
+            await self.ports.messenger.bucket.acquire()
             # The same transaction id each time: redacting again after a crash is one redaction.
             response = await self.client.room_redact(
                 room_id, event_id, reason, tx_id=txn_id_for("redact", event_id)

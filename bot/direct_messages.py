@@ -1,5 +1,6 @@
 """Direct messages to people: the DM room per person (opened when needed, paced), their
-language, the opt-out, and the people of rooms (the roster until the alumni space has one)."""
+language, the opt-out and the filters features add on whom to write unasked, and the people
+of rooms."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from collections.abc import Iterable
 from nio import AsyncClient, RoomCreateResponse, RoomPreset
 
 from bot.metrics import Metrics
-from bot.room_lookup import joined_members
-from bot.sender import Sender, SendRefused, message_content, txn_id_for
+from bot.sender import Sender
+from commands.core.content import message_content, txn_id_for
 from commands.core.i18n import LANGUAGES, Language
+from commands.core.ports import SendRefused, Settings, UnaskedFilter
 from commands.core.registry import Registry
 from commands.core.rendering import code
-from storage import events, roster, user_settings
+from commands.core.rooms import joined_members
+from storage import bot_state, user_settings
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -30,18 +33,19 @@ class DirectMessages:
         client: AsyncClient,
         sender: Sender,
         metrics: Metrics,
-        language: Language,
-        prefix: str,
+        settings: Settings,
         registry: Registry,
     ) -> None:
         self.db = db
         self.registry = registry
         # For the opt-out line every such message ends with.
-        self.prefix = prefix
+        self.prefix = settings.prefix
         self.client = client
         self.sender = sender
         self.metrics = metrics
-        self.language = language
+        self.language = settings.language
+        # Features narrow who may get a message unasked (the space: those on its roster).
+        self.unasked_filters: list[UnaskedFilter] = []
 
     def command_text(self, name: str, language: Language, *args: object) -> str:
         """A command as the person would type it in their language (plain text)."""
@@ -64,10 +68,12 @@ class DirectMessages:
         return people
 
     async def willing(self, user_ids: Iterable[str]) -> list[str]:
-        """Those on the roster who did not turn direct messages off (`!erinnerungen aus`),
-        sorted: nobody outside the network gets a message unasked."""
+        """Those who did not turn direct messages off (`!erinnerungen aus`) and whom no
+        feature's filter leaves out, sorted: nobody outside the network gets a message unasked."""
         allowed = await user_settings.event_dms_allowed(self.db, user_ids)
-        return sorted(await roster.on_roster(self.db, allowed))
+        for narrow in self.unasked_filters:
+            allowed = await narrow(self.db, allowed)
+        return sorted(allowed)
 
     async def language_of(self, user_id: str) -> Language:
         stored = await user_settings.get_language(self.db, user_id)
@@ -89,7 +95,7 @@ class DirectMessages:
 
     async def room_for(self, user_id: str) -> str | None:
         """The direct-message room with a person, opened when there is none they are still in."""
-        room_id = await events.direct_room(self.db, user_id)
+        room_id = await bot_state.direct_room(self.db, user_id)
         room = self.client.rooms.get(room_id) if room_id else None
         # A room opened moments ago is not synced yet; one the person left is opened anew.
         if room_id is not None and (room is None or user_id in room.users):
@@ -102,7 +108,7 @@ class DirectMessages:
                 is_direct=True, invite=[user_id], preset=RoomPreset.private_chat
             )
             if isinstance(response, RoomCreateResponse):
-                await events.set_direct_room(self.db, user_id, response.room_id)
+                await bot_state.set_direct_room(self.db, user_id, response.room_id)
                 return response.room_id
             if response.status_code != "M_LIMIT_EXCEEDED":
                 break

@@ -1,20 +1,13 @@
-"""Pure rules for which events are commands, answers by reaction or poll votes, and whose
-invites the bot accepts."""
+"""Pure rules that turn raw room events into commands and typed signals (reactions, redactions,
+references, memberships, edits, thread replies), and whose invites the bot accepts."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from commands.polls.plan import END_TYPES, RESPONSE, RESPONSE_TYPES, STABLE_RESPONSE
-from commands.polls.tally import UNREADABLE
-
-ENCRYPTED = "m.room.encrypted"
-
-
-def server_of(user_id: str) -> str:
-    return user_id.split(":", 1)[1] if ":" in user_id else ""
+from commands.core.rooms import server_of
+from commands.core.signals import Edit, Membership, Reaction, Redaction, Reference
 
 
 def sender_allowed(user_id: str, organisers: Iterable[str], allowed_servers: Iterable[str]) -> bool:
@@ -106,17 +99,6 @@ def thread_root(event: dict[str, Any]) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Reaction:
-    target: str
-    key: str
-
-
-@dataclass(frozen=True)
-class Redaction:
-    redacts: str
-
-
 def reaction_or_redaction(
     event: dict[str, Any], *, own_user_id: str, joined_at_ms: int
 ) -> Reaction | Redaction | None:
@@ -142,54 +124,6 @@ def reaction_or_redaction(
     return None
 
 
-@dataclass(frozen=True)
-class PollVote:
-    target: str
-    # {"answers": <raw value>} or {} when the response had none: the tally judges it.
-    raw: dict[str, object]
-
-
-@dataclass(frozen=True)
-class PollClosed:
-    target: str
-
-
-def poll_relation(event: dict[str, Any]) -> PollVote | PollClosed | None:
-    """A response to or the end of a poll (unstable or stable names), whoever sent it. An
-    encrypted event referencing a poll is a response the bot cannot read (the relation stays
-    in the clear so that servers can aggregate it)."""
-    kind = event.get("type")
-    if kind not in RESPONSE_TYPES and kind not in END_TYPES and kind != ENCRYPTED:
-        return None
-    content = event.get("content")
-    if not isinstance(content, dict):
-        return None
-    relates_to = content.get("m.relates_to")
-    if not isinstance(relates_to, dict) or relates_to.get("rel_type") != "m.reference":
-        return None
-    target = relates_to.get("event_id")
-    if not isinstance(target, str):
-        return None
-    if kind in END_TYPES:
-        return PollClosed(target)
-    if kind == ENCRYPTED:
-        return PollVote(target, {UNREADABLE: True})
-    # Like matrix-js-sdk, the response block is read under either name, whatever the type:
-    # the unstable one first, the stable one if that is missing or empty.
-    block = content.get(RESPONSE) or content.get(STABLE_RESPONSE)
-    if isinstance(block, dict) and "answers" in block:
-        return PollVote(target, {"answers": block["answers"]})
-    return PollVote(target, {})
-
-
-@dataclass(frozen=True)
-class Membership:
-    """Someone's membership in a room changed (joined, knocked, left…)."""
-
-    user_id: str
-    membership: str
-
-
 def membership_change(event: dict[str, Any], *, own_user_id: str) -> Membership | None:
     if event.get("type") != "m.room.member":
         return None
@@ -198,23 +132,7 @@ def membership_change(event: dict[str, Any], *, own_user_id: str) -> Membership 
     if not isinstance(user_id, str) or user_id == own_user_id or not isinstance(content, dict):
         return None
     membership = content.get("membership")
-    return Membership(user_id, membership) if isinstance(membership, str) else None
-
-
-@dataclass(frozen=True)
-class ThreadReply:
-    """A message in a thread (maybe a topic's: then it is one of its notes)."""
-
-    root: str
-    body: str
-
-
-@dataclass(frozen=True)
-class Edit:
-    """Someone changed a message of theirs; `body` is its new text."""
-
-    target: str
-    body: str
+    return Membership(user_id, membership, event) if isinstance(membership, str) else None
 
 
 def edit_of(event: dict[str, Any], *, own_user_id: str, joined_at_ms: int) -> Edit | None:
@@ -230,3 +148,13 @@ def edit_of(event: dict[str, Any], *, own_user_id: str, joined_at_ms: int) -> Ed
         return None
     body = new.get("body")
     return Edit(target, body) if isinstance(body, str) else None
+
+
+def reference_of(event: dict[str, Any]) -> Reference | None:
+    """An event that references another (`m.reference`), whoever sent it."""
+    content = event.get("content")
+    relates_to = content.get("m.relates_to") if isinstance(content, dict) else None
+    if not isinstance(relates_to, dict) or relates_to.get("rel_type") != "m.reference":
+        return None
+    target = relates_to.get("event_id")
+    return Reference(target, event) if isinstance(target, str) else None

@@ -1,6 +1,6 @@
 """HTTP endpoints: /healthz (200 only while syncing) and /metrics (Prometheus) for operators,
-/events.ics (the calendar feed) and /events/<nr>.ics (one event) for calendar apps, and
-/downloads/<signed link> for the exports and minutes organisers were handed links to."""
+/downloads/<signed link> for the files features handed out links to, and the routes features
+declare."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.download_links import DownloadLinks
 from bot.metrics import Metrics
-from commands.downloads import download as download_file
-from commands.events import calendar as event_calendar
-from storage import events
+from commands.core.feature import DownloadMaker, Feature
+from commands.core.ports import Ports
 from storage.database import Database
 from storage.models import utc_now
 
@@ -20,7 +19,7 @@ USER_KEY = web.AppKey("user_id", str)
 DB_KEY = web.AppKey("db", Database)
 LINKS_KEY = web.AppKey("links", DownloadLinks)
 TIMEZONE_KEY = web.AppKey("timezone", str)
-CALENDAR_TYPE = f"{event_calendar.MIMETYPE}; charset=utf-8"
+DOWNLOADS_KEY = web.AppKey("downloads", dict[str, DownloadMaker])
 # A healthy loop completes a sync at least every long-poll timeout (30 s); allow one slow round.
 HEALTHY_SYNC_AGE_SECONDS = 75.0
 
@@ -43,26 +42,19 @@ async def metrics(request: web.Request) -> web.Response:
     )
 
 
-async def calendar_feed(request: web.Request) -> web.Response:
-    now = utc_now()
-    rows = await events.for_calendar(request.app[DB_KEY], now)
-    return _calendar(event_calendar.feed(rows, now), event_calendar.FEED_FILENAME)
-
-
-async def calendar_event(request: web.Request) -> web.Response:
-    row = await events.get(request.app[DB_KEY], int(request.match_info["number"]))
-    if row is None:
-        raise web.HTTPNotFound(text="no such event")
-    return _calendar(event_calendar.single(row, utc_now()), f"termin-{row.id}.ics")
-
-
 async def download(request: web.Request) -> web.Response:
     """A file made from the data as it is now, for whoever holds a genuine, unexpired link."""
     now = utc_now()
     path = request.app[LINKS_KEY].path_of(request.match_info["token"], now)
     if path is None:
         raise web.HTTPForbidden(text="this link is not valid (any more); ask the bot for a new one")
-    made = await download_file(request.app[DB_KEY], path, now, request.app[TIMEZONE_KEY])
+    maker = next(
+        (maker for prefix, maker in request.app[DOWNLOADS_KEY].items() if path.startswith(prefix)),
+        None,
+    )
+    made = None
+    if maker is not None:
+        made = await maker(request.app[DB_KEY], path, now, request.app[TIMEZONE_KEY])
     if made is None:
         raise web.HTTPNotFound(text="no such file")
     return web.Response(
@@ -76,32 +68,28 @@ async def download(request: web.Request) -> web.Response:
     )
 
 
-def _calendar(data: bytes, filename: str) -> web.Response:
-    return web.Response(
-        body=data,
-        headers={
-            "Content-Type": CALENDAR_TYPE,
-            "Content-Disposition": f'inline; filename="{filename}"',
-            "Cache-Control": "no-cache",
-        },
-    )
-
-
 def make_app(
-    metrics_: Metrics, user_id: str, db: Database, links: DownloadLinks, timezone: str
+    metrics_: Metrics,
+    user_id: str,
+    ports: Ports,
+    links: DownloadLinks,
+    features: tuple[Feature, ...],
 ) -> web.Application:
     app = web.Application()
     app[METRICS_KEY] = metrics_
     app[USER_KEY] = user_id
-    app[DB_KEY] = db
+    app[DB_KEY] = ports.db
     app[LINKS_KEY] = links
-    app[TIMEZONE_KEY] = timezone
+    app[TIMEZONE_KEY] = ports.settings.timezone
+    app[DOWNLOADS_KEY] = {
+        prefix: maker for feature in features for prefix, maker in feature.downloads.items()
+    }
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
-    app.router.add_get("/events.ics", calendar_feed)
-    # At most 9 ASCII digits: every such number fits the id column on every backend.
-    app.router.add_get("/events/{number:[0-9]{1,9}}.ics", calendar_event)
     app.router.add_get("/downloads/{token}", download)
+    for feature in features:
+        if feature.routes is not None:
+            app.router.add_routes(feature.routes(ports))
     return app
 
 

@@ -42,6 +42,10 @@ class Metrics:
         self.commands_total = 0
         self.last_sync_age.set_function(self._last_sync_age_or_nan)
 
+    def count(self, place: str) -> None:
+        """An error at `place` (the features' error port)."""
+        self.errors.labels(place).inc()
+
     def command_handled(self, outcome: str) -> None:
         self.commands_total += 1
         self.commands.labels(outcome).inc()

@@ -1,6 +1,6 @@
-"""Runs whatever is due (announcements, event posts, polls, surveys): APScheduler (in memory) is
-rebuilt from our tables at start, with one job armed for the earliest due time over a heap of
-everything planned."""
+"""Runs whatever the features' duties have due: APScheduler (in memory) is rebuilt from our
+tables at start, with one job armed for the earliest due time over a heap of everything
+planned."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ import datetime as dt
 import heapq
 import logging
 from collections.abc import Callable, Sequence
-from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from bot.metrics import Metrics
-from commands.polls.duty import PollDuty
+from commands.core.feature import Duty
 from storage.models import utc_now
 
 log = logging.getLogger(__name__)
@@ -28,21 +27,6 @@ PARALLEL_DELIVERIES = 100
 Key = tuple[str, int]
 
 
-class Duty(Protocol):
-    """One kind of scheduled work, whose items are rows of our tables."""
-
-    name: str
-
-    async def schedule(self) -> list[tuple[int, dt.datetime]]:
-        """(item id, due) of everything to plan at start."""
-
-    async def replan(self, ref: int) -> list[tuple[int, dt.datetime | None]]:
-        """After a change to `ref`: its items and their due times (None: no longer planned)."""
-
-    async def deliver(self, item_id: int) -> dt.datetime | None:
-        """Do what is due; returns the item's next due time, if it has one."""
-
-
 class Scheduler:
     """Keeps every item's next due time in a heap and one APScheduler job armed for the
     earliest: a start plans 10,000 items without 10,000 jobs."""
@@ -50,7 +34,8 @@ class Scheduler:
     def __init__(
         self, duties: Sequence[Duty], metrics: Metrics, clock: Callable[[], dt.datetime] = utc_now
     ) -> None:
-        self.duties = {duty.name: duty for duty in duties}
+        self.duties: dict[str, Duty] = {}
+        self.add(duties)
         self.metrics = metrics
         self.clock = clock
         self.scheduler = AsyncIOScheduler(timezone=dt.UTC)
@@ -60,6 +45,11 @@ class Scheduler:
         self.sending = asyncio.Semaphore(PARALLEL_DELIVERIES)
         self.tasks: set[asyncio.Task[None]] = set()
         self.locks: dict[Key, asyncio.Lock] = {}
+
+    def add(self, duties: Sequence[Duty]) -> None:
+        """Duties to run; all are added before `start`."""
+        for duty in duties:
+            self.duties[duty.name] = duty
 
     async def start(self) -> dict[str, int]:
         """Plan every item of every duty from the tables; returns how many per duty."""
@@ -80,31 +70,16 @@ class Scheduler:
         for task in self.tasks:
             task.cancel()
 
-    async def announcement_changed(self, announcement_id: int) -> None:
-        await self.changed("announcement", announcement_id)
+    async def settled(self, duty: str, ref: int) -> None:
+        settle = getattr(self.duties.get(duty), "settle", None)
+        if settle is not None:
+            # The same lock as the item's delivery: the catch-up runs once, whoever is first.
+            async with self.locks.setdefault((duty, ref), asyncio.Lock()):
+                await settle(ref)
 
-    async def event_changed(self, event_id: int) -> None:
-        await self.changed("event", event_id)
-
-    async def poll_changed(self, poll_id: int) -> None:
-        await self.changed("poll", poll_id)
-
-    async def poll_read(self, poll_id: int) -> None:
-        duty = self.duties.get("poll")
-        if isinstance(duty, PollDuty):
-            # The same lock as the poll's delivery: the catch-up runs once, whoever is first.
-            async with self.locks.setdefault(("poll", poll_id), asyncio.Lock()):
-                await duty.catch_up_if_pending(poll_id)
-
-    async def survey_changed(self, survey_id: int) -> None:
-        await self.changed("survey", survey_id)
-
-    async def action_changed(self, entry_id: int) -> None:
-        await self.changed("action", entry_id)
-
-    async def changed(self, name: str, ref: int) -> None:
-        for item_id, when in await self.duties[name].replan(ref):
-            key = (name, item_id)
+    async def changed(self, duty: str, ref: int) -> None:
+        for item_id, when in await self.duties[duty].replan(ref):
+            key = (duty, item_id)
             self.due.pop(key, None)
             if when is not None:
                 self._plan(key, when)

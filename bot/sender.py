@@ -3,89 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-import struct
 import time
-from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import ClientError
 from nio import AsyncClient, RoomSendResponse
 
 from bot.metrics import Metrics
-from bot.pacing import TokenBucket
-from commands.core.context import RetryLater
-from commands.core.rendering import html_to_text
+from commands.core.pacing import TokenBucket
+from commands.core.ports import RetryLater, SendRefused
 
 log = logging.getLogger(__name__)
 
-HTML_FORMAT = "org.matrix.custom.html"
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_ATTEMPTS = 6
-
-
-class SendRefused(RuntimeError):
-    """The homeserver refused the message for good (e.g. no permission to post in the room)."""
-
-
-def txn_id_for(kind: str, key: str, index: int = 0) -> str:
-    """A transaction id derived from our own data, so a retry after a crash reuses it."""
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    return f"{kind}.{digest}.{index}"
-
-
-def message_content(
-    html: str,
-    *,
-    msgtype: str = "m.notice",
-    reply_to: str | None = None,
-    thread_root: str | None = None,
-    mentions: Sequence[str] = (),
-) -> dict[str, Any]:
-    """`html` must already have every piece of user text escaped."""
-    content: dict[str, Any] = {
-        "msgtype": msgtype,
-        "body": html_to_text(html),
-        "format": HTML_FORMAT,
-        "formatted_body": html,
-        "m.mentions": {"user_ids": sorted(set(mentions))} if mentions else {},
-    }
-    return content | relation(reply_to, thread_root)
-
-
-def file_content(filename: str, data: bytes, mimetype: str, url: str) -> dict[str, Any]:
-    """An uploaded file as a message: a PNG as an image (with its size), anything else a file."""
-    content: dict[str, Any] = {
-        "msgtype": "m.file",
-        "body": filename,
-        "filename": filename,
-        "url": url,
-        "info": {"mimetype": mimetype, "size": len(data)},
-        "m.mentions": {},
-    }
-    if mimetype == "image/png" and data.startswith(PNG_SIGNATURE):
-        width, height = struct.unpack(">II", data[16:24])
-        content["msgtype"] = "m.image"
-        content["info"] |= {"w": width, "h": height}
-    return content
-
-
-def relation(reply_to: str | None, thread_root: str | None) -> dict[str, Any]:
-    """The `m.relates_to` of an answer: a reply, kept in the thread it was asked in."""
-    if thread_root is not None:
-        # In a thread the answer stays in the thread and quotes the command (MSC3440 form).
-        return {
-            "m.relates_to": {
-                "rel_type": "m.thread",
-                "event_id": thread_root,
-                "is_falling_back": reply_to is None,
-                "m.in_reply_to": {"event_id": reply_to or thread_root},
-            }
-        }
-    if reply_to is not None:
-        return {"m.relates_to": {"m.in_reply_to": {"event_id": reply_to}}}
-    return {}
 
 
 class Sender:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 
 from storage.database import Database
-from storage.models import DeviceLogin, HandledEvent, JoinedRoom, KeyValue, utc_now
+from storage.models import DeviceLogin, DirectRoom, HandledEvent, JoinedRoom, KeyValue, utc_now
 
 SYNC_TOKEN = "sync_token"
 
@@ -97,3 +97,14 @@ async def set_joined(db: Database, room_id: str, joined_at_ms: int) -> None:
 async def forget_joined(db: Database, room_id: str) -> None:
     async with db.session() as session:
         await session.execute(delete(JoinedRoom).where(JoinedRoom.room_id == room_id))
+
+
+async def direct_room(db: Database, user_id: str) -> str | None:
+    async with db.session() as session:
+        row = await session.get(DirectRoom, user_id)
+        return row.room_id if row else None
+
+
+async def set_direct_room(db: Database, user_id: str, room_id: str) -> None:
+    async with db.session() as session:
+        await session.merge(DirectRoom(user_id=user_id, room_id=room_id))

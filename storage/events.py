@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.database import Database
-from storage.models import DirectRoom, Event, EventNudge, EventPost, Rsvp, utc_now
+from storage.models import Event, EventNudge, EventPost, Rsvp, utc_now
 from storage.outbox import NUDGE, REMINDER, PostPlan
 
 ACTIVE = "active"
@@ -304,14 +304,3 @@ async def answer_counts(db: Database, event_ids: Sequence[int]) -> dict[int, dic
         for event_id, answer, count in rows:
             counts.setdefault(event_id, {})[answer] = count
         return counts
-
-
-async def direct_room(db: Database, user_id: str) -> str | None:
-    async with db.session() as session:
-        row = await session.get(DirectRoom, user_id)
-        return row.room_id if row else None
-
-
-async def set_direct_room(db: Database, user_id: str, room_id: str) -> None:
-    async with db.session() as session:
-        await session.merge(DirectRoom(user_id=user_id, room_id=room_id))

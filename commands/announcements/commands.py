@@ -7,6 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from commands.announcements.plan import (
+    ANNOUNCEMENT_DUTY,
     check_text,
     parse_request,
     schedule_columns,
@@ -148,7 +149,7 @@ async def announce(ctx: CommandContext, angaben: str) -> None:
             next_due=first,
         ),
     )
-    await ctx.schedules.announcement_changed(row.id)
+    await ctx.schedules.changed(ANNOUNCEMENT_DUTY, row.id)
     await _confirm(ctx, row, first)
 
 
@@ -265,7 +266,7 @@ async def change_time(ctx: CommandContext, nr: int, wann: str) -> None:
     await announcements.update(
         ctx.db, nr, cron=cron, once_at=once_at, timezone=ctx.timezone, next_due=first
     )
-    await ctx.schedules.announcement_changed(nr)
+    await ctx.schedules.changed(ANNOUNCEMENT_DUTY, nr)
     await ctx.reply(
         CHANGED.format(ctx.language, id=nr, next=escape(format_when(first, zone, ctx.language)))
     )
@@ -283,7 +284,7 @@ async def pause(ctx: CommandContext, nr: int) -> None:
     if await _find(ctx, nr) is None:
         return
     await announcements.update(ctx.db, nr, status=announcements.PAUSED)
-    await ctx.schedules.announcement_changed(nr)
+    await ctx.schedules.changed(ANNOUNCEMENT_DUTY, nr)
     resume_command = ctx.hint("ankuendigung fortsetzen", nr)
     await ctx.reply(PAUSED_NOW.format(ctx.language, id=nr, command=resume_command))
 
@@ -306,7 +307,7 @@ async def resume(ctx: CommandContext, nr: int) -> None:
     zone = ZoneInfo(row.timezone)
     upcoming = _first_due(schedule_from(row.cron, row.once_at), ctx.now(), zone)
     await announcements.update(ctx.db, nr, status=announcements.ACTIVE, next_due=upcoming)
-    await ctx.schedules.announcement_changed(nr)
+    await ctx.schedules.changed(ANNOUNCEMENT_DUTY, nr)
     await ctx.reply(
         CHANGED.format(ctx.language, id=nr, next=escape(format_when(upcoming, zone, ctx.language)))
     )
@@ -324,5 +325,5 @@ async def cancel(ctx: CommandContext, nr: int) -> None:
     if await _find(ctx, nr) is None:
         return
     await announcements.update(ctx.db, nr, status=announcements.CANCELLED, next_due=None)
-    await ctx.schedules.announcement_changed(nr)
+    await ctx.schedules.changed(ANNOUNCEMENT_DUTY, nr)
     await ctx.reply(CANCELLED_NOW.format(ctx.language, id=nr))

@@ -8,19 +8,17 @@ import logging
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from bot import faults
-from bot.metrics import Metrics
-from bot.sender import Sender, SendRefused, message_content, txn_id_for
 from commands.announcements.plan import (
     plan_firing,
     render_announcement,
     render_missed,
     schedule_from,
 )
-from commands.core.i18n import Language
+from commands.core import faults
+from commands.core.content import message_content, txn_id_for
+from commands.core.ports import Ports, SendRefused
 from storage import announcements
 from storage.announcements import DELIVERED, MISSED, REFUSED, Delivery
-from storage.database import Database
 from storage.models import Announcement, utc_now
 
 log = logging.getLogger(__name__)
@@ -29,20 +27,12 @@ log = logging.getLogger(__name__)
 class AnnouncementDuty:
     name = "announcement"
 
-    def __init__(
-        self,
-        db: Database,
-        sender: Sender,
-        metrics: Metrics,
-        language: Language,
-        grace: dt.timedelta,
-        clock: Callable[[], dt.datetime] = utc_now,
-    ) -> None:
-        self.db = db
-        self.sender = sender
-        self.metrics = metrics
-        self.language = language
-        self.grace = grace
+    def __init__(self, ports: Ports, clock: Callable[[], dt.datetime] = utc_now) -> None:
+        self.db = ports.db
+        self.sender = ports.messenger
+        self.errors = ports.errors
+        self.language = ports.settings.language
+        self.grace = ports.settings.missed_grace
         self.clock = clock
 
     async def schedule(self) -> list[tuple[int, dt.datetime]]:
@@ -105,7 +95,7 @@ class AnnouncementDuty:
                 # The room refuses the bot for good (kicked, no right to post): recorded, so one
                 # such room neither blocks the others nor is retried for ever.
                 log.warning("announcement %s: %s refused the post", row.id, room_id)
-                self.metrics.errors.labels("announcement").inc()
+                self.errors.count("announcement")
                 sent.append(Delivery(due, room_id, REFUSED, ""))
                 continue
             faults.crash_point(faults.AFTER_ANNOUNCEMENT)

@@ -12,7 +12,10 @@ from commands.core.converters import HERE_WORDS, ConversionError
 from commands.core.i18n import Language, Localized
 from commands.core.recurrence import Interval, OneOff, Recurring, Schedule, next_occurrence
 from commands.core.rendering import escape
-from commands.core.time_phrases import format_when
+from commands.core.time_phrases import LATE_NOTE, format_when
+
+# The scheduler duty that plans scheduled posts.
+ANNOUNCEMENT_DUTY = "announcement"
 
 MAX_TEXT = 2000
 # Sent within this long after the due time, an occurrence is on time; later it carries a note.
@@ -37,7 +40,6 @@ TOO_LONG = Localized(
     "Der Text ist {length} Zeichen lang; erlaubt sind {limit}.",
     "The text is {length} characters long; the limit is {limit}.",
 )
-LATE_NOTE = Localized("(verspätet gesendet – geplant war {due})", "(sent late – it was due {due})")
 MISSED = Localized(
     "Die Ankündigung Nr. {id} wurde {count}× nicht gesendet, weil der Bot nicht lief "
     "(geplant: {first}{last}). Nächster Termin: {next}.",

@@ -1,4 +1,5 @@
-"""What a command handler receives: who asks, where, in which language and role, how to answer."""
+"""What a command handler receives: who asks, where, in which language and role, the ports,
+and how to answer."""
 
 from __future__ import annotations
 
@@ -6,63 +7,15 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from commands.core.i18n import Language
+from commands.core.ports import Ports, Schedules
 from commands.core.rendering import code
-from commands.events.plan import DEFAULT_OFFSETS
 from storage.database import Database
 
 if TYPE_CHECKING:
     from commands.core.registry import Registry, Role
-    from commands.space.plan import SpaceSpec
-    from commands.space.text import SpaceReport
-
-
-class RetryLater(Exception):
-    """The homeserver cannot be reached right now; the command will be handled again later."""
-
-
-class Schedules(Protocol):
-    """What handlers tell the scheduler: a stored schedule changed and must be (re)planned."""
-
-    async def announcement_changed(self, announcement_id: int) -> None: ...
-
-    async def event_changed(self, event_id: int) -> None: ...
-
-    async def poll_changed(self, poll_id: int) -> None: ...
-
-    async def poll_read(self, poll_id: int) -> None:
-        """Before a poll's results are shown: its votes read back from the room first, if a
-        start left that still to do."""
-
-    async def survey_changed(self, survey_id: int) -> None: ...
-
-    async def action_changed(self, entry_id: int) -> None: ...
-
-
-class Space(Protocol):
-    """The alumni space as commands may act on it (implemented by `bot/`)."""
-
-    spec: SpaceSpec
-
-    async def reconcile(self) -> SpaceReport:
-        """Create or adopt what is missing, fix links, join rules and rights, invite the roster."""
-
-    async def report(self, report: SpaceReport, *, at_start: bool) -> None:
-        """Tell the organisers' room what a reconcile did."""
-
-    async def admit(self, user_id: str) -> list[str]:
-        """Invite someone on the roster to the space and their rooms; the rooms invited to."""
-
-    async def remove(self, user_id: str) -> list[str]:
-        """Remove someone from the space and all its rooms; the rooms they were removed from."""
-
-    async def reject(self, user_id: str) -> bool:
-        """Turn a knock down; whether there was one."""
-
-    async def refresh(self) -> None:
-        """The roster changed (who organises comes from it)."""
 
 
 @dataclass(frozen=True)
@@ -82,22 +35,48 @@ class CommandContext(ABC):
     room_id: str
     event_id: str
     role: Role
-    prefix: str
-    timezone: str
-    registry: Registry
-    db: Database
-    default_language: Language
-    schedules: Schedules
+    ports: Ports
     preferred_language: Language | None = None
-    # Seconds before an event's start at which reminders go out, unless the event says otherwise.
-    default_reminders: tuple[int, ...] = DEFAULT_OFFSETS
-    # The alumni space, if the bot runs one.
-    space: Space | None = None
-    allowed_servers: tuple[str, ...] = ()
+    # The thread the command was given in (the answer stays there), the message it replies to.
+    thread_root: str | None = None
+    replied_to: str | None = None
     language: Language = field(init=False)
 
     def __post_init__(self) -> None:
-        self.language = self.preferred_language or self.default_language
+        self.language = self.preferred_language or self.ports.settings.language
+
+    @property
+    def db(self) -> Database:
+        return self.ports.db
+
+    @property
+    def prefix(self) -> str:
+        return self.ports.settings.prefix
+
+    @property
+    def timezone(self) -> str:
+        return self.ports.settings.timezone
+
+    @property
+    def registry(self) -> Registry:
+        return self.ports.registry
+
+    @property
+    def schedules(self) -> Schedules:
+        return self.ports.schedules
+
+    @property
+    def default_language(self) -> Language:
+        return self.ports.settings.language
+
+    @property
+    def default_reminders(self) -> tuple[int, ...]:
+        """Seconds before an event's start at which reminders go out, unless it says otherwise."""
+        return self.ports.settings.reminder_offsets
+
+    @property
+    def allowed_servers(self) -> tuple[str, ...]:
+        return self.ports.settings.allowed_servers
 
     def command_text(self, name: str, *args: object) -> str:
         """A command as the user would type it in their language (plain text)."""

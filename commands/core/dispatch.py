@@ -7,9 +7,10 @@ import enum
 import logging
 from collections.abc import Awaitable, Callable
 
-from commands.core.context import CommandContext, RetryLater
+from commands.core.context import CommandContext
 from commands.core.converters import ConversionError
 from commands.core.i18n import Language, Localized
+from commands.core.ports import RetryLater
 from commands.core.registry import HELP_COMMAND, Command, Invocation, UsageError
 from commands.core.rendering import code, escape
 

@@ -94,6 +94,8 @@ class CommandGroup:
     key: str
     title: Localized
     commands: list[Command] = field(default_factory=list)
+    # Where the group stands in the help: lower first; equal ones in the order given.
+    order: int = 50
 
     def command(
         self,
@@ -163,7 +165,7 @@ class Registry:
     """All commands by every name they answer to; names may be several words ("umfrage beenden")."""
 
     def __init__(self, groups: Iterable[CommandGroup]) -> None:
-        self.groups = list(groups)
+        self.groups = sorted(groups, key=lambda group: group.order)
         self._by_name: dict[str, Command] = {}
         for group in self.groups:
             for command in group.commands:
@@ -291,3 +293,24 @@ def _convert(command: Command, arg: Arg, text: str) -> Any:
         return arg.converter.convert(text)
     except ConversionError as exc:
         raise UsageError(command, exc.message, **exc.values) from exc
+
+
+def tokens_of(text: str) -> list[tuple[str, bool]]:
+    """(token, was quoted) pairs; quoted tokens are never option words."""
+    tokens = []
+    index = 0
+    try:
+        while (token := next_token(text, index)) is not None:
+            value, end = token
+            quoted = text[index:end].lstrip()[:1] in "\"„“»«'"
+            tokens.append((value, quoted))
+            index = end
+    except UnclosedQuote as error:
+        raise ConversionError(
+            Localized(
+                "Ein Anführungszeichen wird nicht geschlossen: {rest}",
+                "A quotation mark is not closed: {rest}",
+            ),
+            rest=str(error),
+        ) from error
+    return tokens

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from html.parser import HTMLParser
 
 
@@ -59,3 +60,14 @@ def html_to_text(markup: str) -> str:
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
     return text.strip()
+
+
+MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
+MD_BULLET = re.compile(r"^([-+])")
+MD_NUMBERED = re.compile(r"^(\d+)([.)])")
+
+
+def md(text: str) -> str:
+    """User text as literal Markdown: special characters escaped, lines kept in one cell."""
+    escaped = MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return MD_NUMBERED.sub(r"\1\\\2", MD_BULLET.sub(r"\\\1", escaped))

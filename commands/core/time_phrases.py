@@ -529,3 +529,7 @@ def format_when(instant: dt.datetime, zone: ZoneInfo, language: Language) -> str
     zone_name = _GERMAN_ZONE_NAMES.get(zone_name, zone_name)
     date = f"{local.day:02d}.{local.month:02d}.{local.year:04d}"
     return f"{_GERMAN_WEEKDAYS[weekday]}, {date}, {clock} Uhr ({zone_name})"
+
+
+# The note of a post sent late (the bot was down when it was due).
+LATE_NOTE = Localized("(verspätet gesendet – geplant war {due})", "(sent late – it was due {due})")

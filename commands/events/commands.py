@@ -11,9 +11,11 @@ from commands.core.converters import ConversionError, Integer, Rest, Word
 from commands.core.i18n import Language, Localized
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import bullet_list, escape
+from commands.core.unasked import dm_switch
 from commands.events import calendar as event_calendar
 from commands.events.plan import (
     ANSWERS,
+    EVENT_DUTY,
     MAYBE,
     NO,
     NOTHING_TO_CHANGE,
@@ -26,7 +28,7 @@ from commands.events.plan import (
     plan_notices,
     plan_reminders,
 )
-from commands.events.text import ANSWER_WORDS, dm_switch, format_span, render_card
+from commands.events.text import ANSWER_WORDS, format_span, render_card
 from storage import events, user_settings
 from storage.events import NewEvent
 from storage.models import Event
@@ -214,7 +216,7 @@ async def create_event(ctx: CommandContext, angaben: str) -> None:
         ),
         posts,
     )
-    await ctx.schedules.event_changed(row.id)
+    await ctx.schedules.changed(EVENT_DUTY, row.id)
     await _confirm(ctx, CREATED, row)
 
 
@@ -270,7 +272,7 @@ async def change_event(ctx: CommandContext, nr: int, angaben: str) -> None:
     )
     if changed is None:
         raise ConversionError(UNKNOWN, id=nr, command=ctx.command_text("termine"))
-    await ctx.schedules.event_changed(nr)
+    await ctx.schedules.changed(EVENT_DUTY, nr)
     await _confirm(ctx, CHANGED, changed)
 
 
@@ -331,7 +333,7 @@ async def cancel_event(ctx: CommandContext, nr: int, grund: str | None) -> None:
         if cancelled is None:
             raise ConversionError(UNKNOWN, id=nr, command=ctx.command_text("termine"))
         row = cancelled
-        await ctx.schedules.event_changed(nr)
+        await ctx.schedules.changed(EVENT_DUTY, nr)
     await ctx.reply(
         CANCELLED.format(
             ctx.language, id=row.id, title=escape(row.title), rooms=_rooms(ctx, row.room_ids)

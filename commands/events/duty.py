@@ -10,11 +10,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from bot import faults
-from bot.direct_messages import DirectMessages
-from bot.metrics import Metrics
-from bot.sender import Sender, SendRefused, message_content, txn_id_for
-from commands.core.i18n import Language
+from commands.core import faults
+from commands.core.content import message_content, txn_id_for
+from commands.core.ports import Ports, SendRefused
 from commands.events.plan import NO, YES
 from commands.events.text import (
     reaction_keys,
@@ -26,7 +24,6 @@ from commands.events.text import (
     render_update,
 )
 from storage import events
-from storage.database import Database
 from storage.events import DuePost
 from storage.models import EventPost, utc_now
 from storage.outbox import ANNOUNCE, CANCEL, NUDGE, REMINDER, UPDATE
@@ -37,25 +34,15 @@ log = logging.getLogger(__name__)
 class EventDuty:
     name = "event"
 
-    def __init__(
-        self,
-        db: Database,
-        sender: Sender,
-        direct: DirectMessages,
-        metrics: Metrics,
-        language: Language,
-        prefix: str,
-        grace: dt.timedelta,
-        clock: Callable[[], dt.datetime] = utc_now,
-    ) -> None:
-        self.db = db
-        self.sender = sender
-        self.direct = direct
-        self.client = direct.client
-        self.metrics = metrics
-        self.language = language
-        self.prefix = prefix
-        self.grace = grace
+    def __init__(self, ports: Ports, clock: Callable[[], dt.datetime] = utc_now) -> None:
+        self.db = ports.db
+        self.sender = ports.messenger
+        self.direct = ports.direct
+        self.client = ports.homeserver
+        self.errors = ports.errors
+        self.language = ports.settings.language
+        self.prefix = ports.settings.prefix
+        self.grace = ports.settings.missed_grace
         self.clock = clock
         self.locks: dict[int, asyncio.Lock] = {}
         self.event_of: dict[int, int] = {}
@@ -99,7 +86,7 @@ class EventDuty:
                 await self._post(due, now)
         except SendRefused:
             log.warning("event post %s: %s refused it", post.id, post.room_id)
-            self.metrics.errors.labels("event").inc()
+            self.errors.count("event")
             await events.finish_post(self.db, post.id, events.REFUSED, None)
             return
         await events.finish_post(self.db, post.id, events.SENT, None)
@@ -182,5 +169,5 @@ class EventDuty:
                 )
             except SendRefused:
                 log.warning("event %s: the missed-reminder report was refused", event.id)
-                self.metrics.errors.labels("event").inc()
+                self.errors.count("event")
         await events.finish_post(self.db, post.id, events.MISSED, None)

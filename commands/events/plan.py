@@ -10,19 +10,21 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from commands.core.converters import ConversionError
+from commands.core.emoji import SKIN_TONES
 from commands.core.i18n import Language, Localized
-from commands.core.registry import UnclosedQuote, next_token
+from commands.core.offsets import NONE_WORDS, parse_offsets
+from commands.core.registry import tokens_of
 from commands.core.time_phrases import local_to_utc, parse_when, read_time_of_day
 from storage.outbox import NUDGE, REMINDER, PostPlan
 
-DEFAULT_OFFSETS = (7 * 86400, 86400, 3600)
+# The scheduler duty that plans an event's posts, reminders and direct messages.
+EVENT_DUTY = "event"
+
 DEFAULT_DURATION = dt.timedelta(hours=1)
 MAX_TITLE = 200
 MAX_PLACE = 200
 MAX_DESCRIPTION = 2000
 MAX_URL = 1000
-MAX_OFFSETS = 6
-MAX_OFFSET = 90 * 86400
 
 
 YES = "yes"
@@ -57,7 +59,6 @@ REACTION_ANSWERS = {
     "❓": MAYBE,
     "🤔": MAYBE,
 }
-SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff]")
 REACTION_OF = {YES: "✅", NO: "❌", MAYBE: "❔"}
 
 # Option words and the field they set; "" marks a flag without value.
@@ -87,13 +88,7 @@ OPTION_WORDS = {
     "open": "open",
 }
 FLAGS = {"closed", "open"}
-NONE_WORDS = {"keine", "none", "-"}
 URL_RE = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
-OFFSET_RE = re.compile(
-    r"^(\d{1,3})\s*(w|wo|wochen?|weeks?|d|t|tage?n?|days?|h|std|stunden?|hours?|m|min|minuten?|minutes?)$",
-    re.IGNORECASE,
-)
-OFFSET_UNITS = {"w": 7 * 86400, "d": 86400, "t": 86400, "h": 3600, "s": 3600, "m": 60}
 TIME_RANGE_RE = re.compile(
     r"^(?P<day>.*?)\s*(?:von\s+|from\s+)?(?P<start>\d{1,2}(?:[:.]\d{2})?)\s*(?:uhr\s*)?(?:-|–|—|bis|to|until)\s*"
     r"(?P<end>\d{1,2}(?:[:.]\d{2})?)\s*(?:uhr)?$",
@@ -127,14 +122,6 @@ BAD_URL = Localized(
 URL_TOO_LONG = Localized(
     "Der Link ist {length} Zeichen lang; erlaubt sind {limit}.",
     "The link is {length} characters long; the limit is {limit}.",
-)
-BAD_OFFSET = Localized(
-    "„{value}“ ist keine Erinnerungszeit. Beispiele: 7d 1d 1h 30min, oder „keine“.",
-    "“{value}” is not a reminder time. Examples: 7d 1d 1h 30min, or “none”.",
-)
-TOO_MANY_OFFSETS = Localized(
-    "Höchstens {limit} Erinnerungen je Termin, bis {days} Tage vorher.",
-    "At most {limit} reminders per event, up to {days} days before.",
 )
 BOTH_FLAGS = Localized(
     "Ein Termin ist entweder offen oder geschlossen, nicht beides.",
@@ -183,27 +170,6 @@ class EventDetails:
         return self == EventDetails()
 
 
-def tokens_of(text: str) -> list[tuple[str, bool]]:
-    """(token, was quoted) pairs; quoted tokens are never option words."""
-    tokens = []
-    index = 0
-    try:
-        while (token := next_token(text, index)) is not None:
-            value, end = token
-            quoted = text[index:end].lstrip()[:1] in "\"„“»«'"
-            tokens.append((value, quoted))
-            index = end
-    except UnclosedQuote as error:
-        raise ConversionError(
-            Localized(
-                "Ein Anführungszeichen wird nicht geschlossen: {rest}",
-                "A quotation mark is not closed: {rest}",
-            ),
-            rest=str(error),
-        ) from error
-    return tokens
-
-
 def _option(token: tuple[str, bool]) -> str | None:
     value, quoted = token
     return None if quoted else OPTION_WORDS.get(unicodedata.normalize("NFC", value).lower())
@@ -245,26 +211,6 @@ def _checked_span(start: dt.datetime, end: dt.datetime, zone: ZoneInfo) -> Span:
             end=end.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
         )
     return Span(start, end)
-
-
-def parse_offsets(words: list[str]) -> list[int]:
-    """`7d 1d 1h` or `7d,1d,1h` → seconds before the start, largest first; `keine` → []."""
-    parts = [part for word in words for part in word.split(",") if part]
-    if not parts:
-        return []
-    if len(parts) == 1 and parts[0].lower() in NONE_WORDS:
-        return []
-    offsets = set()
-    for part in parts:
-        match = OFFSET_RE.match(part)
-        if match is None or int(match[1]) == 0:
-            raise ConversionError(BAD_OFFSET, value=part)
-        unit = match[2].lower()
-        seconds = int(match[1]) * OFFSET_UNITS[unit[0]]
-        offsets.add(seconds)
-    if not offsets or len(offsets) > MAX_OFFSETS or max(offsets) > MAX_OFFSET:
-        raise ConversionError(TOO_MANY_OFFSETS, limit=MAX_OFFSETS, days=MAX_OFFSET // 86400)
-    return sorted(offsets, reverse=True)
 
 
 def parse_details(text: str, now: dt.datetime, zone: ZoneInfo, *, new: bool) -> EventDetails:

@@ -7,10 +7,10 @@ import datetime as dt
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from commands.announcements.plan import LATE_NOTE
 from commands.core.i18n import Language, Localized
 from commands.core.rendering import code, escape
-from commands.core.time_phrases import format_when
+from commands.core.time_phrases import LATE_NOTE, format_when
+from commands.core.unasked import opt_out_line
 from commands.events.plan import MAYBE, NO, REACTION_OF, YES, countdown, describe_offset
 from storage.models import Event
 
@@ -43,9 +43,6 @@ NUDGE = Localized(
     "{no} oder {maybe}.",
     "Hello! <b>{title}</b> {countdown}: {when}{place}. Are you coming? Answer here with {yes}, "
     "{no} or {maybe}.",
-)
-NUDGE_OPT_OUT = Localized(
-    "Keine solchen Nachrichten mehr: {command}", "No more messages like this: {command}"
 )
 MISSED_REMINDER = Localized(
     "Die Erinnerung {offset} vorher an Termin Nr. {id} „{title}“ wurde nicht gesendet, weil der "
@@ -173,17 +170,6 @@ def render_nudge(event: Event, now: dt.datetime, prefix: str, language: Language
         **answers,
     )
     return html + "<br>" + opt_out_line(prefix, language)
-
-
-def dm_switch(prefix: str, language: Language, *, on: bool) -> str:
-    """`!erinnerungen aus` / `!reminders on`: the command that turns direct messages off or on."""
-    word = ("an" if on else "aus") if language == "de" else ("on" if on else "off")
-    return code(f"{prefix}{'erinnerungen' if language == 'de' else 'reminders'} {word}")
-
-
-def opt_out_line(prefix: str, language: Language) -> str:
-    """The last line of every direct message the bot sends unasked."""
-    return NUDGE_OPT_OUT.format(language, command=dm_switch(prefix, language, on=False))
 
 
 def render_missed_reminder(event: Event, offset: int, due: dt.datetime, language: Language) -> str:

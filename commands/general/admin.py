@@ -9,7 +9,8 @@ from commands.core.i18n import Localized
 from commands.core.registry import CommandGroup, Role
 from commands.core.rendering import bullet_list, escape
 
-group = CommandGroup("verwaltung", Localized("Verwaltung", "Administration"))
+# Last in the help: it concerns the bot, not the network.
+group = CommandGroup("verwaltung", Localized("Verwaltung", "Administration"), order=90)
 
 STATUS = Localized(
     "<b>alumni-bot {version}</b>",

@@ -11,7 +11,14 @@ from commands.core.converters import ConversionError, Integer, Rest
 from commands.core.i18n import Localized
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import bullet_list, escape
-from commands.polls.plan import START, answer_ids, parse_poll, render_results, start_content
+from commands.polls.plan import (
+    POLL_DUTY,
+    START,
+    answer_ids,
+    parse_poll,
+    render_results,
+    start_content,
+)
 from commands.polls.results import end_poll, tally_of, view_of
 from storage import polls
 from storage.models import Poll
@@ -102,7 +109,7 @@ async def start_poll(ctx: CommandContext, angaben: str) -> None:
         content = start_content(row.question, row.answers, row.max_selections, row.disclosed)
         start_event_id = await ctx.post(row.room_id, START, content, f"poll-start|{row.id}")
         await polls.set_started(ctx.db, row.id, start_event_id)
-        await ctx.schedules.poll_changed(row.id)
+        await ctx.schedules.changed(POLL_DUTY, row.id)
     await ctx.reply(
         STARTED.format(
             ctx.language,
@@ -139,7 +146,7 @@ async def show_results(ctx: CommandContext, nr: int | None) -> None:
             return
     else:
         row = await _poll(ctx, nr)
-    await ctx.schedules.poll_read(row.id)
+    await ctx.schedules.settled(POLL_DUTY, row.id)
     result = await tally_of(ctx.db, row)
     await ctx.reply(render_results(view_of(row, ctx.timezone), result, ctx.language))
 
@@ -156,7 +163,7 @@ async def list_polls(ctx: CommandContext) -> None:
         return
     items = []
     for row in rows:
-        await ctx.schedules.poll_read(row.id)
+        await ctx.schedules.settled(POLL_DUTY, row.id)
         result = await tally_of(ctx.db, row)
         items.append(
             f"<b>Nr. {row.id}</b> – {escape(row.question)} – "
@@ -185,7 +192,7 @@ async def end_poll_command(ctx: CommandContext, nr: int) -> None:
         await ctx.reply(ALREADY_ENDED.format(ctx.language, id=nr))
         return
     await end_poll(ctx.db, row, ctx.post, ctx.language, ctx.now())
-    await ctx.schedules.poll_changed(row.id)
+    await ctx.schedules.changed(POLL_DUTY, row.id)
     await ctx.reply(ENDED.format(ctx.language, id=nr, room=escape(ctx.room_label(row.room_id))))
 
 
@@ -218,5 +225,5 @@ async def remind_voters(ctx: CommandContext, nr: int) -> None:
         return
     # Keyed by this command: handled again after a crash, it asks for the same round.
     await polls.set_columns(ctx.db, row.id, remind_event_id=ctx.event_id)
-    await ctx.schedules.poll_changed(row.id)
+    await ctx.schedules.changed(POLL_DUTY, row.id)
     await ctx.reply(REMINDING.format(ctx.language, id=nr, off=ctx.hint("erinnerungen", "aus")))

@@ -12,19 +12,16 @@ from typing import Any
 from urllib.parse import quote
 
 import aiohttp
-from nio import AsyncClient, UploadResponse
+from nio import UploadResponse
 
-from bot.direct_messages import DirectMessages
-from bot.event_filter import PollClosed, PollVote, poll_relation
-from bot.metrics import Metrics
-from bot.sender import Sender, SendRefused, file_content, message_content, txn_id_for
 from commands.core.bar_chart import Panel, chart_png
-from commands.core.i18n import Language
+from commands.core.content import file_content, message_content, txn_id_for
+from commands.core.ports import Ports, SendRefused
 from commands.polls.plan import PARTICIPANTS, VOTES, render_poll_nudge, render_results
 from commands.polls.results import end_poll, tally_of, view_of
+from commands.polls.signals import PollClosed, PollVote, may_end, poll_relation
 from commands.polls.tally import Tally
 from storage import polls
-from storage.database import Database
 from storage.models import Poll, utc_now
 from storage.polls import SeenEnd, SeenResponse
 
@@ -39,34 +36,17 @@ LIVE_DEBOUNCE = dt.timedelta(seconds=3)
 LIVE_EVERY = dt.timedelta(seconds=10)
 
 
-def may_end(client: AsyncClient, room_id: str, user_id: str) -> bool:
-    """The poll's creator (the bot) or anyone allowed to redact others' events (MSC3381)."""
-    if user_id == client.user_id:
-        return True
-    room = client.rooms.get(room_id)
-    return room is not None and room.power_levels.can_user_redact(user_id)
-
-
 class PollDuty:
     name = "poll"
 
-    def __init__(
-        self,
-        db: Database,
-        sender: Sender,
-        direct: DirectMessages,
-        metrics: Metrics,
-        language: Language,
-        timezone: str,
-        clock: Callable[[], dt.datetime] = utc_now,
-    ) -> None:
-        self.db = db
-        self.sender = sender
-        self.direct = direct
-        self.client = direct.client
-        self.metrics = metrics
-        self.language = language
-        self.timezone = timezone
+    def __init__(self, ports: Ports, clock: Callable[[], dt.datetime] = utc_now) -> None:
+        self.db = ports.db
+        self.sender = ports.messenger
+        self.direct = ports.direct
+        self.client = ports.homeserver
+        self.errors = ports.errors
+        self.language = ports.settings.language
+        self.timezone = ports.settings.timezone
         self.clock = clock
         # Polls whose live result is out of date, since when; and when each was last shown.
         self.stale_since: dict[int, dt.datetime] = {}
@@ -137,7 +117,7 @@ class PollDuty:
             )
         except SendRefused:
             log.warning("poll %s: the final result was refused in %s", poll.id, poll.room_id)
-            self.metrics.errors.labels("poll").inc()
+            self.errors.count("poll")
             event_id = "-"
         if event_id != "-":
             try:
@@ -145,7 +125,7 @@ class PollDuty:
             except (RuntimeError, SendRefused):
                 # The table above already carries the result; the picture is a bonus.
                 log.exception("poll %s: no chart", poll.id)
-                self.metrics.errors.labels("poll").inc()
+                self.errors.count("poll")
         await polls.set_columns(self.db, poll.id, final_event_id=event_id)
         if poll.live_event_id is not None:
             await self._edit_live(poll, html)
@@ -169,7 +149,7 @@ class PollDuty:
         content = file_content(filename, png, "image/png", uploaded.content_uri)
         await self.sender.send(poll.room_id, content, txn_id=txn_id_for("poll-chart", str(poll.id)))
 
-    async def catch_up_if_pending(self, poll_id: int) -> None:
+    async def settle(self, poll_id: int) -> None:
         if poll_id in self.unread:
             await self._catch_up(poll_id)
 
@@ -184,7 +164,7 @@ class PollDuty:
         except (aiohttp.ClientError, TimeoutError):
             # The sync still brings what comes next; the votes already mirrored stay.
             log.exception("poll %s: reading its votes back failed", poll.id)
-            self.metrics.errors.labels("poll").inc()
+            self.errors.count("poll")
         if poll.disclosed and poll.live_event_id is not None:
             self.stale_since[poll.id] = self.clock()
 

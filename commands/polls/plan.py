@@ -12,11 +12,14 @@ from zoneinfo import ZoneInfo
 
 from commands.core.converters import ConversionError
 from commands.core.i18n import Language, Localized
+from commands.core.registry import tokens_of
 from commands.core.rendering import escape
 from commands.core.time_phrases import format_when, parse_when
-from commands.events.plan import tokens_of
-from commands.events.text import opt_out_line
+from commands.core.unasked import opt_out_line
 from commands.polls.tally import Tally, winners
+
+# The scheduler duty that plans a poll's deadline, final result and re-read.
+POLL_DUTY = "poll"
 
 START = "org.matrix.msc3381.poll.start"
 RESPONSE = "org.matrix.msc3381.poll.response"

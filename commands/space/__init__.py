@@ -1,1 +1,33 @@
-"""TODO"""
+"""The alumni space: its rooms, links, join rules and rights; the roster and a closed
+membership; knocks; the welcome of new members."""
+
+from __future__ import annotations
+
+from commands.core.context import CommandContext
+from commands.core.feature import ConfigTable, Feature, On
+from commands.core.ports import Ports
+from commands.core.signals import Membership
+from commands.space import commands, start
+from commands.space.settings import parse_space, with_files
+
+
+async def in_space(ports: Ports, room_id: str, signal: Membership) -> bool:
+    keeper = start.keeper_of(ports)
+    return keeper is not None and keeper.key_of(room_id) is not None
+
+
+async def on_member(ctx: CommandContext, signal: Membership) -> None:
+    keeper = start.keeper_of(ctx.ports)
+    if keeper is not None:
+        await keeper.on_member(ctx.room_id, signal.event)
+
+
+FEATURE = Feature(
+    "space",
+    groups=(commands.group,),
+    # The space watches whoever comes in, from any server.
+    signals=(On(Membership, on_member, accepts=in_space, from_anyone=True),),
+    config=ConfigTable("space", parse_space, with_files),
+    setup=start.set_up,
+    after_first_sync=start.reconcile_at_start,
+)

@@ -4,12 +4,14 @@ members, admit or reject who knocks; everyone finds fellow alumni with `!wer`.""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
-from commands.core.context import CommandContext, Space
+from commands.core.context import CommandContext
 from commands.core.converters import ConversionError, Rest, UserId, Word
 from commands.core.i18n import Language, Localized
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import bullet_list, code, escape
+from commands.space.plan import SpaceSpec
 from commands.space.roster_plan import (
     ImportPlan,
     Rejected,
@@ -20,10 +22,44 @@ from commands.space.roster_plan import (
     plan_import,
     read_rows,
 )
-from commands.space.text import render_report
+from commands.space.text import SpaceReport, render_report
 from storage import roster
 from storage.database import Database
 from storage.models import RosterMember
+
+# The name the space's runtime (its keeper) is kept under in `Ports.runtimes`.
+RUNTIME = "space"
+
+
+class Space(Protocol):
+    """The alumni space as commands may act on it (implemented by `bot/`)."""
+
+    spec: SpaceSpec
+
+    async def reconcile(self) -> SpaceReport:
+        """Create or adopt what is missing, fix links, join rules and rights, invite the roster."""
+
+    async def report(self, report: SpaceReport, *, at_start: bool) -> None:
+        """Tell the organisers' room what a reconcile did."""
+
+    async def admit(self, user_id: str) -> list[str]:
+        """Invite someone on the roster to the space and their rooms; the rooms invited to."""
+
+    async def remove(self, user_id: str) -> list[str]:
+        """Remove someone from the space and all its rooms; the rooms they were removed from."""
+
+    async def reject(self, user_id: str) -> bool:
+        """Turn a knock down; whether there was one."""
+
+    async def refresh(self) -> None:
+        """The roster changed (who organises comes from it)."""
+
+
+def space_of(ctx: CommandContext) -> Space | None:
+    """The alumni space, if the bot runs one."""
+    found: Space | None = ctx.ports.runtimes.get(RUNTIME)
+    return found
+
 
 group = CommandGroup("netzwerk", Localized("Netzwerk und Mitglieder", "Network and members"))
 
@@ -107,9 +143,10 @@ NO_KNOCK = Localized("Von {user} liegt keine Anfrage vor.", "There is no request
 
 
 def _space(ctx: CommandContext) -> Space:
-    if ctx.space is None:
+    space = space_of(ctx)
+    if space is None:
         raise ConversionError(NO_SPACE)
-    return ctx.space
+    return space
 
 
 def describe(entry: RosterEntry, language: Language) -> str:
@@ -195,7 +232,8 @@ def _details(ctx: CommandContext, user_id: str, details: str) -> RosterEntry:
     parts = [part.strip() for part in details.split(";")]
     row = dict(zip(("name", "municipality", "cohort", "role"), parts, strict=False))
     row["user_id"] = user_id
-    cohorts = ctx.space.spec.cohorts if ctx.space is not None else ()
+    space = space_of(ctx)
+    cohorts = space.spec.cohorts if space is not None else ()
     checked = check_entry(0, row, cohorts, ctx.allowed_servers)
     if isinstance(checked, Rejected):
         raise ConversionError(checked.reason, **checked.values)
@@ -207,8 +245,9 @@ async def _add(ctx: CommandContext, entry: RosterEntry) -> None:
     html = ADDED.format(
         ctx.language, user=escape(entry.user_id), entry=escape(describe(entry, ctx.language))
     )
-    if ctx.space is not None:
-        rooms = await ctx.space.admit(entry.user_id)
+    space = space_of(ctx)
+    if space is not None:
+        rooms = await space.admit(entry.user_id)
         if rooms:
             html += INVITED_TO.format(ctx.language, rooms=", ".join(escape(r) for r in rooms))
     await ctx.reply(html)
@@ -273,7 +312,8 @@ async def remove_member(ctx: CommandContext, person: str, bestätigen: str | Non
     if bestätigen.lower() not in CONFIRM_WORDS:
         raise ConversionError(NOT_A_CONFIRMATION, word=bestätigen)
     await roster.remove(ctx.db, person)
-    rooms = await ctx.space.remove(person) if ctx.space is not None else []
+    space = space_of(ctx)
+    rooms = await space.remove(person) if space is not None else []
     shown = ", ".join(escape(room) for room in rooms) or NOWHERE.get(ctx.language)
     await ctx.reply(REMOVED.format(ctx.language, user=escape(person), rooms=shown))
 
@@ -310,15 +350,16 @@ async def import_members(ctx: CommandContext, trotzdem: str | None) -> None:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConversionError(NOT_TEXT) from exc
-    cohorts = ctx.space.spec.cohorts if ctx.space is not None else ()
+    space = space_of(ctx)
+    cohorts = space.spec.cohorts if space is not None else ()
     plan, applied = await import_roster(
         ctx.db, text, cohorts, ctx.allowed_servers, trotzdem is not None
     )
     invited: list[str] = []
-    if ctx.space is not None and applied:
-        await ctx.space.refresh()
+    if space is not None and applied:
+        await space.refresh()
         for entry in plan.added:
-            if await ctx.space.admit(entry.user_id):
+            if await space.admit(entry.user_id):
                 invited.append(entry.user_id)
     anyway = "--anyway" if ctx.language == "en" else "--trotzdem"
     hints = (ctx.hint("mitglieder import", anyway), ctx.hint("mitglied entfernen"))

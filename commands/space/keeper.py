@@ -10,14 +10,13 @@ import hashlib
 import io
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from nio import (
-    AsyncClient,
     ErrorResponse,
     JoinedRoomsResponse,
     JoinResponse,
@@ -30,14 +29,12 @@ from nio import (
     UploadResponse,
 )
 
-from bot.direct_messages import DirectMessages
-from bot.event_filter import server_of
-from bot.metrics import Metrics
-from bot.pacing import TokenBucket
-from bot.room_lookup import room_id_of
-from bot.sender import SendRefused, message_content, txn_id_for
+from commands.core.content import message_content, txn_id_for
 from commands.core.i18n import Language, Localized
+from commands.core.pacing import TokenBucket
+from commands.core.ports import Ports, SendRefused
 from commands.core.rendering import escape
+from commands.core.rooms import room_id_of, server_of
 from commands.core.time_phrases import format_when
 from commands.space.commands import entry_of
 from commands.space.plan import (
@@ -82,7 +79,6 @@ from commands.space.text import (
     render_welcome,
 )
 from storage import bot_state, events, polls, roster, surveys
-from storage.database import Database
 from storage.models import Knock, utc_now
 
 log = logging.getLogger(__name__)
@@ -103,35 +99,24 @@ T = TypeVar("T")
 
 
 class SpaceKeeper:
-    def __init__(
-        self,
-        spec: SpaceSpec,
-        avatar: Path | None,
-        config_organisers: Iterable[str],
-        db: Database,
-        direct: DirectMessages,
-        metrics: Metrics,
-        language: Language,
-        timezone: str,
-        bucket: TokenBucket,
-        allowed_servers: Iterable[str],
-    ) -> None:
+    def __init__(self, spec: SpaceSpec, avatar: Path | None, ports: Ports) -> None:
+        settings = ports.settings
         self.spec = spec
-        self.language = language
+        self.language = settings.language
         # Its own pace for invitations, kicks and state: a long reconcile never holds up replies.
-        self.bucket = bucket
-        self.allowed_servers = frozenset(allowed_servers)
+        self.bucket = TokenBucket(settings.send_rate_per_second, settings.send_burst)
+        self.allowed_servers = frozenset(settings.allowed_servers)
         # Roster members with the role Organisation (kept here: roles are asked for on every
         # command).
         self.roster_organisers: frozenset[str] = frozenset()
         self.avatar = avatar
-        self.config_organisers = frozenset(config_organisers)
-        self.db = db
-        self.direct = direct
-        self.client: AsyncClient = direct.client
-        self.sender = direct.sender
-        self.metrics = metrics
-        self.timezone = timezone
+        self.config_organisers = frozenset(settings.organisers)
+        self.db = ports.db
+        self.direct = ports.direct
+        self.client = ports.homeserver
+        self.sender = ports.messenger
+        self.errors = ports.errors
+        self.timezone = settings.timezone
         self.server = server_of(self.client.user_id)
         # Config key → room id of every room the bot runs ("space" for the space).
         self.ids: dict[str, str] = {}
@@ -473,7 +458,7 @@ class SpaceKeeper:
         response = await self._call(lambda: self.client.room_invite(seen.room_id, user_id))
         if not isinstance(response, RoomInviteResponse):
             log.warning("could not invite %s to %s: %s", user_id, seen.room_id, response)
-            self.metrics.errors.labels("space").inc()
+            self.errors.count("space")
             return False
         return True
 
@@ -610,7 +595,7 @@ class SpaceKeeper:
         response = await self._call(lambda: self.client.room_kick(room_id, user_id, reason))
         if not isinstance(response, RoomKickResponse):
             log.warning("could not remove %s from %s: %s", user_id, room_id, response)
-            self.metrics.errors.labels("space").inc()
+            self.errors.count("space")
             return False
         return True
 

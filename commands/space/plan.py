@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from commands.core.i18n import Language, Localized
+from commands.core.rooms import CLASSIC_ROOM_VERSIONS, ORGANISER_POWER
 from commands.space.roster_plan import RosterRole
 
 SPACE_KEY = "space"
@@ -22,13 +23,10 @@ POWER_LEVELS = "m.room.power_levels"
 MEMBER = "m.room.member"
 SPACE_CHILD = "m.space.child"
 SPACE_PARENT = "m.space.parent"
-# Room versions before 12, in which a room's creator is an ordinary user with power 100.
-CLASSIC_ROOM_VERSIONS = frozenset(str(n) for n in range(1, 12))
 # Restricted joins work from room version 8; 9 fixed how their joins survive redaction.
 RESTRICTED_FROM = 9
 # Knocking on a room (the space) needs room version 7 or later.
 KNOCK_FROM = 7
-ORGANISER_POWER = 50
 BOT_POWER = 100
 
 Posting = Literal["all", "organisers"]

@@ -4,7 +4,7 @@ belong), where the bot reports, and the roster file. Errors name the key."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -179,3 +179,16 @@ def _unique(values: list[str], what: str) -> None:
         if value in seen:
             raise SpaceConfigError(f"space.rooms: the {what} {value!r} is used twice")
         seen.add(value)
+
+
+def with_files(space: SpaceConfig, base: Path) -> SpaceConfig:
+    """The avatar and roster files, relative to the configuration file, must exist."""
+    found: dict[str, Path | None] = {}
+    for key in ("avatar", "roster"):
+        given: Path | None = getattr(space, key)
+        if given is not None:
+            given = (base / given).resolve()
+            if not given.is_file():
+                raise SpaceConfigError(f"space.{key}: {given}: no such file")
+        found[key] = given
+    return replace(space, avatar=found["avatar"], roster=found["roster"])

@@ -16,7 +16,7 @@ from commands.core.i18n import LANGUAGES, Localized
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import bullet_list, escape
 from commands.core.time_phrases import format_when
-from commands.surveys.definition import EXAMPLE, Question, SurveyDefinition, parse_toml
+from commands.surveys.definition import EXAMPLE, SURVEY_DUTY, Question, SurveyDefinition, parse_toml
 from commands.surveys.flow import Conversation, step, valid_answers
 from commands.surveys.text import (
     CANCELLED,
@@ -392,7 +392,7 @@ async def create_survey(ctx: CommandContext, toml: str) -> None:
         definition = replace(definition, invite_rooms=tuple(rooms))
         new = new_survey(definition, source, ctx.sender, ctx.now(), ctx.timezone)
         survey = await surveys.create(ctx.db, new)
-        await ctx.schedules.survey_changed(survey.id)
+        await ctx.schedules.changed(SURVEY_DUTY, survey.id)
     await ctx.reply(_created(ctx, survey))
 
 
@@ -473,7 +473,7 @@ async def close_survey(ctx: CommandContext, nr: int) -> None:
         await ctx.reply(ALREADY_CLOSED.format(ctx.language, id=nr))
         return
     await surveys.set_columns(ctx.db, nr, closes_at=ctx.now())
-    await ctx.schedules.survey_changed(nr)
+    await ctx.schedules.changed(SURVEY_DUTY, nr)
     await ctx.reply(
         CLOSED_NOW.format(ctx.language, id=nr, report=ctx.hint("bedarfe auswertung", nr))
     )

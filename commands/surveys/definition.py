@@ -15,6 +15,9 @@ from commands.core.converters import HERE_WORDS, ROOM_ALIAS_RE, ROOM_ID_RE, Conv
 from commands.core.i18n import Localized
 from commands.core.time_phrases import format_when, local_to_utc, parse_when
 
+# The scheduler duty that plans a survey's invitations and close.
+SURVEY_DUTY = "survey"
+
 Kind = Literal["single", "multiple", "scale", "text"]
 KINDS: dict[str, Kind] = {
     "einfach": "single",

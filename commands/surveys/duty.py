@@ -8,13 +8,12 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from bot.direct_messages import DirectMessages
-from bot.metrics import Metrics
-from bot.room_lookup import room_id_of
-from bot.sender import SendRefused, message_content, txn_id_for
+from commands.core.content import message_content, txn_id_for
 from commands.core.i18n import Language
+from commands.core.ports import Ports, SendRefused
 from commands.core.rendering import escape
-from commands.events.text import opt_out_line
+from commands.core.rooms import room_id_of
+from commands.core.unasked import opt_out_line
 from commands.surveys.commands import view_of
 from commands.surveys.text import (
     CLOSED_MEANWHILE,
@@ -23,7 +22,6 @@ from commands.surveys.text import (
     render_invitation,
 )
 from storage import surveys
-from storage.database import Database
 from storage.models import Survey, utc_now
 from storage.surveys import NewSession, Progress
 
@@ -33,17 +31,12 @@ log = logging.getLogger(__name__)
 class SurveyDuty:
     name = "survey"
 
-    def __init__(
-        self,
-        db: Database,
-        direct: DirectMessages,
-        metrics: Metrics,
-        clock: Callable[[], dt.datetime] = utc_now,
-    ) -> None:
-        self.db = db
-        self.direct = direct
-        self.client = direct.client
-        self.metrics = metrics
+    def __init__(self, ports: Ports, clock: Callable[[], dt.datetime] = utc_now) -> None:
+        self.db = ports.db
+        self.direct = ports.direct
+        self.sender = ports.messenger
+        self.client = ports.homeserver
+        self.errors = ports.errors
         self.clock = clock
 
     async def schedule(self) -> list[tuple[int, dt.datetime]]:
@@ -112,7 +105,7 @@ class SurveyDuty:
         if room_id is None:
             # An unknown alias, or "hier" in a file (no room to mean).
             log.warning("survey invitations: no room %s", reference)
-            self.metrics.errors.labels("survey").inc()
+            self.errors.count("survey")
         return room_id
 
     async def _close(self, survey: Survey) -> None:
@@ -122,7 +115,7 @@ class SurveyDuty:
                 html = CLOSED_MEANWHILE.format(language, id=survey.id)
                 key = f"{survey.id}|{session.user_id}"
                 try:
-                    await self.direct.sender.send(
+                    await self.sender.send(
                         session.room_id,
                         message_content(html),
                         txn_id=txn_id_for("survey-closed", key),

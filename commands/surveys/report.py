@@ -7,20 +7,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from commands.core.bar_chart import Panel
+from commands.core.hashtags import tags_in
 from commands.core.i18n import Language, Localized
-from commands.core.rendering import escape
+from commands.core.rendering import escape, md
 from commands.core.time_phrases import format_when
 from commands.surveys.definition import SCALE, Question
 from commands.surveys.flow import Answers, answer_text
 from commands.surveys.text import TITLE, SurveyView, privacy_word, state_text
 
-TAG_RE = re.compile(r"(?<![\w#&])#([^\W_][\w\-]{0,39})(?![\w:])", re.UNICODE)
 BAR_WIDTH = 20
 # A chat message stays readable (and far below the homeserver's 64 KiB event limit); the files
 # carry everything.
@@ -29,15 +28,6 @@ TEXT_SHOWN_CHARS = 300
 BOM = "\ufeff"
 # Cells Excel would run as a formula (CSV injection) get a leading apostrophe.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def tags_in(text: str) -> list[str]:
-    """The #tags of a text, lower-cased, in order, each once (`#alias:server` is a room)."""
-    found: list[str] = []
-    for tag in TAG_RE.findall(text):
-        if tag.lower() not in found:
-            found.append(tag.lower())
-    return found
 
 
 @dataclass(frozen=True)
@@ -275,16 +265,7 @@ def chart_panels(
     return panels
 
 
-MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
 # What would start a list or a numbered item at the beginning of a line.
-MD_BULLET = re.compile(r"^([-+])")
-MD_NUMBERED = re.compile(r"^(\d+)([.)])")
-
-
-def md(text: str) -> str:
-    """User text as literal Markdown: special characters escaped, lines kept in one cell."""
-    escaped = MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-    return MD_NUMBERED.sub(r"\1\\\2", MD_BULLET.sub(r"\\\1", escaped))
 
 
 def render_markdown(

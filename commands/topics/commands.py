@@ -1,6 +1,9 @@
 """Discussion topics: anyone proposes and supports them; replies in a topic's thread, notes,
 decisions and action items are its log; organisers set the status, order an event's agenda,
-merge and rename; `!protokoll` makes the minutes; `!suche` finds what was said."""
+merge and rename; `!protokoll` makes the minutes; `!suche` finds what was said.
+
+Uses commands.events: an agenda and the minutes belong to an event, and who may set them is who
+may manage the event."""
 
 from __future__ import annotations
 
@@ -9,16 +12,18 @@ import re
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-from commands.core.context import CommandContext, Schedules
+from commands.core.context import CommandContext
 from commands.core.converters import ConversionError, Integer, Rest
 from commands.core.files import MARKDOWN_TYPE, ExportFile
 from commands.core.i18n import Language, Localized
+from commands.core.ports import Schedules
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import bullet_list, escape
 from commands.events.commands import may_manage
 from commands.events.plan import YES
 from commands.topics.minutes import MinutesView, render_markdown, render_summary
 from commands.topics.plan import (
+    ACTION_DUTY,
     KIND_NAMES,
     STATUS_NAMES,
     STATUSES,
@@ -529,7 +534,7 @@ async def action(ctx: CommandContext, nr: int, angaben: str) -> None:
             parsed.due,
         ),
     )
-    await ctx.schedules.action_changed(entry.id)
+    await ctx.schedules.changed(ACTION_DUTY, entry.id)
     due = ", " + due_text(parsed.due, ctx.language) if parsed.due else ""
     await ctx.reply(
         ACTION_LOGGED.format(
@@ -568,7 +573,7 @@ async def action_done(ctx: CommandContext, nr: int) -> None:
     if not allowed:
         raise ConversionError(NOT_YOUR_ACTION, id=nr)
     await topics.set_entry(ctx.db, nr, done=True)
-    await ctx.schedules.action_changed(nr)
+    await ctx.schedules.changed(ACTION_DUTY, nr)
     await ctx.reply(ACTION_DONE.format(ctx.language, id=nr))
 
 
@@ -671,7 +676,9 @@ async def _minutes_file(db: Database, event: Event, language: Language) -> Expor
     return ExportFile(f"protokoll-termin-{event.id}.md", text.encode("utf-8"), MARKDOWN_TYPE)
 
 
-async def minutes_file(db: Database, path: str, timezone: str) -> ExportFile | None:
+async def minutes_file(
+    db: Database, path: str, now: dt.datetime, timezone: str
+) -> ExportFile | None:
     """The minutes behind a download link, as they are now."""
     found = MINUTES_PATH_RE.fullmatch(path)
     if found is None:
@@ -776,5 +783,5 @@ async def apply_edit(
         return True
     await topics.edit_entry(db, entry.id, edit_event_id, **values)
     if entry.kind == topics.ACTION:
-        await schedules.action_changed(entry.id)
+        await schedules.changed(ACTION_DUTY, entry.id)
     return True

@@ -7,13 +7,12 @@ import datetime as dt
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from bot.direct_messages import DirectMessages
+from commands.core.ports import Ports
 from commands.core.time_phrases import local_to_utc
-from commands.events.text import opt_out_line
+from commands.core.unasked import opt_out_line
 from commands.topics.commands import entry_view
 from commands.topics.plan import render_action_reminder
 from storage import topics
-from storage.database import Database
 from storage.models import TopicEntry, utc_now
 
 REMIND_AT = dt.time(9, 0)
@@ -22,16 +21,10 @@ REMIND_AT = dt.time(9, 0)
 class ActionDuty:
     name = "action"
 
-    def __init__(
-        self,
-        db: Database,
-        direct: DirectMessages,
-        timezone: str,
-        clock: Callable[[], dt.datetime] = utc_now,
-    ) -> None:
-        self.db = db
-        self.direct = direct
-        self.zone = ZoneInfo(timezone)
+    def __init__(self, ports: Ports, clock: Callable[[], dt.datetime] = utc_now) -> None:
+        self.db = ports.db
+        self.direct = ports.direct
+        self.zone = ZoneInfo(ports.settings.timezone)
         self.clock = clock
 
     def _when(self, entry: TopicEntry) -> dt.datetime | None:

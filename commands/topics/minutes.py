@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from commands.core.i18n import Language, Localized
-from commands.core.rendering import bullet_list, escape
+from commands.core.rendering import bullet_list, escape, md
 from commands.core.time_phrases import format_when
-from commands.surveys.report import md
 from commands.topics.plan import DATE_FORMAT, STATUS_NAMES, EntryView, TopicView, due_text
 
 

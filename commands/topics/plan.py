@@ -11,12 +11,15 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from commands.core.converters import USER_ID_RE, ConversionError, Date
+from commands.core.emoji import SKIN_TONES
+from commands.core.hashtags import tags_in
 from commands.core.i18n import Language, Localized
 from commands.core.registry import OPENING_QUOTES
 from commands.core.rendering import bullet_list, escape
 from commands.core.time_phrases import format_when
-from commands.events.plan import SKIN_TONES
-from commands.surveys.report import tags_in
+
+# The scheduler duty that plans action items due.
+ACTION_DUTY = "action"
 
 MAX_TITLE = 300
 MAX_ENTRY = 4000

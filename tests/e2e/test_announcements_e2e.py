@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest_asyncio
 
-from bot import faults
 from bot.homeserver import LocalSynapse
+from commands.core import faults
 from tests.e2e.harness import BotProcess, Event, MatrixUser, start_bot, unique
 
 

@@ -16,8 +16,8 @@ import aiohttp
 import icalendar
 import pytest_asyncio
 
-from bot import faults
 from bot.homeserver import LocalSynapse
+from commands.core import faults
 from tests.e2e.harness import BotProcess, Event, MatrixUser, start_bot, unique
 
 # An event this far ahead with a reminder 1 minute before: the reminder is due in ~10 s.

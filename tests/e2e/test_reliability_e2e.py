@@ -7,8 +7,8 @@ from pathlib import Path
 
 import aiohttp
 
-from bot import faults
 from bot.homeserver import LocalSynapse
+from commands.core import faults
 from tests.e2e.conftest import Room
 from tests.e2e.harness import PASSWORD, BotProcess, MatrixUser, unique
 

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from commands.events.plan import MAYBE, NO, YES, plan_notices, plan_reminders
-from storage import events, user_settings
+from storage import bot_state, events, user_settings
 from storage.database import Database
 from storage.events import NewEvent
 from storage.models import DirectRoom, Event, EventNudge, EventPost, Rsvp, UserSetting, utc_now
@@ -751,16 +751,16 @@ async def test_record_nudge_is_unique_per_post_and_user(db: Database) -> None:
 
 
 async def test_direct_room_set_and_replace(db: Database) -> None:
-    assert await events.direct_room(db, BEN) is None
+    assert await bot_state.direct_room(db, BEN) is None
 
-    await events.set_direct_room(db, BEN, "!dm1:example.org")
-    await events.set_direct_room(db, CARLA, "!dm2:example.org")
-    assert await events.direct_room(db, BEN) == "!dm1:example.org"
+    await bot_state.set_direct_room(db, BEN, "!dm1:example.org")
+    await bot_state.set_direct_room(db, CARLA, "!dm2:example.org")
+    assert await bot_state.direct_room(db, BEN) == "!dm1:example.org"
 
-    await events.set_direct_room(db, BEN, "!dm3:example.org")
-    assert await events.direct_room(db, BEN) == "!dm3:example.org"
-    assert await events.direct_room(db, CARLA) == "!dm2:example.org"
-    assert await events.direct_room(db, ANNA) is None
+    await bot_state.set_direct_room(db, BEN, "!dm3:example.org")
+    assert await bot_state.direct_room(db, BEN) == "!dm3:example.org"
+    assert await bot_state.direct_room(db, CARLA) == "!dm2:example.org"
+    assert await bot_state.direct_room(db, ANNA) is None
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(DirectRoom)) == 2
 

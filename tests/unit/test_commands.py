@@ -12,7 +12,7 @@ from typing import Any, cast
 import pytest
 import pytest_asyncio
 
-from commands import build_registry
+from bot.features import build_registry
 from commands.core.context import BotStatus, CommandContext
 from commands.core.converters import (
     ConversionError,
@@ -27,6 +27,7 @@ from commands.core.converters import (
 from commands.core.dispatch import Outcome, dispatch
 from commands.core.help_text import render_command, render_overview
 from commands.core.i18n import Language, Localized
+from commands.core.ports import Ports, Settings
 from commands.core.registry import (
     Arg,
     Command,
@@ -226,38 +227,35 @@ def make_context(
     preferred: Language | None = None,
     db: Database | None = None,
 ) -> RecordingContext:
+    # These tests send, message and link nothing through the ports: what the context does
+    # is recorded by the context itself.
+    unused: Any = None
+    ports = Ports(
+        db=cast(Database, db),
+        settings=Settings(prefix="!", language=default, timezone="Europe/Berlin"),
+        registry=registry,
+        schedules=NoSchedules(),
+        messenger=unused,
+        direct=unused,
+        homeserver=unused,
+        errors=unused,
+        links=unused,
+    )
     return RecordingContext(
         sender="@anna:example.org",
         room_id="!raum:example.org",
         event_id="$ereignis1",
         role=role,
-        prefix="!",
-        timezone="Europe/Berlin",
-        registry=registry,
-        db=cast(Database, db),
-        default_language=default,
-        schedules=NoSchedules(),
+        ports=ports,
         preferred_language=preferred,
     )
 
 
 class NoSchedules:
-    async def announcement_changed(self, announcement_id: int) -> None:
+    async def changed(self, duty: str, ref: int) -> None:
         raise AssertionError("these tests schedule nothing")
 
-    async def event_changed(self, event_id: int) -> None:
-        raise AssertionError("these tests schedule nothing")
-
-    async def poll_changed(self, poll_id: int) -> None:
-        raise AssertionError("these tests schedule nothing")
-
-    async def poll_read(self, poll_id: int) -> None:
-        raise AssertionError("these tests schedule nothing")
-
-    async def survey_changed(self, survey_id: int) -> None:
-        raise AssertionError("these tests schedule nothing")
-
-    async def action_changed(self, entry_id: int) -> None:
+    async def settled(self, duty: str, ref: int) -> None:
         raise AssertionError("these tests schedule nothing")
 
 

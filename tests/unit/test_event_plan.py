@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from commands.core.converters import ConversionError
+from commands.core.offsets import BAD_OFFSET, TOO_MANY_OFFSETS, parse_offsets
 from commands.core.time_phrases import (
     ImpossibleDateError,
     ImpossibleTimeError,
@@ -19,7 +20,6 @@ from commands.core.time_phrases import (
     UnreadableTimeError,
 )
 from commands.events.plan import (
-    BAD_OFFSET,
     BAD_URL,
     BOTH_FLAGS,
     DEFAULT_DURATION,
@@ -29,7 +29,6 @@ from commands.events.plan import (
     NO,
     TITLE_MISSING,
     TOO_LONG_FIELD,
-    TOO_MANY_OFFSETS,
     UNKNOWN_WORD,
     WHEN_MISSING,
     YES,
@@ -39,7 +38,6 @@ from commands.events.plan import (
     describe_offset,
     parse_answer,
     parse_details,
-    parse_offsets,
     parse_span,
     plan_notices,
     plan_reminders,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.pacing import TokenBucket
+from commands.core.pacing import TokenBucket
 
 RATE = 50.0  # one token every 20 ms
 INTERVAL = 1 / RATE

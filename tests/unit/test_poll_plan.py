@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.event_filter import PollClosed, PollVote, poll_relation
 from commands.core.converters import ConversionError
 from commands.core.i18n import Language, Localized
 from commands.core.time_phrases import (
@@ -38,6 +37,7 @@ from commands.polls.plan import (
     render_results,
     start_content,
 )
+from commands.polls.signals import PollClosed, PollVote, poll_relation
 from commands.polls.tally import MISSING, End, Response, Tally, tally
 
 BERLIN = ZoneInfo("Europe/Berlin")

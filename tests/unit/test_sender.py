@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.sender import message_content, txn_id_for
+from commands.core.content import message_content, txn_id_for
 
 
 def test_notice_with_html_body_and_empty_mentions() -> None:

@@ -3,9 +3,18 @@ whether a room is a chat with one person alone, which room an alias names."""
 
 from __future__ import annotations
 
-from nio import AsyncClient, MatrixRoom, RoomResolveAliasResponse
+from nio import MatrixRoom, RoomResolveAliasResponse
 
-from bot.event_filter import server_of
+from commands.core.ports import Homeserver
+
+# Room versions before 12, in which a room's creator is an ordinary user with power 100.
+CLASSIC_ROOM_VERSIONS = frozenset(str(n) for n in range(1, 12))
+# The power level from which someone organises a room (moderator in Element).
+ORGANISER_POWER = 50
+
+
+def server_of(user_id: str) -> str:
+    return user_id.split(":", 1)[1] if ":" in user_id else ""
 
 
 def joined_members(room: MatrixRoom) -> set[str]:
@@ -13,13 +22,13 @@ def joined_members(room: MatrixRoom) -> set[str]:
     return set(room.users) - set(room.invited_users)
 
 
-def alone_with(client: AsyncClient, room_id: str, user_id: str) -> bool:
+def alone_with(client: Homeserver, room_id: str, user_id: str) -> bool:
     """The room is one where the bot and this person talk alone."""
     room = client.rooms.get(room_id)
     return room is not None and joined_members(room) == {client.user_id, user_id}
 
 
-async def room_id_of(client: AsyncClient, reference: str) -> str | None:
+async def room_id_of(client: Homeserver, reference: str) -> str | None:
     """The id of a room written as `!id`, `#alias:server` or `#alias` (the bot's server)."""
     if reference.startswith("!"):
         return reference

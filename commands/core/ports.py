@@ -1,0 +1,187 @@
+"""The ports: what features need from the Matrix side, declared as protocols that `bot/`
+implements — sending, direct messages, the homeserver's operations (uploads, rooms, state),
+scheduling, error counts and download links — and the settings every feature reads.
+
+A feature receives them bundled in one `Ports` object, at its set-up and in every context."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from commands.core.i18n import Language
+from storage.database import Database
+
+if TYPE_CHECKING:
+    from commands.core.registry import Registry
+
+# Seconds before an event's start at which reminders go out by default: 7 days, 1 day, 1 hour.
+DEFAULT_REMINDER_OFFSETS: tuple[int, ...] = (7 * 86400, 86400, 3600)
+
+
+class RetryLater(Exception):
+    """The homeserver cannot be reached right now; the work will be done again later."""
+
+
+class SendRefused(RuntimeError):
+    """The homeserver refused the message for good (e.g. no permission to post in the room)."""
+
+
+class Pacer(Protocol):
+    """The bot's own pace for sends; waits out what the homeserver asked for."""
+
+    async def acquire(self) -> None: ...
+
+    def pause(self, seconds: float) -> None: ...
+
+
+class Messenger(Protocol):
+    """The one send path: idempotent per transaction id, paced, retried."""
+
+    bucket: Pacer
+
+    async def send(
+        self,
+        room_id: str,
+        content: dict[str, Any],
+        *,
+        txn_id: str,
+        event_type: str = "m.room.message",
+    ) -> str:
+        """Send once and return the event id (RetryLater / SendRefused otherwise)."""
+
+
+class Homeserver(Protocol):
+    """The homeserver operations features use, as matrix-nio's `AsyncClient` offers them
+    (responses are nio's response types): the rooms and members of the last sync, uploads,
+    creating rooms and setting their state, invites, kicks, aliases."""
+
+    user_id: str
+    homeserver: str
+    access_token: str
+    rooms: Mapping[str, Any]
+
+    async def upload(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    async def download(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    async def room_create(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    async def room_put_state(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    async def room_get_state(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    async def room_get_event(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    async def joined_rooms(self) -> Any: ...
+
+    async def join(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    async def room_invite(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    async def room_kick(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    async def room_redact(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    async def room_resolve_alias(self, *args: Any, **kwargs: Any) -> Any: ...
+
+
+# Narrows who may get a direct message unasked (the space: those on its roster).
+UnaskedFilter = Callable[[Database, Iterable[str]], Awaitable[set[str]]]
+
+
+class DirectMessages(Protocol):
+    """Messages to one person in their direct chat with the bot."""
+
+    prefix: str
+    unasked_filters: list[UnaskedFilter]
+
+    def command_text(self, name: str, language: Language, *args: object) -> str:
+        """A command as the person would type it in their language (plain text)."""
+
+    def command(self, name: str, language: Language, *args: object) -> str:
+        """`command_text` as HTML code."""
+
+    def people_in(self, room_ids: Iterable[str]) -> set[str]:
+        """Who has joined these rooms, the bot left out."""
+
+    async def willing(self, user_ids: Iterable[str]) -> list[str]:
+        """Those who may get a message unasked (on the roster, not opted out), sorted."""
+
+    async def language_of(self, user_id: str) -> Language: ...
+
+    async def send(self, user_id: str, html: str, kind: str, key: str) -> tuple[str, str] | None:
+        """Send once per (kind, key); (room id, event id), or None if it could not go out."""
+
+    async def room_for(self, user_id: str) -> str | None:
+        """The direct chat with a person, opened when there is none."""
+
+
+class Schedules(Protocol):
+    """What handlers tell the scheduler about the rows its duties plan."""
+
+    async def changed(self, duty: str, ref: int) -> None:
+        """A stored schedule changed: the duty's items for `ref` are planned again."""
+
+    async def settled(self, duty: str, ref: int) -> None:
+        """Before `ref` is shown: whatever the duty still had to catch up on is done (under the
+        same lock as its deliveries)."""
+
+
+class Errors(Protocol):
+    """Counts errors by where they happened (`/metrics`)."""
+
+    def count(self, place: str) -> None: ...
+
+
+class Links(Protocol):
+    """Signed links to the bot's HTTP server."""
+
+    def link(self, path: str, now: dt.datetime) -> str: ...
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the configuration says that features read."""
+
+    prefix: str = "!"
+    language: Language = "de"
+    timezone: str = "Europe/Berlin"
+    organisers: tuple[str, ...] = ()
+    allowed_servers: tuple[str, ...] = ()
+    missed_grace: dt.timedelta = dt.timedelta(hours=6)
+    reminder_offsets: tuple[int, ...] = DEFAULT_REMINDER_OFFSETS
+    survey_files: tuple[Path, ...] = ()
+    # Parsed feature tables of the configuration (e.g. "space"), by table name.
+    sections: Mapping[str, Any] = field(default_factory=dict)
+    # Send pace for work of its own (the space keeps its pace apart from the replies).
+    send_rate_per_second: float = 0.0
+    send_burst: int = 10
+
+
+@dataclass
+class Ports:
+    """Everything a feature reaches beyond its own package, in one object."""
+
+    db: Database
+    settings: Settings
+    registry: Registry
+    schedules: Schedules
+    messenger: Messenger
+    direct: DirectMessages
+    homeserver: Homeserver
+    errors: Errors
+    links: Links
+    # What features set up at start (e.g. the space's keeper), by feature name.
+    runtimes: dict[str, Any] = field(default_factory=dict)
+    # Who organises the whole network beyond `settings.organisers` (e.g. from the roster).
+    network_organiser_sources: list[Callable[[], Iterable[str]]] = field(default_factory=list)
+
+    def network_organisers(self) -> set[str]:
+        found = set(self.settings.organisers)
+        for source in self.network_organiser_sources:
+            found |= set(source())
+        return found
