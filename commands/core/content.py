@@ -27,14 +27,22 @@ def message_content(
     reply_to: str | None = None,
     thread_root: str | None = None,
     mentions: Sequence[str] = (),
+    room: bool = False,
 ) -> dict[str, Any]:
-    """`html` must already have every piece of user text escaped."""
+    """`html` must already have every piece of user text escaped. `mentions` (user ids) and
+    `room` (@room) are who gets notified (of an m.text; an m.notice notifies nobody); an
+    empty `m.mentions` keeps Synapse's legacy rules from matching names in the body."""
+    mentioned: dict[str, Any] = {}
+    if mentions:
+        mentioned["user_ids"] = sorted(set(mentions))
+    if room:
+        mentioned["room"] = True
     content: dict[str, Any] = {
         "msgtype": msgtype,
         "body": html_to_text(html),
         "format": HTML_FORMAT,
         "formatted_body": html,
-        "m.mentions": {"user_ids": sorted(set(mentions))} if mentions else {},
+        "m.mentions": mentioned,
     }
     return content | relation(reply_to, thread_root)
 

@@ -37,3 +37,11 @@ async def room_id_of(client: Homeserver, reference: str) -> str | None:
     alias = reference if ":" in reference else f"{reference}:{server_of(client.user_id)}"
     response = await client.room_resolve_alias(alias)
     return response.room_id if isinstance(response, RoomResolveAliasResponse) else None
+
+
+def display_name(client: Homeserver, room_id: str, user_id: str) -> str | None:
+    """How a person is called in a room (their display name there), if the bot knows it."""
+    room = client.rooms.get(room_id)
+    user = room.users.get(user_id) if room is not None else None
+    name = getattr(user, "display_name", None)
+    return name if isinstance(name, str) and name and name != user_id else None
