@@ -226,6 +226,7 @@ class EventRouter:
             preferred_language=preferred,
             thread_root=thread_root(event),
             replied_to=replied_to(event),
+            content=event.get("content") or {},
             role_in=self._role,
             status_source=self.status,
         )

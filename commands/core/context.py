@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,8 @@ class CommandContext(ABC):
     # The thread the command was given in (the answer stays there), the message it replies to.
     thread_root: str | None = None
     replied_to: str | None = None
+    # The message's content as sent (for its formatted body and `m.mentions`).
+    content: Mapping[str, Any] = field(default_factory=dict)
     language: Language = field(init=False)
 
     def __post_init__(self) -> None:
