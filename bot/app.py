@@ -22,7 +22,7 @@ from bot.scheduler import Scheduler
 from bot.sender import Sender
 from bot.sync_loop import SyncLoop
 from commands.core.pacing import TokenBucket
-from commands.core.ports import Links, Ports, Schedules, Settings
+from commands.core.ports import Links, NetworkFilter, Ports, Schedules, Settings
 from storage import bot_state
 from storage.database import Database, open_database
 
@@ -89,16 +89,18 @@ def make_ports(
 ) -> Ports:
     """The ports the features reach the Matrix side through."""
     registry = build_registry()
+    network_filters: list[NetworkFilter] = []
     return Ports(
         db=db,
         settings=settings,
         registry=registry,
         schedules=schedules,
         messenger=sender,
-        direct=DirectMessages(db, client, sender, metrics, settings, registry),
+        direct=DirectMessages(db, client, sender, metrics, settings, registry, network_filters),
         homeserver=client,
         errors=metrics,
         links=links,
+        network_filters=network_filters,
     )
 
 

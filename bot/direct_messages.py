@@ -14,7 +14,7 @@ from bot.metrics import Metrics
 from bot.sender import Sender
 from commands.core.content import message_content, txn_id_for
 from commands.core.i18n import LANGUAGES, Language
-from commands.core.ports import SendRefused, Settings, UnaskedFilter
+from commands.core.ports import NetworkFilter, SendRefused, Settings
 from commands.core.registry import Registry
 from commands.core.rendering import code
 from commands.core.rooms import joined_members
@@ -35,6 +35,7 @@ class DirectMessages:
         metrics: Metrics,
         settings: Settings,
         registry: Registry,
+        network_filters: list[NetworkFilter],
     ) -> None:
         self.db = db
         self.registry = registry
@@ -44,8 +45,8 @@ class DirectMessages:
         self.sender = sender
         self.metrics = metrics
         self.language = settings.language
-        # Features narrow who may get a message unasked (the space: those on its roster).
-        self.unasked_filters: list[UnaskedFilter] = []
+        # Who belongs to the network (the features' filters, shared with the ports).
+        self.network_filters = network_filters
 
     def command_text(self, name: str, language: Language, *args: object) -> str:
         """A command as the person would type it in their language (plain text)."""
@@ -71,7 +72,7 @@ class DirectMessages:
         """Those who did not turn direct messages off (`!erinnerungen aus`) and whom no
         feature's filter leaves out, sorted: nobody outside the network gets a message unasked."""
         allowed = await user_settings.event_dms_allowed(self.db, user_ids)
-        for narrow in self.unasked_filters:
+        for narrow in self.network_filters:
             allowed = await narrow(self.db, allowed)
         return sorted(allowed)
 

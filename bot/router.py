@@ -33,7 +33,12 @@ from commands.core.feature import Feature, On
 from commands.core.i18n import LANGUAGES, Language
 from commands.core.ports import Ports, RetryLater
 from commands.core.registry import Role
-from commands.core.rooms import CLASSIC_ROOM_VERSIONS, ORGANISER_POWER, alone_with
+from commands.core.rooms import (
+    CLASSIC_ROOM_VERSIONS,
+    ORGANISER_POWER,
+    alone_with,
+    joined_members,
+)
 from commands.core.signals import DirectText, Signal, ThreadReply
 from storage import bot_state, user_settings
 
@@ -241,10 +246,15 @@ class EventRouter:
         )
 
     def _role(self, room_id: str, user_id: str) -> Role:
+        """Network organisers everywhere; a room's organisers in that room, if it is one that
+        grants roles (the space's, when there is one) and no direct chat, whose creator would
+        otherwise make themselves an organiser."""
         if user_id in self.ports.network_organisers():
             return Role.NETWORK
         room = self.client.rooms.get(room_id)
-        if room is None:
+        if room is None or not self.ports.grants_roles(room_id):
+            return Role.MEMBER
+        if joined_members(room) <= {self.client.user_id, user_id}:
             return Role.MEMBER
         if room.room_version not in CLASSIC_ROOM_VERSIONS and user_id in self.creators.get(
             room_id, ()

@@ -86,9 +86,19 @@ def _rooms_text(ctx: CommandContext, room_ids: list[str]) -> str:
     return ", ".join(escape(ctx.room_label(room_id)) for room_id in room_ids)
 
 
+def _manages(ctx: CommandContext, row: Announcement) -> bool:
+    """Whoever scheduled it, and the organisers of its rooms: organising some other room is
+    not enough."""
+    return ctx.sender == row.created_by or any(
+        ctx.role_there(room_id) >= Role.ORGANISER for room_id in row.room_ids
+    )
+
+
 async def _find(ctx: CommandContext, number: int) -> Announcement | None:
     row = await announcements.get(ctx.db, number)
-    if row is None or row.status not in (announcements.ACTIVE, announcements.PAUSED):
+    listed = (announcements.ACTIVE, announcements.PAUSED)
+    # Someone else's is answered as unknown: its text and rooms are not theirs to read.
+    if row is None or row.status not in listed or not _manages(ctx, row):
         command = ctx.hint("ankuendigungen")
         await ctx.reply(UNKNOWN_NUMBER.format(ctx.language, id=number, command=command))
         return None
@@ -177,7 +187,7 @@ async def _confirm(ctx: CommandContext, row: Announcement, first: dt.datetime | 
     role=Role.ORGANISER,
 )
 async def list_announcements(ctx: CommandContext) -> None:
-    rows = await announcements.listed(ctx.db)
+    rows = [row for row in await announcements.listed(ctx.db) if _manages(ctx, row)]
     if not rows:
         await ctx.reply(NONE.get(ctx.language))
         return

@@ -80,6 +80,12 @@ class CommandContext(ABC):
     def allowed_servers(self) -> tuple[str, ...]:
         return self.ports.settings.allowed_servers
 
+    async def in_network(self) -> bool:
+        """Whether the sender belongs to the network: its organisers, or on its roster."""
+        if self.sender in self.ports.network_organisers():
+            return True
+        return self.sender in await self.ports.in_network([self.sender])
+
     def command_text(self, name: str, *args: object) -> str:
         """A command as the user would type it in their language (plain text)."""
         command = self.registry.find(name)

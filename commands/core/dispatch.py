@@ -27,6 +27,12 @@ DENIED = Localized(
     "wenn du das brauchst.",
     "Only {role} may use {command}. Ask the network's organisers if you need it.",
 )
+NETWORK_ONLY = Localized(
+    "{command} beantworte ich nur Mitgliedern des Alumni-Netzwerks. Wenn du dazugehörst, "
+    "bitte die Organisation, dich ins Mitgliederverzeichnis aufzunehmen.",
+    "I answer {command} only for members of the alumni network. If you belong to it, ask the "
+    "organisers to add you to the roster.",
+)
 FAILED = Localized(
     "Das hat nicht geklappt: ein interner Fehler. Die Organisation kann es im Log nachsehen "
     "(Ereignis {event}).",
@@ -65,6 +71,13 @@ async def dispatch(ctx: CommandContext, text: str) -> Outcome:
                 ctx.language,
                 command=code(prefix + command.display_name(ctx.language)),
                 role=escape(command.role.label(ctx.language)),
+            )
+        )
+        return Outcome.DENIED
+    if command.network_only and not await ctx.in_network():
+        await ctx.reply(
+            NETWORK_ONLY.format(
+                ctx.language, command=code(prefix + command.display_name(ctx.language))
             )
         )
         return Outcome.DENIED

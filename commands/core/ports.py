@@ -89,15 +89,14 @@ class Homeserver(Protocol):
     async def room_resolve_alias(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
-# Narrows who may get a direct message unasked (the space: those on its roster).
-UnaskedFilter = Callable[[Database, Iterable[str]], Awaitable[set[str]]]
+# Those among some people who belong to the network (the space: those on its roster).
+NetworkFilter = Callable[[Database, Iterable[str]], Awaitable[set[str]]]
 
 
 class DirectMessages(Protocol):
     """Messages to one person in their direct chat with the bot."""
 
     prefix: str
-    unasked_filters: list[UnaskedFilter]
 
     def command_text(self, name: str, language: Language, *args: object) -> str:
         """A command as the person would type it in their language (plain text)."""
@@ -179,9 +178,25 @@ class Ports:
     runtimes: dict[str, Any] = field(default_factory=dict)
     # Who organises the whole network beyond `settings.organisers` (e.g. from the roster).
     network_organiser_sources: list[Callable[[], Iterable[str]]] = field(default_factory=list)
+    # Who belongs to the network: nobody else gets a message unasked or a network-only
+    # answer. No filter: everyone of the allowed servers.
+    network_filters: list[NetworkFilter] = field(default_factory=list)
+    # Which rooms make their organisers organisers to the bot (the space: its rooms). No
+    # predicate: every room but a direct chat.
+    organised_rooms: list[Callable[[str], bool]] = field(default_factory=list)
 
     def network_organisers(self) -> set[str]:
         found = set(self.settings.organisers)
         for source in self.network_organiser_sources:
             found |= set(source())
         return found
+
+    async def in_network(self, user_ids: Iterable[str]) -> set[str]:
+        """Those among `user_ids` who belong to the network."""
+        found = set(user_ids)
+        for narrow in self.network_filters:
+            found = await narrow(self.db, found)
+        return found
+
+    def grants_roles(self, room_id: str) -> bool:
+        return not self.organised_rooms or any(rule(room_id) for rule in self.organised_rooms)

@@ -63,6 +63,8 @@ class Command:
     role: Role
     group: CommandGroup
     handler: Handler
+    # Answers only people of the network (on the roster) and its organisers, wherever typed.
+    network_only: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -106,8 +108,10 @@ class CommandGroup:
         help: Localized,
         args: Iterable[Arg] = (),
         role: Role = Role.MEMBER,
+        network_only: bool = False,
     ) -> Callable[[Handler], Handler]:
-        """Declare a command: German name, English alias(es), help, arguments and required role."""
+        """Declare a command: German name, English alias(es), help, arguments, the required role,
+        and whether it answers only people of the network."""
         arg_tuple = tuple(args)
         for index, arg in enumerate(arg_tuple):
             if arg.converter.greedy and index != len(arg_tuple) - 1:
@@ -124,6 +128,7 @@ class CommandGroup:
                     role=role,
                     group=self,
                     handler=handler,
+                    network_only=network_only,
                 )
             )
             return handler

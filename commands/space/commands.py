@@ -476,7 +476,7 @@ async def reject(ctx: CommandContext, person: str) -> None:
 )
 async def who(ctx: CommandContext, suche: str) -> None:
     # Names and municipalities are for the network, not for anyone on an allowed server.
-    if ctx.role < Role.ORGANISER and await roster.get(ctx.db, ctx.sender) is None:
+    if ctx.role < Role.NETWORK and await roster.get(ctx.db, ctx.sender) is None:
         raise ConversionError(MEMBERS_ONLY)
     found = [
         entry for entry in (await stored_roster(ctx.db)).values() if matches(entry, suche.strip())

@@ -32,9 +32,9 @@ def keeper_of(ports: Ports) -> SpaceKeeper | None:
 
 
 async def set_up(ports: Ports) -> None:
-    # Nobody outside the roster gets a message unasked (all while it is empty, as in a bot
-    # that runs no space: the people of a room are its roster).
-    ports.direct.unasked_filters.append(roster.on_roster)
+    # The network is who is on the roster (all while it is empty, as in a bot that runs no
+    # space: the people of a room are its roster).
+    ports.network_filters.append(roster.on_roster)
     config = config_of(ports)
     if config is None:
         return
@@ -43,6 +43,8 @@ async def set_up(ports: Ports) -> None:
     ports.runtimes[RUNTIME] = keeper
     # Roster members with the role Organisation are network organisers like `bot.organisers`.
     ports.network_organiser_sources.append(lambda: keeper.roster_organisers)
+    # Only the rooms of the space make their organisers organisers to the bot.
+    ports.organised_rooms.append(lambda room_id: keeper.key_of(room_id) is not None)
 
 
 async def reconcile_at_start(ports: Ports) -> None:

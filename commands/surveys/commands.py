@@ -183,6 +183,7 @@ def definition_hash(definition: SurveyDefinition) -> str:
         "work at any time, “submit” at the end.",
     ),
     args=(replace(NUMBER, optional=True),),
+    network_only=True,
 )
 async def answer_survey(ctx: CommandContext, nr: int | None) -> None:
     now = ctx.now()

@@ -93,6 +93,7 @@ CHART_FOOTER = Localized("Stand {when}", "As of {when}")
             Localized("der Bedarf, mit #tags", "the need, with #tags"),
         ),
     ),
+    network_only=True,
 )
 async def note_need(ctx: CommandContext, text: str) -> None:
     need = await needs.add(
