@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 SYNC_TIMEOUT_MS = 30_000
 # nio sets no client timeout on a full-state sync; a homeserver that hangs must not stall us.
 REQUEST_TIMEOUT_SECONDS = SYNC_TIMEOUT_MS / 1000 + 30
-MAX_BACKOFF_SECONDS = 60.0
+# Short: after an outage the homeserver is asked again within seconds of being back.
+MAX_BACKOFF_SECONDS = 5.0
 # Handled-event ids only guard against replays from the last saved position, which is never
 # more than a few minutes old; two days leaves room for a long outage.
 KEEP_HANDLED = dt.timedelta(days=2)
