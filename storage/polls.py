@@ -6,11 +6,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Insert, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.database import Database
-from storage.models import Poll, PollEnd, PollResponse
+from storage.models import Base, Poll, PollEnd, PollResponse
 
 OPEN = "open"
 ENDED = "ended"
@@ -123,11 +124,14 @@ async def mark_ended(
 
 
 async def record_response(db: Database, poll_id: int, seen: SeenResponse) -> None:
-    """Idempotent: a response already mirrored keeps its place in the order seen."""
+    """Idempotent: a response already mirrored keeps its place in the order seen. The start's
+    re-read and the sync may see the same vote at once: the second insert does nothing."""
     async with db.session() as session:
         if await _has_response(session, seen.event_id):
             return
-        session.add(PollResponse(poll_id=poll_id, **vars(seen)))
+        await session.execute(
+            _insert_new(db, PollResponse, ["event_id"]).values(poll_id=poll_id, **vars(seen))
+        )
 
 
 async def _has_response(session: AsyncSession, event_id: str) -> bool:
@@ -138,7 +142,16 @@ async def _has_response(session: AsyncSession, event_id: str) -> bool:
 async def record_end(db: Database, poll_id: int, seen: SeenEnd) -> None:
     async with db.session() as session:
         if await session.get(PollEnd, seen.event_id) is None:
-            session.add(PollEnd(poll_id=poll_id, **vars(seen)))
+            await session.execute(
+                _insert_new(db, PollEnd, ["event_id"]).values(poll_id=poll_id, **vars(seen))
+            )
+
+
+def _insert_new(db: Database, model: type[Base], keys: list[str]) -> Insert:
+    """An insert that leaves a row with the same `keys` as it is (no IntegrityError)."""
+    if db.engine.dialect.name == "postgresql":
+        return postgresql.insert(model).on_conflict_do_nothing(index_elements=keys)
+    return sqlite.insert(model).on_conflict_do_nothing(index_elements=keys)
 
 
 async def forget_event(db: Database, event_id: str) -> int | None:
@@ -186,10 +199,11 @@ async def replace_relations(
                 fresh.append({"poll_id": poll_id, **vars(seen)})
         if fresh:
             # One bulk insert (executemany), in order: 10,000 rows in a fraction of a second.
-            await session.execute(insert(PollResponse), fresh)
+            await session.execute(_insert_new(db, PollResponse, ["event_id"]), fresh)
         await session.execute(delete(PollEnd).where(PollEnd.poll_id == poll_id))
-        unique_ends = {seen.event_id: seen for seen in ends}
-        session.add_all(PollEnd(poll_id=poll_id, **vars(seen)) for seen in unique_ends.values())
+        unique_ends = [{"poll_id": poll_id, **vars(seen)} for seen in ends]
+        if unique_ends:
+            await session.execute(_insert_new(db, PollEnd, ["event_id"]), unique_ends)
 
 
 async def set_columns(db: Database, poll_id: int, **values: object) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -38,6 +39,17 @@ class Converter(Protocol):
     def convert(self, text: str) -> Any: ...
 
 
+EMPTY_TEXT = Localized("Der Text ist leer.", "The text is empty.")
+
+
+def visible(text: str) -> str:
+    """What of `text` can be seen: no whitespace, no invisible format characters (zero-width
+    spaces and joiners, bidi controls, byte order marks)."""
+    return "".join(
+        char for char in text if not char.isspace() and unicodedata.category(char) != "Cf"
+    )
+
+
 @dataclass(frozen=True)
 class Word:
     max_length: int = 200
@@ -45,8 +57,8 @@ class Word:
     greedy: bool = False
 
     def convert(self, text: str) -> str:
-        if not text.strip():
-            raise ConversionError(Localized("Der Text ist leer.", "The text is empty."))
+        if not visible(text):
+            raise ConversionError(EMPTY_TEXT)
         if len(text) > self.max_length:
             raise ConversionError(
                 Localized(
@@ -67,6 +79,27 @@ class Rest(Word):
     greedy: bool = True
 
 
+# Every number is range-checked to this before it reaches storage: any id column holds it on
+# every backend.
+NUMBER_MAX = 2**31 - 1
+OUT_OF_RANGE = Localized(
+    "{value} liegt nicht zwischen {low} und {high}.", "{value} is not between {low} and {high}."
+)
+
+
+def number_in(text: str, minimum: int = 1, maximum: int = NUMBER_MAX) -> int | None:
+    """`text` as a number, or None if it is none; ConversionError if it is one out of range.
+    One rule for numbers everywhere: ASCII digits, an optional leading # (a full-width "１"
+    is no number, as in the converters)."""
+    digits = text.strip().removeprefix("#")
+    if not (digits.isascii() and digits.isdecimal()):
+        return None
+    value = int(digits)
+    if not minimum <= value <= maximum:
+        raise ConversionError(OUT_OF_RANGE, value=digits, low=minimum, high=maximum)
+    return value
+
+
 @dataclass(frozen=True)
 class Integer:
     minimum: int | None = None
@@ -75,7 +108,7 @@ class Integer:
     greedy: bool = False
 
     def convert(self, text: str) -> int:
-        if not re.fullmatch(r"[+-]?\d{1,12}", text):
+        if not re.fullmatch(r"[+-]?[0-9]{1,12}", text):
             raise ConversionError(
                 Localized("„{text}“ ist keine ganze Zahl.", "“{text}” is not a whole number."),
                 text=text,
@@ -85,14 +118,15 @@ class Integer:
             self.maximum is not None and value > self.maximum
         ):
             raise ConversionError(
-                Localized(
-                    "{value} liegt nicht zwischen {low} und {high}.",
-                    "{value} is not between {low} and {high}.",
-                ),
+                OUT_OF_RANGE,
                 value=value,
                 low=self.minimum if self.minimum is not None else "−∞",
                 high=self.maximum if self.maximum is not None else "∞",
             )
+        # Without a declared limit still no more than storage holds.
+        if abs(value) > NUMBER_MAX:
+            low = self.minimum if self.minimum is not None else -NUMBER_MAX
+            raise ConversionError(OUT_OF_RANGE, value=value, low=low, high=NUMBER_MAX)
         return value
 
 

@@ -6,10 +6,20 @@ import html
 import re
 from html.parser import HTMLParser
 
+# Embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): with them a title could
+# make the rest of a bot message read backwards, or as something else.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def neutral(text: str) -> str:
+    """User text without bidi controls."""
+    return BIDI_CONTROLS.sub("", text)
+
 
 def escape(text: str) -> str:
-    """Escape user text for HTML; every piece of user text passes through here."""
-    return html.escape(text, quote=True)
+    """Escape user text for HTML; every piece of user text passes through here (and loses its
+    bidi controls)."""
+    return html.escape(neutral(text), quote=True)
 
 
 def code(text: str) -> str:

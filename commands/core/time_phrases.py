@@ -366,6 +366,15 @@ def _checked_date(year: int, month: int, day: int) -> dt.date:
         raise ImpossibleDateError(date=f"{day:02d}.{month:02d}.{year:04d}") from exc
 
 
+def _check_yearless(month: int, day: int, shown_year: int) -> None:
+    """A date without a year must exist in some year (29.02. does); the error names the year
+    the person meant, not the leap year it was checked against."""
+    try:
+        dt.date(2000, month, day)
+    except ValueError as exc:
+        raise ImpossibleDateError(date=f"{day:02d}.{month:02d}.{shown_year:04d}") from exc
+
+
 def _date_text(date: dt.date) -> str:
     return f"{date.day:02d}.{date.month:02d}.{date.year:04d}"
 
@@ -388,7 +397,7 @@ def _resolve(day: _Day | None, clock: dt.time, now: dt.datetime, zone: ZoneInfo)
             ahead = 7
         return at(today + dt.timedelta(days=ahead))
     if day.year is None:
-        _checked_date(2000, day.month, day.day)  # a leap year: rejects only dates that never exist
+        _check_yearless(day.month, day.day, today.year)
         date = _next_yearly(day.month, day.day, today, lambda date: at(date) > now)
     else:
         date = _checked_date(day.year, day.month, day.day)
@@ -493,8 +502,10 @@ def parse_when(text: str, now: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     for day, clock in _readings(phrase):
         try:
             if clock is None:
-                if day is not None and day.kind == "date":
-                    _checked_date(day.year or 2000, day.month, day.day)
+                if day is not None and day.kind == "date" and day.year is not None:
+                    _checked_date(day.year, day.month, day.day)
+                elif day is not None and day.kind == "date":
+                    _check_yearless(day.month, day.day, now.astimezone(zone).year)
                 raise MissingTimeError(text=text.strip())
             instant = _resolve(day, clock.to_time(), now, zone)
         except TimePhraseError as error:

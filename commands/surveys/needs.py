@@ -11,8 +11,9 @@ from dataclasses import dataclass, replace
 
 from commands.core.bar_chart import chart_png
 from commands.core.context import CommandContext
-from commands.core.converters import ConversionError, Integer, Rest
+from commands.core.converters import ConversionError, Integer, Rest, visible
 from commands.core.files import CSV_TYPE, MARKDOWN_TYPE, ExportFile
+from commands.core.hashtags import TAG_RE
 from commands.core.i18n import Language, Localized
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import escape
@@ -74,6 +75,10 @@ SENT_TO_CHAT = Localized(
     "Der Export ({count} Dateien, mit Links zum Herunterladen) ist in unserem Direktchat.",
     "The export ({count} files, with links to download them) is in our direct chat.",
 )
+ONLY_TAGS = Localized(
+    "Was ist der Bedarf? Beschreib ihn in Worten; #tags ordnen ihn nur ein.",
+    "What is the need? Describe it in words; #tags only sort it.",
+)
 CHART_FOOTER = Localized("Stand {when}", "As of {when}")
 
 
@@ -96,6 +101,8 @@ CHART_FOOTER = Localized("Stand {when}", "As of {when}")
     network_only=True,
 )
 async def note_need(ctx: CommandContext, text: str) -> None:
+    if not visible(TAG_RE.sub("", text)):
+        raise ConversionError(ONLY_TAGS)
     need = await needs.add(
         ctx.db,
         needs.NewNeed(

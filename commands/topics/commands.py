@@ -13,7 +13,7 @@ from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from commands.core.context import CommandContext
-from commands.core.converters import ConversionError, Integer, Rest
+from commands.core.converters import ConversionError, Integer, Rest, number_in
 from commands.core.files import MARKDOWN_TYPE, ExportFile
 from commands.core.i18n import Language, Localized
 from commands.core.ports import Schedules
@@ -240,9 +240,9 @@ async def _event(ctx: CommandContext, number: int) -> Event:
     ),
 )
 async def topic_command(ctx: CommandContext, text: str) -> None:
-    number = text.strip().lstrip("#")
-    if number.isascii() and number.isdecimal():
-        await _show(ctx, int(number))
+    number = number_in(text)
+    if number is not None:
+        await _show(ctx, number)
         return
     proposal = parse_proposal(text)
     if proposal.event_number is not None:
@@ -359,9 +359,11 @@ def _filters(text: str) -> tuple[tuple[str, ...], str | None, int | None]:
         if word.startswith("#") and len(word) > 1:
             tag = word[1:]
         elif (
-            word in {"termin", "event"} and index + 1 < len(words) and words[index + 1].isdecimal()
+            word in {"termin", "event"}
+            and index + 1 < len(words)
+            and (number := number_in(words[index + 1])) is not None
         ):
-            event_id = int(words[index + 1])
+            event_id = number
             index += 1
         elif word in FILTER_WORDS_ALL:
             statuses = (*STATUS_VALUES, topics.MERGED)

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from commands.core.converters import USER_ID_RE, ConversionError, Date
+from commands.core.converters import USER_ID_RE, ConversionError, Date, number_in
 from commands.core.emoji import SKIN_TONES
 from commands.core.hashtags import tags_in
 from commands.core.i18n import Language, Localized
@@ -154,12 +154,12 @@ def ranked(items: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
 def parse_order(words: str) -> list[int]:
     numbers = []
     for word in words.replace(",", " ").split():
-        digits = word.lstrip("#")
-        if not (digits.isascii() and digits.isdecimal()):
+        number = number_in(word)
+        if number is None:
             raise ConversionError(BAD_ORDER, word=word)
-        if int(digits) in numbers:
-            raise ConversionError(TWICE_IN_ORDER, number=int(digits))
-        numbers.append(int(digits))
+        if number in numbers:
+            raise ConversionError(TWICE_IN_ORDER, number=number)
+        numbers.append(number)
     if not numbers:
         raise ConversionError(BAD_ORDER, word="")
     return numbers

@@ -3,6 +3,7 @@ downtime keeping the order first seen, and ending once."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from storage import polls
@@ -115,3 +116,16 @@ async def test_responders_are_everyone_who_sent_any_response(db: Database) -> No
     await polls.set_columns(db, poll.id, remind_event_id="$ask")
     asked = await polls.get(db, poll.id)
     assert asked is not None and (asked.remind_event_id, asked.reminded_event_id) == ("$ask", None)
+
+
+async def test_a_vote_seen_twice_at_once_is_stored_once(db: Database) -> None:
+    """The start's re-read and the sync replay may record the same vote at the same moment."""
+    poll = await started(db, "$race")
+    seen = response("$vote-race", "@anna:example.org", 1, ["a1"])
+    end = SeenEnd("$end-race", "@anna:example.org", 2, True)
+    await asyncio.gather(
+        *(polls.record_response(db, poll.id, seen) for _ in range(8)),
+        polls.replace_relations(db, poll.id, [seen], [end]),
+        *(polls.record_end(db, poll.id, end) for _ in range(4)),
+    )
+    assert await order(db, poll.id) == ["$vote-race"]
