@@ -53,7 +53,7 @@ NUMBER = Arg(
     "nr",
     Integer(minimum=1, maximum=2**31 - 1),
     Localized("die Themennummer", "the topic's number"),
-    name_en="no",
+    name_en="number",
 )
 EVENT = Arg(
     "termin",
@@ -503,9 +503,9 @@ async def decision(ctx: CommandContext, nr: int, text: str) -> None:
     help=Localized(
         "Vergibt eine Aufgabe zu einem Thema; am Fälligkeitstag erinnere ich die Person per "
         "Direktnachricht.\nBeispiel: !aufgabe 3 @anna:example.org Leitfaden entwerfen bis "
-        "15.12.2026",
+        "{datum+14}",
         "Assigns an action item on a topic; on its due date I remind the owner by direct "
-        "message.\nExample: !action 3 @anna:example.org draft the guide until 2026-12-15",
+        "message.\nExample: !action 3 @anna:example.org draft the guide until {datum+14}",
     ),
     args=(
         NUMBER,
@@ -558,7 +558,7 @@ async def action(ctx: CommandContext, nr: int, angaben: str) -> None:
             "nr",
             Integer(minimum=1),
             Localized("die Aufgabennummer (A12 → 12)", "its number"),
-            name_en="no",
+            name_en="number",
         ),
     ),
 )

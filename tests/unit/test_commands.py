@@ -25,7 +25,7 @@ from commands.core.converters import (
     Word,
 )
 from commands.core.dispatch import Outcome, dispatch
-from commands.core.help_text import render_command, render_overview
+from commands.core.help_text import render_command, render_overview, summary
 from commands.core.i18n import Language, Localized
 from commands.core.ports import Ports, Settings
 from commands.core.registry import (
@@ -606,71 +606,89 @@ def test_date_without_year_uses_the_real_year_by_default() -> None:
 # --- help -------------------------------------------------------------------------------------
 
 
-def overview_lines(registry: Registry, language: Language) -> list[str]:
-    return html_to_text(render_overview(registry, "!", language)).splitlines()
+def overview_lines(registry: Registry, language: Language, role: Role = Role.NETWORK) -> list[str]:
+    return html_to_text(render_overview(registry, "!", language, role)).splitlines()
 
 
 def line_of(lines: list[str], command: Command, language: Language) -> str:
-    start = f"- {command.usage('!', language)} – "
+    start = f"- !{command.display_name(language)} – "
     found = [line for line in lines if line.startswith(start)]
     assert len(found) == 1, (start, lines)
     return found[0]
 
 
-ROLE_MARK = {
-    ("de", Role.ORGANISER): "(nur Organisation)",
-    ("en", Role.ORGANISER): "(organisers only)",
-    ("de", Role.NETWORK): "(nur die Organisation des Netzwerks)",
-    ("en", Role.NETWORK): "(the network's organisers only)",
-}
-
-
 @pytest.mark.parametrize("language", LANGS)
-def test_overview_lists_every_real_command(language: Language) -> None:
+def test_overview_lists_every_real_command_for_network_organisers(language: Language) -> None:
     registry = build_registry()
     lines = overview_lines(registry, language)
 
     for command in registry:
         line = line_of(lines, command, language)
-        summary = command.help.get(language).splitlines()[0]
-        assert summary in line
-        for (marked_language, role), mark in ROLE_MARK.items():
-            if marked_language == language:
-                assert (mark in line) is (command.role is role), (mark, line)
+        assert line.endswith(summary(command, language))
+        assert len(line) < 160, line  # a line per command: its name and a few words
     for group in registry.groups:
         assert group.title.get(language) in lines
+
+
+def names_in(lines: list[str]) -> set[str]:
+    """The command names the overview lists, e.g. "!termin neu"."""
+    return {line[2:].split(" – ", 1)[0] for line in lines if line.startswith("- !")}
+
+
+@pytest.mark.parametrize("language", LANGS)
+@pytest.mark.parametrize("role", list(Role))
+def test_overview_lists_exactly_what_the_role_may_use(language: Language, role: Role) -> None:
+    registry = build_registry()
+
+    listed = names_in(overview_lines(registry, language, role))
+
+    allowed = {"!" + c.display_name(language) for c in registry if c.role <= role}
+    assert listed == allowed
+    if role is Role.MEMBER:
+        assert "!termin neu" not in listed and "!space abgleichen" not in listed
+        assert "!teilnahme" in listed or "!rsvp" in listed
+    if role is Role.ORGANISER:
+        assert {"!termin neu", "!event new"} & listed
+        assert not {"!space abgleichen", "!space sync"} & listed
 
 
 @pytest.mark.parametrize("language", LANGS)
 def test_overview_shows_a_freshly_declared_group(
     registry: Registry, test_group: CommandGroup, language: Language
 ) -> None:
-    lines = overview_lines(registry, language)
+    lines = overview_lines(registry, language, Role.ORGANISER)
 
     assert test_group.title.get(language) in lines
     termin = line_of(lines, command_named(registry, "termin"), language)
     first_line, second_line = test_group.commands[0].help.get(language).splitlines()
-    assert termin.endswith(first_line)
+    assert termin.endswith(first_line.rstrip("."))
     assert not any(second_line in line for line in lines)  # the overview shows summaries only
-    invite = line_of(lines, command_named(registry, "einladen"), language)
-    assert invite.endswith(ROLE_MARK[language, Role.ORGANISER])
-    ping = line_of(lines, command_named(registry, "ping"), language)
-    assert ROLE_MARK[language, Role.ORGANISER] not in ping
+    line_of(lines, command_named(registry, "einladen"), language)
+    member_lines = overview_lines(registry, language, Role.MEMBER)
+    assert not any("!einladen" in line or "!invite" in line for line in member_lines)
 
 
 def test_overview_escapes_declared_text(registry: Registry) -> None:
-    html = render_overview(registry, "!", "de")
+    html = render_overview(registry, "!", "de", Role.MEMBER)
 
-    assert "Wiederholt &lt;text&gt; &amp; mehr." in html
+    assert "Wiederholt &lt;text&gt; &amp; mehr" in html
     assert "<text>" not in html
-    assert "<code>!sag &lt;text…&gt;</code>" in html
+    assert "<code>!sag</code>" in html
 
 
 @pytest.mark.parametrize(
     ("language", "pointer"),
     [
-        ("de", "Hilfe zu einem Befehl: !hilfe [befehl]. In English: !help."),
-        ("en", "Help on one command: !help [command]. Auf Deutsch: !hilfe."),
+        (
+            "de",
+            "Alles mit Angaben und Beispielen: !hilfe alle (als Direktnachricht). "
+            "Hilfe zu einem Befehl: !hilfe [befehl…], z. B. !hilfe termin. In English: !help.",
+        ),
+        (
+            "en",
+            "Everything with arguments and examples: !help all (by direct message). "
+            "Help on one command: !help [command…], e.g. !help appointment. Auf Deutsch: !hilfe.",
+        ),
     ],
 )
 def test_overview_points_to_help_in_both_languages(
@@ -691,7 +709,7 @@ def test_overview_points_to_help_in_both_languages(
                 "Angaben:",
                 "- datum (Datum) – der Tag",
                 "- ort (Text, optional) – wo es stattfindet",
-                "Auch: !appointment · Wer darf: Mitglieder",
+                "Auch: !appointment · Wer darf: alle Mitglieder",
             ],
         ),
         (
@@ -703,7 +721,7 @@ def test_overview_points_to_help_in_both_languages(
                 "Arguments:",
                 "- date (date) – the day",
                 "- place (text, optional) – where it takes place",
-                "Also: !termin · Who may use it: members",
+                "Also: !termin · Who may use it: all members",
             ],
         ),
     ],
@@ -711,7 +729,7 @@ def test_overview_points_to_help_in_both_languages(
 def test_command_help_shows_usage_arguments_aliases_and_role(
     registry: Registry, language: Language, expected_lines: list[str]
 ) -> None:
-    text = html_to_text(render_command(command_named(registry, "termin"), "!", language))
+    text = html_to_text(render_command(command_named(registry, "termin"), "!", language, TODAY))
 
     assert [line for line in text.splitlines() if line] == expected_lines
 
@@ -719,28 +737,29 @@ def test_command_help_shows_usage_arguments_aliases_and_role(
 @pytest.mark.parametrize(
     ("language", "role_line"),
     [
-        ("de", "Auch: !invite · Wer darf: Organisation"),
-        ("en", "Also: !einladen · Who may use it: organisers"),
+        ("de", "Auch: !invite · Wer darf: die Organisator:innen des Raums"),
+        ("en", "Also: !einladen · Who may use it: the room's organisers"),
     ],
 )
 def test_command_help_names_the_organiser_role(
     registry: Registry, language: Language, role_line: str
 ) -> None:
-    text = html_to_text(render_command(command_named(registry, "einladen"), "!", language))
+    command = command_named(registry, "einladen")
+    text = html_to_text(render_command(command, "!", language, TODAY))
 
     assert text.splitlines()[-1] == role_line
 
 
 def test_command_help_without_arguments_or_aliases(registry: Registry) -> None:
-    text = html_to_text(render_command(command_named(registry, "ping"), "!", "de"))
+    text = html_to_text(render_command(command_named(registry, "ping"), "!", "de", TODAY))
 
-    assert text.splitlines() == ["!ping", "", "Antwortet.", "", "Wer darf: Mitglieder"]
+    assert text.splitlines() == ["!ping", "", "Antwortet.", "", "Wer darf: alle Mitglieder"]
 
 
 def test_every_real_command_has_help_in_both_languages() -> None:
     for command in build_registry():
         for language in LANGS:
-            text = html_to_text(render_command(command, "!", language))
+            text = html_to_text(render_command(command, "!", language, TODAY))
             assert text.startswith(command.usage("!", language)), command.name
             for arg in command.args:
                 assert f"- {arg.display_name(language)} (" in text
@@ -831,7 +850,9 @@ async def test_member_is_refused_an_organiser_command(registry: Registry, calls:
 
     assert outcome is Outcome.DENIED
     assert calls == []
-    assert html_to_text(ctx.only_reply).startswith("!einladen dürfen nur Organisation verwenden.")
+    assert html_to_text(ctx.only_reply).startswith(
+        "!einladen können nur Organisator:innen dieses Raums verwenden."
+    )
 
 
 async def test_member_is_refused_in_english_via_alias(registry: Registry, calls: Calls) -> None:
@@ -841,7 +862,35 @@ async def test_member_is_refused_in_english_via_alias(registry: Registry, calls:
 
     assert outcome is Outcome.DENIED
     assert calls == []
-    assert html_to_text(ctx.only_reply).startswith("Only organisers may use !invite.")
+    assert html_to_text(ctx.only_reply).startswith(
+        "Only the organisers of this room may use !invite."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "role", "expected"),
+    [
+        (
+            "space abgleichen",
+            Role.ORGANISER,
+            "!space abgleichen darf nur die Organisation des Netzwerks verwenden. "
+            "Wende dich an sie, wenn du das brauchst.",
+        ),
+        (
+            "space sync",
+            Role.MEMBER,
+            "Only the network's organisers may use !space sync. Ask them if you need it.",
+        ),
+    ],
+)
+async def test_refusal_of_a_network_command_is_a_sentence(
+    text: str, role: Role, expected: str
+) -> None:
+    ctx = make_context(build_registry(), role=role)
+
+    assert await dispatch(ctx, text) is Outcome.DENIED
+
+    assert html_to_text(ctx.only_reply) == expected
 
 
 async def test_organiser_may_run_an_organiser_command(registry: Registry, calls: Calls) -> None:
@@ -889,7 +938,7 @@ async def test_successful_command_runs_handler_once(registry: Registry, calls: C
     assert ctx.replies == ["ok 2026-09-29"]
 
 
-HELP_TITLE = {"de": "Befehle von alumni-bot", "en": "alumni-bot commands"}
+HELP_TITLE = {"de": "Was du hier verwenden kannst", "en": "What you can use here"}
 
 
 @pytest.mark.parametrize(
@@ -951,7 +1000,9 @@ async def test_help_for_one_command(
 
     assert await dispatch(ctx, text) is Outcome.OK
 
-    assert ctx.only_reply == render_command(command_named(registry, name), "!", language)
+    # RecordingContext.now() is 27.09.2026 08:00 UTC, the same day in Berlin.
+    expected = render_command(command_named(registry, name), "!", language, dt.date(2026, 9, 27))
+    assert ctx.only_reply == expected
 
 
 async def test_help_for_an_unknown_command_suggests(registry: Registry) -> None:
