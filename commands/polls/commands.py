@@ -33,8 +33,9 @@ NUMBER = Arg(
     name_en="number",
 )
 POLL_HELP = Localized(
-    '"Frage?" "Antwort 1" "Antwort 2" … [--max 2] [--verdeckt] [--bis 30.09. 12:00] [--raum #raum]',
-    '"Question?" "Answer 1" "Answer 2" … [--max 2] [--hidden] [--until 30.09. 12:00] '
+    '"Frage?" "Antwort 1" "Antwort 2" … [--max 2] [--verdeckt] [--bis {tag+30} 12:00] '
+    "[--raum #raum]",
+    '"Question?" "Answer 1" "Answer 2" … [--max 2] [--hidden] [--until {datum+30} 12:00] '
     "[--room #room]",
 )
 STARTED = Localized(
