@@ -30,7 +30,7 @@ NUMBER = Arg(
     "nr",
     Integer(minimum=1, maximum=2**31 - 1),
     Localized("die Nummer der Ankündigung", "the announcement's number"),
-    name_en="no",
+    name_en="number",
 )
 SCHEDULED = Localized(
     "Ankündigung Nr. {id} geplant: {schedule}. Zuerst: <b>{first}</b>. Räume: {rooms}.",
@@ -120,12 +120,12 @@ def _first_due(schedule: Schedule, now: dt.datetime, zone: ZoneInfo) -> dt.datet
         "Plant eine Ankündigung, einmalig oder wiederkehrend, in einen oder mehrere Räume.\n"
         "Beispiele: !ankuendigung morgen 9 Uhr in #allgemein #workshop: Der Workshop beginnt.\n"
         "!ankuendigung jeden Montag 9 Uhr in #allgemein: Wochenstart – was steht an?\n"
-        "Zeiten: 29.09.2026 10:00, 29.09. 10 Uhr, in 2 Stunden, übermorgen 18 Uhr, "
+        "Zeiten: {datum+30} 10:00, {tag+30} 10 Uhr, in 2 Stunden, übermorgen 18 Uhr, "
         "täglich 8:30, am 1. jedes Monats 9 Uhr, cron 0 9 * * 1.",
         "Schedules an announcement, once or recurring, into one or more rooms.\n"
         "Examples: !announce tomorrow 9am in #general: The workshop starts.\n"
         "!announce every monday 9:00 in #general: New week – what is coming up?\n"
-        "Times: 29.09.2026 10:00, in 2 hours, next friday 14:00, daily 8:30, "
+        "Times: {datum+30} 10:00, in 2 hours, next friday 14:00, daily 8:30, "
         "on the 1st of every month 9:00, cron 0 9 * * 1.",
     ),
     args=(Arg("angaben", Rest(max_length=2400), PLAN_HELP, name_en="details"),),

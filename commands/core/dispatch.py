@@ -11,7 +11,7 @@ from commands.core.context import CommandContext
 from commands.core.converters import ConversionError
 from commands.core.i18n import Language, Localized
 from commands.core.ports import RetryLater
-from commands.core.registry import HELP_COMMAND, Command, Invocation, UsageError
+from commands.core.registry import HELP_COMMAND, Command, Invocation, Role, UsageError
 from commands.core.rendering import code, escape
 
 log = logging.getLogger(__name__)
@@ -22,11 +22,20 @@ SUGGEST = Localized("Meintest du {names}?", "Did you mean {names}?")
 SEE_HELP = Localized("Alle Befehle: {help}", "All commands: {help}")
 USAGE = Localized("So geht es: {usage}", "Usage: {usage}")
 MORE = Localized("Mehr dazu: {help}", "More: {help}")
-DENIED = Localized(
-    "{command} dürfen nur {role} verwenden. Wende dich an die Organisation des Netzwerks, "
-    "wenn du das brauchst.",
-    "Only {role} may use {command}. Ask the network's organisers if you need it.",
-)
+# One sentence per role: the subject decides the verb ("darf" / "können").
+DENIED = {
+    Role.ORGANISER: Localized(
+        "{command} können nur Organisator:innen dieses Raums verwenden. Wende dich an sie "
+        "oder an die Organisation des Netzwerks, wenn du das brauchst.",
+        "Only the organisers of this room may use {command}. Ask them or the network's "
+        "organisers if you need it.",
+    ),
+    Role.NETWORK: Localized(
+        "{command} darf nur die Organisation des Netzwerks verwenden. Wende dich an sie, "
+        "wenn du das brauchst.",
+        "Only the network's organisers may use {command}. Ask them if you need it.",
+    ),
+}
 NETWORK_ONLY = Localized(
     "{command} beantworte ich nur Mitgliedern des Alumni-Netzwerks. Wenn du dazugehörst, "
     "bitte die Organisation, dich ins Mitgliederverzeichnis aufzunehmen.",
@@ -67,10 +76,8 @@ async def dispatch(ctx: CommandContext, text: str) -> Outcome:
     _choose_language(ctx, command.invoked_language(parsed.invoked_as))
     if ctx.role < command.role:
         await ctx.reply(
-            DENIED.format(
-                ctx.language,
-                command=code(prefix + command.display_name(ctx.language)),
-                role=escape(command.role.label(ctx.language)),
+            DENIED[command.role].format(
+                ctx.language, command=code(prefix + command.display_name(ctx.language))
             )
         )
         return Outcome.DENIED

@@ -1,46 +1,86 @@
-"""Help pages generated from the command declarations, never written by hand."""
+"""Help pages generated from the command declarations, never written by hand: the short
+overview of what the asker may use, the full reference and the help of one command."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
+from commands.core.example_dates import fill
 from commands.core.i18n import Language, Localized
-from commands.core.registry import HELP_COMMAND, Command, Registry, Role
+from commands.core.registry import HELP_COMMAND, Command, CommandGroup, Registry, Role
 from commands.core.rendering import bullet_list, code, escape
 
-TITLE = Localized("Befehle von alumni-bot", "alumni-bot commands")
-ONLY = Localized("nur {role}", "{role} only")
+TITLE = Localized("Was du hier verwenden kannst", "What you can use here")
+REFERENCE_TITLE = Localized("Alle Befehle, die du verwenden kannst", "All the commands you can use")
 OPTIONAL = Localized("optional", "optional")
 ARGUMENTS = Localized("Angaben", "Arguments")
 ALSO = Localized("Auch", "Also")
 WHO = Localized("Wer darf", "Who may use it")
 MORE = Localized(
-    "Hilfe zu einem Befehl: {help}. In English: {other}.",
-    "Help on one command: {help}. Auf Deutsch: {other}.",
+    "Alles mit Angaben und Beispielen: {all} (als Direktnachricht). "
+    "Hilfe zu einem Befehl: {one}, z. B. {example}. In English: {other}.",
+    "Everything with arguments and examples: {all} (by direct message). "
+    "Help on one command: {one}, e.g. {example}. Auf Deutsch: {other}.",
 )
+# The word after the help command that asks for the full reference.
+ALL = Localized("alle", "all")
+
+
+# Where a help's first line stops being the gist: a sentence's end (not "z. B."), a semicolon,
+# a colon, a parenthesis or a dash.
+GIST_END = re.compile(r"(?<![ .][a-zA-Z])\. (?=[A-ZÄÖÜ])|; |: | \(| – ")
 
 
 def summary(command: Command, language: Language) -> str:
-    return command.help.get(language).split("\n", 1)[0]
+    """A few words on what the command does: the gist of its help's first line."""
+    first_line = command.help.get(language).split("\n", 1)[0].strip()
+    match = GIST_END.search(first_line)
+    gist = first_line[: match.start()] if match else first_line
+    return gist.rstrip(" .,")
 
 
-def render_overview(registry: Registry, prefix: str, language: Language) -> str:
-    sections = [f"<h4>{TITLE.get(language)}</h4>"]
+def visible(registry: Registry, role: Role) -> list[tuple[CommandGroup, list[Command]]]:
+    """The groups with the commands someone of `role` may use; empty groups left out."""
+    shown = []
     for group in registry.groups:
-        items = []
-        for command in group.commands:
-            line = f"{code(command.usage(prefix, language))} – {escape(summary(command, language))}"
-            if command.role is not Role.MEMBER:
-                only = ONLY.format(language, role=command.role.label(language))
-                line += f" <i>({escape(only)})</i>"
-            items.append(line)
+        commands = [command for command in group.commands if command.role <= role]
+        if commands:
+            shown.append((group, commands))
+    return shown
+
+
+def render_overview(registry: Registry, prefix: str, language: Language, role: Role) -> str:
+    """One line per command the asker may use, grouped by feature, and where to read more."""
+    sections = [f"<h4>{escape(TITLE.get(language))}</h4>"]
+    groups = visible(registry, role)
+    for group, commands in groups:
+        items = [
+            f"{code(prefix + command.display_name(language))} – "
+            f"{escape(summary(command, language))}"
+            for command in commands
+        ]
         sections.append(f"<p><b>{escape(group.title.get(language))}</b></p>{bullet_list(items)}")
     help_command = registry.find(HELP_COMMAND)
     if help_command is not None:
+        name = prefix + help_command.display_name(language)
         other: Language = "de" if language == "en" else "en"
+        example = next(
+            (
+                command
+                for _, commands in groups
+                for command in commands
+                if command.group is not help_command.group
+            ),
+            help_command,
+        )
         sections.append(
             "<p>"
             + MORE.format(
                 language,
-                help=code(f"{help_command.usage(prefix, language)}"),
+                all=code(f"{name} {ALL.get(language)}"),
+                one=code(help_command.usage(prefix, language)),
+                example=code(f"{name} {example.display_name(language)}"),
                 other=code(prefix + help_command.display_name(other)),
             )
             + "</p>"
@@ -48,8 +88,24 @@ def render_overview(registry: Registry, prefix: str, language: Language) -> str:
     return "".join(sections)
 
 
-def render_command(command: Command, prefix: str, language: Language) -> str:
-    description = "<br>".join(escape(line) for line in command.help.get(language).splitlines())
+def render_reference(
+    registry: Registry, prefix: str, language: Language, role: Role, today: dt.date
+) -> list[str]:
+    """The full help of every command the asker may use: one message per group."""
+    messages = []
+    for index, (group, commands) in enumerate(visible(registry, role)):
+        title = f"<h3>{escape(REFERENCE_TITLE.get(language))}</h3>" if index == 0 else ""
+        pages = "<hr>".join(
+            render_command(command, prefix, language, today) for command in commands
+        )
+        messages.append(f"{title}<h4>{escape(group.title.get(language))}</h4>{pages}")
+    return messages
+
+
+def render_command(command: Command, prefix: str, language: Language, today: dt.date) -> str:
+    """Usage, description with examples dated from `today`, arguments, other names, role."""
+    help_text = fill(command.help.get(language), today, language)
+    description = "<br>".join(escape(line) for line in help_text.splitlines())
     parts = [f"<p><b>{code(command.usage(prefix, language))}</b></p><p>{description}</p>"]
     if command.args:
         items = []
@@ -59,14 +115,14 @@ def render_command(command: Command, prefix: str, language: Language) -> str:
                 kind += ", " + OPTIONAL.get(language)
             items.append(
                 f"{code(arg.display_name(language))} ({escape(kind)}) – "
-                f"{escape(arg.help.get(language))}"
+                f"{escape(fill(arg.help.get(language), today, language))}"
             )
-        parts.append(f"<p><b>{ARGUMENTS.get(language)}:</b></p>{bullet_list(items)}")
+        parts.append(f"<p><b>{escape(ARGUMENTS.get(language))}:</b></p>{bullet_list(items)}")
     names = [
         code(prefix + name) for name in command.names if name != command.display_name(language)
     ]
-    footer = f"{WHO.get(language)}: {escape(command.role.label(language))}"
+    footer = f"{escape(WHO.get(language))}: {escape(command.role.label(language))}"
     if names:
-        footer = f"{ALSO.get(language)}: {', '.join(names)} · {footer}"
+        footer = f"{escape(ALSO.get(language))}: {', '.join(names)} · {footer}"
     parts.append(f"<p>{footer}</p>")
     return "".join(parts)

@@ -31,9 +31,10 @@ class Role(enum.IntEnum):
     NETWORK = 2
 
     def label(self, language: Language) -> str:
+        """Who holds the role, as the subject of a sentence ("… darf nur {label} verwenden")."""
         labels = {
-            Role.MEMBER: Localized("Mitglieder", "members"),
-            Role.ORGANISER: Localized("Organisation", "organisers"),
+            Role.MEMBER: Localized("alle Mitglieder", "all members"),
+            Role.ORGANISER: Localized("die Organisator:innen des Raums", "the room's organisers"),
             Role.NETWORK: Localized("die Organisation des Netzwerks", "the network's organisers"),
         }
         return labels[self].get(language)
@@ -48,9 +49,19 @@ class Arg:
     help: Localized
     name_en: str | None = None
     optional: bool = False
+    # What the usage shows instead of `<name>` when the value is one of a few words
+    # ("ja|nein|vielleicht"): a person reads the choices, not a placeholder.
+    shown: Localized | None = None
 
     def display_name(self, language: Language) -> str:
         return (self.name_en or self.name) if language == "en" else self.name
+
+    def usage(self, language: Language) -> str:
+        if self.shown is not None:
+            label = self.shown.get(language)
+            return f"[{label}]" if self.optional else label
+        label = self.display_name(language) + ("…" if self.converter.greedy else "")
+        return f"[{label}]" if self.optional else f"<{label}>"
 
 
 @dataclass(frozen=True)
@@ -74,11 +85,9 @@ class Command:
         return self.aliases[0] if language == "en" and self.aliases else self.name
 
     def usage(self, prefix: str, language: Language) -> str:
-        parts = [prefix + self.display_name(language)]
-        for arg in self.args:
-            label = arg.display_name(language) + ("…" if arg.converter.greedy else "")
-            parts.append(f"[{label}]" if arg.optional else f"<{label}>")
-        return " ".join(parts)
+        return " ".join(
+            [prefix + self.display_name(language), *(a.usage(language) for a in self.args)]
+        )
 
     def invoked_language(self, invoked: str) -> Language | None:
         """The language a user chose by the name they typed: the German name or an English alias."""
@@ -186,6 +195,17 @@ class Registry:
 
     def find(self, name: str) -> Command | None:
         return self._by_name.get(name.lower())
+
+    def lookup(self, text: str) -> Command | None:
+        """The command whose name the text starts with (the longest such name), so that
+        `termin neu "Titel" …` names `termin neu`; quotes and the words after the name are
+        ignored."""
+        words = [word.strip("\"„“”»«'") for word in text.lower().split()]
+        for count in range(min(self._max_words, len(words)), 0, -1):
+            command = self._by_name.get(" ".join(words[:count]))
+            if command is not None:
+                return command
+        return None
 
     def suggest(self, typed: str, limit: int = 3) -> tuple[str, ...]:
         return tuple(difflib.get_close_matches(typed.lower(), self._by_name, n=limit, cutoff=0.6))

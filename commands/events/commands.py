@@ -40,7 +40,7 @@ NUMBER = Arg(
     "nr",
     Integer(minimum=1, maximum=2**31 - 1),
     Localized("die Nummer des Termins", "the event's number"),
-    name_en="no",
+    name_en="number",
 )
 DETAILS_HELP = Localized(
     '"Titel" <wann> [ort …] [online https://…] [agenda https://…] [räume #raum …] '
@@ -170,13 +170,13 @@ async def _resolve_rooms(ctx: CommandContext, references: list[str]) -> list[str
     help=Localized(
         "Legt einen Termin an und kündigt ihn in seinen Räumen an (ohne „räume“: hier).\n"
         'Beispiel: !termin neu "2. Transfer-Workshop Smart City Manager:in" '
-        '29.09.2026 10:00-16:00 ort "Potsdam" agenda https://… erinnerungen 7d 1d 1h\n'
-        "Zeit: 29.09.2026 10:00-16:00, morgen 14-16 Uhr, 29.09. 10 Uhr bis 30.09. 16 Uhr; "
+        '{datum+30} 10:00-16:00 ort "Potsdam" agenda https://… erinnerungen 7d 1d 1h\n'
+        "Zeit: {datum+30} 10:00-16:00, morgen 14-16 Uhr, {tag+30} 10 Uhr bis {tag+31} 16 Uhr; "
         "ohne Ende dauert er eine Stunde.",
         "Creates an event and announces it in its rooms (without “rooms”: here).\n"
         'Example: !event new "2. Transfer-Workshop Smart City Manager:in" '
-        '29.09.2026 10:00-16:00 place "Potsdam" agenda https://… reminders 7d 1d 1h\n'
-        "Time: 29.09.2026 10:00-16:00, tomorrow 14-16, 29.09. 10:00 to 30.09. 16:00; "
+        '{datum+30} 10:00-16:00 place "Potsdam" agenda https://… reminders 7d 1d 1h\n'
+        "Time: {datum+30} 10:00-16:00, tomorrow 14-16, {datum+30} 10:00 to {datum+31} 16:00; "
         "without an end it lasts an hour.",
     ),
     args=(Arg("angaben", Rest(max_length=3000), DETAILS_HELP, name_en="details"),),
@@ -239,9 +239,9 @@ async def _confirm(ctx: CommandContext, template: Localized, row: Event) -> None
     aliases=("event edit", "event change"),
     help=Localized(
         "Ändert einen Termin; die Änderung wird in seinen Räumen angekündigt, die Erinnerungen "
-        "neu geplant.\nBeispiel: !termin ändern 3 zeit 30.09.2026 10:00-16:00 ort „Cottbus“",
+        "neu geplant.\nBeispiel: !termin ändern 3 zeit {datum+31} 10:00-16:00 ort „Cottbus“",
         "Changes an event; the change is posted in its rooms and the reminders are planned "
-        "anew.\nExample: !event edit 3 time 30.09.2026 10:00-16:00 place “Cottbus”",
+        "anew.\nExample: !event edit 3 time {datum+31} 10:00-16:00 place “Cottbus”",
     ),
     args=(NUMBER, Arg("angaben", Rest(max_length=3000), CHANGE_HELP, name_en="changes")),
     role=Role.ORGANISER,
@@ -438,6 +438,7 @@ async def event_answers(ctx: CommandContext, nr: int) -> None:
             Word(max_length=40),
             Localized("ja, nein oder vielleicht", "yes, no or maybe"),
             name_en="answer",
+            shown=Localized("ja|nein|vielleicht", "yes|no|maybe"),
         ),
     ),
 )
@@ -466,12 +467,20 @@ async def answer_event(ctx: CommandContext, nr: int, antwort: str) -> None:
         "Turns my direct messages about events you have not answered on or off. "
         "Example: !reminders off",
     ),
-    args=(Arg("an_aus", Word(max_length=10), ON_OFF_HELP, name_en="on_off"),),
+    args=(
+        Arg(
+            "schalter",
+            Word(max_length=10),
+            ON_OFF_HELP,
+            name_en="switch",
+            shown=Localized("an|aus", "on|off"),
+        ),
+    ),
 )
-async def event_dms(ctx: CommandContext, an_aus: str) -> None:
-    allowed = ON_WORDS.get(an_aus.strip().lower())
+async def event_dms(ctx: CommandContext, schalter: str) -> None:
+    allowed = ON_WORDS.get(schalter.strip().lower())
     if allowed is None:
-        raise ConversionError(BAD_ON_OFF, value=an_aus)
+        raise ConversionError(BAD_ON_OFF, value=schalter)
     await user_settings.set_event_dms(ctx.db, ctx.sender, allowed)
     if allowed:
         await ctx.reply(DMS_ON.get(ctx.language))

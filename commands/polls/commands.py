@@ -30,11 +30,12 @@ NUMBER = Arg(
     "nr",
     Integer(minimum=1, maximum=2**31 - 1),
     Localized("die Nummer der Umfrage", "the poll's number"),
-    name_en="no",
+    name_en="number",
 )
 POLL_HELP = Localized(
-    '"Frage?" "Antwort 1" "Antwort 2" … [--max 2] [--verdeckt] [--bis 30.09. 12:00] [--raum #raum]',
-    '"Question?" "Answer 1" "Answer 2" … [--max 2] [--hidden] [--until 30.09. 12:00] '
+    '"Frage?" "Antwort 1" "Antwort 2" … [--max 2] [--verdeckt] [--bis {tag+30} 12:00] '
+    "[--raum #raum]",
+    '"Question?" "Answer 1" "Answer 2" … [--max 2] [--hidden] [--until {datum+30} 12:00] '
     "[--room #room]",
 )
 STARTED = Localized(
@@ -72,12 +73,12 @@ NOT_YOURS_TO_REMIND = Localized(
     help=Localized(
         "Startet eine Umfrage, die Element als Umfrage zeigt (abstimmen mit einem Klick).\n"
         'Beispiel: !umfrage "Welche Themen?" "Rolle in der Verwaltung" "Agiles Arbeiten" '
-        "--max 2 --bis 30.09. 12:00\n"
+        "--max 2 --bis {tag+30} 12:00\n"
         "--max: so viele Antworten je Person; --verdeckt: Ergebnis erst am Ende; "
         "--raum: in einen anderen Raum (Organisation).",
         "Starts a poll that Element shows as a poll (one click to vote).\n"
         'Example: !poll "Which topics?" "Role in the administration" "Agile work" '
-        "--max 2 --until 30.09. 12:00\n"
+        "--max 2 --until {datum+30} 12:00\n"
         "--max: answers per person; --hidden: results only at the end; "
         "--room: into another room (organisers).",
     ),

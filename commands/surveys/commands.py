@@ -43,7 +43,7 @@ NUMBER = Arg(
     "nr",
     Integer(minimum=1, maximum=2**31 - 1),
     Localized("die Nummer der Erhebung", "the survey's number"),
-    name_en="no",
+    name_en="number",
 )
 NONE_OPEN = Localized(
     "Zurzeit läuft keine Erhebung. Einen Bedarf kannst du jederzeit notieren: {command}",

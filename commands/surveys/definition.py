@@ -70,9 +70,10 @@ QUESTION_KEYS = {
     "required": "required",
 }
 
+# The help fills in the end date from today (commands.core.example_dates).
 EXAMPLE = """titel = "Weitere kommunale Bedarfe"
 anonym = true
-ende = "15.12.2026 18:00"
+ende = "{datum+30} 18:00"
 einladen = ["#allgemein"]
 
 [[frage]]

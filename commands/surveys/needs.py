@@ -50,7 +50,7 @@ NUMBER = Arg(
     "nr",
     Integer(minimum=1, maximum=2**31 - 1),
     Localized("die Nummer der Erhebung (ohne: die neueste)", "the survey's number (none: newest)"),
-    name_en="no",
+    name_en="number",
     optional=True,
 )
 NOTED = Localized(

@@ -53,7 +53,7 @@ NUMBER = Arg(
     "nr",
     Integer(minimum=1, maximum=2**31 - 1),
     Localized("die Themennummer", "the topic's number"),
-    name_en="no",
+    name_en="number",
 )
 EVENT = Arg(
     "termin",
@@ -226,7 +226,7 @@ async def _event(ctx: CommandContext, number: int) -> Event:
         "mit seinen Notizen. Unterstützen: 👍 an der Nachricht des Themas. Ein Titel, der mit "
         "status, umbenennen oder zusammenführen beginnt, gehört in Anführungszeichen.\n"
         "Beispiel: !thema Verankerung der Rolle in der Verwaltung #rolle termin 1",
-        "Proposes a topic (with #tags and event <no>) – or, with a number, shows one with its "
+        "Proposes a topic (with #tags and event <number>) – or, with a number, shows one with its "
         "notes. Support: 👍 on the topic's message. Quote a title that starts with status, "
         "rename or merge.\n"
         "Example: !topic Anchoring the role in the administration #role event 1",
@@ -316,7 +316,7 @@ async def withdraw(ctx: CommandContext, nr: int) -> None:
     help=Localized(
         "Listet die offenen Themen nach Unterstützung; filtern mit #tag, termin <nr>, einem "
         "Stand (vorgeschlagen, agenda, besprochen, erledigt, abgelehnt) oder alle.",
-        "Lists the open topics by support; filter with #tag, event <no>, a status (proposed, "
+        "Lists the open topics by support; filter with #tag, event <number>, a status (proposed, "
         "agenda, discussed, done, rejected) or all.",
     ),
     args=(
@@ -324,7 +324,7 @@ async def withdraw(ctx: CommandContext, nr: int) -> None:
             "auswahl",
             Rest(max_length=200),
             Localized(
-                "#tag, termin <nr>, ein Stand oder alle", "#tag, event <no>, a status or all"
+                "#tag, termin <nr>, ein Stand oder alle", "#tag, event <number>, a status or all"
             ),
             name_en="filter",
             optional=True,
@@ -505,9 +505,9 @@ async def decision(ctx: CommandContext, nr: int, text: str) -> None:
     help=Localized(
         "Vergibt eine Aufgabe zu einem Thema; am Fälligkeitstag erinnere ich die Person per "
         "Direktnachricht.\nBeispiel: !aufgabe 3 @anna:example.org Leitfaden entwerfen bis "
-        "15.12.2026",
+        "{datum+14}",
         "Assigns an action item on a topic; on its due date I remind the owner by direct "
-        "message.\nExample: !action 3 @anna:example.org draft the guide until 2026-12-15",
+        "message.\nExample: !action 3 @anna:example.org draft the guide until {datum+14}",
     ),
     args=(
         NUMBER,
@@ -560,7 +560,7 @@ async def action(ctx: CommandContext, nr: int, angaben: str) -> None:
             "nr",
             Integer(minimum=1),
             Localized("die Aufgabennummer (A12 → 12)", "its number"),
-            name_en="no",
+            name_en="number",
         ),
     ),
 )

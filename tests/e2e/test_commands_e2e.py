@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import aiohttp
+
 from tests.e2e.conftest import Room
+from tests.e2e.harness import Event, MatrixUser
 
 
 def content(event: dict) -> dict:
@@ -16,9 +21,9 @@ async def test_help_in_german_and_english(room: Room) -> None:
     english = content(await room.member.wait_reply(english_id, room.bot.user_id))
     assert german["msgtype"] == "m.notice"
     assert german["format"] == "org.matrix.custom.html"
-    assert "Befehle von alumni-bot" in german["formatted_body"]
+    assert "Was du hier verwenden kannst" in german["formatted_body"]
     assert "!sprache" in german["body"]
-    assert "alumni-bot commands" in english["formatted_body"]
+    assert "What you can use here" in english["formatted_body"]
     assert "!language" in english["body"]
     assert german["m.mentions"] == {"user_ids": [room.member.user_id]}
     assert german["m.relates_to"] == {"m.in_reply_to": {"event_id": german_id}}
@@ -41,7 +46,9 @@ async def test_unknown_command_suggests_nearest(room: Room) -> None:
 async def test_member_refused_organiser_command(room: Room) -> None:
     refused_id = await room.member.send_text(room.room_id, "!status")
     refused = content(await room.member.wait_reply(refused_id, room.bot.user_id))
-    assert "nur Organisation" in refused["body"] or "dürfen nur" in refused["body"]
+    assert refused["body"].startswith(
+        "!status können nur Organisator:innen dieses Raums verwenden."
+    )
     allowed_id = await room.orga.send_text(room.room_id, "!status")
     allowed = content(await room.orga.wait_reply(allowed_id, room.bot.user_id))
     assert "alumni-bot" in allowed["body"] and "Befehle beantwortet" in allowed["body"]
@@ -53,7 +60,7 @@ async def test_language_preference_is_stored(room: Room) -> None:
     assert "English" in confirmation["body"]
     help_id = await room.member.send_text(room.room_id, "!hilfe")
     reply = content(await room.member.wait_reply(help_id, room.bot.user_id))
-    assert "alumni-bot commands" in reply["body"]
+    assert "What you can use here" in reply["body"]
 
 
 async def test_usage_error_names_the_problem(room: Room) -> None:
@@ -143,3 +150,67 @@ async def test_a_room_the_bot_may_not_post_in_does_not_stop_it(room: Room) -> No
     await room.member.wait_reply(probe, room.bot.user_id)
     assert await room.orga.count_replies(read_only, refused, room.bot.user_id) == 0
     assert "refused" in room.bot.log_tail(80)
+
+
+async def notifications(user: MatrixUser) -> list[dict]:
+    """What the homeserver notified `user` of (element.md §9: push rules as Element has them)."""
+    url = f"{user.synapse.base_url}/_matrix/client/v3/notifications"
+    headers = {"Authorization": f"Bearer {user.client.access_token}"}
+    async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as response:
+        assert response.status == 200
+        return (await response.json())["notifications"]
+
+
+async def test_help_shows_what_the_asker_may_use(room: Room) -> None:
+    member_id = await room.member.send_text(room.room_id, "!hilfe")
+    orga_id = await room.orga.send_text(room.room_id, "!hilfe")
+    member = content(await room.member.wait_reply(member_id, room.bot.user_id))["body"]
+    orga = content(await room.orga.wait_reply(orga_id, room.bot.user_id))["body"]
+    # The member sees no organiser command; the network's organiser sees them all.
+    assert "- !teilnahme – " in member and "- !umfrage – " in member
+    for organisers_only in ["!status", "!termin neu", "!ankuendigung", "!space abgleichen"]:
+        assert f"- {organisers_only} – " not in member
+        assert f"- {organisers_only} – " in orga
+    assert "!hilfe alle" in member and "!hilfe termin" in member
+
+
+async def test_help_for_a_command_of_several_words(room: Room) -> None:
+    event_id = await room.member.send_text(room.room_id, "!hilfe termin neu")
+    reply = content(await room.member.wait_reply(event_id, room.bot.user_id))
+    assert reply["body"].startswith("!termin neu <angaben…>")
+    assert "Wer darf: die Organisator:innen des Raums" in reply["body"]
+    answer_id = await room.member.send_text(room.room_id, "!help rsvp")
+    answer = content(await room.member.wait_reply(answer_id, room.bot.user_id))
+    assert answer["body"].startswith("!rsvp <number> yes|no|maybe")
+
+
+async def test_the_full_reference_comes_by_direct_message(room: Room) -> None:
+    event_id = await room.member.send_text(room.room_id, "!hilfe alle")
+    reply = content(await room.member.wait_reply(event_id, room.bot.user_id))
+    assert reply["body"] == (
+        "Ich habe dir alle Befehle, die du verwenden kannst, als Direktnachricht geschickt."
+    )
+    invites = await room.member.wait_for(lambda: room.member.invites - {room.room_id}, within=30)
+    (direct,) = invites
+    await room.member.join(direct)
+    history: list[Event] = []
+    async with asyncio.timeout(30):
+        while len(history) < 7:  # one message per group of commands a member may use
+            await asyncio.sleep(0.5)
+            history = [
+                event
+                for event in await room.member.room_history(direct)
+                if event["sender"] == room.bot.user_id and event["type"] == "m.room.message"
+            ]
+    reference = "\n".join(event["content"]["body"] for event in reversed(history))
+    assert "!teilnahme <nr> ja|nein|vielleicht" in reference
+    assert "Beispiel: !teilnahme 3 ja" in reference
+    assert "!termin neu" not in reference and "!status" not in reference
+    assert all(event["content"]["msgtype"] == "m.notice" for event in history)
+    # The member is notified of the invitation to the direct chat, not of each help message
+    # (a notice never notifies).
+    notified = [n["event"] for n in await notifications(room.member) if n["room_id"] == direct]
+    assert [(event["type"], event["content"].get("membership")) for event in notified] == [
+        ("m.room.member", "invite")
+    ]
+    assert await room.member.count_replies(room.room_id, event_id, room.bot.user_id) == 1

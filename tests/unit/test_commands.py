@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import html as htmllib
 import logging
-from collections.abc import AsyncIterator, Sequence
+import re
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -13,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from bot.features import build_registry
+from commands.core import dispatch as dispatch_module
 from commands.core.context import BotStatus, CommandContext
 from commands.core.converters import (
     ConversionError,
@@ -25,7 +29,14 @@ from commands.core.converters import (
     Word,
 )
 from commands.core.dispatch import Outcome, dispatch
-from commands.core.help_text import render_command, render_overview
+from commands.core.example_dates import fill, in_days
+from commands.core.help_text import (
+    render_command,
+    render_overview,
+    render_reference,
+    summary,
+    visible,
+)
 from commands.core.i18n import Language, Localized
 from commands.core.ports import Ports, Settings
 from commands.core.registry import (
@@ -606,71 +617,89 @@ def test_date_without_year_uses_the_real_year_by_default() -> None:
 # --- help -------------------------------------------------------------------------------------
 
 
-def overview_lines(registry: Registry, language: Language) -> list[str]:
-    return html_to_text(render_overview(registry, "!", language)).splitlines()
+def overview_lines(registry: Registry, language: Language, role: Role = Role.NETWORK) -> list[str]:
+    return html_to_text(render_overview(registry, "!", language, role)).splitlines()
 
 
 def line_of(lines: list[str], command: Command, language: Language) -> str:
-    start = f"- {command.usage('!', language)} – "
+    start = f"- !{command.display_name(language)} – "
     found = [line for line in lines if line.startswith(start)]
     assert len(found) == 1, (start, lines)
     return found[0]
 
 
-ROLE_MARK = {
-    ("de", Role.ORGANISER): "(nur Organisation)",
-    ("en", Role.ORGANISER): "(organisers only)",
-    ("de", Role.NETWORK): "(nur die Organisation des Netzwerks)",
-    ("en", Role.NETWORK): "(the network's organisers only)",
-}
-
-
 @pytest.mark.parametrize("language", LANGS)
-def test_overview_lists_every_real_command(language: Language) -> None:
+def test_overview_lists_every_real_command_for_network_organisers(language: Language) -> None:
     registry = build_registry()
     lines = overview_lines(registry, language)
 
     for command in registry:
         line = line_of(lines, command, language)
-        summary = command.help.get(language).splitlines()[0]
-        assert summary in line
-        for (marked_language, role), mark in ROLE_MARK.items():
-            if marked_language == language:
-                assert (mark in line) is (command.role is role), (mark, line)
+        assert line.endswith(summary(command, language))
+        assert len(line) < 160, line  # a line per command: its name and a few words
     for group in registry.groups:
         assert group.title.get(language) in lines
+
+
+def names_in(lines: list[str]) -> set[str]:
+    """The command names the overview lists, e.g. "!termin neu"."""
+    return {line[2:].split(" – ", 1)[0] for line in lines if line.startswith("- !")}
+
+
+@pytest.mark.parametrize("language", LANGS)
+@pytest.mark.parametrize("role", list(Role))
+def test_overview_lists_exactly_what_the_role_may_use(language: Language, role: Role) -> None:
+    registry = build_registry()
+
+    listed = names_in(overview_lines(registry, language, role))
+
+    allowed = {"!" + c.display_name(language) for c in registry if c.role <= role}
+    assert listed == allowed
+    if role is Role.MEMBER:
+        assert "!termin neu" not in listed and "!space abgleichen" not in listed
+        assert "!teilnahme" in listed or "!rsvp" in listed
+    if role is Role.ORGANISER:
+        assert {"!termin neu", "!event new"} & listed
+        assert not {"!space abgleichen", "!space sync"} & listed
 
 
 @pytest.mark.parametrize("language", LANGS)
 def test_overview_shows_a_freshly_declared_group(
     registry: Registry, test_group: CommandGroup, language: Language
 ) -> None:
-    lines = overview_lines(registry, language)
+    lines = overview_lines(registry, language, Role.ORGANISER)
 
     assert test_group.title.get(language) in lines
     termin = line_of(lines, command_named(registry, "termin"), language)
     first_line, second_line = test_group.commands[0].help.get(language).splitlines()
-    assert termin.endswith(first_line)
+    assert termin.endswith(first_line.rstrip("."))
     assert not any(second_line in line for line in lines)  # the overview shows summaries only
-    invite = line_of(lines, command_named(registry, "einladen"), language)
-    assert invite.endswith(ROLE_MARK[language, Role.ORGANISER])
-    ping = line_of(lines, command_named(registry, "ping"), language)
-    assert ROLE_MARK[language, Role.ORGANISER] not in ping
+    line_of(lines, command_named(registry, "einladen"), language)
+    member_lines = overview_lines(registry, language, Role.MEMBER)
+    assert not any("!einladen" in line or "!invite" in line for line in member_lines)
 
 
 def test_overview_escapes_declared_text(registry: Registry) -> None:
-    html = render_overview(registry, "!", "de")
+    html = render_overview(registry, "!", "de", Role.MEMBER)
 
-    assert "Wiederholt &lt;text&gt; &amp; mehr." in html
+    assert "Wiederholt &lt;text&gt; &amp; mehr" in html
     assert "<text>" not in html
-    assert "<code>!sag &lt;text…&gt;</code>" in html
+    assert "<code>!sag</code>" in html
 
 
 @pytest.mark.parametrize(
     ("language", "pointer"),
     [
-        ("de", "Hilfe zu einem Befehl: !hilfe [befehl]. In English: !help."),
-        ("en", "Help on one command: !help [command]. Auf Deutsch: !hilfe."),
+        (
+            "de",
+            "Alles mit Angaben und Beispielen: !hilfe alle (als Direktnachricht). "
+            "Hilfe zu einem Befehl: !hilfe [befehl…], z. B. !hilfe termin. In English: !help.",
+        ),
+        (
+            "en",
+            "Everything with arguments and examples: !help all (by direct message). "
+            "Help on one command: !help [command…], e.g. !help appointment. Auf Deutsch: !hilfe.",
+        ),
     ],
 )
 def test_overview_points_to_help_in_both_languages(
@@ -691,7 +720,7 @@ def test_overview_points_to_help_in_both_languages(
                 "Angaben:",
                 "- datum (Datum) – der Tag",
                 "- ort (Text, optional) – wo es stattfindet",
-                "Auch: !appointment · Wer darf: Mitglieder",
+                "Auch: !appointment · Wer darf: alle Mitglieder",
             ],
         ),
         (
@@ -703,7 +732,7 @@ def test_overview_points_to_help_in_both_languages(
                 "Arguments:",
                 "- date (date) – the day",
                 "- place (text, optional) – where it takes place",
-                "Also: !termin · Who may use it: members",
+                "Also: !termin · Who may use it: all members",
             ],
         ),
     ],
@@ -711,7 +740,7 @@ def test_overview_points_to_help_in_both_languages(
 def test_command_help_shows_usage_arguments_aliases_and_role(
     registry: Registry, language: Language, expected_lines: list[str]
 ) -> None:
-    text = html_to_text(render_command(command_named(registry, "termin"), "!", language))
+    text = html_to_text(render_command(command_named(registry, "termin"), "!", language, TODAY))
 
     assert [line for line in text.splitlines() if line] == expected_lines
 
@@ -719,28 +748,29 @@ def test_command_help_shows_usage_arguments_aliases_and_role(
 @pytest.mark.parametrize(
     ("language", "role_line"),
     [
-        ("de", "Auch: !invite · Wer darf: Organisation"),
-        ("en", "Also: !einladen · Who may use it: organisers"),
+        ("de", "Auch: !invite · Wer darf: die Organisator:innen des Raums"),
+        ("en", "Also: !einladen · Who may use it: the room's organisers"),
     ],
 )
 def test_command_help_names_the_organiser_role(
     registry: Registry, language: Language, role_line: str
 ) -> None:
-    text = html_to_text(render_command(command_named(registry, "einladen"), "!", language))
+    command = command_named(registry, "einladen")
+    text = html_to_text(render_command(command, "!", language, TODAY))
 
     assert text.splitlines()[-1] == role_line
 
 
 def test_command_help_without_arguments_or_aliases(registry: Registry) -> None:
-    text = html_to_text(render_command(command_named(registry, "ping"), "!", "de"))
+    text = html_to_text(render_command(command_named(registry, "ping"), "!", "de", TODAY))
 
-    assert text.splitlines() == ["!ping", "", "Antwortet.", "", "Wer darf: Mitglieder"]
+    assert text.splitlines() == ["!ping", "", "Antwortet.", "", "Wer darf: alle Mitglieder"]
 
 
 def test_every_real_command_has_help_in_both_languages() -> None:
     for command in build_registry():
         for language in LANGS:
-            text = html_to_text(render_command(command, "!", language))
+            text = html_to_text(render_command(command, "!", language, TODAY))
             assert text.startswith(command.usage("!", language)), command.name
             for arg in command.args:
                 assert f"- {arg.display_name(language)} (" in text
@@ -831,7 +861,9 @@ async def test_member_is_refused_an_organiser_command(registry: Registry, calls:
 
     assert outcome is Outcome.DENIED
     assert calls == []
-    assert html_to_text(ctx.only_reply).startswith("!einladen dürfen nur Organisation verwenden.")
+    assert html_to_text(ctx.only_reply).startswith(
+        "!einladen können nur Organisator:innen dieses Raums verwenden."
+    )
 
 
 async def test_member_is_refused_in_english_via_alias(registry: Registry, calls: Calls) -> None:
@@ -841,7 +873,35 @@ async def test_member_is_refused_in_english_via_alias(registry: Registry, calls:
 
     assert outcome is Outcome.DENIED
     assert calls == []
-    assert html_to_text(ctx.only_reply).startswith("Only organisers may use !invite.")
+    assert html_to_text(ctx.only_reply).startswith(
+        "Only the organisers of this room may use !invite."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "role", "expected"),
+    [
+        (
+            "space abgleichen",
+            Role.ORGANISER,
+            "!space abgleichen darf nur die Organisation des Netzwerks verwenden. "
+            "Wende dich an sie, wenn du das brauchst.",
+        ),
+        (
+            "space sync",
+            Role.MEMBER,
+            "Only the network's organisers may use !space sync. Ask them if you need it.",
+        ),
+    ],
+)
+async def test_refusal_of_a_network_command_is_a_sentence(
+    text: str, role: Role, expected: str
+) -> None:
+    ctx = make_context(build_registry(), role=role)
+
+    assert await dispatch(ctx, text) is Outcome.DENIED
+
+    assert html_to_text(ctx.only_reply) == expected
 
 
 async def test_organiser_may_run_an_organiser_command(registry: Registry, calls: Calls) -> None:
@@ -889,7 +949,7 @@ async def test_successful_command_runs_handler_once(registry: Registry, calls: C
     assert ctx.replies == ["ok 2026-09-29"]
 
 
-HELP_TITLE = {"de": "Befehle von alumni-bot", "en": "alumni-bot commands"}
+HELP_TITLE = {"de": "Was du hier verwenden kannst", "en": "What you can use here"}
 
 
 @pytest.mark.parametrize(
@@ -951,7 +1011,9 @@ async def test_help_for_one_command(
 
     assert await dispatch(ctx, text) is Outcome.OK
 
-    assert ctx.only_reply == render_command(command_named(registry, name), "!", language)
+    # RecordingContext.now() is 27.09.2026 08:00 UTC, the same day in Berlin.
+    expected = render_command(command_named(registry, name), "!", language, dt.date(2026, 9, 27))
+    assert ctx.only_reply == expected
 
 
 async def test_help_for_an_unknown_command_suggests(registry: Registry) -> None:
@@ -996,3 +1058,376 @@ async def test_language_command_rejects_unknown_language(
 
     assert "„fr“ kenne ich nicht als Sprache" in html_to_text(ctx.only_reply)
     assert await user_settings.get_language(sqlite_db, "@anna:example.org") is None
+
+
+# --- help that helps: what the asker may use, one command, everything by DM -------------------
+
+
+REAL = build_registry()
+NOW_TODAY = dt.date(2026, 9, 27)  # RecordingContext.now(), in Berlin
+
+
+@pytest.mark.parametrize(
+    ("name", "language", "usage"),
+    [
+        ("teilnahme", "de", "!teilnahme <nr> ja|nein|vielleicht"),
+        ("teilnahme", "en", "!rsvp <number> yes|no|maybe"),
+        ("erinnerungen", "de", "!erinnerungen an|aus"),
+        ("erinnerungen", "en", "!reminders on|off"),
+        ("umfrage beenden", "en", "!poll end <number>"),
+    ],
+)
+def test_usage_names_the_choices_in_words_a_person_reads(
+    name: str, language: Language, usage: str
+) -> None:
+    assert command_named(REAL, name).usage("!", language) == usage
+
+
+def test_no_usage_shows_an_internal_name_or_german_words_in_english() -> None:
+    for command in REAL:
+        for language in LANGS:
+            assert "_" not in command.usage("!", language), command.name
+        english = command.usage("!", "en")
+        for arg in command.args:
+            if arg.name_en is not None and arg.name_en != arg.name:
+                assert f"<{arg.name}" not in english and f"[{arg.name}" not in english
+
+
+def reply_text(ctx: RecordingContext) -> str:
+    return html_to_text(ctx.only_reply)
+
+
+async def test_a_members_help_lists_no_organiser_command() -> None:
+    ctx = make_context(REAL, role=Role.MEMBER)
+
+    assert await dispatch(ctx, "hilfe") is Outcome.OK
+
+    listed = names_in(reply_text(ctx).splitlines())
+    assert "!teilnahme" in listed and "!umfrage" in listed
+    for command in REAL:
+        if command.role is not Role.MEMBER:
+            assert "!" + command.name not in listed, command.name
+
+
+@pytest.mark.parametrize(
+    ("role", "present", "absent"),
+    [
+        (Role.ORGANISER, ["!termin neu", "!ankuendigung", "!umfrage erinnern"], ["!mitglieder"]),
+        (Role.NETWORK, ["!termin neu", "!space abgleichen", "!bedarfe anlegen"], []),
+    ],
+)
+async def test_an_organisers_help_lists_organiser_commands(
+    role: Role, present: list[str], absent: list[str]
+) -> None:
+    ctx = make_context(REAL, role=role)
+
+    assert await dispatch(ctx, "hilfe") is Outcome.OK
+
+    listed = names_in(reply_text(ctx).splitlines())
+    assert set(present) <= listed
+    assert not set(absent) & listed
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "language"),
+    [
+        ("hilfe termin neu", "termin neu", "de"),
+        ("hilfe Termin   Neu", "termin neu", "de"),
+        ("help event new", "termin neu", "en"),
+        ("hilfe „umfrage beenden“", "umfrage beenden", "de"),
+        ('help "poll end"', "umfrage beenden", "en"),
+        ("hilfe !teilnahme 3 ja", "teilnahme", "de"),
+        ("hilfe termin 3", "termin", "de"),
+        ("help !bedarfe anlegen", "bedarfe anlegen", "en"),
+    ],
+)
+async def test_help_for_a_command_of_several_words(
+    text: str, name: str, language: Language
+) -> None:
+    ctx = make_context(REAL)
+
+    assert await dispatch(ctx, text) is Outcome.OK
+
+    assert ctx.only_reply == render_command(command_named(REAL, name), "!", language, NOW_TODAY)
+
+
+async def test_help_for_unknown_words_says_so() -> None:
+    ctx = make_context(REAL)
+
+    assert await dispatch(ctx, "hilfe terminn neu") is Outcome.OK
+
+    assert reply_text(ctx) == (
+        "Den Befehl !terminn kenne ich nicht. Meintest du !termin oder !termine oder !termin neu?"
+    )
+
+
+@dataclass
+class DirectChatContext(RecordingContext):
+    """A command given in a shared room; the asker's direct chat is another room (or none)."""
+
+    direct: str | None = "!direkt:example.org"
+
+    async def direct_room(self) -> str | None:
+        return self.direct
+
+
+def direct_context(role: Role, *, direct: str | None = "!direkt:example.org") -> DirectChatContext:
+    base = make_context(REAL, role=role)
+    return DirectChatContext(
+        sender=base.sender,
+        room_id=base.room_id,
+        event_id=base.event_id,
+        role=role,
+        ports=base.ports,
+        direct=direct,
+    )
+
+
+def said_in_direct_chat(ctx: RecordingContext) -> str:
+    said = [reply for reply in ctx.replies if reply.startswith("say in !direkt:example.org: ")]
+    assert said, ctx.replies
+    return "\n".join(html_to_text(reply.split(": ", 1)[1]) for reply in said)
+
+
+@pytest.mark.parametrize(
+    ("text", "answer", "language"),
+    [
+        (
+            "hilfe alle",
+            "Ich habe dir alle Befehle, die du verwenden kannst, als Direktnachricht geschickt.",
+            "de",
+        ),
+        ("help all", "I have sent you all the commands you can use by direct message.", "en"),
+    ],
+)
+async def test_the_full_reference_goes_by_direct_message(
+    text: str, answer: str, language: Language
+) -> None:
+    ctx = direct_context(Role.MEMBER)
+
+    assert await dispatch(ctx, text) is Outcome.OK
+
+    assert ctx.replies[-1] == answer
+    assert not any(reply.startswith("say in !raum") for reply in ctx.replies)
+    reference = said_in_direct_chat(ctx)
+    for command in REAL:
+        usage = command.usage("!", language)
+        shown = any(line == usage for line in reference.splitlines())
+        assert shown is (command.role is Role.MEMBER), (usage, command.role)
+    example = "Beispiel: !teilnahme 3 ja" if language == "de" else "Example: !rsvp 3 yes"
+    assert example in reference
+
+
+async def test_a_network_organisers_reference_has_every_command() -> None:
+    ctx = direct_context(Role.NETWORK)
+
+    assert await dispatch(ctx, "hilfe alle") is Outcome.OK
+
+    reference = said_in_direct_chat(ctx).splitlines()
+    for command in REAL:
+        assert command.usage("!", "de") in reference
+
+
+async def test_the_reference_in_the_direct_chat_itself_is_the_answer() -> None:
+    ctx = make_context(REAL)  # RecordingContext: the direct chat is the room of the command
+
+    assert await dispatch(ctx, "hilfe alle") is Outcome.OK
+
+    assert len(ctx.replies) == len(visible(REAL, Role.MEMBER))
+    assert not any(reply.startswith("say in") for reply in ctx.replies)
+    assert "!teilnahme <nr> ja|nein|vielleicht" in html_to_text(ctx.replies[1])
+
+
+async def test_the_reference_without_a_direct_chat_says_how_to_get_it() -> None:
+    ctx = direct_context(Role.MEMBER, direct=None)
+
+    assert await dispatch(ctx, "hilfe alle") is Outcome.OK
+
+    assert reply_text(ctx) == (
+        "Ich konnte keinen Direktchat mit dir öffnen. Lade mich in einen Direktchat ein und "
+        "schreib dort !hilfe alle."
+    )
+
+
+# --- every hint the bot prints works when typed -------------------------------------------------
+
+
+CODE = re.compile(r"<code>(.*?)</code>", re.S)
+
+
+def typed_hints(html: str) -> list[str]:
+    """What the bot shows as a command to type: each `<code>` that starts with the prefix."""
+    hints = [htmllib.unescape(found) for found in CODE.findall(html)]
+    return [hint for hint in hints if hint.startswith("!")]
+
+
+def every_printed_command() -> list[str]:
+    """Every command the bot shows to type in its generic replies: usage errors with their
+    "Mehr dazu", unknown commands with their suggestions, overviews, references, help pages."""
+    shown: list[str] = []
+    for language in LANGS:
+        for command in REAL:
+            ctx = make_context(REAL, default=language)
+            ctx.language = language
+            asyncio_run(dispatch_module._reply_usage(ctx, command, "x"))
+            shown += typed_hints(ctx.only_reply)
+            shown += typed_hints(render_command(command, "!", language, NOW_TODAY))
+        for role in Role:
+            shown += typed_hints(render_overview(REAL, "!", language, role))
+            for page in render_reference(REAL, "!", language, role, NOW_TODAY):
+                shown += typed_hints(page)
+        for typed in ["termni", "hilfr", "umfrag", "ergebniss", "mitgleid", "xyzzy", "event"]:
+            ctx = make_context(REAL, default=language)
+            asyncio_run(dispatch(ctx, typed + " 1"))
+            shown += [hint for hint in typed_hints(ctx.only_reply) if hint != "!" + typed]
+    return sorted(set(shown))
+
+
+def asyncio_run(awaitable: Any) -> Any:
+    # The unit tests run in one session loop; these replies touch no I/O and finish at once.
+    coroutine = awaitable.__await__()
+    try:
+        while True:
+            next(coroutine)
+    except StopIteration as done:
+        return done.value
+
+
+def feature_nodes() -> Iterator[ast.AST]:
+    root = Path(__file__).resolve().parents[2] / "commands"
+    for path in sorted(root.rglob("*.py")):
+        yield from ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+
+
+def hint_calls() -> list[str]:
+    """Commands the features print with `ctx.hint("name", …)` or `command_text("name", …)`."""
+    found: list[str] = []
+    for node in feature_nodes():
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in {"hint", "command_text"}
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            name = node.args[0].value
+            assert REAL.find(name) is not None, f"a hint names {name!r}"
+            words = [a.value for a in node.args[1:] if isinstance(a, ast.Constant)]
+            found.append(" ".join(["!" + name, *map(str, words)]))
+    return found
+
+
+# `!name` at a word's start with up to three words after it; not a room id (`!abc:server`).
+LITERAL_COMMAND = re.compile(
+    r"(?:^|(?<=[\s(„“\"'`]))(![a-zäöüß][a-zäöüß0-9+-]*(?=[\s.,;)“\"'`]|$)(?: [^\s!]+){0,3})",
+    re.M,
+)
+
+
+def literal_commands() -> list[str]:
+    """`!name …` examples written into the features' texts (every `Localized`)."""
+    found: list[str] = []
+    for node in feature_nodes():
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Localized":
+            for arg in node.args:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    found += [m[1] for m in LITERAL_COMMAND.finditer(arg.value)]
+    return found
+
+
+def test_hints_are_collected() -> None:
+    printed = every_printed_command()
+    assert "!hilfe termin neu" in printed and "!help event new" in printed
+    assert "!hilfe umfrage beenden" in printed
+    assert "!hilfe bedarfe anlegen" in hint_calls()
+    assert any(hint.startswith("!teilnahme 3 ja") for hint in literal_commands())
+
+
+@pytest.mark.parametrize("hint", every_printed_command() + hint_calls() + literal_commands())
+def test_every_printed_command_resolves_to_a_command(hint: str) -> None:
+    try:
+        parsed = REAL.parse(hint.removeprefix("!"))
+    except UsageError:
+        return  # a command, with arguments a placeholder stands for
+    assert not isinstance(parsed, UnknownCommand), hint
+
+
+@pytest.mark.parametrize(
+    "hint",
+    [
+        h
+        for h in every_printed_command() + hint_calls()
+        if h.split()[0] in {"!hilfe", "!help"} and not re.search(r"[<\[]", h)
+    ],
+)
+async def test_every_printed_help_hint_answers_with_help(hint: str) -> None:
+    ctx = make_context(REAL, role=Role.NETWORK)
+
+    assert await dispatch(ctx, hint.removeprefix("!")) is Outcome.OK
+
+    text = "\n".join(html_to_text(reply) for reply in ctx.replies)
+    assert "kenne ich nicht" not in text and "I don't know" not in text, text
+
+
+# --- examples are dated from today --------------------------------------------------------------
+
+
+GERMAN_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})?(?!\d)")
+ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+
+
+def dates_in(text: str, today: dt.date) -> list[dt.date]:
+    found = [
+        dt.date(int(m[3]) if m[3] else today.year, int(m[2]), int(m[1]))
+        for m in GERMAN_DATE.finditer(text)
+    ]
+    return found + [dt.date(int(m[1]), int(m[2]), int(m[3])) for m in ISO_DATE.finditer(text)]
+
+
+@pytest.mark.parametrize("today", [dt.date(2026, 12, 20), dt.date(2027, 6, 30)])
+@pytest.mark.parametrize("language", LANGS)
+def test_no_help_example_is_dated_in_the_past(today: dt.date, language: Language) -> None:
+    seen = 0
+    for command in REAL:
+        text = html_to_text(render_command(command, "!", language, today))
+        assert "{datum+" not in text and "{tag+" not in text, text
+        for date in dates_in(text, today):
+            seen += 1
+            assert date > today, (command.name, date, text)
+    assert seen >= 5  # the examples of events, announcements, polls and action items
+
+
+def test_help_examples_follow_the_clock_at_render_time() -> None:
+    command = command_named(REAL, "termin neu")
+
+    late = html_to_text(render_command(command, "!", "de", dt.date(2026, 12, 20)))
+    early = html_to_text(render_command(command, "!", "de", dt.date(2026, 3, 1)))
+
+    assert "19.01.2027 10:00-16:00" in late
+    assert "31.03.2026 10:00-16:00" in early
+    assert "31.03. 10 Uhr bis 01.04. 16 Uhr" in early
+    # A day without a year would be read as this year's, so across the new year it gets one.
+    assert "19.01.2027 10 Uhr bis 20.01.2027 16 Uhr" in late
+    english = html_to_text(render_command(command, "!", "en", dt.date(2026, 12, 20)))
+    assert "2027-01-19 10:00-16:00" in english
+
+
+@pytest.mark.parametrize(
+    ("days", "language", "with_year", "expected"),
+    [
+        (30, "de", True, "31.03.2026"),
+        (30, "de", False, "31.03."),
+        (30, "en", True, "2026-03-31"),
+        (30, "en", False, "2026-03-31"),
+        (310, "de", False, "05.01.2027"),
+        (0, "de", True, "01.03.2026"),
+    ],
+)
+def test_in_days(days: int, language: Language, with_year: bool, expected: str) -> None:
+    assert in_days(TODAY, days, language, with_year=with_year) == expected
+
+
+def test_fill_replaces_only_date_placeholders() -> None:
+    text = "am {datum+1}, {tag+2} oder {name}"
+    assert fill(text, TODAY, "de") == "am 02.03.2026, 03.03. oder {name}"

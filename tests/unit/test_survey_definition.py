@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from commands.core.converters import ConversionError
+from commands.core.example_dates import fill
+from commands.core.i18n import Language
 from commands.surveys.definition import EXAMPLE, Question, parse_toml
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -25,13 +27,15 @@ def error_of(text: str) -> tuple[str, str]:
     return caught.value.text("de"), caught.value.text("en")
 
 
-def test_the_example_in_the_help_is_a_valid_survey() -> None:
-    survey = parse_toml(EXAMPLE, NOW, BERLIN, "")
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_example_in_the_help_is_a_valid_survey(language: Language) -> None:
+    survey = parse_toml(fill(EXAMPLE, NOW.date(), language), NOW, BERLIN, "")
     assert survey.title == "Weitere kommunale Bedarfe"
     assert survey.anonymous
     assert survey.opens_at is None
     # 15.12.2026 18:00 in Berlin is winter time (UTC+1).
-    assert survey.closes_at == dt.datetime(2026, 12, 15, 17, 0, tzinfo=dt.UTC)
+    # 30 days after NOW, 18:00 in Berlin.
+    assert survey.closes_at == dt.datetime(2026, 12, 30, 17, 0, tzinfo=dt.UTC)
     assert survey.invite_rooms == ("#allgemein",)
     assert [q.kind for q in survey.questions] == ["single", "scale", "text"]
     assert survey.questions[0].options == ("Fachbereich", "Zentrale Stelle", "Stabsstelle")
