@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     # APScheduler logs every re-arm of the scheduler's one job ("Added job", "Running job").
     for noisy in ("nio", "alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # nio warns of every error answer that is not shaped like a success (an unknown alias when
+    # the space looks for its rooms); the callers check the answer's type themselves.
+    logging.getLogger("nio.responses").setLevel(logging.ERROR)
 
     if args.command == "demo":
         try:
