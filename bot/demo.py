@@ -5,20 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
-import logging
 import re
-import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from nio import (
     AsyncClient,
     JoinResponse,
-    LoginResponse,
     RoomCreateResponse,
     RoomResolveAliasResponse,
-    WhoamiResponse,
 )
 
 from bot.app import run_bot
@@ -37,9 +32,8 @@ from bot.demo_network import (
     survey_toml,
     workshop_day,
 )
+from bot.demo_people import Account, AccountBook, DemoChat, client_for
 from bot.homeserver import LocalSynapse, choose_port, stop_leftover, synapse_installed
-
-log = logging.getLogger(__name__)
 
 DEMO_PORT = 8008
 HTTP_PORT = 8080
@@ -54,47 +48,6 @@ DISPLAY_NAMES = {person.localpart: person.display_name for person in PEOPLE}
 def say(german: str, english: str) -> None:
     """A progress line for the person at the terminal, German first."""
     print(f"{german} / {english}", flush=True)
-
-
-@dataclass(frozen=True)
-class Account:
-    user_id: str
-    password: str
-
-
-class AccountBook:
-    """Demo logins kept in the data dir, so a second start keeps the same users and room."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.data: dict[str, dict[str, str]] = json.loads(path.read_text()) if path.exists() else {}
-
-    async def ensure(self, synapse: LocalSynapse, localpart: str, display: str) -> Account:
-        entry = self.data.get(localpart)
-        if entry is None:
-            entry = {"password": secrets.token_urlsafe(12)}
-            self.data[localpart] = entry
-            self.save()
-        user_id = await synapse.register_user(localpart, entry["password"], displayname=display)
-        if entry.get("user_id") != user_id:
-            entry["user_id"] = user_id
-            self.save()
-        return Account(user_id, entry["password"])
-
-    def device_of(self, localpart: str) -> tuple[str, str] | None:
-        entry = self.data.get(localpart, {})
-        if "device_id" in entry and "access_token" in entry:
-            return entry["device_id"], entry["access_token"]
-        return None
-
-    def keep_device(self, localpart: str, device_id: str, access_token: str) -> None:
-        self.data[localpart] |= {"device_id": device_id, "access_token": access_token}
-        self.save()
-
-    def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(self.data, indent=2))
-        self.path.chmod(0o600)
 
 
 async def start_local_homeserver(
@@ -227,7 +180,7 @@ async def _ensure_room(
     existing = book.data.get("_room", {}).get("room_id")
     if existing:
         return existing
-    orga = await _client(base_url, book, "orga")
+    orga = await client_for(base_url, book, "orga")
     try:
         created = await orga.room_create(
             name=ROOM_NAME,
@@ -239,7 +192,7 @@ async def _ensure_room(
     finally:
         await orga.close()
     for name in ("mitglied1", "mitglied2"):
-        member = await _client(base_url, book, name)
+        member = await client_for(base_url, book, name)
         try:
             joined = await member.join(created.room_id)
             if not isinstance(joined, JoinResponse):
@@ -251,27 +204,6 @@ async def _ensure_room(
     return created.room_id
 
 
-async def _client(base_url: str, book: AccountBook, localpart: str) -> AsyncClient:
-    """A demo person's client, on the device of their earlier starts if it still works."""
-    entry = book.data[localpart]
-    user_id = entry["user_id"]
-    client = AsyncClient(base_url, user_id)
-    kept = book.device_of(localpart)
-    if kept is not None:
-        client.restore_login(user_id, *kept)
-        whoami = await client.whoami()
-        if isinstance(whoami, WhoamiResponse) and whoami.user_id == user_id:
-            return client
-        client.access_token = ""
-    response = await client.login(entry["password"], device_name="alumni-bot demo")
-    if not isinstance(response, LoginResponse):
-        await client.close()
-        raise RuntimeError(f"login as {user_id} failed: {response}")
-    book.keep_device(localpart, response.device_id, response.access_token)
-    return client
-
-
-WORKSHOP_TITLE = "2. Transfer-Workshop Smart City Manager:in"
 WORKSHOP = (
     '!termin neu "2. Transfer-Workshop Smart City Manager:in" {day} 10:00-16:00 ort "Potsdam" '
     "geschlossen beschreibung Organisatorische Ausgestaltung der Rolle in der Kommune: "
@@ -288,43 +220,6 @@ POLL = (
     '"Verankerung in den Verwaltungsstrukturen" "Tätigkeitsumfang" "Agiles Arbeiten" '
     '"Weitere kommunale Bedarfe" --bis {eve} 18:00'
 )
-
-
-class DemoChat:
-    """The organiser's client in the demo room: sends a command and waits for the bot's reply."""
-
-    def __init__(self, client: AsyncClient, room_id: str, bot_id: str, since: str) -> None:
-        self.client = client
-        self.room_id = room_id
-        self.bot_id = bot_id
-        self.since = since
-
-    @classmethod
-    async def open(
-        cls, base_url: str, book: AccountBook, localpart: str, room_id: str, bot_id: str
-    ) -> DemoChat:
-        client = await _client(base_url, book, localpart)
-        chat = cls(client, room_id, bot_id, (await client.sync(timeout=0)).next_batch)
-        for _ in range(60):
-            room = client.rooms[room_id]
-            if bot_id in room.users and bot_id not in room.invited_users:
-                return chat
-            chat.since = (await client.sync(timeout=1000, since=chat.since)).next_batch
-        raise RuntimeError("the bot did not join the demo room within 60 s")
-
-    async def ask(self, text: str) -> str:
-        sent = await self.client.room_send(
-            self.room_id, "m.room.message", {"msgtype": "m.text", "body": text}
-        )
-        for _ in range(60):
-            response = await self.client.sync(timeout=1000, since=self.since)
-            self.since = response.next_batch
-            room = response.rooms.join.get(self.room_id)
-            for event in room.timeline.events if room else []:
-                relates = event.source.get("content", {}).get("m.relates_to", {})
-                if relates.get("m.in_reply_to", {}).get("event_id") == sent.event_id:
-                    return str(event.source["content"].get("body", ""))
-        raise RuntimeError(f"the bot did not answer {text.split()[0]} within 60 s")
 
 
 async def _seed(chat: DemoChat, book: AccountBook, day: dt.date) -> Seeded:
