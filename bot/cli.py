@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="start a local Synapse, demo accounts, a room and the bot")
     demo.add_argument("--data-dir", type=Path, default=Path(".demo"))
     demo.add_argument(
+        "--port", type=int, default=8008, help="the homeserver's port, if free (default 8008)"
+    )
+    demo.add_argument(
         "--smoke", action="store_true", help="check that the bot answers !hilfe, then exit"
     )
     args = parser.parse_args(argv)
@@ -37,11 +40,19 @@ def main(argv: list[str] | None = None) -> int:
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("nio", "alembic"):
+    # APScheduler logs every re-arm of the scheduler's one job ("Added job", "Running job").
+    for noisy in ("nio", "alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # nio warns of every error answer that is not shaped like a success (an unknown alias when
+    # the space looks for its rooms); the callers check the answer's type themselves.
+    logging.getLogger("nio.responses").setLevel(logging.ERROR)
 
     if args.command == "demo":
-        asyncio.run(run_demo(args.data_dir, smoke=args.smoke))
+        try:
+            asyncio.run(run_demo(args.data_dir.resolve(), smoke=args.smoke, port=args.port))
+        except KeyboardInterrupt:
+            # Ctrl-C before the bot took over the signal: everything is stopped by now.
+            return 130
         return 0
     try:
         config = load_config(args.config)

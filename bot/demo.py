@@ -1,68 +1,77 @@
-"""The embedded default: a local Synapse with the bot, an organiser, two members and a demo room."""
+"""The embedded default: a local Synapse with the bot, an organiser, two members, a demo room,
+and the alumni space, workshop, poll and needs survey a network would have in its first hour."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
+import datetime as dt
 import re
-import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from nio import AsyncClient, JoinResponse, LoginResponse, RoomCreateResponse
+from nio import (
+    AsyncClient,
+    JoinResponse,
+    RoomCreateResponse,
+    RoomResolveAliasResponse,
+)
 
 from bot.app import run_bot
-from bot.config import BotConfig, Config, HttpConfig, MatrixConfig, StorageConfig
-from bot.homeserver import LocalSynapse, free_port, port_is_free
-
-log = logging.getLogger(__name__)
+from bot.config import PASSWORD_ENV, Config, load_config
+from bot.demo_network import (
+    CONFIG_FILE,
+    PEOPLE,
+    ROOMS,
+    ROSTER_FILE,
+    SPACE_ALIAS,
+    SPACE_NAME,
+    SURVEY_TITLE,
+    config_toml,
+    roster_toml,
+    survey_file,
+    survey_toml,
+    workshop_day,
+)
+from bot.demo_people import Account, AccountBook, DemoChat, client_for
+from bot.homeserver import LocalSynapse, choose_port, stop_leftover, synapse_installed
 
 DEMO_PORT = 8008
+HTTP_PORT = 8080
 ROOM_NAME = "Alumni-Netzwerk Smart City Manager:innen (Demo)"
 ROOM_TOPIC = (
     "Austausch der Smart City Manager:innen in Brandenburg – "
     "2. Transfer-Workshop am 29. September. Schreib !hilfe für die Befehle."
 )
-PEOPLE = {
-    "orga": "Organisation (MIL / DigitalAgentur)",
-    "mitglied1": "Smart City Managerin Beispielstadt",
-    "mitglied2": "Smart City Manager Musterhausen",
-}
+DISPLAY_NAMES = {person.localpart: person.display_name for person in PEOPLE}
 
 
-@dataclass(frozen=True)
-class Account:
-    user_id: str
-    password: str
+def say(german: str, english: str) -> None:
+    """A progress line for the person at the terminal, German first."""
+    print(f"{german} / {english}", flush=True)
 
 
-class AccountBook:
-    """Demo logins kept in the data dir, so a second start keeps the same users and room."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.data: dict[str, dict[str, str]] = json.loads(path.read_text()) if path.exists() else {}
-
-    async def ensure(self, synapse: LocalSynapse, localpart: str, display: str) -> Account:
-        entry = self.data.get(localpart)
-        if entry is None:
-            entry = {"password": secrets.token_urlsafe(12)}
-            self.data[localpart] = entry
-            self.save()
-        user_id = await synapse.register_user(localpart, entry["password"], displayname=display)
-        return Account(user_id, entry["password"])
-
-    def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(self.data, indent=2))
-        self.path.chmod(0o600)
-
-
-async def start_local_homeserver(data_dir: Path, server_name: str) -> LocalSynapse:
-    port = DEMO_PORT if port_is_free(DEMO_PORT) else free_port()
-    synapse = LocalSynapse(data_dir / "synapse", port=port, server_name=server_name, reuse=True)
-    print(f"Starte lokalen Synapse auf http://127.0.0.1:{port} … (beim ersten Mal ~1 min)")
+async def start_local_homeserver(
+    data_dir: Path, server_name: str, port: int = DEMO_PORT
+) -> LocalSynapse:
+    synapse_dir = data_dir / "synapse"
+    if await asyncio.to_thread(stop_leftover, synapse_dir):
+        say(
+            "Ein noch laufender Synapse der Demo wurde beendet.",
+            "Stopped a Synapse of the demo that was still running.",
+        )
+    chosen = await choose_port(port)
+    if chosen != port:
+        say(
+            f"Port {port} ist belegt; Synapse nimmt Port {chosen}.",
+            f"Port {port} is taken; Synapse uses port {chosen}.",
+        )
+    synapse = LocalSynapse(synapse_dir, port=chosen, server_name=server_name, reuse=True)
+    if not await asyncio.to_thread(synapse_installed, synapse.venv_dir):
+        say(
+            "Installiere Synapse (beim ersten Mal, ~20 s) …",
+            "Installing Synapse (first time, ~20 s)…",
+        )
+    say(f"Starte Synapse auf {synapse.base_url} …", f"Starting Synapse on {synapse.base_url}…")
     await synapse.start()
     return synapse
 
@@ -81,42 +90,51 @@ async def run_with_local_homeserver(config: Config, data_dir: Path) -> None:
         await synapse.stop()
 
 
-async def run_demo(data_dir: Path, *, smoke: bool = False) -> None:
+@dataclass(frozen=True)
+class Seeded:
+    """What the demo made with the bot's commands (numbers as the bot gave them)."""
+
+    event: int
+    poll: int
+
+
+async def run_demo(data_dir: Path, *, smoke: bool = False, port: int = DEMO_PORT) -> None:
     """Start everything, print the logins, run until Ctrl-C (with `smoke`: check, then exit)."""
-    synapse = await start_local_homeserver(data_dir, "localhost")
+    synapse = await start_local_homeserver(data_dir, "localhost", port)
     try:
+        say("Lege die Demo-Konten an …", "Creating the demo accounts…")
         book = AccountBook(data_dir / "accounts.json")
         bot = await book.ensure(synapse, "alumni-bot", "alumni-bot")
         people = {
-            name: await book.ensure(synapse, name, display) for name, display in PEOPLE.items()
+            name: await book.ensure(synapse, name, display)
+            for name, display in DISPLAY_NAMES.items()
         }
-        http_port = 8080 if port_is_free(8080) else free_port()
-        config = Config(
-            # The demo homeserver relaxes its rate limits, so the bot need not pace itself.
-            matrix=MatrixConfig(
-                homeserver=synapse.base_url,
-                user_id=bot.user_id,
-                password=bot.password,
-                send_rate_per_second=50.0,
-                send_burst=50,
-            ),
-            bot=BotConfig(organisers=(people["orga"].user_id,), allowed_servers=("localhost",)),
-            storage=StorageConfig(url=f"sqlite+aiosqlite:///{data_dir / 'alumni-bot.db'}"),
-            http=HttpConfig(port=http_port),
-        )
+        http_port = await choose_port(HTTP_PORT)
+        day = workshop_day(dt.date.today())
+        config_path = write_demo_files(data_dir, synapse, bot, people["orga"], http_port, day)
+        config = load_config(config_path, env={PASSWORD_ENV: bot.password})
+        say("Starte den Bot …", "Starting the bot…")
         stop = asyncio.Event()
         bot_task = asyncio.create_task(run_bot(config, synapse.base_url, stop))
         try:
+            say("Richte den Demo-Raum ein …", "Setting up the demo room…")
             room_id = await _ensure_room(synapse.base_url, book, bot, people)
-            chat = await DemoChat.open(synapse.base_url, people["orga"], room_id, bot.user_id)
+            chat = await DemoChat.open(synapse.base_url, book, "orga", room_id, bot.user_id)
             try:
-                await _seed_workshop(chat, book)
+                seeded = await _seed(chat, book, day)
+                say(
+                    "Warte, bis der Bot den Space eingerichtet hat …",
+                    "Waiting for the bot to set up the space…",
+                )
+                space_id = await _wait_for_space(chat.client, synapse.server_name)
                 if smoke:
                     await chat.ask("!hilfe")
                     print("Smoke-Test: der Bot hat auf !hilfe geantwortet.")
+                    orga = people["orga"].user_id
+                    print(f"Smoke-Test: {orga} ist in den Space {space_id} eingeladen.")
             finally:
                 await chat.client.close()
-            _print_logins(synapse.base_url, http_port, bot, people, room_id)
+            _print_banner(synapse, config, bot, people, room_id, seeded, day)
             if not smoke:
                 await bot_task
         finally:
@@ -124,6 +142,36 @@ async def run_demo(data_dir: Path, *, smoke: bool = False) -> None:
             await bot_task
     finally:
         await synapse.stop()
+        if not smoke:
+            say("Demo beendet.", "Demo stopped.")
+
+
+def write_demo_files(
+    data_dir: Path,
+    synapse: LocalSynapse,
+    bot: Account,
+    organiser: Account,
+    http_port: int,
+    day: dt.date,
+) -> Path:
+    """The configuration and roster (at every start: the ports may differ), and the survey of
+    the coming workshop (once: a changed file would redefine it)."""
+    survey = survey_file(day)
+    survey_path = data_dir / survey
+    if not survey_path.exists():
+        survey_path.write_text(survey_toml(day), encoding="utf-8")
+    (data_dir / ROSTER_FILE).write_text(roster_toml(synapse.server_name), encoding="utf-8")
+    config_path = data_dir / CONFIG_FILE
+    text = config_toml(
+        synapse.base_url,
+        bot.user_id,
+        organiser.user_id,
+        http_port,
+        data_dir / "alumni-bot.db",
+        survey,
+    )
+    config_path.write_text(text, encoding="utf-8")
+    return config_path
 
 
 async def _ensure_room(
@@ -132,7 +180,7 @@ async def _ensure_room(
     existing = book.data.get("_room", {}).get("room_id")
     if existing:
         return existing
-    orga = await _client(base_url, people["orga"])
+    orga = await client_for(base_url, book, "orga")
     try:
         created = await orga.room_create(
             name=ROOM_NAME,
@@ -144,7 +192,7 @@ async def _ensure_room(
     finally:
         await orga.close()
     for name in ("mitglied1", "mitglied2"):
-        member = await _client(base_url, people[name])
+        member = await client_for(base_url, book, name)
         try:
             joined = await member.join(created.room_id)
             if not isinstance(joined, JoinResponse):
@@ -156,17 +204,8 @@ async def _ensure_room(
     return created.room_id
 
 
-async def _client(base_url: str, account: Account) -> AsyncClient:
-    client = AsyncClient(base_url, account.user_id)
-    response = await client.login(account.password, device_name="alumni-bot demo")
-    if not isinstance(response, LoginResponse):
-        await client.close()
-        raise RuntimeError(f"login as {account.user_id} failed: {response}")
-    return client
-
-
 WORKSHOP = (
-    '!termin neu "2. Transfer-Workshop Smart City Manager:in" 29.09. 10:00-16:00 ort "Potsdam" '
+    '!termin neu "2. Transfer-Workshop Smart City Manager:in" {day} 10:00-16:00 ort "Potsdam" '
     "geschlossen beschreibung Organisatorische Ausgestaltung der Rolle in der Kommune: "
     "Wissenstransfer, Austausch und die Erhebung weiterer kommunaler Bedarfe. Mit den "
     "Fachvorgesetzten und der KTS."
@@ -176,71 +215,99 @@ WORKSHOP_TOPICS = (
     "Tätigkeitsumfang der Smart City Manager:innen #rolle",
     "Agiles Arbeiten innerhalb der Verwaltung #agil",
 )
+POLL = (
+    '!umfrage "Welches Thema soll der Workshop am {day} vertiefen?" '
+    '"Verankerung in den Verwaltungsstrukturen" "Tätigkeitsumfang" "Agiles Arbeiten" '
+    '"Weitere kommunale Bedarfe" --bis {eve} 18:00'
+)
 
 
-class DemoChat:
-    """The organiser's client in the demo room: sends a command and waits for the bot's reply."""
-
-    def __init__(self, client: AsyncClient, room_id: str, bot_id: str, since: str) -> None:
-        self.client = client
-        self.room_id = room_id
-        self.bot_id = bot_id
-        self.since = since
-
-    @classmethod
-    async def open(cls, base_url: str, account: Account, room_id: str, bot_id: str) -> DemoChat:
-        client = await _client(base_url, account)
-        chat = cls(client, room_id, bot_id, (await client.sync(timeout=0)).next_batch)
-        for _ in range(60):
-            room = client.rooms[room_id]
-            if bot_id in room.users and bot_id not in room.invited_users:
-                return chat
-            chat.since = (await client.sync(timeout=1000, since=chat.since)).next_batch
-        raise RuntimeError("the bot did not join the demo room within 60 s")
-
-    async def ask(self, text: str) -> str:
-        sent = await self.client.room_send(
-            self.room_id, "m.room.message", {"msgtype": "m.text", "body": text}
-        )
-        for _ in range(60):
-            response = await self.client.sync(timeout=1000, since=self.since)
-            self.since = response.next_batch
-            room = response.rooms.join.get(self.room_id)
-            for event in room.timeline.events if room else []:
-                relates = event.source.get("content", {}).get("m.relates_to", {})
-                if relates.get("m.in_reply_to", {}).get("event_id") == sent.event_id:
-                    return str(event.source["content"].get("body", ""))
-        raise RuntimeError(f"the bot did not answer {text.split()[0]} within 60 s")
+async def _seed(chat: DemoChat, book: AccountBook, day: dt.date) -> Seeded:
+    """Once each, made with the bot's own commands as an organiser would: the workshop of the
+    announcement this product grew from, with its three topics on the agenda, and a poll on
+    what it should go into."""
+    seeded = dict(book.data.get("_seeded", {}))
+    if "event" not in seeded:
+        created = await chat.ask(WORKSHOP.format(day=f"{day:%d.%m.%Y}"))
+        event = _number(created, "the demo workshop")
+        numbers = []
+        for title in WORKSHOP_TOPICS:
+            numbers.append(_number(await chat.ask(f"!thema {title} termin {event}"), title))
+        await chat.ask(f"!agenda {event} setzen {' '.join(map(str, numbers))}")
+        seeded["event"] = event
+        _keep_seeded(book, seeded)
+        print(f"Demo: Workshop (Termin Nr. {event}) mit {len(numbers)} Themen auf der Agenda.")
+    if "poll" not in seeded:
+        eve = day - dt.timedelta(days=1)
+        asked = POLL.format(day=f"{day:%d.%m.}", eve=f"{eve:%d.%m.%Y}")
+        seeded["poll"] = _number(await chat.ask(asked), "the demo poll")
+        _keep_seeded(book, seeded)
+        print(f"Demo: Umfrage Nr. {seeded['poll']} zu den Themen des Workshops.")
+    return Seeded(event=seeded["event"], poll=seeded["poll"])
 
 
-async def _seed_workshop(chat: DemoChat, book: AccountBook) -> None:
-    """Once: the workshop of the announcement this product grew from, with its three topics
-    on the agenda — made with the bot's own commands, as an organiser would."""
-    if book.data.get("_seeded"):
-        return
-    created = await chat.ask(WORKSHOP)
-    found = re.search(r"Nr\. (\d+)", created)
+def _number(reply: str, what: str) -> int:
+    found = re.search(r"Nr\. (\d+)", reply)
     if found is None:
-        raise RuntimeError(f"the demo workshop was not created: {created}")
-    numbers = []
-    for title in WORKSHOP_TOPICS:
-        reply = await chat.ask(f"!thema {title} termin {found[1]}")
-        numbers.append(re.search(r"Nr\. (\d+)", reply)[1])  # type: ignore[index]
-    await chat.ask(f"!agenda {found[1]} setzen {' '.join(numbers)}")
-    book.data["_seeded"] = {"event": int(found[1])}
+        raise RuntimeError(f"{what} was not created: {reply}")
+    return int(found[1])
+
+
+def _keep_seeded(book: AccountBook, seeded: dict[str, int]) -> None:
+    book.data["_seeded"] = seeded  # type: ignore[assignment]
     book.save()
-    print(f"Demo: Workshop (Termin Nr. {found[1]}) mit {len(numbers)} Themen auf der Agenda.")
 
 
-def _print_logins(
-    base_url: str, http_port: int, bot: Account, people: dict[str, Account], room_id: str
+async def _wait_for_space(client: AsyncClient, server_name: str) -> str:
+    """The space's id once the bot has made it and its rooms (in the background after its
+    first sync) and invited the organiser, whose client this is."""
+    since = None
+    for _ in range(120):
+        rooms = {**client.invited_rooms, **client.rooms}
+        space_id = next((i for i, room in rooms.items() if room.name == SPACE_NAME), None)
+        # Asked only once the invitation is there: an unknown alias makes nio log a warning.
+        if space_id is not None and await _aliases_resolve(client, server_name):
+            return space_id
+        since = (await client.sync(timeout=1000, since=since)).next_batch
+    raise RuntimeError("the bot did not set up the space within 2 minutes")
+
+
+async def _aliases_resolve(client: AsyncClient, server_name: str) -> bool:
+    for alias in (SPACE_ALIAS, *(key for key, *_ in ROOMS)):
+        resolved = await client.room_resolve_alias(f"#{alias}:{server_name}")
+        if not isinstance(resolved, RoomResolveAliasResponse):
+            return False
+    return True
+
+
+def _print_banner(
+    synapse: LocalSynapse,
+    config: Config,
+    bot: Account,
+    people: dict[str, Account],
+    room_id: str,
+    seeded: Seeded,
+    day: dt.date,
 ) -> None:
+    web = config.http.base_url
+    space = f"#{SPACE_ALIAS}:{synapse.server_name}"
     print()
     print("alumni-bot läuft. Verbinde Element (oder einen anderen Client) mit:")
-    print(f"  Homeserver: {base_url}")
+    print("  (alumni-bot is running. Connect Element or any Matrix client with:)")
+    print(f"  Homeserver: {synapse.base_url}")
     for name, account in people.items():
-        print(f"  {PEOPLE[name]}: {account.user_id}  Passwort: {account.password}")
-    print(f"  Bot: {bot.user_id}   Raum: {room_id}")
-    print(f"  Gesundheit: http://127.0.0.1:{http_port}/healthz  Metriken: /metrics")
-    print("Schreib im Raum: !hilfe   (English: !help)   Beenden: Strg+C")
+        print(f"  {DISPLAY_NAMES[name]}: {account.user_id}  Passwort: {account.password}")
+    print(f"  Bot: {bot.user_id}")
+    print(f"  Raum: {ROOM_NAME} ({room_id})")
+    print(f"  Space: {SPACE_NAME} ({space}), mit {len(ROOMS)} Räumen / with {len(ROOMS)} rooms")
+    print(
+        f"  Im Raum / In the room: Workshop am {day:%d.%m.%Y} (Termin Nr. {seeded.event}) mit "
+        f"Agenda, Umfrage Nr. {seeded.poll}"
+    )
+    print(
+        f"  Bedarfserhebung / Needs survey: „{SURVEY_TITLE}“ – im Direktchat mit dem Bot "
+        "!bedarfe schreiben / write !needs in a direct chat with the bot"
+    )
+    print(f"  Web: {web}/healthz  {web}/events.ics  {web}/metrics")
+    print("Schreib im Raum: !hilfe   (English: !help)   Beenden / Stop: Strg+C / Ctrl-C")
     print()

@@ -14,7 +14,8 @@ import socket
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -28,6 +29,8 @@ DEFAULT_SYNAPSE_VENV = Path(
 )
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
+# How long a start waits for its preferred port before it takes another.
+PORT_WAIT = 5.0
 
 _RELAXED = {"per_second": 1000, "burst_count": 1000}
 # Every per-second limiter Synapse 1.163 reads. rc_federation is left out: it takes window
@@ -61,12 +64,18 @@ class SynapseFiles:
     shared_secret: str
 
 
-def ensure_synapse_venv(venv_dir: Path) -> Path:
-    """Return the python of a venv at venv_dir that can import synapse, installing it if needed."""
+def synapse_installed(venv_dir: Path) -> bool:
+    """Whether the venv at venv_dir can import synapse (so a start need not install it)."""
     python = venv_dir / "bin" / "python"
     # find_spec rather than an import: importing synapse costs ~0.6 s on every start.
     probe = "import importlib.util, sys; sys.exit(importlib.util.find_spec('synapse') is None)"
-    if python.exists() and subprocess.run([python, "-c", probe]).returncode == 0:
+    return python.exists() and subprocess.run([python, "-c", probe]).returncode == 0
+
+
+def ensure_synapse_venv(venv_dir: Path) -> Path:
+    """Return the python of a venv at venv_dir that can import synapse, installing it if needed."""
+    python = venv_dir / "bin" / "python"
+    if synapse_installed(venv_dir):
         return python
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", venv_dir], check=True)
@@ -81,12 +90,34 @@ def free_port() -> int:
 
 
 def port_is_free(port: int) -> bool:
+    """Whether a server could listen on 127.0.0.1:port now. Synapse (Twisted) binds with
+    SO_REUSEADDR, so connections of a stopped server still in TIME_WAIT do not count."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
             return False
         return True
+
+
+async def choose_port(
+    preferred: int,
+    *,
+    wait: float = PORT_WAIT,
+    interval: float = 0.2,
+    is_free: Callable[[int], bool] = port_is_free,
+) -> int:
+    """`preferred` if it is free within `wait` seconds, else any free port. A server stopped
+    a moment ago (a quick restart) may still hold the port while it shuts down."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        if is_free(preferred):
+            return preferred
+        if loop.time() >= deadline:
+            return free_port()
+        await asyncio.sleep(interval)
 
 
 def write_synapse_config(
@@ -159,6 +190,46 @@ def write_synapse_config(
     log_config_path.write_text(json.dumps(log_config, indent=2) + "\n")
     config_path.write_text(json.dumps(config, indent=2) + "\n")
     return SynapseFiles(config=config_path, log=log_path, shared_secret=secret)
+
+
+def pid_file_of(data_dir: Path) -> Path:
+    """Where a running LocalSynapse notes its process id (removed when it is stopped)."""
+    return data_dir.resolve() / "synapse.pid"
+
+
+def stop_leftover(data_dir: Path) -> bool:
+    """Stop a Synapse still running on data_dir (its starter was killed without stopping it),
+    so a new start gets its port and it is not two servers on one database. True if one ran.
+    Blocks up to STOP_TIMEOUT: call it in a thread."""
+    pid_file = pid_file_of(data_dir)
+    try:
+        pid = int(pid_file.read_text().strip())
+        # The process must be the Synapse of this data dir: the pid may belong to another by now.
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        pid_file.unlink(missing_ok=True)
+        return False
+    if str(data_dir.resolve() / "homeserver.yaml").encode() not in command:
+        pid_file.unlink(missing_ok=True)
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+    pid_file.unlink(missing_ok=True)
+    return True
+
+
+def _running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    # A zombie has exited; only its parent's wait is missing.
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def _tail(path: Path, lines: int = 30) -> str:
@@ -241,6 +312,7 @@ class LocalSynapse:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        pid_file_of(self.data_dir).write_text(f"{process.pid}\n")
         session = self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         try:
             loop = asyncio.get_running_loop()
@@ -270,16 +342,18 @@ class LocalSynapse:
             await self._session.close()
             self._session = None
         process, self._process = self._process, None
-        if process is None or process.returncode is not None:
+        if process is None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
-        except TimeoutError:
+        if process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            await process.wait()
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                await process.wait()
+        pid_file_of(self.data_dir).unlink(missing_ok=True)
 
     async def __aenter__(self) -> LocalSynapse:
         await self.start()

@@ -1,44 +1,119 @@
-"""The README's first command: the demo starts its own Synapse, accounts, room and bot."""
+"""The README's first command: the demo starts its own Synapse, accounts, room, space and bot,
+and a second start right after keeps the port, the bot's device and everything it made."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+from bot.homeserver import free_port
 
-def run_demo(data_dir: Path) -> subprocess.CompletedProcess[str]:
+DEMO_ROOMS = ["allgemein", "ankuendigungen", "workshops", "bedarfe", "off-topic", "organisation"]
+COUNTED = ["event", "topic", "poll", "survey", "space_room", "roster_member", "device_login"]
+
+
+def run_demo(data_dir: Path, port: int) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot", "demo", "--smoke", "--data-dir", str(data_dir)],
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "demo",
+            "--smoke",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            str(port),
+        ],
         capture_output=True,
         text=True,
         timeout=240,
     )
 
 
+def line_with(text: str, output: str) -> str:
+    lines = [line for line in output.splitlines() if text in line]
+    assert lines, f"no line with {text!r} in:\n{output}"
+    return lines[0]
+
+
+def counts(db: sqlite3.Connection) -> dict[str, int]:
+    return {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in COUNTED}
+
+
 def test_demo_answers_help(tmp_path: Path) -> None:
-    result = run_demo(tmp_path)
+    # Not 8008: other test runs on this machine may hold it; the logic is the same.
+    port = free_port()
+    result = run_demo(tmp_path, port)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Homeserver: http://127.0.0.1:" in result.stdout
+    assert f"Homeserver: http://127.0.0.1:{port}" in result.stdout
     assert "@orga:localhost  Passwort:" in result.stdout
     assert "der Bot hat auf !hilfe geantwortet" in result.stdout
+    # Progress while starting, and a banner that says where everything is and how to stop.
+    for step in ("Starte Synapse", "Lege die Demo-Konten an", "Starte den Bot"):
+        assert step in result.stdout
+    assert "Space: Alumni-Netzwerk Smart City Manager:innen (#alumni:localhost)" in result.stdout
+    assert "/healthz" in result.stdout and "/events.ics" in result.stdout
+    assert "Strg+C / Ctrl-C" in result.stdout
+    # The organiser's client saw the bot's invitation to the space.
+    assert "@orga:localhost ist in den Space !" in result.stdout
+    # APScheduler's per-job lines are not shown.
+    assert "apscheduler" not in result.stderr
     # The workshop of the announcement, with its three topics on the agenda, made once.
     assert "Demo: Workshop (Termin Nr. 1) mit 3 Themen auf der Agenda." in result.stdout
+    assert "Demo: Umfrage Nr. 1 zu den Themen des Workshops." in result.stdout
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
     with sqlite3.connect(tmp_path / "alumni-bot.db") as db:
         agenda = db.execute(
             "SELECT title FROM topic WHERE event_id = 1 ORDER BY agenda_position"
         ).fetchall()
-        (workshop,) = db.execute("SELECT title FROM event WHERE id = 1").fetchone()
+        (workshop, starts_at) = db.execute(
+            "SELECT title, starts_at FROM event WHERE id = 1"
+        ).fetchone()
+        rooms = dict(db.execute("SELECT key, room_id FROM space_room").fetchall())
+        roster = db.execute(
+            "SELECT user_id, municipality, cohort, role FROM roster_member ORDER BY user_id"
+        ).fetchall()
+        polls = db.execute("SELECT id, question, start_event_id FROM poll WHERE status = 'open'")
+        open_polls = polls.fetchall()
+        open_surveys = db.execute(
+            "SELECT title FROM survey WHERE opens_at <= ? AND closes_at > ? AND NOT closed_handled",
+            (now, now),
+        ).fetchall()
+        (device,) = db.execute("SELECT device_id FROM device_login").fetchone()
+        before = counts(db)
     assert workshop == "2. Transfer-Workshop Smart City Manager:in"
+    assert starts_at > now and starts_at[5:10] == "09-29"
     assert [title for (title,) in agenda] == [
         "Organisatorische Rahmenbedingungen und Verankerung in den Verwaltungsstrukturen",
         "Tätigkeitsumfang der Smart City Manager:innen",
         "Agiles Arbeiten innerhalb der Verwaltung",
     ]
-    # A second start reuses the accounts and the room, and seeds nothing twice.
-    again = run_demo(tmp_path)
+    assert sorted(rooms) == sorted(["space", *DEMO_ROOMS])
+    assert roster == [
+        ("@mitglied1:localhost", "Beispielstadt", 1, "manager"),
+        ("@mitglied2:localhost", "Musterhausen", 2, "manager"),
+        ("@orga:localhost", "Potsdam", None, "organiser"),
+    ]
+    assert len(open_polls) == 1
+    assert open_polls[0][1].startswith("Welches Thema soll der Workshop am 29.09.")
+    assert open_polls[0][2] is not None
+    assert open_surveys == [("Weitere kommunale Bedarfe",)]
+
+    # A second start right after reuses the port, the accounts, the room and the bot's device,
+    # and makes nothing twice.
+    again = run_demo(tmp_path, port)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Demo: Workshop" not in again.stdout
-    room_line = [line for line in result.stdout.splitlines() if "Raum:" in line]
-    assert room_line and room_line[0] in again.stdout
+    assert "Demo: Umfrage" not in again.stdout
+    assert line_with("Homeserver:", again.stdout) == line_with("Homeserver:", result.stdout)
+    assert line_with("Raum:", again.stdout) == line_with("Raum:", result.stdout)
+    assert line_with("Space:", again.stdout) == line_with("Space:", result.stdout)
+    assert "reusing device" in again.stderr
+    with sqlite3.connect(tmp_path / "alumni-bot.db") as db:
+        assert db.execute("SELECT device_id FROM device_login").fetchone() == (device,)
+        assert dict(db.execute("SELECT key, room_id FROM space_room").fetchall()) == rooms
+        assert counts(db) == before
