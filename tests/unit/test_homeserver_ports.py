@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,11 @@ def test_a_leftover_synapse_of_the_data_dir_is_stopped(tmp_path: Path) -> None:
     )
     pid_file_of(tmp_path).write_text(f"{leftover.pid}\n")
     try:
+        # A leftover has long been running; this one must have exec'd its command line first.
+        cmdline = Path(f"/proc/{leftover.pid}/cmdline")
+        deadline = time.monotonic() + 5
+        while str(config).encode() not in cmdline.read_bytes() and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert stop_leftover(tmp_path)
         assert leftover.wait(timeout=5) is not None
         assert not pid_file_of(tmp_path).exists()
