@@ -26,6 +26,7 @@ from commands.polls.plan import (
     DUPLICATE,
     EMPTY_TEXT,
     FLAG_VALUE,
+    HIDDEN_AND_LIVE,
     NO_QUESTION,
     TOO_LONG,
     UNKNOWN_FLAG,
@@ -34,6 +35,7 @@ from commands.polls.plan import (
     answer_ids,
     end_content,
     parse_poll,
+    render_live,
     render_results,
     start_content,
 )
@@ -65,8 +67,11 @@ def request(
     disclosed: bool = True,
     closes_at: dt.datetime | None = None,
     room: str | None = None,
+    live_counts: bool = False,
 ) -> PollRequest:
-    return PollRequest(question, list(answers), max_selections, disclosed, closes_at, room)
+    return PollRequest(
+        question, list(answers), max_selections, disclosed, closes_at, room, live_counts
+    )
 
 
 PARSED: dict[str, tuple[str, PollRequest]] = {
@@ -106,6 +111,13 @@ PARSED: dict[str, tuple[str, PollRequest]] = {
         '"Q" "A" "B" --room #ws:example.org',
         request(room="#ws:example.org"),
     ),
+    "--zwischenstand": ('"Q" "A" "B" --zwischenstand', request(live_counts=True)),
+    "--live-results": ('"Q" "A" "B" --live-results', request(live_counts=True)),
+    "--zwischenstand takes no value": (
+        '"Q" "A" --zwischenstand "B" --bis 30.09. 12:00',
+        request(live_counts=True, closes_at=SEPT_30_NOON),
+    ),
+    "en dash –zwischenstand": ('"Q" "A" "B" –zwischenstand', request(live_counts=True)),
     "em dash —max": ('"Q" "A" "B" —max 2', request(max_selections=2)),
     "en dash –max": ('"Q" "A" "B" –max 2', request(max_selections=2)),
     "em dash —verdeckt": ('"Q" "A" "B" —verdeckt', request(disclosed=False)),
@@ -195,6 +207,16 @@ ERRORS: dict[str, tuple[str, Localized, dict[str, object]]] = {
         {"text": "x" * 30, "length": 201, "limit": 200},
     ),
     "duplicate answer": ('"Q" "Rolle" "B" "Rolle"', DUPLICATE, {"answer": "Rolle"}),
+    "hidden with live counts": (
+        '"Q" "A" "B" --verdeckt --zwischenstand',
+        HIDDEN_AND_LIVE,
+        {"hidden": "--verdeckt", "live": "--zwischenstand"},
+    ),
+    "live counts with hidden, English": (
+        '"Q" "A" "B" --live-results --hidden',
+        HIDDEN_AND_LIVE,
+        {"hidden": "--hidden", "live": "--live-results"},
+    ),
     "duplicate answer ignoring case": ('"Q" "Rolle" "ROLLE"', DUPLICATE, {"answer": "ROLLE"}),
     "duplicate answer by casefold": ('"Q" "Straße" "STRASSE"', DUPLICATE, {"answer": "STRASSE"}),
     "duplicate answer ignoring blanks": ('"Q" "A  b" " a B "', DUPLICATE, {"answer": "a B"}),
@@ -456,8 +478,9 @@ def view(
     ended: bool = False,
     closes_at: dt.datetime | None = None,
     timezone: str = "Europe/Berlin",
+    live_counts: bool = False,
 ) -> PollView:
-    return PollView(7, question, answers, disclosed, ended, closes_at, timezone)
+    return PollView(7, question, answers, disclosed, ended, closes_at, timezone, live_counts)
 
 
 def rows_of(html: str) -> list[tuple[str, int, int, int]]:
@@ -919,3 +942,61 @@ def test_poll_relation_prefers_the_unstable_block_like_js_sdk(event_type: str, s
     first, the stable one only if that is missing or falsy; so does the bot."""
     content = {"m.relates_to": REFERENCE, UNSTABLE_BLOCK: {"answers": ["a1"]}, STABLE_BLOCK: stable}
     assert poll_relation(event(event_type, content)) == PollVote("$start", {"answers": ["a1"]})
+
+
+# --- render_live ------------------------------------------------------------------------------
+
+VOTERS = {
+    0: tally_of(),
+    1: tally_of(("@al", 1, ["a1"])),
+    2: tally_of(("@al", 1, ["a1"]), ("@bo", 2, ["a3"]), ("@cy", 3, ["zz"])),
+}
+VOTED_TEXT: dict[tuple[Language, int], str] = {
+    ("de", 0): "Bisher haben 0 Personen abgestimmt.",
+    ("de", 1): "Bisher hat 1 Person abgestimmt.",
+    ("de", 2): "Bisher haben 2 Personen abgestimmt.",
+    ("en", 0): "So far 0 people have voted.",
+    ("en", 1): "So far 1 person has voted.",
+    ("en", 2): "So far 2 people have voted.",
+}
+
+
+@pytest.mark.parametrize(("language", "voters"), VOTED_TEXT.keys())
+def test_live_result_without_the_option_shows_only_how_many_voted(
+    language: Language, voters: int
+) -> None:
+    """As Element shows a disclosed poll to whoever has not voted: no count per answer."""
+    html = render_live(view(), VOTERS[voters], language)
+    assert "<table" not in html
+    for answer in THEMES:
+        assert answer["text"] not in html
+    assert "█" not in html and "%" not in html
+    assert html.startswith(render_results(view(), VOTERS[voters], language).split("<br>")[0])
+    assert VOTED_TEXT[(language, voters)] in html
+    assert ("abgestimmt haben" if language == "de" else "who has voted") in html
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+@pytest.mark.parametrize("voters", [0, 1, 2])
+def test_live_result_with_the_option_shows_the_counts(language: Language, voters: int) -> None:
+    poll = view(live_counts=True)
+    html = render_live(poll, VOTERS[voters], language)
+    assert html == render_results(poll, VOTERS[voters], language)
+    assert [count for _, _, count, _ in rows_of(html)] == [
+        VOTERS[voters].counts.get(answer["id"], 0) for answer in THEMES
+    ]
+
+
+@pytest.mark.parametrize("live_counts", [False, True])
+def test_live_result_of_an_ended_or_hidden_poll_is_the_result(live_counts: bool) -> None:
+    result = VOTERS[2]
+    ended = view(ended=True, live_counts=live_counts)
+    assert render_live(ended, result, "de") == render_results(ended, result, "de")
+    assert rows_of(render_live(ended, result, "de"))
+    hidden = view(disclosed=False)
+    assert render_live(hidden, result, "en") == render_results(hidden, result, "en")
+
+
+def test_live_result_escapes_the_question() -> None:
+    html = render_live(view(question="<b>Wer & wie?</b>"), VOTERS[1], "de")
+    assert "&lt;b&gt;Wer &amp; wie?&lt;/b&gt;" in html and "<b>Wer" not in html
