@@ -12,6 +12,7 @@ from commands.core.i18n import Localized
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import bullet_list, escape
 from commands.polls.plan import (
+    PARTICIPANTS,
     POLL_DUTY,
     START,
     answer_ids,
@@ -64,7 +65,6 @@ NOT_YOURS = Localized(
     "Umfrage Nr. {id} dürfen nur, wer sie gestartet hat, und die Organisation des Raums beenden.",
     "Only whoever started poll no. {id} and the room's organisers may end it.",
 )
-PARTICIPANTS = Localized("{count} Teilnehmende", "{count} participants")
 NOT_YOURS_TO_REMIND = Localized(
     "An Umfrage Nr. {id} erinnert die Organisation ihres Raums.",
     "Reminders for poll no. {id} are sent by the organisers of its room.",
@@ -176,7 +176,7 @@ async def list_polls(ctx: CommandContext) -> None:
         items.append(
             f"<b>Nr. {row.id}</b> – {escape(row.question)} – "
             f"{escape(ctx.room_label(row.room_id))} – "
-            + PARTICIPANTS.format(ctx.language, count=result.voters)
+            + PARTICIPANTS.format(ctx.language, result.voters)
         )
     await ctx.reply(bullet_list(items))
 

@@ -152,7 +152,7 @@ class PollDuty:
             [answer["text"] for answer in poll.answers],
             [result.counts.get(answer["id"], 0) for answer in poll.answers],
         )
-        footer = PARTICIPANTS.format(self.language, count=result.voters)
+        footer = PARTICIPANTS.format(self.language, result.voters)
         png = await chart_png([panel], VOTES.get(self.language), footer)
         filename = f"umfrage-{poll.id}.png"
         uploaded, _ = await self.client.upload(

@@ -249,22 +249,49 @@ def end_content(
     }
 
 
+@dataclass(frozen=True)
+class Counted:
+    """A text about a number of things, in the singular for exactly one and the plural else:
+    CLDR's plural rule for both German and English whole numbers."""
+
+    one: Localized
+    other: Localized
+
+    def format(self, language: Language, count: int, **values: object) -> str:
+        text = self.one if count == 1 else self.other
+        return text.format(language, count=count, **values)
+
+
 RESULT_TITLE = Localized("📊 Umfrage Nr. {id}: {question}", "📊 Poll no. {id}: {question}")
-PARTICIPANTS = Localized("{count} Teilnehmende", "{count} participants")
+PARTICIPANTS = Counted(
+    Localized("1 teilnehmende Person", "1 participant"),
+    Localized("{count} Teilnehmende", "{count} participants"),
+)
 VOTES = Localized("Stimmen", "Votes")
-SPOILED = Localized("{count} ungültige Stimme(n)", "{count} spoiled vote(s)")
-UNREADABLE_VOTES = Localized(
-    "⚠️ Verschlüsselte Antworten von {count} Person(en) kann ich nicht lesen; sie sind nicht "
-    "gezählt. Umfragen mit mir gehören in unverschlüsselte Räume.",
-    "⚠️ I cannot read encrypted answers from {count} person(s); they are not counted. Polls "
-    "with me belong in unencrypted rooms.",
+SPOILED = Counted(
+    Localized("1 ungültige Stimme", "1 spoiled vote"),
+    Localized("{count} ungültige Stimmen", "{count} spoiled votes"),
+)
+UNREADABLE_VOTES = Counted(
+    Localized(
+        "⚠️ Verschlüsselte Antworten von 1 Person kann ich nicht lesen; sie sind nicht "
+        "gezählt. Umfragen mit mir gehören in unverschlüsselte Räume.",
+        "⚠️ I cannot read encrypted answers from 1 person; they are not counted. Polls "
+        "with me belong in unencrypted rooms.",
+    ),
+    Localized(
+        "⚠️ Verschlüsselte Antworten von {count} Personen kann ich nicht lesen; sie sind nicht "
+        "gezählt. Umfragen mit mir gehören in unverschlüsselte Räume.",
+        "⚠️ I cannot read encrypted answers from {count} people; they are not counted. Polls "
+        "with me belong in unencrypted rooms.",
+    ),
 )
 STATE_OPEN = Localized("läuft", "open")
 STATE_UNTIL = Localized("läuft bis {when}", "open until {when}")
 STATE_ENDED = Localized("beendet", "ended")
 HIDDEN = Localized(
-    "Die Ergebnisse sind bis zum Ende verdeckt; bisher {count} Teilnehmende.",
-    "Results are hidden until the end; {count} participants so far.",
+    "Die Ergebnisse sind bis zum Ende verdeckt; bisher {participants}.",
+    "Results are hidden until the end; {participants} so far.",
 )
 HEADINGS = (
     Localized("Antwort", "Answer"),
@@ -303,7 +330,8 @@ def render_results(poll: PollView, result: Tally, language: Language) -> str:
     """An HTML table with bars, counts and shares of the votes, and the number of people."""
     html = _heading(poll, language)
     if not poll.disclosed and not poll.ended:
-        return html + HIDDEN.format(language, count=result.voters)
+        participants = PARTICIPANTS.format(language, result.voters)
+        return html + HIDDEN.format(language, participants=participants)
     votes = sum(result.counts.values())
     head = "".join(f"<th>{heading.get(language)}</th>" for heading in HEADINGS)
     rows = []
@@ -320,21 +348,18 @@ def render_results(poll: PollView, result: Tally, language: Language) -> str:
             f"<td>{share * 100:.0f} %</td></tr>"
         )
     html += f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    html += PARTICIPANTS.format(language, count=result.voters)
+    # A paragraph of its own, so that the plain body has it on its own line after the table.
+    footer = PARTICIPANTS.format(language, result.voters)
     if result.spoiled:
-        html += " · " + SPOILED.format(language, count=result.spoiled)
+        footer += " · " + SPOILED.format(language, result.spoiled)
     if result.unreadable:
-        html += "<br>" + UNREADABLE_VOTES.format(language, count=result.unreadable)
-    return html
+        footer += "<br>" + UNREADABLE_VOTES.format(language, result.unreadable)
+    return html + f"<p>{footer}</p>"
 
 
-VOTED_ONE = Localized(
-    "Bisher hat 1 Person abgestimmt.",
-    "So far 1 person has voted.",
-)
-VOTED_MANY = Localized(
-    "Bisher haben {count} Personen abgestimmt.",
-    "So far {count} people have voted.",
+VOTED = Counted(
+    Localized("Bisher hat 1 Person abgestimmt.", "So far 1 person has voted."),
+    Localized("Bisher haben {count} Personen abgestimmt.", "So far {count} people have voted."),
 )
 COUNTS_AFTER_VOTING = Localized(
     "Wie die Stimmen verteilt sind, zeigt Element allen, die abgestimmt haben; das Ergebnis "
@@ -350,11 +375,7 @@ def render_live(poll: PollView, result: Tally, language: Language) -> str:
     that nobody sees the trend before voting."""
     if poll.ended or not poll.disclosed or poll.live_counts:
         return render_results(poll, result, language)
-    voted = (
-        VOTED_ONE.get(language)
-        if result.voters == 1
-        else VOTED_MANY.format(language, count=result.voters)
-    )
+    voted = VOTED.format(language, result.voters)
     return f"{_heading(poll, language)}{voted}<br>{COUNTS_AFTER_VOTING.get(language)}"
 
 

@@ -270,7 +270,7 @@ async def test_a_hidden_poll_ends_at_its_deadline_with_the_final_result(voting: 
     assert start["content"][START]["kind"] == "org.matrix.msc3381.poll.undisclosed"
     await vote(anna, voting, start["event_id"], [start["content"][START]["answers"][0]["id"]])
     hidden = await results(voting, number)
-    assert "verdeckt" in hidden and "<table>" not in hidden and "1 Teilnehmende" in hidden
+    assert "verdeckt" in hidden and "<table>" not in hidden and "1 teilnehmende Person" in hidden
     await anna.wait_for(
         lambda: [e for room, e in anna.events if room == voting.room_id and e["type"] == END],
         within=20,
@@ -356,8 +356,8 @@ async def test_responses_the_bot_cannot_read_are_not_counted_and_said(voting: Vo
         assert isinstance(sent, RoomSendResponse), sent
     html = await results(voting, number)
     assert counts_in(html) == {"Rolle": 1, "Agil": 0}, html
-    assert "1 Teilnehmende" in html
-    assert "Verschlüsselte Antworten von 1 Person(en) kann ich nicht lesen" in html
+    assert "1 teilnehmende Person" in html
+    assert "Verschlüsselte Antworten von 1 Person kann ich nicht lesen" in html
 
 
 async def test_the_live_result_hides_the_counts_and_ending_without_a_number_ends_the_newest(

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from commands.core.content import message_content
 from commands.core.converters import ConversionError
 from commands.core.i18n import Language, Localized
 from commands.core.time_phrases import (
@@ -40,7 +41,7 @@ from commands.polls.plan import (
     start_content,
 )
 from commands.polls.signals import PollClosed, PollVote, poll_relation
-from commands.polls.tally import MISSING, End, Response, Tally, tally
+from commands.polls.tally import CANNOT_READ, MISSING, End, Response, Tally, tally
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Sunday, 20 September 2026, 10:00 in Berlin (CEST).
@@ -570,28 +571,28 @@ FOOTERS: dict[str, tuple[Tally, Language, str]] = {
     "participants only, German": (
         tally_of(("@al", 1, ["a1"]), ("@bo", 2, ["a2"])),
         "de",
-        "</table>2 Teilnehmende",
+        "</table><p>2 Teilnehmende</p>",
     ),
     "participants only, English": (
         tally_of(("@al", 1, ["a1"]), ("@bo", 2, ["a2"])),
         "en",
-        "</table>2 participants",
+        "</table><p>2 participants</p>",
     ),
     "spoiled, German": (
         tally_of(("@al", 1, ["a1"]), ("@bo", 2, ["zz"]), ("@cy", 3, MISSING)),
         "de",
-        "</table>1 Teilnehmende · 2 ungültige Stimme(n)",
+        "</table><p>1 teilnehmende Person · 2 ungültige Stimmen</p>",
     ),
     "spoiled, English": (
         tally_of(("@al", 1, ["a1"]), ("@bo", 2, "a1")),
         "en",
-        "</table>1 participants · 1 spoiled vote(s)",
+        "</table><p>1 participant · 1 spoiled vote</p>",
     ),
-    "nobody": (tally_of(), "de", "</table>0 Teilnehmende"),
+    "nobody": (tally_of(), "de", "</table><p>0 Teilnehmende</p>"),
     "multi choice counts people, not selections": (
         tally_of(("@al", 1, ["a1", "a2", "a3"]), max_selections=3),
         "en",
-        "</table>1 participants",
+        "</table><p>1 participant</p>",
     ),
 }
 
@@ -1000,3 +1001,53 @@ def test_live_result_of_an_ended_or_hidden_poll_is_the_result(live_counts: bool)
 def test_live_result_escapes_the_question() -> None:
     html = render_live(view(question="<b>Wer & wie?</b>"), VOTERS[1], "de")
     assert "&lt;b&gt;Wer &amp; wie?&lt;/b&gt;" in html and "<b>Wer" not in html
+
+
+PLAIN_FOOTERS: dict[tuple[Language, int], str] = {
+    ("de", 0): "0 Teilnehmende",
+    ("de", 1): "1 teilnehmende Person · 1 ungültige Stimme",
+    ("de", 2): "2 Teilnehmende · 2 ungültige Stimmen",
+    ("en", 0): "0 participants",
+    ("en", 1): "1 participant · 1 spoiled vote",
+    ("en", 2): "2 participants · 2 spoiled votes",
+}
+
+
+@pytest.mark.parametrize(("language", "count"), PLAIN_FOOTERS.keys())
+def test_plain_body_of_the_result_has_the_footer_on_its_own_line(
+    language: Language, count: int
+) -> None:
+    votes = [(f"@p{n}", n, ["a1"]) for n in range(count)]
+    spoiled = [(f"@s{n}", 100 + n, ["zz"]) for n in range(count)]
+    body = message_content(render_results(view(), tally_of(*votes, *spoiled), language))["body"]
+    assert body.splitlines()[-1] == PLAIN_FOOTERS[(language, count)], body
+    assert body.splitlines()[-2].endswith(" %")
+
+
+UNREADABLE_TEXTS: dict[tuple[Language, int], str] = {
+    ("de", 1): "Verschlüsselte Antworten von 1 Person kann ich nicht lesen",
+    ("de", 2): "Verschlüsselte Antworten von 2 Personen kann ich nicht lesen",
+    ("en", 1): "I cannot read encrypted answers from 1 person;",
+    ("en", 2): "I cannot read encrypted answers from 2 people;",
+}
+
+
+@pytest.mark.parametrize(("language", "count"), UNREADABLE_TEXTS.keys())
+def test_unreadable_votes_are_counted_in_the_right_number(language: Language, count: int) -> None:
+    unreadable = [(f"@u{n}", n, CANNOT_READ) for n in range(count)]
+    html = render_results(view(), tally_of(("@al", 99, ["a1"]), *unreadable), language)
+    assert UNREADABLE_TEXTS[(language, count)] in html
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "text"),
+    [
+        ("de", 1, "bisher 1 teilnehmende Person."),
+        ("de", 2, "bisher 2 Teilnehmende."),
+        ("en", 1, "1 participant so far."),
+        ("en", 2, "2 participants so far."),
+    ],
+)
+def test_hidden_poll_counts_its_participants(language: Language, count: int, text: str) -> None:
+    votes = [(f"@p{n}", n, ["a1"]) for n in range(count)]
+    assert render_results(view(disclosed=False), tally_of(*votes), language).endswith(text)
