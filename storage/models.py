@@ -255,6 +255,13 @@ class Poll(Base):
     live_event_id: Mapped[str | None] = mapped_column(String(255))
     # The final result posted after the end ("-" if the room refused it).
     final_event_id: Mapped[str | None] = mapped_column(String(255))
+    # The live result shows the counts per answer (`--zwischenstand`); else only how many voted,
+    # as Element shows a disclosed poll to whoever has not voted.
+    live_counts: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The `!umfrage beenden` that ended the poll, and who sent it if it was given in the poll's
+    # room: then the final result answers that command, which needs no reply of its own.
+    end_command_event_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    ended_by: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 

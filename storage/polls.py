@@ -27,6 +27,7 @@ class NewPoll:
     max_selections: int
     disclosed: bool
     closes_at: dt.datetime | None
+    live_counts: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,22 @@ async def latest_in(db: Database, room_id: str) -> Poll | None:
             .order_by(Poll.id.desc())
             .limit(1)
         )
+
+
+async def latest_open_in(db: Database, room_id: str) -> Poll | None:
+    async with db.session() as session:
+        return await session.scalar(
+            select(Poll)
+            .where(Poll.room_id == room_id, Poll.status == OPEN, Poll.start_event_id.is_not(None))
+            .order_by(Poll.id.desc())
+            .limit(1)
+        )
+
+
+async def by_end_command(db: Database, event_id: str) -> Poll | None:
+    """The poll an `!umfrage beenden` ended, if that command already ran."""
+    async with db.session() as session:
+        return await session.scalar(select(Poll).where(Poll.end_command_event_id == event_id))
 
 
 async def open_polls(db: Database) -> list[Poll]:

@@ -12,6 +12,7 @@ from commands.core.i18n import Localized
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import bullet_list, escape
 from commands.polls.plan import (
+    PARTICIPANTS,
     POLL_DUTY,
     START,
     answer_ids,
@@ -33,10 +34,10 @@ NUMBER = Arg(
     name_en="number",
 )
 POLL_HELP = Localized(
-    '"Frage?" "Antwort 1" "Antwort 2" … [--max 2] [--verdeckt] [--bis {tag+30} 12:00] '
-    "[--raum #raum]",
-    '"Question?" "Answer 1" "Answer 2" … [--max 2] [--hidden] [--until {datum+30} 12:00] '
-    "[--room #room]",
+    '"Frage?" "Antwort 1" "Antwort 2" … [--max 2] [--verdeckt] [--zwischenstand] '
+    "[--bis {tag+30} 12:00] [--raum #raum]",
+    '"Question?" "Answer 1" "Answer 2" … [--max 2] [--hidden] [--live-results] '
+    "[--until {datum+30} 12:00] [--room #room]",
 )
 STARTED = Localized(
     "Umfrage Nr. {id} läuft in {room}. Ergebnis: {results} · beenden: {end}",
@@ -51,6 +52,10 @@ NONE_HERE = Localized(
     "There is no poll in this room. Start one: {command}",
 )
 NONE_OPEN = Localized("Es laufen keine Umfragen.", "No polls are open.")
+NONE_OPEN_HERE = Localized(
+    "In diesem Raum läuft keine Umfrage, die sich beenden ließe. Offene Umfragen: {command}",
+    "There is no open poll in this room to end. Open polls: {command}",
+)
 ALREADY_ENDED = Localized("Umfrage Nr. {id} ist schon beendet.", "Poll no. {id} has ended already.")
 ENDED = Localized(
     "Umfrage Nr. {id} ist beendet; das Ergebnis folgt in {room}.",
@@ -60,7 +65,6 @@ NOT_YOURS = Localized(
     "Umfrage Nr. {id} dürfen nur, wer sie gestartet hat, und die Organisation des Raums beenden.",
     "Only whoever started poll no. {id} and the room's organisers may end it.",
 )
-PARTICIPANTS = Localized("{count} Teilnehmende", "{count} participants")
 NOT_YOURS_TO_REMIND = Localized(
     "An Umfrage Nr. {id} erinnert die Organisation ihres Raums.",
     "Reminders for poll no. {id} are sent by the organisers of its room.",
@@ -75,12 +79,14 @@ NOT_YOURS_TO_REMIND = Localized(
         'Beispiel: !umfrage "Welche Themen?" "Rolle in der Verwaltung" "Agiles Arbeiten" '
         "--max 2 --bis {tag+30} 12:00\n"
         "--max: so viele Antworten je Person; --verdeckt: Ergebnis erst am Ende; "
-        "--raum: in einen anderen Raum (Organisation).",
+        "--zwischenstand: die Zwischenmeldung zeigt allen die Stimmen je Antwort (sonst nur, "
+        "wie viele abgestimmt haben); --raum: in einen anderen Raum (Organisation).",
         "Starts a poll that Element shows as a poll (one click to vote).\n"
         'Example: !poll "Which topics?" "Role in the administration" "Agile work" '
         "--max 2 --until {datum+30} 12:00\n"
         "--max: answers per person; --hidden: results only at the end; "
-        "--room: into another room (organisers).",
+        "--live-results: the live result shows everyone the votes per answer (else only how "
+        "many have voted); --room: into another room (organisers).",
     ),
     args=(Arg("angaben", Rest(max_length=6000), POLL_HELP, name_en="details"),),
 )
@@ -104,6 +110,7 @@ async def start_poll(ctx: CommandContext, angaben: str) -> None:
                 max_selections=request.max_selections,
                 disclosed=request.disclosed,
                 closes_at=request.closes_at,
+                live_counts=request.live_counts,
             ),
         )
     if row.start_event_id is None:
@@ -169,7 +176,7 @@ async def list_polls(ctx: CommandContext) -> None:
         items.append(
             f"<b>Nr. {row.id}</b> – {escape(row.question)} – "
             f"{escape(ctx.room_label(row.room_id))} – "
-            + PARTICIPANTS.format(ctx.language, count=result.voters)
+            + PARTICIPANTS.format(ctx.language, result.voters)
         )
     await ctx.reply(bullet_list(items))
 
@@ -178,23 +185,42 @@ async def list_polls(ctx: CommandContext) -> None:
     "umfrage beenden",
     aliases=("poll end",),
     help=Localized(
-        "Beendet eine Umfrage (wer sie gestartet hat, oder die Organisation); das Ergebnis "
-        "folgt im Raum der Umfrage.",
-        "Ends a poll (whoever started it, or the organisers); the result follows in the "
-        "poll's room.",
+        "Beendet eine Umfrage (ohne Nummer: die neueste offene in diesem Raum); das dürfen, "
+        "wer sie gestartet hat, und die Organisation. Das Ergebnis folgt im Raum der Umfrage.",
+        "Ends a poll (without a number: the newest open poll in this room); whoever started "
+        "it and the organisers may do so. The result follows in the poll's room.",
     ),
-    args=(NUMBER,),
+    args=(replace(NUMBER, optional=True),),
 )
-async def end_poll_command(ctx: CommandContext, nr: int) -> None:
-    row = await _poll(ctx, nr)
+async def end_poll_command(ctx: CommandContext, nr: int | None) -> None:
+    # Handled again after a crash, the command finds the poll it ended, not the next open one.
+    row = await polls.by_end_command(ctx.db, ctx.event_id)
+    if row is None and nr is None:
+        row = await polls.latest_open_in(ctx.db, ctx.room_id)
+        if row is None:
+            await ctx.reply(NONE_OPEN_HERE.format(ctx.language, command=ctx.hint("umfragen")))
+            return
+    elif row is None:
+        assert nr is not None
+        row = await _poll(ctx, nr)
     if ctx.sender != row.created_by and ctx.role_there(row.room_id) < Role.ORGANISER:
-        raise ConversionError(NOT_YOURS, id=nr)
-    if row.status != polls.OPEN:
-        await ctx.reply(ALREADY_ENDED.format(ctx.language, id=nr))
+        raise ConversionError(NOT_YOURS, id=row.id)
+    here = row.room_id == ctx.room_id
+    if row.status == polls.OPEN:
+        # In the poll's room the final result answers this command: one message, not an
+        # extra reply. From elsewhere it is a plain post there, and this command gets a reply.
+        await polls.set_columns(
+            ctx.db, row.id, end_command_event_id=ctx.event_id, ended_by=ctx.sender if here else None
+        )
+        await end_poll(ctx.db, row, ctx.post, ctx.language, ctx.now())
+        await ctx.schedules.changed(POLL_DUTY, row.id)
+    elif row.end_command_event_id != ctx.event_id:
+        await ctx.reply(ALREADY_ENDED.format(ctx.language, id=row.id))
         return
-    await end_poll(ctx.db, row, ctx.post, ctx.language, ctx.now())
-    await ctx.schedules.changed(POLL_DUTY, row.id)
-    await ctx.reply(ENDED.format(ctx.language, id=nr, room=escape(ctx.room_label(row.room_id))))
+    if not here:
+        await ctx.reply(
+            ENDED.format(ctx.language, id=row.id, room=escape(ctx.room_label(row.room_id)))
+        )
 
 
 REMINDING = Localized(

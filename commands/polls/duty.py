@@ -1,5 +1,6 @@
-"""Ends polls at their deadline and posts the final result once; at start it reads every open
-poll's votes back from the room (`/relations`), so none cast while the bot was away is lost."""
+"""Ends polls at their deadline and posts the final result once (one message and its chart,
+after the end event); keeps a disclosed poll's live result; at start it reads every open poll's
+votes back from the room (`/relations`), so none cast while the bot was away is lost."""
 
 from __future__ import annotations
 
@@ -17,7 +18,13 @@ from nio import UploadResponse
 from commands.core.bar_chart import Panel, chart_png
 from commands.core.content import file_content, message_content, txn_id_for
 from commands.core.ports import Ports, SendRefused
-from commands.polls.plan import PARTICIPANTS, VOTES, render_poll_nudge, render_results
+from commands.polls.plan import (
+    PARTICIPANTS,
+    VOTES,
+    render_live,
+    render_poll_nudge,
+    render_results,
+)
 from commands.polls.results import end_poll, tally_of, view_of
 from commands.polls.signals import PollClosed, PollVote, may_end, poll_relation
 from commands.polls.tally import Tally
@@ -111,9 +118,18 @@ class PollDuty:
             # Ended by us, but our end event has not come back through the sync yet.
             return now + WAIT_FOR_END
         html = render_results(view_of(poll, self.timezone), result, self.language)
+        # An m.text, so the room hears of the result; it answers the `!umfrage beenden` given in
+        # the poll's room. The live result is left as it is: editing it would be one more event
+        # for the same news.
+        content = message_content(
+            html,
+            msgtype="m.text",
+            reply_to=poll.end_command_event_id if poll.ended_by else None,
+            mentions=[poll.ended_by] if poll.ended_by else (),
+        )
         try:
             event_id = await self.sender.send(
-                poll.room_id, message_content(html), txn_id=txn_id_for("poll-final", str(poll.id))
+                poll.room_id, content, txn_id=txn_id_for("poll-final", str(poll.id))
             )
         except SendRefused:
             log.warning("poll %s: the final result was refused in %s", poll.id, poll.room_id)
@@ -127,8 +143,6 @@ class PollDuty:
                 log.exception("poll %s: no chart", poll.id)
                 self.errors.count("poll")
         await polls.set_columns(self.db, poll.id, final_event_id=event_id)
-        if poll.live_event_id is not None:
-            await self._edit_live(poll, html)
         return None
 
     async def _send_chart(self, poll: Poll, result: Tally) -> None:
@@ -138,7 +152,7 @@ class PollDuty:
             [answer["text"] for answer in poll.answers],
             [result.counts.get(answer["id"], 0) for answer in poll.answers],
         )
-        footer = PARTICIPANTS.format(self.language, count=result.voters)
+        footer = PARTICIPANTS.format(self.language, result.voters)
         png = await chart_png([panel], VOTES.get(self.language), footer)
         filename = f"umfrage-{poll.id}.png"
         uploaded, _ = await self.client.upload(
@@ -185,7 +199,7 @@ class PollDuty:
         """The one live result message: sent with the first votes, then edited."""
         self.stale_since.pop(poll.id, None)
         self.live_at[poll.id] = self.clock()
-        html = render_results(
+        html = render_live(
             view_of(poll, self.timezone), await tally_of(self.db, poll), self.language
         )
         if poll.live_event_id is None:

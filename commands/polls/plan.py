@@ -1,5 +1,6 @@
 """Pure poll logic: reading `!umfrage "Frage?" "A" "B" --max 2 --verdeckt --bis …`, the native
-poll events (MSC3381, unstable names as Element sends them), and the result table."""
+poll events (MSC3381, unstable names as Element sends them), the result table and the live
+result."""
 
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ FLAGS = {
     "--verdeckt": "hidden",
     "--hidden": "hidden",
     "--undisclosed": "hidden",
+    "--zwischenstand": "live",
+    "--live-results": "live",
     "--bis": "until",
     "--until": "until",
     "--raum": "room",
@@ -75,9 +78,18 @@ BAD_MAX = Localized(
 )
 FLAG_VALUE = Localized("Nach {flag} fehlt die Angabe.", "A value must follow {flag}.")
 UNKNOWN_FLAG = Localized(
-    "{flag} kenne ich nicht. Möglich: --max 2, --verdeckt, --bis 30.09. 12:00, --raum #raum.",
-    "I don't know {flag}. Possible: --max 2, --hidden, --until 30.09. 12:00, --room #room.",
+    "{flag} kenne ich nicht. Möglich: --max 2, --verdeckt, --zwischenstand, --bis 30.09. 12:00, "
+    "--raum #raum.",
+    "I don't know {flag}. Possible: --max 2, --hidden, --live-results, --until 30.09. 12:00, "
+    "--room #room.",
 )
+HIDDEN_AND_LIVE = Localized(
+    "{hidden} und {live} schließen einander aus: Eine verdeckte Umfrage zeigt bis zum Ende "
+    "kein Zwischenergebnis.",
+    "{hidden} and {live} exclude each other: a hidden poll shows no results before the end.",
+)
+# The flags that take no value.
+SWITCHES = frozenset({"hidden", "live"})
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,8 @@ class PollRequest:
     disclosed: bool
     closes_at: dt.datetime | None
     room: str | None
+    # The live result shows the counts per answer to everyone, not only how many voted.
+    live_counts: bool = False
 
 
 def _checked(text: str, limit: int) -> str:
@@ -125,14 +139,15 @@ def parse_poll(text: str, now: dt.datetime, zone: ZoneInfo) -> PollRequest:
             words.append(value)
             continue
         # --bis takes one quoted phrase or the unquoted words up to the next flag or quoted
-        # answer; --max and --raum one word; --verdeckt none. A flag is never a value.
+        # answer; --max and --raum one word; --verdeckt and --zwischenstand none. A flag is
+        # never a value.
         end = index
         if name == "until" and end < len(tokens) and tokens[end][1]:
             end += 1
         elif name == "until":
             while end < len(tokens) and not tokens[end][1] and _flag(*tokens[end]) is None:
                 end += 1
-        elif name != "hidden" and end < len(tokens) and _flag(*tokens[end]) is None:
+        elif name not in SWITCHES and end < len(tokens) and _flag(*tokens[end]) is None:
             end += 1
         options[name] = [word for word, _ in tokens[index:end]]
         typed[name] = value
@@ -148,6 +163,8 @@ def parse_poll(text: str, now: dt.datetime, zone: ZoneInfo) -> PollRequest:
         if answer.casefold() in seen:
             raise ConversionError(DUPLICATE, answer=answer)
         seen.add(answer.casefold())
+    if "hidden" in options and "live" in options:
+        raise ConversionError(HIDDEN_AND_LIVE, hidden=typed["hidden"], live=typed["live"])
     return PollRequest(
         question=question,
         answers=answers,
@@ -155,6 +172,7 @@ def parse_poll(text: str, now: dt.datetime, zone: ZoneInfo) -> PollRequest:
         disclosed="hidden" not in options,
         closes_at=_until(options.get("until"), typed.get("until", ""), now, zone),
         room=_room(options.get("room"), typed.get("room", "")),
+        live_counts="live" in options,
     )
 
 
@@ -231,22 +249,49 @@ def end_content(
     }
 
 
+@dataclass(frozen=True)
+class Counted:
+    """A text about a number of things, in the singular for exactly one and the plural else:
+    CLDR's plural rule for both German and English whole numbers."""
+
+    one: Localized
+    other: Localized
+
+    def format(self, language: Language, count: int, **values: object) -> str:
+        text = self.one if count == 1 else self.other
+        return text.format(language, count=count, **values)
+
+
 RESULT_TITLE = Localized("📊 Umfrage Nr. {id}: {question}", "📊 Poll no. {id}: {question}")
-PARTICIPANTS = Localized("{count} Teilnehmende", "{count} participants")
+PARTICIPANTS = Counted(
+    Localized("1 teilnehmende Person", "1 participant"),
+    Localized("{count} Teilnehmende", "{count} participants"),
+)
 VOTES = Localized("Stimmen", "Votes")
-SPOILED = Localized("{count} ungültige Stimme(n)", "{count} spoiled vote(s)")
-UNREADABLE_VOTES = Localized(
-    "⚠️ Verschlüsselte Antworten von {count} Person(en) kann ich nicht lesen; sie sind nicht "
-    "gezählt. Umfragen mit mir gehören in unverschlüsselte Räume.",
-    "⚠️ I cannot read encrypted answers from {count} person(s); they are not counted. Polls "
-    "with me belong in unencrypted rooms.",
+SPOILED = Counted(
+    Localized("1 ungültige Stimme", "1 spoiled vote"),
+    Localized("{count} ungültige Stimmen", "{count} spoiled votes"),
+)
+UNREADABLE_VOTES = Counted(
+    Localized(
+        "⚠️ Verschlüsselte Antworten von 1 Person kann ich nicht lesen; sie sind nicht "
+        "gezählt. Umfragen mit mir gehören in unverschlüsselte Räume.",
+        "⚠️ I cannot read encrypted answers from 1 person; they are not counted. Polls "
+        "with me belong in unencrypted rooms.",
+    ),
+    Localized(
+        "⚠️ Verschlüsselte Antworten von {count} Personen kann ich nicht lesen; sie sind nicht "
+        "gezählt. Umfragen mit mir gehören in unverschlüsselte Räume.",
+        "⚠️ I cannot read encrypted answers from {count} people; they are not counted. Polls "
+        "with me belong in unencrypted rooms.",
+    ),
 )
 STATE_OPEN = Localized("läuft", "open")
 STATE_UNTIL = Localized("läuft bis {when}", "open until {when}")
 STATE_ENDED = Localized("beendet", "ended")
 HIDDEN = Localized(
-    "Die Ergebnisse sind bis zum Ende verdeckt; bisher {count} Teilnehmende.",
-    "Results are hidden until the end; {count} participants so far.",
+    "Die Ergebnisse sind bis zum Ende verdeckt; bisher {participants}.",
+    "Results are hidden until the end; {participants} so far.",
 )
 HEADINGS = (
     Localized("Antwort", "Answer"),
@@ -265,10 +310,11 @@ class PollView:
     ended: bool
     closes_at: dt.datetime | None
     timezone: str
+    live_counts: bool = False
 
 
-def render_results(poll: PollView, result: Tally, language: Language) -> str:
-    """An HTML table with bars, counts and shares of the votes, and the number of people."""
+def _heading(poll: PollView, language: Language) -> str:
+    """The poll's number, question and state, as the first line of its results."""
     title = "<b>" + RESULT_TITLE.format(language, id=poll.id, question=escape(poll.question))
     if poll.ended:
         state = STATE_ENDED.get(language)
@@ -277,9 +323,15 @@ def render_results(poll: PollView, result: Tally, language: Language) -> str:
         state = STATE_UNTIL.format(language, when=escape(when))
     else:
         state = STATE_OPEN.get(language)
-    html = f"{title}</b> ({state})<br>"
+    return f"{title}</b> ({state})<br>"
+
+
+def render_results(poll: PollView, result: Tally, language: Language) -> str:
+    """An HTML table with bars, counts and shares of the votes, and the number of people."""
+    html = _heading(poll, language)
     if not poll.disclosed and not poll.ended:
-        return html + HIDDEN.format(language, count=result.voters)
+        participants = PARTICIPANTS.format(language, result.voters)
+        return html + HIDDEN.format(language, participants=participants)
     votes = sum(result.counts.values())
     head = "".join(f"<th>{heading.get(language)}</th>" for heading in HEADINGS)
     rows = []
@@ -296,12 +348,35 @@ def render_results(poll: PollView, result: Tally, language: Language) -> str:
             f"<td>{share * 100:.0f} %</td></tr>"
         )
     html += f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    html += PARTICIPANTS.format(language, count=result.voters)
+    # A paragraph of its own, so that the plain body has it on its own line after the table.
+    footer = PARTICIPANTS.format(language, result.voters)
     if result.spoiled:
-        html += " · " + SPOILED.format(language, count=result.spoiled)
+        footer += " · " + SPOILED.format(language, result.spoiled)
     if result.unreadable:
-        html += "<br>" + UNREADABLE_VOTES.format(language, count=result.unreadable)
-    return html
+        footer += "<br>" + UNREADABLE_VOTES.format(language, result.unreadable)
+    return html + f"<p>{footer}</p>"
+
+
+VOTED = Counted(
+    Localized("Bisher hat 1 Person abgestimmt.", "So far 1 person has voted."),
+    Localized("Bisher haben {count} Personen abgestimmt.", "So far {count} people have voted."),
+)
+COUNTS_AFTER_VOTING = Localized(
+    "Wie die Stimmen verteilt sind, zeigt Element allen, die abgestimmt haben; das Ergebnis "
+    "folgt hier, sobald die Umfrage endet.",
+    "Element shows how the votes are spread to everyone who has voted; the result follows "
+    "here once the poll has ended.",
+)
+
+
+def render_live(poll: PollView, result: Tally, language: Language) -> str:
+    """The live result of an open poll. Like Element, it shows the counts per answer only if
+    the poll's creator asked for them (`--zwischenstand`); else just how many have voted, so
+    that nobody sees the trend before voting."""
+    if poll.ended or not poll.disclosed or poll.live_counts:
+        return render_results(poll, result, language)
+    voted = VOTED.format(language, result.voters)
+    return f"{_heading(poll, language)}{voted}<br>{COUNTS_AFTER_VOTING.get(language)}"
 
 
 POLL_NUDGE = Localized(

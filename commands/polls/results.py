@@ -43,6 +43,7 @@ def view_of(poll: Poll, timezone: str) -> PollView:
         ended=poll.status == polls.ENDED,
         closes_at=poll.closes_at,
         timezone=timezone,
+        live_counts=poll.live_counts,
     )
 
 

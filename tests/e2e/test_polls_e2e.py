@@ -1,6 +1,7 @@
 """Native polls on a real Synapse: the start event Element parses, votes cast by real users under
 every rule (change, withdraw, spoil, redact, stable name, after the end), a restart in between,
-and the end with its final result."""
+the live result (counts only if asked for), and the end: the end event, one final result and its
+chart, nothing more."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest_asyncio
 from nio import RoomSendResponse
 
@@ -89,6 +91,42 @@ def live_results(voting: Voting, user: MatrixUser) -> list[Event]:
     ]
 
 
+def bot_events_after(voting: Voting, user: MatrixUser, event_id: str) -> list[Event]:
+    """What the bot sent into the poll's room after `event_id`, in the room's order."""
+    in_room = [e for room, e in user.events if room == voting.room_id]
+    after = [e["event_id"] for e in in_room].index(event_id) + 1
+    return [e for e in in_room[after:] if e["sender"] == voting.bot.user_id]
+
+
+async def notified(user: MatrixUser, *, highlight: bool = False) -> set[str]:
+    """The event ids Synapse notified `user` of (element.md §9), as Element would show them."""
+    params = {"only": "highlight"} if highlight else {}
+    headers = {"Authorization": f"Bearer {user.client.access_token}"}
+    url = f"{user.synapse.base_url}/_matrix/client/v3/notifications"
+    async with (
+        aiohttp.ClientSession(headers=headers) as session,
+        session.get(url, params=params) as response,
+    ):
+        response.raise_for_status()
+        page = await response.json()
+    return {notification["event"]["event_id"] for notification in page["notifications"]}
+
+
+async def the_end_and_nothing_more(voting: Voting, user: MatrixUser, after: str) -> list[Event]:
+    """Waits for the chart, gives the bot time for anything else, and returns what it sent."""
+    await user.wait_for(
+        lambda: [
+            e
+            for e in bot_events_after(voting, user, after)
+            if e.get("content", {}).get("msgtype") == "m.image"
+        ],
+        within=30,
+    )
+    # Longer than the live result's debounce: an edit of it would show up by now.
+    await asyncio.sleep(4)
+    return bot_events_after(voting, user, after)
+
+
 async def results(voting: Voting, number: int) -> str:
     # Votes are mirrored from the sync in order; a command sent after them is handled after.
     reply = await command(voting.orga, voting, f"!ergebnis {number}")
@@ -100,7 +138,9 @@ async def test_votes_are_counted_by_the_rules_across_a_restart_and_the_end(
 ) -> None:
     anna, ben, carla, dora, emil = voting.voters
     reply = await command(
-        voting.orga, voting, '!umfrage "Welche Themen?" "Rolle" "Agiles Arbeiten" "Bedarfe" --max 2'
+        voting.orga,
+        voting,
+        '!umfrage "Welche Themen?" "Rolle" "Agiles Arbeiten" "Bedarfe" --max 2 --zwischenstand',
     )
     number = int(re.search(r"Nr\. (\d+)", reply["content"]["body"])[1])  # type: ignore[index]
     starts = await anna.wait_for(
@@ -133,7 +173,8 @@ async def test_votes_are_counted_by_the_rules_across_a_restart_and_the_end(
     # carla's three answers are cut to the first two (max 2).
     assert counts_in(html) == {"Rolle": 2, "Agiles Arbeiten": 1, "Bedarfe": 1}, html
     assert "3 Teilnehmende" in html
-    # A disclosed poll keeps a live result message, sent a few seconds after the first votes.
+    # With --zwischenstand the live result message, sent a few seconds after the first votes,
+    # shows the counts.
     live = await anna.wait_for(lambda: live_results(voting, anna), within=15)
     assert counts_in(live[0]["content"]["formatted_body"]) == counts_in(html)
 
@@ -145,33 +186,19 @@ async def test_votes_are_counted_by_the_rules_across_a_restart_and_the_end(
 
     refused = await command(ben, voting, f"!umfrage beenden {number}")
     assert "beenden" in refused["content"]["body"]
-    ended = await command(voting.orga, voting, f"!umfrage beenden {number}")
-    assert "beendet" in ended["content"]["body"]
-    end_events = await anna.wait_for(
-        lambda: [e for room, e in anna.events if room == voting.room_id and e["type"] == END]
-    )
-    assert end_events[0]["content"]["m.relates_to"]["event_id"] == start_id
-    assert "Rolle" in end_events[0]["content"]["body"]
-    final = await anna.wait_for(
-        lambda: [
-            e
-            for room, e in anna.events
-            if room == voting.room_id
-            and e["sender"] == voting.bot.user_id
-            and "beendet" in e.get("content", {}).get("formatted_body", "")
-            and "<table>" in e["content"]["formatted_body"]
-        ]
-    )
-    assert counts_in(final[0]["content"]["formatted_body"]) == counts_in(html)
-    charts = await anna.wait_for(
-        lambda: [
-            e
-            for room, e in anna.events
-            if room == voting.room_id and e.get("content", {}).get("msgtype") == "m.image"
-        ],
-        within=30,
-    )
-    image = charts[0]["content"]
+    end_command = await voting.orga.send_text(voting.room_id, f"!umfrage beenden {number}")
+    # The final result answers the command: no reply of its own.
+    final = await voting.orga.wait_reply(end_command, voting.bot.user_id, within=30)
+    assert "beendet" in final["content"]["body"] and final["content"]["msgtype"] == "m.text"
+    assert counts_in(final["content"]["formatted_body"]) == counts_in(html)
+    assert final["content"]["m.mentions"] == {"user_ids": [voting.orga.user_id]}
+    sent = await the_end_and_nothing_more(voting, anna, end_command)
+    assert [e["type"] for e in sent] == [END, "m.room.message", "m.room.message"], sent
+    end_event, _, chart = sent
+    assert end_event["content"]["m.relates_to"]["event_id"] == start_id
+    assert "Rolle" in end_event["content"]["body"]
+    assert sent[1]["event_id"] == final["event_id"]
+    image = chart["content"]
     assert image["info"]["mimetype"] == "image/png"
     png = await anna.download(image["url"])
     assert png.startswith(b"\x89PNG") and len(png) == image["info"]["size"]
@@ -182,20 +209,8 @@ async def test_votes_are_counted_by_the_rules_across_a_restart_and_the_end(
     again = await command(voting.orga, voting, f"!umfrage beenden {number}")
     assert "schon beendet" in again["content"]["body"]
 
-    # The one live result message (not a reply) and its edits, the last one with the final tally.
-    live = live_results(voting, anna)
-    assert len(live) == 2  # the live message and the final result
-    edits = await anna.wait_for(
-        lambda: [
-            e
-            for room, e in anna.events
-            if room == voting.room_id
-            and e.get("content", {}).get("m.relates_to", {}).get("rel_type") == "m.replace"
-            and e["content"]["m.relates_to"]["event_id"] == live[0]["event_id"]
-        ]
-    )
-    assert counts_in(edits[-1]["content"]["m.new_content"]["formatted_body"]) == counts_in(html)
-    assert "beendet" in edits[-1]["content"]["m.new_content"]["formatted_body"]
+    # One live result message (the final result is a reply), not edited after the end.
+    assert [e["event_id"] for e in live_results(voting, anna)] == [live[0]["event_id"]]
 
 
 async def test_bad_input_gets_a_clear_answer_and_starts_nothing(voting: Voting) -> None:
@@ -255,7 +270,7 @@ async def test_a_hidden_poll_ends_at_its_deadline_with_the_final_result(voting: 
     assert start["content"][START]["kind"] == "org.matrix.msc3381.poll.undisclosed"
     await vote(anna, voting, start["event_id"], [start["content"][START]["answers"][0]["id"]])
     hidden = await results(voting, number)
-    assert "verdeckt" in hidden and "<table>" not in hidden and "1 Teilnehmende" in hidden
+    assert "verdeckt" in hidden and "<table>" not in hidden and "1 teilnehmende Person" in hidden
     await anna.wait_for(
         lambda: [e for room, e in anna.events if room == voting.room_id and e["type"] == END],
         within=20,
@@ -271,6 +286,11 @@ async def test_a_hidden_poll_ends_at_its_deadline_with_the_final_result(voting: 
     )
     assert counts_in(final[0]["content"]["formatted_body"]) == {"Ja": 1, "Nein": 0}
     assert "beendet" in final[0]["content"]["formatted_body"]
+    assert final[0]["content"]["msgtype"] == "m.text"
+    end_event = next(e for room, e in anna.events if room == voting.room_id and e["type"] == END)
+    sent = await the_end_and_nothing_more(voting, anna, end_event["event_id"])
+    assert [e["event_id"] for e in sent[:1]] == [final[0]["event_id"]], sent
+    assert [e["content"].get("msgtype") for e in sent] == ["m.text", "m.image"], sent
 
 
 async def test_remind_sends_a_direct_message_to_who_has_not_voted(voting: Voting) -> None:
@@ -336,5 +356,81 @@ async def test_responses_the_bot_cannot_read_are_not_counted_and_said(voting: Vo
         assert isinstance(sent, RoomSendResponse), sent
     html = await results(voting, number)
     assert counts_in(html) == {"Rolle": 1, "Agil": 0}, html
-    assert "1 Teilnehmende" in html
-    assert "Verschlüsselte Antworten von 1 Person(en) kann ich nicht lesen" in html
+    assert "1 teilnehmende Person" in html
+    assert "Verschlüsselte Antworten von 1 Person kann ich nicht lesen" in html
+
+
+async def test_the_live_result_hides_the_counts_and_ending_without_a_number_ends_the_newest(
+    voting: Voting,
+) -> None:
+    anna, ben, *_ = voting.voters
+    first = await command(voting.orga, voting, '!umfrage "Erste Frage?" "Eins" "Zwei"')
+    older = int(re.search(r"Nr\. (\d+)", first["content"]["body"])[1])  # type: ignore[index]
+    second = await command(
+        voting.orga, voting, '!umfrage "Wann treffen wir uns?" "Morgens" "Abends"'
+    )
+    newer = int(re.search(r"Nr\. (\d+)", second["content"]["body"])[1])  # type: ignore[index]
+    starts = await anna.wait_for(
+        lambda: [
+            e
+            for room, e in anna.events
+            if room == voting.room_id
+            and e["type"] == START
+            and e["content"][START]["question"]["body"] == "Wann treffen wir uns?"
+        ]
+    )
+    start_id = starts[0]["event_id"]
+    ids = [a["id"] for a in starts[0]["content"][START]["answers"]]
+    await vote(anna, voting, start_id, [ids[0]])
+    await vote(ben, voting, start_id, [ids[1]])
+
+    def live_texts() -> list[tuple[str, str]]:
+        """(event id, html) of the live result and of each edit of it."""
+        found = []
+        for room, e in anna.events:
+            content = e.get("content", {})
+            if room != voting.room_id or e["sender"] != voting.bot.user_id:
+                continue
+            if content.get("m.relates_to", {}).get("rel_type") == "m.replace":
+                found.append((e["event_id"], content["m.new_content"]["formatted_body"]))
+            elif "m.relates_to" not in content and "abgestimmt" in content.get("body", ""):
+                found.append((e["event_id"], content["formatted_body"]))
+        return found
+
+    shown = await anna.wait_for(
+        lambda: [t for t in live_texts() if "Bisher haben 2 Personen abgestimmt" in t[1]],
+        within=30,
+    )
+    assert f"Nr. {newer}" in shown[-1][1]
+    for _, html in live_texts():
+        assert "<table>" not in html and "Morgens" not in html and "Abends" not in html, html
+    # The poll's live message is a notice: it notifies nobody.
+    live_ids = {event_id for event_id, _ in live_texts()}
+
+    end_command = await voting.orga.send_text(voting.room_id, "!umfrage beenden")
+    final = await voting.orga.wait_reply(end_command, voting.bot.user_id, within=30)
+    assert f"Nr. {newer}" in final["content"]["body"] and "beendet" in final["content"]["body"]
+    assert counts_in(final["content"]["formatted_body"]) == {"Morgens": 1, "Abends": 1}
+    sent = await the_end_and_nothing_more(voting, anna, end_command)
+    assert [e["type"] for e in sent] == [END, "m.room.message", "m.room.message"], sent
+    assert sent[0]["content"]["m.relates_to"]["event_id"] == start_id
+    assert sent[1]["event_id"] == final["event_id"]
+    assert sent[2]["content"]["msgtype"] == "m.image"
+
+    # The final result reaches the room; the one who ended it is mentioned.
+    assert final["event_id"] in await notified(voting.orga, highlight=True)
+    for person in (anna, ben):
+        notes = await notified(person)
+        assert final["event_id"] in notes
+        assert final["event_id"] not in await notified(person, highlight=True)
+        assert not live_ids & notes
+
+    # The older poll is still open; the next command without a number ends it.
+    again = await voting.orga.send_text(voting.room_id, "!umfrage beenden")
+    older_final = await voting.orga.wait_reply(again, voting.bot.user_id, within=30)
+    assert f"Nr. {older}" in older_final["content"]["body"]
+    assert "beendet" in older_final["content"]["body"]
+    none_de = await command(voting.orga, voting, "!umfrage beenden")
+    assert "In diesem Raum läuft keine Umfrage" in none_de["content"]["body"]
+    none_en = await command(anna, voting, "!poll end")
+    assert "There is no open poll in this room" in none_en["content"]["body"]

@@ -129,3 +129,23 @@ async def test_a_vote_seen_twice_at_once_is_stored_once(db: Database) -> None:
         *(polls.record_end(db, poll.id, end) for _ in range(4)),
     )
     assert await order(db, poll.id) == ["$vote-race"]
+
+
+async def test_the_newest_open_poll_of_a_room_and_the_command_that_ended_one(
+    db: Database,
+) -> None:
+    older = await started(db, "$one")
+    newer = await started(db, "$two")
+    elsewhere = await polls.create(
+        db, NewPoll("$three", "@orga:x", "!other:x", "Q", [], 1, True, None, live_counts=True)
+    )
+    await polls.set_started(db, elsewhere.id, "$start$three")
+    assert (await polls.latest_open_in(db, ROOM)).id == newer.id  # type: ignore[union-attr]
+    assert not older.live_counts and (await polls.get(db, elsewhere.id)).live_counts  # type: ignore[union-attr]
+    assert await polls.by_end_command(db, "$end") is None
+    await polls.set_columns(db, newer.id, end_command_event_id="$end", ended_by="@orga:x")
+    await polls.mark_ended(db, newer.id, dt.datetime(2026, 9, 21, tzinfo=dt.UTC), "$e")
+    assert (await polls.by_end_command(db, "$end")).id == newer.id  # type: ignore[union-attr]
+    assert (await polls.latest_open_in(db, ROOM)).id == older.id  # type: ignore[union-attr]
+    await polls.mark_ended(db, older.id, dt.datetime(2026, 9, 21, tzinfo=dt.UTC), "$f")
+    assert await polls.latest_open_in(db, ROOM) is None

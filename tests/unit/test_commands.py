@@ -1074,7 +1074,7 @@ NOW_TODAY = dt.date(2026, 9, 27)  # RecordingContext.now(), in Berlin
         ("teilnahme", "en", "!rsvp <number> yes|no|maybe"),
         ("erinnerungen", "de", "!erinnerungen an|aus"),
         ("erinnerungen", "en", "!reminders on|off"),
-        ("umfrage beenden", "en", "!poll end <number>"),
+        ("umfrage beenden", "en", "!poll end [number]"),
     ],
 )
 def test_usage_names_the_choices_in_words_a_person_reads(

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from commands.core.content import message_content
 from commands.core.converters import ConversionError
 from commands.core.i18n import Language, Localized
 from commands.core.time_phrases import (
@@ -26,6 +27,7 @@ from commands.polls.plan import (
     DUPLICATE,
     EMPTY_TEXT,
     FLAG_VALUE,
+    HIDDEN_AND_LIVE,
     NO_QUESTION,
     TOO_LONG,
     UNKNOWN_FLAG,
@@ -34,11 +36,12 @@ from commands.polls.plan import (
     answer_ids,
     end_content,
     parse_poll,
+    render_live,
     render_results,
     start_content,
 )
 from commands.polls.signals import PollClosed, PollVote, poll_relation
-from commands.polls.tally import MISSING, End, Response, Tally, tally
+from commands.polls.tally import CANNOT_READ, MISSING, End, Response, Tally, tally
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Sunday, 20 September 2026, 10:00 in Berlin (CEST).
@@ -65,8 +68,11 @@ def request(
     disclosed: bool = True,
     closes_at: dt.datetime | None = None,
     room: str | None = None,
+    live_counts: bool = False,
 ) -> PollRequest:
-    return PollRequest(question, list(answers), max_selections, disclosed, closes_at, room)
+    return PollRequest(
+        question, list(answers), max_selections, disclosed, closes_at, room, live_counts
+    )
 
 
 PARSED: dict[str, tuple[str, PollRequest]] = {
@@ -106,6 +112,13 @@ PARSED: dict[str, tuple[str, PollRequest]] = {
         '"Q" "A" "B" --room #ws:example.org',
         request(room="#ws:example.org"),
     ),
+    "--zwischenstand": ('"Q" "A" "B" --zwischenstand', request(live_counts=True)),
+    "--live-results": ('"Q" "A" "B" --live-results', request(live_counts=True)),
+    "--zwischenstand takes no value": (
+        '"Q" "A" --zwischenstand "B" --bis 30.09. 12:00',
+        request(live_counts=True, closes_at=SEPT_30_NOON),
+    ),
+    "en dash –zwischenstand": ('"Q" "A" "B" –zwischenstand', request(live_counts=True)),
     "em dash —max": ('"Q" "A" "B" —max 2', request(max_selections=2)),
     "en dash –max": ('"Q" "A" "B" –max 2', request(max_selections=2)),
     "em dash —verdeckt": ('"Q" "A" "B" —verdeckt', request(disclosed=False)),
@@ -195,6 +208,16 @@ ERRORS: dict[str, tuple[str, Localized, dict[str, object]]] = {
         {"text": "x" * 30, "length": 201, "limit": 200},
     ),
     "duplicate answer": ('"Q" "Rolle" "B" "Rolle"', DUPLICATE, {"answer": "Rolle"}),
+    "hidden with live counts": (
+        '"Q" "A" "B" --verdeckt --zwischenstand',
+        HIDDEN_AND_LIVE,
+        {"hidden": "--verdeckt", "live": "--zwischenstand"},
+    ),
+    "live counts with hidden, English": (
+        '"Q" "A" "B" --live-results --hidden',
+        HIDDEN_AND_LIVE,
+        {"hidden": "--hidden", "live": "--live-results"},
+    ),
     "duplicate answer ignoring case": ('"Q" "Rolle" "ROLLE"', DUPLICATE, {"answer": "ROLLE"}),
     "duplicate answer by casefold": ('"Q" "Straße" "STRASSE"', DUPLICATE, {"answer": "STRASSE"}),
     "duplicate answer ignoring blanks": ('"Q" "A  b" " a B "', DUPLICATE, {"answer": "a B"}),
@@ -456,8 +479,9 @@ def view(
     ended: bool = False,
     closes_at: dt.datetime | None = None,
     timezone: str = "Europe/Berlin",
+    live_counts: bool = False,
 ) -> PollView:
-    return PollView(7, question, answers, disclosed, ended, closes_at, timezone)
+    return PollView(7, question, answers, disclosed, ended, closes_at, timezone, live_counts)
 
 
 def rows_of(html: str) -> list[tuple[str, int, int, int]]:
@@ -547,28 +571,28 @@ FOOTERS: dict[str, tuple[Tally, Language, str]] = {
     "participants only, German": (
         tally_of(("@al", 1, ["a1"]), ("@bo", 2, ["a2"])),
         "de",
-        "</table>2 Teilnehmende",
+        "</table><p>2 Teilnehmende</p>",
     ),
     "participants only, English": (
         tally_of(("@al", 1, ["a1"]), ("@bo", 2, ["a2"])),
         "en",
-        "</table>2 participants",
+        "</table><p>2 participants</p>",
     ),
     "spoiled, German": (
         tally_of(("@al", 1, ["a1"]), ("@bo", 2, ["zz"]), ("@cy", 3, MISSING)),
         "de",
-        "</table>1 Teilnehmende · 2 ungültige Stimme(n)",
+        "</table><p>1 teilnehmende Person · 2 ungültige Stimmen</p>",
     ),
     "spoiled, English": (
         tally_of(("@al", 1, ["a1"]), ("@bo", 2, "a1")),
         "en",
-        "</table>1 participants · 1 spoiled vote(s)",
+        "</table><p>1 participant · 1 spoiled vote</p>",
     ),
-    "nobody": (tally_of(), "de", "</table>0 Teilnehmende"),
+    "nobody": (tally_of(), "de", "</table><p>0 Teilnehmende</p>"),
     "multi choice counts people, not selections": (
         tally_of(("@al", 1, ["a1", "a2", "a3"]), max_selections=3),
         "en",
-        "</table>1 participants",
+        "</table><p>1 participant</p>",
     ),
 }
 
@@ -919,3 +943,111 @@ def test_poll_relation_prefers_the_unstable_block_like_js_sdk(event_type: str, s
     first, the stable one only if that is missing or falsy; so does the bot."""
     content = {"m.relates_to": REFERENCE, UNSTABLE_BLOCK: {"answers": ["a1"]}, STABLE_BLOCK: stable}
     assert poll_relation(event(event_type, content)) == PollVote("$start", {"answers": ["a1"]})
+
+
+# --- render_live ------------------------------------------------------------------------------
+
+VOTERS = {
+    0: tally_of(),
+    1: tally_of(("@al", 1, ["a1"])),
+    2: tally_of(("@al", 1, ["a1"]), ("@bo", 2, ["a3"]), ("@cy", 3, ["zz"])),
+}
+VOTED_TEXT: dict[tuple[Language, int], str] = {
+    ("de", 0): "Bisher haben 0 Personen abgestimmt.",
+    ("de", 1): "Bisher hat 1 Person abgestimmt.",
+    ("de", 2): "Bisher haben 2 Personen abgestimmt.",
+    ("en", 0): "So far 0 people have voted.",
+    ("en", 1): "So far 1 person has voted.",
+    ("en", 2): "So far 2 people have voted.",
+}
+
+
+@pytest.mark.parametrize(("language", "voters"), VOTED_TEXT.keys())
+def test_live_result_without_the_option_shows_only_how_many_voted(
+    language: Language, voters: int
+) -> None:
+    """As Element shows a disclosed poll to whoever has not voted: no count per answer."""
+    html = render_live(view(), VOTERS[voters], language)
+    assert "<table" not in html
+    for answer in THEMES:
+        assert answer["text"] not in html
+    assert "█" not in html and "%" not in html
+    assert html.startswith(render_results(view(), VOTERS[voters], language).split("<br>")[0])
+    assert VOTED_TEXT[(language, voters)] in html
+    assert ("abgestimmt haben" if language == "de" else "who has voted") in html
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+@pytest.mark.parametrize("voters", [0, 1, 2])
+def test_live_result_with_the_option_shows_the_counts(language: Language, voters: int) -> None:
+    poll = view(live_counts=True)
+    html = render_live(poll, VOTERS[voters], language)
+    assert html == render_results(poll, VOTERS[voters], language)
+    assert [count for _, _, count, _ in rows_of(html)] == [
+        VOTERS[voters].counts.get(answer["id"], 0) for answer in THEMES
+    ]
+
+
+@pytest.mark.parametrize("live_counts", [False, True])
+def test_live_result_of_an_ended_or_hidden_poll_is_the_result(live_counts: bool) -> None:
+    result = VOTERS[2]
+    ended = view(ended=True, live_counts=live_counts)
+    assert render_live(ended, result, "de") == render_results(ended, result, "de")
+    assert rows_of(render_live(ended, result, "de"))
+    hidden = view(disclosed=False)
+    assert render_live(hidden, result, "en") == render_results(hidden, result, "en")
+
+
+def test_live_result_escapes_the_question() -> None:
+    html = render_live(view(question="<b>Wer & wie?</b>"), VOTERS[1], "de")
+    assert "&lt;b&gt;Wer &amp; wie?&lt;/b&gt;" in html and "<b>Wer" not in html
+
+
+PLAIN_FOOTERS: dict[tuple[Language, int], str] = {
+    ("de", 0): "0 Teilnehmende",
+    ("de", 1): "1 teilnehmende Person · 1 ungültige Stimme",
+    ("de", 2): "2 Teilnehmende · 2 ungültige Stimmen",
+    ("en", 0): "0 participants",
+    ("en", 1): "1 participant · 1 spoiled vote",
+    ("en", 2): "2 participants · 2 spoiled votes",
+}
+
+
+@pytest.mark.parametrize(("language", "count"), PLAIN_FOOTERS.keys())
+def test_plain_body_of_the_result_has_the_footer_on_its_own_line(
+    language: Language, count: int
+) -> None:
+    votes = [(f"@p{n}", n, ["a1"]) for n in range(count)]
+    spoiled = [(f"@s{n}", 100 + n, ["zz"]) for n in range(count)]
+    body = message_content(render_results(view(), tally_of(*votes, *spoiled), language))["body"]
+    assert body.splitlines()[-1] == PLAIN_FOOTERS[(language, count)], body
+    assert body.splitlines()[-2].endswith(" %")
+
+
+UNREADABLE_TEXTS: dict[tuple[Language, int], str] = {
+    ("de", 1): "Verschlüsselte Antworten von 1 Person kann ich nicht lesen",
+    ("de", 2): "Verschlüsselte Antworten von 2 Personen kann ich nicht lesen",
+    ("en", 1): "I cannot read encrypted answers from 1 person;",
+    ("en", 2): "I cannot read encrypted answers from 2 people;",
+}
+
+
+@pytest.mark.parametrize(("language", "count"), UNREADABLE_TEXTS.keys())
+def test_unreadable_votes_are_counted_in_the_right_number(language: Language, count: int) -> None:
+    unreadable = [(f"@u{n}", n, CANNOT_READ) for n in range(count)]
+    html = render_results(view(), tally_of(("@al", 99, ["a1"]), *unreadable), language)
+    assert UNREADABLE_TEXTS[(language, count)] in html
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "text"),
+    [
+        ("de", 1, "bisher 1 teilnehmende Person."),
+        ("de", 2, "bisher 2 Teilnehmende."),
+        ("en", 1, "1 participant so far."),
+        ("en", 2, "2 participants so far."),
+    ],
+)
+def test_hidden_poll_counts_its_participants(language: Language, count: int, text: str) -> None:
+    votes = [(f"@p{n}", n, ["a1"]) for n in range(count)]
+    assert render_results(view(disclosed=False), tally_of(*votes), language).endswith(text)
