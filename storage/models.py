@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -111,6 +112,10 @@ class Announcement(Base):
     command_room_id: Mapped[str] = mapped_column(String(255))
     room_ids: Mapped[list[str]] = mapped_column(JSON)
     text: Mapped[str] = mapped_column(Text)
+    # The text's formatting as the organiser typed it, sanitised to the Matrix allowlist.
+    html: Mapped[str | None] = mapped_column(Text)
+    # The organiser picked @room: the post notifies the whole room where the bot may.
+    room_mention: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
     once_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     cron: Mapped[str | None] = mapped_column(String(255))
     timezone: Mapped[str] = mapped_column(String(64))

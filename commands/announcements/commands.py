@@ -13,8 +13,10 @@ from commands.announcements.plan import (
     schedule_columns,
     schedule_from,
 )
+from commands.announcements.reach import describe_shortfalls, shortfalls, wants_room_mention
 from commands.core.context import CommandContext
 from commands.core.converters import ConversionError, Integer, Rest
+from commands.core.formatted_text import argument_html, plain_to_html, sanitize
 from commands.core.i18n import Language, Localized
 from commands.core.recurrence import Schedule, describe, next_occurrence, parse_schedule
 from commands.core.registry import Arg, CommandGroup, Role
@@ -135,6 +137,7 @@ async def announce(ctx: CommandContext, angaben: str) -> None:
     first = _first_due(schedule, now, zone)
     cron, once_at = schedule_columns(schedule)
     room_ids = list(dict.fromkeys([await ctx.resolve_room(room) for room in request.rooms]))
+    html = argument_html(ctx.content, request.text)
     row = await announcements.create(
         ctx.db,
         NewAnnouncement(
@@ -143,6 +146,8 @@ async def announce(ctx: CommandContext, angaben: str) -> None:
             command_room_id=ctx.room_id,
             room_ids=room_ids,
             text=request.text,
+            html=str(html) if html is not None else None,
+            room_mention=wants_room_mention(ctx.content, request.text),
             cron=cron,
             once_at=once_at,
             timezone=ctx.timezone,
@@ -155,15 +160,26 @@ async def announce(ctx: CommandContext, angaben: str) -> None:
 
 async def _confirm(ctx: CommandContext, row: Announcement, first: dt.datetime | None) -> None:
     zone = ZoneInfo(row.timezone)
-    await ctx.reply(
-        SCHEDULED.format(
-            ctx.language,
-            id=row.id,
-            schedule=escape(_schedule_text(row, ctx.language)),
-            first=escape(format_when(first, zone, ctx.language) if first else "–"),
-            rooms=_rooms_text(ctx, row.room_ids),
-        )
+    scheduled = SCHEDULED.format(
+        ctx.language,
+        id=row.id,
+        schedule=escape(_schedule_text(row, ctx.language)),
+        first=escape(format_when(first, zone, ctx.language) if first else "–"),
+        rooms=_rooms_text(ctx, row.room_ids),
     )
+    await ctx.reply(f"<p>{scheduled}</p>{_room_mention_note(ctx, row)}")
+
+
+def _room_mention_note(ctx: CommandContext, row: Announcement) -> str:
+    """Where the post cannot notify the whole room as asked: which rooms, which levels (HTML)."""
+    if not row.room_mention:
+        return ""
+    homeserver = ctx.ports.homeserver
+    gaps = shortfalls(homeserver.rooms, row.room_ids, homeserver.user_id)
+    if not gaps:
+        return ""
+    labels = {gap.room_id: ctx.room_label(gap.room_id) for gap in gaps}
+    return str(describe_shortfalls(gaps, labels, ctx.language))
 
 
 @group.command(
@@ -218,7 +234,7 @@ async def show_announcement(ctx: CommandContext, nr: int) -> None:
     details = [line.format(ctx.language, **values) for line in DETAILS]
     if row.status == announcements.PAUSED:
         details.append(PAUSED.get(ctx.language))
-    text = escape(row.text).replace("\n", "<br>")
+    text = sanitize(row.html) if row.html else plain_to_html(row.text)
     await ctx.reply(
         f"<p><b>Nr. {row.id}</b></p><blockquote>{text}</blockquote>{bullet_list(details)}"
     )
@@ -236,8 +252,18 @@ async def change_text(ctx: CommandContext, nr: int, text: str) -> None:
     row = await _find(ctx, nr)
     if row is None:
         return
-    await announcements.update(ctx.db, nr, text=check_text(text))
-    await ctx.reply(CHANGED.format(ctx.language, id=nr, next=escape(_next_text(row, ctx.language))))
+    text = check_text(text)
+    html = argument_html(ctx.content, text)
+    changed = await announcements.update(
+        ctx.db,
+        nr,
+        text=text,
+        html=str(html) if html is not None else None,
+        room_mention=wants_room_mention(ctx.content, text),
+    )
+    note = _room_mention_note(ctx, changed or row)
+    next_text = escape(_next_text(row, ctx.language))
+    await ctx.reply(f"<p>{CHANGED.format(ctx.language, id=nr, next=next_text)}</p>{note}")
 
 
 @group.command(
