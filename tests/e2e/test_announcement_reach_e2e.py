@@ -122,3 +122,28 @@ async def test_without_the_power_the_reply_says_so_and_the_post_is_no_room_menti
     assert "<strong>Workshop</strong>" in post["content"]["formatted_body"]
     notification = await notification_of(room.member, post["event_id"])
     assert notification is not None and not highlighted(notification), notification
+
+
+async def test_changed_text_keeps_its_formatting(room: Room) -> None:
+    reply = await schedule(
+        room, {"msgtype": "m.text", "body": "!ankuendigung in 1 Stunde in hier: Alt"}
+    )
+    number = reply.split("Nr. ", 1)[1].split(" ", 1)[0]
+    command = f"!ankuendigung text {number} **Neu** mit [Link](https://ex.org)"
+    changed = await schedule(
+        room,
+        {
+            "msgtype": "m.text",
+            "body": command,
+            "format": "org.matrix.custom.html",
+            "formatted_body": f"!ankuendigung text {number} <strong>Neu</strong> mit "
+            '<a href="https://ex.org">Link</a><script>x()</script>',
+            "m.mentions": {},
+        },
+    )
+    assert "geändert" in changed
+    shown_id = await room.orga.send_text(room.room_id, f"!ankuendigung zeigen {number}")
+    shown = await room.orga.wait_reply(shown_id, room.bot.user_id)
+    html = shown["content"]["formatted_body"]
+    assert '<strong>Neu</strong> mit <a href="https://ex.org">Link</a>' in html
+    assert "script" not in html
