@@ -1,5 +1,5 @@
-"""Announcements keep the organiser's formatting (sanitised HTML) and the wish to notify the
-whole room (@room).
+"""Formatting kept as sanitised HTML: of announcements (with the wish to notify the whole room,
+@room), of topic titles and of topic entries (notes, decisions, action items).
 
 Revision ID: 0008
 Revises: 0007
@@ -22,9 +22,17 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("room_mention", sa.Boolean, nullable=False, server_default=sa.false())
         )
+    with op.batch_alter_table("topic") as batch:
+        batch.add_column(sa.Column("title_html", sa.Text, nullable=True))
+    with op.batch_alter_table("topic_entry") as batch:
+        batch.add_column(sa.Column("html", sa.Text, nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("topic_entry") as batch:
+        batch.drop_column("html")
+    with op.batch_alter_table("topic") as batch:
+        batch.drop_column("title_html")
     with op.batch_alter_table("announcement") as batch:
         batch.drop_column("room_mention")
         batch.drop_column("html")
