@@ -109,20 +109,20 @@ def _first_due(schedule: Schedule, now: dt.datetime, zone: ZoneInfo) -> dt.datet
     de_aliases=("ankündigung",),
     aliases=("announce",),
     help=Localized(
-        "Plant eine Ankündigung, einmalig oder wiederkehrend, in einen oder mehrere Räume.\n"
+        "Plant eine Ankündigung, einmalig oder wiederkehrend, in einen oder mehrere Räume. "
+        "Formatierung (fett, Listen, Links) bleibt erhalten; @room aus der Vorschlagsliste "
+        "benachrichtigt alle im Raum, wenn der Bot dort die Berechtigung dazu hat.\n"
         "Beispiele: !ankuendigung morgen 9 Uhr in #allgemein #workshop: Der Workshop beginnt.\n"
         "!ankuendigung jeden Montag 9 Uhr in #allgemein: Wochenstart – was steht an?\n"
         "Zeiten: 29.09.2026 10:00, 29.09. 10 Uhr, in 2 Stunden, übermorgen 18 Uhr, "
-        "täglich 8:30, am 1. jedes Monats 9 Uhr, cron 0 9 * * 1.\n"
-        "Formatierung (fett, Listen, Links) bleibt erhalten; @room aus der Vorschlagsliste "
-        "benachrichtigt alle im Raum, wenn der Bot dort die Berechtigung dazu hat.",
-        "Schedules an announcement, once or recurring, into one or more rooms.\n"
+        "täglich 8:30, am 1. jedes Monats 9 Uhr, cron 0 9 * * 1.",
+        "Schedules an announcement, once or recurring, into one or more rooms. Formatting "
+        "(bold, lists, links) is kept; @room picked from the suggestions notifies everyone in "
+        "the room where the bot has the power for it.\n"
         "Examples: !announce tomorrow 9am in #general: The workshop starts.\n"
         "!announce every monday 9:00 in #general: New week – what is coming up?\n"
         "Times: 29.09.2026 10:00, in 2 hours, next friday 14:00, daily 8:30, "
-        "on the 1st of every month 9:00, cron 0 9 * * 1.\n"
-        "Formatting (bold, lists, links) is kept; @room picked from the suggestions notifies "
-        "everyone in the room where the bot has the power for it.",
+        "on the 1st of every month 9:00, cron 0 9 * * 1.",
     ),
     args=(Arg("angaben", Rest(max_length=2400), PLAN_HELP, name_en="details"),),
     role=Role.ORGANISER,
