@@ -30,6 +30,9 @@ class NewAnnouncement:
     cron: str | None
     timezone: str
     next_due: dt.datetime
+    # The text as sanitised HTML, when the organiser formatted it.
+    html: str | None = None
+    room_mention: bool = False
 
 
 async def create(db: Database, new: NewAnnouncement) -> Announcement:
@@ -44,6 +47,8 @@ async def create(db: Database, new: NewAnnouncement) -> Announcement:
             command_room_id=new.command_room_id,
             room_ids=new.room_ids,
             text=new.text,
+            html=new.html,
+            room_mention=new.room_mention,
             once_at=new.once_at,
             cron=new.cron,
             timezone=new.timezone,
@@ -93,7 +98,7 @@ async def due_schedule(db: Database) -> list[tuple[int, dt.datetime]]:
 
 
 async def update(db: Database, announcement_id: int, **values: object) -> Announcement | None:
-    """Change columns of one announcement (text, schedule, status, next_due)."""
+    """Change columns of one announcement (text and its HTML, schedule, status, next_due)."""
     async with db.session() as session:
         row = await session.get(Announcement, announcement_id)
         if row is None:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -111,6 +112,10 @@ class Announcement(Base):
     command_room_id: Mapped[str] = mapped_column(String(255))
     room_ids: Mapped[list[str]] = mapped_column(JSON)
     text: Mapped[str] = mapped_column(Text)
+    # The text's formatting as the organiser typed it, sanitised to the Matrix allowlist.
+    html: Mapped[str | None] = mapped_column(Text)
+    # The organiser picked @room: the post notifies the whole room where the bot may.
+    room_mention: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
     once_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     cron: Mapped[str | None] = mapped_column(String(255))
     timezone: Mapped[str] = mapped_column(String(64))
@@ -451,6 +456,8 @@ class Topic(Base):
     # The bot's message presenting the topic (the thread root); set once it is sent.
     message_event_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     title: Mapped[str] = mapped_column(String(300))
+    # The title's formatting as its author typed it, sanitised; None for a plain title.
+    title_html: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(JSON)
     # The event (workshop) it belongs to, if any.
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"))
@@ -492,6 +499,8 @@ class TopicEntry(Base):
     from_command: Mapped[bool] = mapped_column(Boolean)
     author: Mapped[str] = mapped_column(String(255))
     text: Mapped[str] = mapped_column(Text)
+    # The text's formatting as its author typed it, sanitised; None for plain text.
+    html: Mapped[str | None] = mapped_column(Text)
     owner: Mapped[str | None] = mapped_column(String(255))
     due: Mapped[dt.date | None] = mapped_column(Date)
     done: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -37,6 +37,7 @@ class NewTopic:
     tags: list[str]
     event_id: int | None
     created_by: str
+    title_html: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class NewEntry:
     text: str
     owner: str | None = None
     due: dt.date | None = None
+    html: str | None = None
 
 
 async def create(db: Database, new: NewTopic) -> Topic:
@@ -203,7 +205,7 @@ async def forget(db: Database, redacted_event_id: str) -> int | None:
         proposed = await session.scalar(
             update(Topic)
             .where(Topic.source_event_id == redacted_event_id)
-            .values(title=DELETED_TITLE)
+            .values(title=DELETED_TITLE, title_html=None)
             .returning(Topic.id)
         )
         if proposed is not None:

@@ -13,8 +13,10 @@ from commands.announcements.plan import (
     schedule_columns,
     schedule_from,
 )
+from commands.announcements.reach import describe_shortfalls, shortfalls, wants_room_mention
 from commands.core.context import CommandContext
 from commands.core.converters import ConversionError, Integer, Rest
+from commands.core.formatted_text import argument_html, plain_to_html, sanitize
 from commands.core.i18n import Language, Localized
 from commands.core.recurrence import Schedule, describe, next_occurrence, parse_schedule
 from commands.core.registry import Arg, CommandGroup, Role
@@ -117,12 +119,16 @@ def _first_due(schedule: Schedule, now: dt.datetime, zone: ZoneInfo) -> dt.datet
     de_aliases=("ankündigung",),
     aliases=("announce",),
     help=Localized(
-        "Plant eine Ankündigung, einmalig oder wiederkehrend, in einen oder mehrere Räume.\n"
+        "Plant eine Ankündigung, einmalig oder wiederkehrend, in einen oder mehrere Räume. "
+        "Formatierung (fett, Listen, Links) bleibt erhalten; @room aus der Vorschlagsliste "
+        "benachrichtigt alle im Raum, wenn der Bot dort die Berechtigung dazu hat.\n"
         "Beispiele: !ankuendigung morgen 9 Uhr in #allgemein #workshop: Der Workshop beginnt.\n"
         "!ankuendigung jeden Montag 9 Uhr in #allgemein: Wochenstart – was steht an?\n"
         "Zeiten: {datum+30} 10:00, {tag+30} 10 Uhr, in 2 Stunden, übermorgen 18 Uhr, "
         "täglich 8:30, am 1. jedes Monats 9 Uhr, cron 0 9 * * 1.",
-        "Schedules an announcement, once or recurring, into one or more rooms.\n"
+        "Schedules an announcement, once or recurring, into one or more rooms. Formatting "
+        "(bold, lists, links) is kept; @room picked from the suggestions notifies everyone in "
+        "the room where the bot has the power for it.\n"
         "Examples: !announce tomorrow 9am in #general: The workshop starts.\n"
         "!announce every monday 9:00 in #general: New week – what is coming up?\n"
         "Times: {datum+30} 10:00, in 2 hours, next friday 14:00, daily 8:30, "
@@ -145,6 +151,7 @@ async def announce(ctx: CommandContext, angaben: str) -> None:
     first = _first_due(schedule, now, zone)
     cron, once_at = schedule_columns(schedule)
     room_ids = list(dict.fromkeys([await ctx.resolve_room(room) for room in request.rooms]))
+    html = argument_html(ctx.content, request.text)
     row = await announcements.create(
         ctx.db,
         NewAnnouncement(
@@ -153,6 +160,8 @@ async def announce(ctx: CommandContext, angaben: str) -> None:
             command_room_id=ctx.room_id,
             room_ids=room_ids,
             text=request.text,
+            html=str(html) if html is not None else None,
+            room_mention=wants_room_mention(ctx.content, request.text),
             cron=cron,
             once_at=once_at,
             timezone=ctx.timezone,
@@ -165,15 +174,26 @@ async def announce(ctx: CommandContext, angaben: str) -> None:
 
 async def _confirm(ctx: CommandContext, row: Announcement, first: dt.datetime | None) -> None:
     zone = ZoneInfo(row.timezone)
-    await ctx.reply(
-        SCHEDULED.format(
-            ctx.language,
-            id=row.id,
-            schedule=escape(_schedule_text(row, ctx.language)),
-            first=escape(format_when(first, zone, ctx.language) if first else "–"),
-            rooms=_rooms_text(ctx, row.room_ids),
-        )
+    scheduled = SCHEDULED.format(
+        ctx.language,
+        id=row.id,
+        schedule=escape(_schedule_text(row, ctx.language)),
+        first=escape(format_when(first, zone, ctx.language) if first else "–"),
+        rooms=_rooms_text(ctx, row.room_ids),
     )
+    await ctx.reply(f"<p>{scheduled}</p>{_room_mention_note(ctx, row)}")
+
+
+def _room_mention_note(ctx: CommandContext, row: Announcement) -> str:
+    """Where the post cannot notify the whole room as asked: which rooms, which levels (HTML)."""
+    if not row.room_mention:
+        return ""
+    homeserver = ctx.ports.homeserver
+    gaps = shortfalls(homeserver.rooms, row.room_ids, homeserver.user_id)
+    if not gaps:
+        return ""
+    labels = {gap.room_id: ctx.room_label(gap.room_id) for gap in gaps}
+    return str(describe_shortfalls(gaps, labels, ctx.language))
 
 
 @group.command(
@@ -228,7 +248,7 @@ async def show_announcement(ctx: CommandContext, nr: int) -> None:
     details = [line.format(ctx.language, **values) for line in DETAILS]
     if row.status == announcements.PAUSED:
         details.append(PAUSED.get(ctx.language))
-    text = escape(row.text).replace("\n", "<br>")
+    text = sanitize(row.html) if row.html else plain_to_html(row.text)
     await ctx.reply(
         f"<p><b>Nr. {row.id}</b></p><blockquote>{text}</blockquote>{bullet_list(details)}"
     )
@@ -246,8 +266,18 @@ async def change_text(ctx: CommandContext, nr: int, text: str) -> None:
     row = await _find(ctx, nr)
     if row is None:
         return
-    await announcements.update(ctx.db, nr, text=check_text(text))
-    await ctx.reply(CHANGED.format(ctx.language, id=nr, next=escape(_next_text(row, ctx.language))))
+    text = check_text(text)
+    html = argument_html(ctx.content, text)
+    changed = await announcements.update(
+        ctx.db,
+        nr,
+        text=text,
+        html=str(html) if html is not None else None,
+        room_mention=wants_room_mention(ctx.content, text),
+    )
+    note = _room_mention_note(ctx, changed or row)
+    next_text = escape(_next_text(row, ctx.language))
+    await ctx.reply(f"<p>{CHANGED.format(ctx.language, id=nr, next=next_text)}</p>{note}")
 
 
 @group.command(

@@ -1,4 +1,5 @@
-"""Delivers due announcements: each occurrence into each room once, with a transaction id derived
+"""Delivers due announcements: each occurrence into each room once (m.text, so members are
+notified; @room where the organiser asked for it and the bot may), with a transaction id derived
 from the announcement, its due time and the room; missed ones sent late or reported."""
 
 from __future__ import annotations
@@ -6,14 +7,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from commands.announcements.plan import (
     plan_firing,
-    render_announcement,
     render_missed,
+    render_post,
     schedule_from,
 )
+from commands.announcements.reach import shortfall
 from commands.core import faults
 from commands.core.content import message_content, txn_id_for
 from commands.core.ports import Ports, SendRefused
@@ -31,6 +34,7 @@ class AnnouncementDuty:
         self.db = ports.db
         self.sender = ports.messenger
         self.errors = ports.errors
+        self.homeserver = ports.homeserver
         self.language = ports.settings.language
         self.grace = ports.settings.missed_grace
         self.clock = clock
@@ -55,16 +59,36 @@ class AnnouncementDuty:
         sent: list[Delivery] = []
         if firing.missed:
             html = render_missed(row.id, firing, zone, self.language)
+            report = message_content(html, msgtype="m.text", mentions=[row.created_by])
             rooms = [row.command_room_id]
-            sent += await self._send_once(row, firing.missed[0], rooms, MISSED, html, done)
+            sent += await self._send_once(
+                row, firing.missed[0], rooms, MISSED, lambda _room: report, done
+            )
         if firing.send is not None:
-            html = render_announcement(row.text, firing.send, firing.late, zone, self.language)
-            sent += await self._send_once(row, firing.send, row.room_ids, DELIVERED, html, done)
+            due = firing.send
+
+            def post(room_id: str) -> dict[str, Any]:
+                return self._post_content(row, due, firing.late, zone, room_id)
+
+            sent += await self._send_once(row, due, row.room_ids, DELIVERED, post, done)
         moved_on = await announcements.finish_occurrence(
             self.db, item_id, sent, row.next_due, firing.next_due
         )
         # Not moved on: paused, cancelled or rescheduled meanwhile, and planned by that change.
         return firing.next_due if moved_on else None
+
+    def _post_content(
+        self, row: Announcement, due: dt.datetime, late: bool, zone: ZoneInfo, room_id: str
+    ) -> dict[str, Any]:
+        """The announcement as m.text: every member gets the ordinary notification, the whole
+        room a highlighted one (@room) if the organiser asked and the bot's power allows."""
+        room = row.room_mention and (
+            shortfall(self.homeserver.rooms, room_id, self.homeserver.user_id) is None
+        )
+        post = render_post(row.text, row.html, due, late, zone, self.language, room_mention=room)
+        content = message_content(str(post.html), msgtype="m.text", room=room)
+        content["body"] = post.body
+        return content
 
     async def _send_once(
         self,
@@ -72,22 +96,17 @@ class AnnouncementDuty:
         due: dt.datetime,
         rooms: list[str],
         kind: str,
-        html: str,
+        content_for: Callable[[str], dict[str, Any]],
         done: set[tuple[dt.datetime, str, str]],
     ) -> list[Delivery]:
-        """Deliver to each room not yet recorded. The records are written with the next due
-        time; a crash before that re-sends with the same txn ids, which the homeserver answers
-        with the events it already has."""
-        # A missed-report must reach the organiser: m.text with a mention notifies, a notice not.
-        content = (
-            message_content(html, msgtype="m.text", mentions=[row.created_by])
-            if kind == MISSED
-            else message_content(html)
-        )
+        """Deliver to each room not yet recorded (`content_for` makes the content for a room).
+        The records are written with the next due time; a crash before that re-sends with the
+        same txn ids, which the homeserver answers with the events it already has."""
         sent = []
         for room_id in rooms:
             if (due, room_id, kind) in done:
                 continue
+            content = content_for(room_id)
             txn_id = txn_id_for(f"announcement-{kind}", f"{row.id}|{due.isoformat()}|{room_id}")
             try:
                 event_id = await self.sender.send(room_id, content, txn_id=txn_id)

@@ -8,7 +8,11 @@ import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
+
+from commands.announcements.reach import ROOM_MENTION
 from commands.core.converters import HERE_WORDS, ConversionError
+from commands.core.formatted_text import plain_to_html, sanitize
 from commands.core.i18n import Language, Localized
 from commands.core.recurrence import Interval, OneOff, Recurring, Schedule, next_occurrence
 from commands.core.rendering import escape
@@ -18,7 +22,8 @@ from commands.core.time_phrases import LATE_NOTE, format_when
 ANNOUNCEMENT_DUTY = "announcement"
 
 MAX_TEXT = 2000
-# Sent within this long after the due time, an occurrence is on time; later it carries a note.
+# Sent within this long after the due time, an occurrence is on time; later it carries a note
+# (exactly a minute late is still on time).
 ON_TIME = dt.timedelta(minutes=1)
 # Past this many missed occurrences, the rest are counted, not listed one by one.
 MAX_MISSED_WALK = 10_000
@@ -154,14 +159,44 @@ def plan_firing(
     )
 
 
+@dataclass(frozen=True)
+class Post:
+    """An announcement as sent: its HTML and its plain `body`."""
+
+    html: Markup
+    body: str
+
+
+def render_post(
+    text: str,
+    html: str | None,
+    due: dt.datetime,
+    late: bool,
+    zone: ZoneInfo,
+    language: Language,
+    *,
+    room_mention: bool = False,
+) -> Post:
+    """The organiser's formatting (`html`, sanitised again here) or else the escaped text; the
+    body is the text as typed, as Element sends Markdown. With `room_mention` "@room" stands in
+    the body, as the notification needs; sent late, a note says when it was due."""
+    formatted = sanitize(html) if html else plain_to_html(text)
+    body = text
+    if room_mention and ROOM_MENTION not in text:
+        formatted = Markup("{} ").format(ROOM_MENTION) + formatted
+        body = f"{ROOM_MENTION} {body}"
+    if late:
+        note = LATE_NOTE.format(language, due=format_when(due, zone, language))
+        formatted += Markup("<br><i>{}</i>").format(note)
+        body += f"\n{note}"
+    return Post(formatted, body)
+
+
 def render_announcement(
     text: str, due: dt.datetime, late: bool, zone: ZoneInfo, language: Language
 ) -> str:
-    body = escape(text).replace("\n", "<br>")
-    if late:
-        note = LATE_NOTE.format(language, due=escape(format_when(due, zone, language)))
-        body += f"<br><i>{note}</i>"
-    return body
+    """The HTML of a plain-text announcement (see `render_post`)."""
+    return str(render_post(text, None, due, late, zone, language).html)
 
 
 def render_missed(announcement_id: int, firing: Firing, zone: ZoneInfo, language: Language) -> str:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from commands.core.context import CommandContext
 from commands.core.converters import ConversionError, Integer, Rest, number_in
 from commands.core.files import MARKDOWN_TYPE, ExportFile
+from commands.core.formatted_text import argument_html, sanitize
 from commands.core.i18n import Language, Localized
 from commands.core.ports import Schedules
 from commands.core.registry import Arg, CommandGroup, Role
@@ -165,6 +166,7 @@ def view(topic: Topic, supporters: int) -> TopicView:
         event_id=topic.event_id,
         reason=topic.reason,
         merged_into=topic.merged_into,
+        title_html=topic.title_html,
     )
 
 
@@ -178,7 +180,15 @@ def entry_view(entry: TopicEntry) -> EntryView:
         owner=entry.owner,
         due=entry.due,
         done=entry.done,
+        html=entry.html,
     )
+
+
+def _html(ctx: CommandContext, text: str) -> str | None:
+    """The sanitised HTML of `text` where it ends the command as formatted in Element; None
+    where the command had no formatting or `text` is not its end (tags or a date follow)."""
+    html = argument_html(ctx.content, text)
+    return str(html) if html is not None else None
 
 
 async def _topic(ctx: CommandContext, number: int) -> Topic:
@@ -256,6 +266,7 @@ async def topic_command(ctx: CommandContext, text: str) -> None:
             tags=proposal.tags,
             event_id=proposal.event_number,
             created_by=ctx.sender,
+            title_html=_html(ctx, proposal.title),
         ),
     )
     # The reply is the topic's message: people react to it and discuss in its thread. Handled
@@ -429,8 +440,10 @@ async def rename(ctx: CommandContext, nr: int, titel: str) -> None:
     if ctx.sender != row.created_by:
         _manage(ctx, row)
     title = parse_proposal(titel).title
-    await topics.set_columns(ctx.db, nr, title=title)
-    await ctx.reply(RENAMED.format(ctx.language, id=nr, title=escape(title)))
+    html = _html(ctx, title)
+    await topics.set_columns(ctx.db, nr, title=title, title_html=html)
+    shown = str(sanitize(html)) if html else escape(title)
+    await ctx.reply(RENAMED.format(ctx.language, id=nr, title=shown))
 
 
 @group.command(
@@ -466,8 +479,10 @@ async def merge(ctx: CommandContext, nr: int, ziel: int) -> None:
 
 async def _log(ctx: CommandContext, nr: int, kind: str, text: str) -> None:
     row = await _open_topic(ctx, nr)
+    checked = checked_text(text)
     await topics.add_entry(
-        ctx.db, NewEntry(row.id, kind, ctx.event_id, True, ctx.sender, checked_text(text))
+        ctx.db,
+        NewEntry(row.id, kind, ctx.event_id, True, ctx.sender, checked, html=_html(ctx, checked)),
     )
     name = KIND_NAMES[kind].get(ctx.language)
     await ctx.reply(LOGGED.format(ctx.language, kind=name[:1].upper() + name[1:], id=nr))
@@ -534,6 +549,7 @@ async def action(ctx: CommandContext, nr: int, angaben: str) -> None:
             parsed.text,
             parsed.owner,
             parsed.due,
+            html=_html(ctx, parsed.text),
         ),
     )
     await ctx.schedules.changed(ACTION_DUTY, entry.id)
@@ -775,11 +791,15 @@ async def apply_edit(
     try:
         if entry.kind == topics.ACTION:
             parsed = parse_action(text, now.astimezone(ZoneInfo(timezone)).date())
-            values: dict[str, object] = {"text": parsed.text, "owner": parsed.owner}
+            values: dict[str, object] = {
+                "text": parsed.text,
+                "owner": parsed.owner,
+                "html": None,
+            }
             if (parsed.due, parsed.owner) != (entry.due, entry.owner):
                 values |= {"due": parsed.due, "reminded": False}
         else:
-            values = {"text": checked_text(text)}
+            values = {"text": checked_text(text), "html": None}
     except ConversionError:
         await topics.remove_entry(db, entry.id)
         return True

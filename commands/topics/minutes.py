@@ -11,7 +11,15 @@ from zoneinfo import ZoneInfo
 from commands.core.i18n import Language, Localized
 from commands.core.rendering import bullet_list, escape, md
 from commands.core.time_phrases import format_when
-from commands.topics.plan import DATE_FORMAT, STATUS_NAMES, EntryView, TopicView, due_text
+from commands.topics.plan import (
+    DATE_FORMAT,
+    STATUS_NAMES,
+    EntryView,
+    TopicView,
+    due_text,
+    entry_html,
+    title_html,
+)
 
 
 @dataclass(frozen=True)
@@ -120,11 +128,11 @@ def render_summary(minutes: MinutesView, language: Language, link: str) -> str:
             decisions=len(_of(entries, "decision")),
             actions=len(_of(entries, "action")),
         )
-        items.append(f"{escape(topic.title)} (Nr. {topic.id}) – {counts}")
+        items.append(f"{title_html(topic)} (Nr. {topic.id}) – {counts}")
         for entry in _of(entries, "action"):
             if not entry.done:
                 details = _action_text(entry, minutes, language)
-                open_actions.append(f"{escape(entry.text)} – {escape(details)}")
+                open_actions.append(f"{entry_html(entry)} – {escape(details)}")
     html += f"<br><b>{AGENDA.get(language)}</b>"
     html += (
         f"<ol>{''.join(f'<li>{item}</li>' for item in items)}</ol>"

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from commands.core.converters import USER_ID_RE, ConversionError, Date, number_in
 from commands.core.emoji import SKIN_TONES
+from commands.core.formatted_text import sanitize
 from commands.core.hashtags import tags_in
 from commands.core.i18n import Language, Localized
 from commands.core.registry import OPENING_QUOTES
@@ -228,6 +229,8 @@ class TopicView:
     event_id: int | None = None
     reason: str | None = None
     merged_into: int | None = None
+    # The title as its author formatted it (sanitised HTML), if they did.
+    title_html: str | None = None
 
 
 @dataclass(frozen=True)
@@ -240,12 +243,24 @@ class EntryView:
     owner: str | None = None
     due: dt.date | None = None
     done: bool = False
+    # The text as its author formatted it (sanitised HTML), if they did.
+    html: str | None = None
+
+
+def title_html(topic: TopicView) -> str:
+    """The title as HTML: its author's formatting, sanitised again, or the escaped text."""
+    return str(sanitize(topic.title_html)) if topic.title_html else escape(topic.title)
+
+
+def entry_html(entry: EntryView) -> str:
+    """An entry's text as HTML: its author's formatting, sanitised again, or the escaped text."""
+    return str(sanitize(entry.html)) if entry.html else escape(entry.text)
 
 
 def topic_line(topic: TopicView, language: Language) -> str:
     """`Nr. 3 · Title #tag – 4 Unterstützende – auf der Agenda` (HTML)."""
     tags = " ".join(f"#{escape(tag)}" for tag in topic.tags)
-    parts = [f"<b>Nr. {topic.id}</b> {escape(topic.title)}" + (f" {tags}" if tags else "")]
+    parts = [f"<b>Nr. {topic.id}</b> {title_html(topic)}" + (f" {tags}" if tags else "")]
     parts.append(SUPPORTERS.format(language, count=topic.supporters))
     parts.append(STATUS_NAMES[topic.status].get(language))
     if topic.event_id is not None:
@@ -259,7 +274,7 @@ def topic_line(topic: TopicView, language: Language) -> str:
 
 def render_topic_message(topic: TopicView, language: Language) -> str:
     """The message that presents a new topic: the thread root people react to."""
-    head = TOPIC_HEAD.format(language, id=topic.id, title=escape(topic.title))
+    head = TOPIC_HEAD.format(language, id=topic.id, title=title_html(topic))
     tags = " ".join(f"#{escape(tag)}" for tag in topic.tags)
     lines = [f"<b>{head}</b>" + (f" {tags}" if tags else "")]
     if topic.event_id is not None:
@@ -274,7 +289,7 @@ def entry_line(
     kind = KIND_NAMES[entry.kind].get(language)
     when = format_when(entry.created_at, zone, language)
     who = escape(names.get(entry.author, entry.author))
-    line = f"<b>{kind}</b> ({who}, {escape(when)}): {escape(entry.text)}"
+    line = f"<b>{kind}</b> ({who}, {escape(when)}): {entry_html(entry)}"
     if entry.kind == "action":
         owner = escape(names.get(entry.owner or "", entry.owner or ""))
         state = (DONE_ACTION if entry.done else OPEN_ACTION).get(language)
@@ -327,6 +342,6 @@ def render_action_reminder(
         topic=topic_id,
         title=escape(title),
         when=when,
-        text=escape(entry.text),
+        text=entry_html(entry),
         done=done_command,
     )

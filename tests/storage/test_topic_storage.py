@@ -128,3 +128,17 @@ async def test_due_action_items(db: Database) -> None:
     assert [e.id for e in await topics.due_actions(db)] == [action.id]
     await topics.set_entry(db, action.id, reminded=True)
     assert await topics.due_actions(db) == []
+
+
+async def test_formatting_is_kept_and_goes_with_a_redacted_proposal(db: Database) -> None:
+    new = NewTopic("$f", "!r:x", "Rolle", [], None, "@a:x", title_html="<em>Rolle</em>")
+    row = await topics.create(db, new)
+    entry = await topics.add_entry(
+        db, NewEntry(row.id, topics.NOTE, "$fn", True, "@a:x", "**x**", html="<strong>x</strong>")
+    )
+    assert (await topics.get_entry(db, entry.id)).html == "<strong>x</strong>"  # type: ignore[union-attr]
+    assert (await topics.get(db, row.id)).title_html == "<em>Rolle</em>"  # type: ignore[union-attr]
+    assert await topics.forget(db, "$f") == row.id
+    blanked = await topics.get(db, row.id)
+    assert blanked is not None and blanked.title == topics.DELETED_TITLE
+    assert blanked.title_html is None

@@ -21,6 +21,7 @@ from commands.topics.plan import (
     ranked,
     render_action_reminder,
     render_topic,
+    render_topic_message,
 )
 
 TODAY = dt.date(2026, 9, 1)
@@ -166,3 +167,23 @@ def test_action_reminder() -> None:
     )
     assert "seit 15.12.2026" in late and "Rolle &lt;b&gt;" in late
     assert "heute" in render_action_reminder(entry, 1, "R", dt.date(2026, 12, 15), "", "de")
+
+
+def test_formatted_titles_and_entries_are_shown_sanitised() -> None:
+    from zoneinfo import ZoneInfo
+
+    topic = TopicView(
+        5, "**Rolle**", [], "proposed", 0, title_html="<strong>Rolle</strong><script>y()</script>"
+    )
+    note = EntryView(
+        1, "note", "@ben:x", "[Leitfaden](https://ex.org)", AT,
+        html='<a href="https://ex.org">Leitfaden</a><script>x()</script>',
+    )  # fmt: skip
+    plain = EntryView(2, "note", "@ben:x", "<b>roh</b>", AT)
+    html = render_topic(topic, [note, plain], ZoneInfo("Europe/Berlin"), "de", {})
+    assert "<b>Nr. 5</b> <strong>Rolle</strong> – " in html
+    assert '<a href="https://ex.org">Leitfaden</a></li>' in html
+    assert "&lt;b&gt;roh&lt;/b&gt;" in html
+    assert "script" not in html and "()" not in html
+    message = render_topic_message(topic, "en")
+    assert message.startswith("<b>💬 Topic no. 5: <strong>Rolle</strong></b>")
