@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from commands.core.converters import ConversionError
-from commands.core.emoji import SKIN_TONES
+from commands.core.emoji import reaction_key
 from commands.core.i18n import Language, Localized
 from commands.core.offsets import NONE_WORDS, parse_offsets
 from commands.core.registry import tokens_of
@@ -46,13 +46,12 @@ ANSWER_WORDS = {
     "evtl.": MAYBE,
 }
 # ✅ ❌ ❔ as the announcement offers them, and the look-alikes people pick from an emoji menu.
+# Keys as commands.core.emoji.reaction_key leaves them: without variation selectors.
 REACTION_ANSWERS = {
     "✅": YES,
-    "✔️": YES,
     "✔": YES,
     "👍": YES,
     "❌": NO,
-    "✖️": NO,
     "✖": NO,
     "👎": NO,
     "❔": MAYBE,
@@ -303,8 +302,7 @@ def parse_answer(word: str) -> str | None:
 
 def reaction_answer(key: str) -> str | None:
     """The answer a reaction gives; variation selector and skin tone do not matter."""
-    key = SKIN_TONES.sub("", key.strip())
-    return REACTION_ANSWERS.get(key) or REACTION_ANSWERS.get(key.replace("\ufe0f", ""))
+    return REACTION_ANSWERS.get(reaction_key(key))
 
 
 def reminder_due(starts_at: dt.datetime, offset: int, zone: ZoneInfo) -> dt.datetime:
