@@ -243,14 +243,10 @@ async def _confirm(ctx: CommandContext, template: Localized, row: Event) -> None
     de_aliases=("termin aendern", "termin bearbeiten"),
     aliases=("event edit", "event change"),
     help=Localized(
-        "Ändert einen Termin: Die Ankündigung in seinen Räumen zeigt dann die neuen Angaben, eine "
-        "Nachricht nennt die Änderung (vorher → nachher) und erwähnt alle, die zu- oder "
-        "vielleicht zugesagt haben; die Erinnerungen werden neu geplant.\n"
-        "Beispiel: !termin ändern 3 zeit 30.09.2026 10:00-16:00 ort „Cottbus“",
-        "Changes an event: its announcement in its rooms then shows the new details, a message "
-        "names the change (before → after) and mentions everyone who said yes or maybe; the "
-        "reminders are planned anew.\n"
-        "Example: !event edit 3 time 30.09.2026 10:00-16:00 place “Cottbus”",
+        "Ändert einen Termin; die Änderung wird in seinen Räumen angekündigt, die Erinnerungen "
+        "neu geplant.\nBeispiel: !termin ändern 3 zeit 30.09.2026 10:00-16:00 ort „Cottbus“",
+        "Changes an event; the change is posted in its rooms and the reminders are planned "
+        "anew.\nExample: !event edit 3 time 30.09.2026 10:00-16:00 place “Cottbus”",
     ),
     args=(NUMBER, Arg("angaben", Rest(max_length=3000), CHANGE_HELP, name_en="changes")),
     role=Role.ORGANISER,
