@@ -10,8 +10,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.database import Database
-from storage.models import Event, EventNudge, EventPost, Rsvp, utc_now
-from storage.outbox import NUDGE, REMINDER, PostPlan
+from storage.models import Event, EventMessage, EventNudge, EventPost, Rsvp, utc_now
+from storage.outbox import ANNOUNCE, NUDGE, REMINDER, PostPlan
 
 ACTIVE = "active"
 CANCELLED = "cancelled"
@@ -41,6 +41,7 @@ class NewEvent:
     closed: bool
     room_ids: list[str]
     reminder_offsets: list[int]
+    description_html: str | None = None
 
 
 async def create(db: Database, new: NewEvent, posts: Sequence[PostPlan]) -> Event:
@@ -62,6 +63,7 @@ def _add_posts(session: AsyncSession, event_id: int, posts: Sequence[PostPlan]) 
             room_id=plan.room_id,
             due=plan.due,
             status=PENDING,
+            changes=plan.changes,
         )
         for plan in posts
     )
@@ -146,7 +148,7 @@ async def change(
 
 
 def _with_key(plan: PostPlan, key: int) -> PostPlan:
-    return PostPlan(plan.kind, key, plan.room_id, plan.due)
+    return PostPlan(plan.kind, key, plan.room_id, plan.due, plan.changes)
 
 
 async def pending_schedule(
@@ -231,14 +233,44 @@ async def record_nudge(
 
 
 async def event_of_message(db: Database, matrix_event_id: str) -> Event | None:
-    """The event a bot post (announcement, change, reminder) is about."""
+    """The event a bot message is about: a post (card, change, reminder) or another message
+    recorded with `record_message`."""
     async with db.session() as session:
-        return await session.scalar(
+        posted = await session.scalar(
             select(Event)
             .join(EventPost, EventPost.event_id == Event.id)
             .where(EventPost.matrix_event_id == matrix_event_id)
             .limit(1)
         )
+        if posted is not None:
+            return posted
+        return await session.scalar(
+            select(Event)
+            .join(EventMessage, EventMessage.event_id == Event.id)
+            .where(EventMessage.matrix_event_id == matrix_event_id)
+        )
+
+
+async def record_message(db: Database, event_id: int, matrix_event_id: str) -> None:
+    """A message of the bot about the event, so reactions to it answer the event."""
+    async with db.session() as session:
+        await session.merge(EventMessage(matrix_event_id=matrix_event_id, event_id=event_id))
+
+
+async def card_ids(db: Database, event_id: int) -> dict[str, str]:
+    """The sent card (first announcement) of the event per room: what a change edits in place."""
+    async with db.session() as session:
+        rows = await session.execute(
+            select(EventPost.room_id, EventPost.matrix_event_id)
+            .where(
+                EventPost.event_id == event_id,
+                EventPost.kind == ANNOUNCE,
+                EventPost.matrix_event_id.is_not(None),
+            )
+            .order_by(EventPost.id.desc())
+        )
+        # Oldest last, so it wins: an edit always targets the original.
+        return {room_id: matrix_event_id for room_id, matrix_event_id in rows}
 
 
 async def post_ids(db: Database, event_id: int, kinds: Sequence[str]) -> list[str]:

@@ -158,6 +158,8 @@ class Event(Base):
     online_link: Mapped[str | None] = mapped_column(String(1024))
     agenda_link: Mapped[str | None] = mapped_column(String(1024))
     description: Mapped[str | None] = mapped_column(Text)
+    # The description as the organiser formatted it, sanitised to the Matrix HTML allowlist.
+    description_html: Mapped[str | None] = mapped_column(Text)
     closed: Mapped[bool] = mapped_column(Boolean)
     room_ids: Mapped[list[str]] = mapped_column(JSON)
     # Seconds before the start at which reminders go out.
@@ -195,6 +197,18 @@ class EventPost(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     matrix_event_id: Mapped[str | None] = mapped_column(String(255), index=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A change notice's {field: [before, after]}: the event row holds only the newest values.
+    changes: Mapped[dict[str, list[object]] | None] = mapped_column(JSON)
+
+
+class EventMessage(Base):
+    """Another message of the bot that is about an event (e.g. the answer to `!termin 3`), so
+    a reaction to it answers the event like one to its posts."""
+
+    __tablename__ = "event_message"
+
+    matrix_event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
 
 
 class EventNudge(Base):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 ANNOUNCE = "announce"
 UPDATE = "update"
@@ -20,3 +20,5 @@ class PostPlan:
     # The room to post in; "" for the round of direct messages.
     room_id: str
     due: dt.datetime
+    # A change notice's {field: [before, after]}, in JSON values.
+    changes: dict[str, list[object]] | None = field(default=None, compare=False)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from commands.core.context import CommandContext
 from commands.core.converters import ConversionError, Integer, Rest, Word
+from commands.core.formatted_text import argument_html
 from commands.core.i18n import Language, Localized
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import bullet_list, escape
@@ -22,13 +23,13 @@ from commands.events.plan import (
     YES,
     EventDetails,
     countdown,
-    describe_offset,
     parse_answer,
     parse_details,
     plan_notices,
     plan_reminders,
+    what_changed,
 )
-from commands.events.text import ANSWER_WORDS, format_span, render_card
+from commands.events.text import ANSWER_WORDS, describe_reminders, format_span, render_card
 from storage import events, user_settings
 from storage.events import NewEvent
 from storage.models import Event
@@ -82,8 +83,6 @@ NOT_YOURS = Localized(
     "You may not change event no. {id}: its creator and the organisers of its rooms may.",
 )
 NONE = Localized("Es stehen keine Termine an.", "There are no upcoming events.")
-NO_REMINDERS = Localized("keine", "none")
-BEFORE = Localized("{offsets} vorher", "{offsets} before")
 ANSWERED = Localized(
     "Danke! Deine Antwort zu Termin Nr. {id} „{title}“: <b>{answer}</b>.",
     "Thanks! Your answer to event no. {id} “{title}”: <b>{answer}</b>.",
@@ -149,10 +148,15 @@ def _when(row: Event, language: Language) -> str:
 
 
 def _reminders(offsets: list[int], language: Language) -> str:
-    if not offsets:
-        return NO_REMINDERS.get(language)
-    parts = [describe_offset(offset, language) for offset in offsets]
-    return BEFORE.format(language, offsets=", ".join(parts))
+    return describe_reminders(offsets, language)
+
+
+def _description_html(ctx: CommandContext, description: str | None) -> str | None:
+    """The description as the organiser formatted it (sanitised), if the command had HTML."""
+    if not description:
+        return None
+    html = argument_html(ctx.content, description)
+    return str(html) if html is not None else None
 
 
 def _rooms(ctx: CommandContext, room_ids: list[str]) -> str:
@@ -213,6 +217,7 @@ async def create_event(ctx: CommandContext, angaben: str) -> None:
             closed=details.closed if details.closed is not None else True,
             room_ids=room_ids,
             reminder_offsets=offsets,
+            description_html=_description_html(ctx, details.description),
         ),
         posts,
     )
@@ -259,15 +264,26 @@ async def change_event(ctx: CommandContext, nr: int, angaben: str) -> None:
         raise ConversionError(NOTHING_TO_CHANGE)
     room_ids = await _resolve_rooms(ctx, details.rooms) if details.rooms else row.room_ids
     values = _changed_values(details, room_ids)
+    if "description" in values:
+        values["description_html"] = _description_html(ctx, details.description)
     starts_at = details.span.starts_at if details.span else row.starts_at
     offsets = details.offsets if details.offsets is not None else row.reminder_offsets
     replan = bool(details.rooms or details.span or details.offsets is not None)
+    changes = what_changed(row, values)
+    # Rooms that had the event's card get the change; rooms new to it get the card itself.
+    new_rooms = [room_id for room_id in room_ids if room_id not in row.room_ids]
+    kept_rooms = [room_id for room_id in room_ids if room_id in row.room_ids]
+    notices = (
+        [replace(plan, changes=changes) for plan in plan_notices(UPDATE, 0, kept_rooms, now)]
+        if changes
+        else []
+    )
     changed = await events.change(
         ctx.db,
         nr,
         values | {"last_change_event_id": ctx.event_id},
         plan_reminders(starts_at, offsets, room_ids, now, zone) if replan else None,
-        plan_notices(UPDATE, 0, room_ids, now),
+        notices + plan_notices(ANNOUNCE, 0, new_rooms, now),
         expected_sequence=row.sequence,
     )
     if changed is None:
@@ -398,7 +414,9 @@ async def show_event(ctx: CommandContext, nr: int) -> None:
         ROOMS_LINE.format(ctx.language, rooms=_rooms(ctx, row.room_ids)),
     ]
     card = render_card(row, ctx.prefix, ctx.language)
-    await ctx.reply(card + "<br><br>" + "<br>".join(lines))
+    reply_id = await ctx.reply(card + "<br><br>" + "<br>".join(lines))
+    # Its card invites ✅ ❌ ❔, so a reaction to this answer counts like one to the card.
+    await events.record_message(ctx.db, nr, reply_id)
 
 
 @group.command(
@@ -427,9 +445,9 @@ async def event_answers(ctx: CommandContext, nr: int) -> None:
     aliases=("rsvp",),
     help=Localized(
         "Sagt einem Termin zu, ab oder vielleicht; eine neue Antwort ersetzt die alte.\n"
-        "Beispiel: !teilnahme 3 ja – oder reagiere auf die Ankündigung mit ✅ ❌ ❔.",
+        "Beispiel: !teilnahme 3 ja – oder reagiere auf eine Nachricht zum Termin mit ✅ ❌ ❔.",
         "Answers an event with yes, no or maybe; a new answer replaces the old one.\n"
-        "Example: !rsvp 3 yes – or react to the announcement with ✅ ❌ ❔.",
+        "Example: !rsvp 3 yes – or react to a message about the event with ✅ ❌ ❔.",
     ),
     args=(
         NUMBER,

@@ -1,6 +1,7 @@
-"""Delivers due event posts from the outbox: cards, changes and cancellations into the event's
-rooms, reminders that mention those who said yes, and direct messages to those who have not
-answered; each exactly once, with transaction ids derived from the post."""
+"""Delivers due event posts from the outbox: cards into the event's rooms; on a change an edit
+of each card in place and one notice of what changed; cancellations and reminders that mention
+those who said yes or maybe; direct messages to those who have not answered. Each exactly once,
+with transaction ids derived from the post."""
 
 from __future__ import annotations
 
@@ -13,15 +14,17 @@ from typing import Any
 from commands.core import faults
 from commands.core.content import message_content, txn_id_for
 from commands.core.ports import Ports, SendRefused
-from commands.events.plan import NO, YES
+from commands.core.rooms import display_name
+from commands.events.plan import MAYBE, YES
 from commands.events.text import (
+    Person,
     reaction_keys,
     render_cancel,
     render_card,
+    render_change,
     render_missed_reminder,
     render_nudge,
     render_reminder,
-    render_update,
 )
 from storage import events
 from storage.events import DuePost
@@ -29,6 +32,24 @@ from storage.models import EventPost, utc_now
 from storage.outbox import ANNOUNCE, CANCEL, NUDGE, REMINDER, UPDATE
 
 log = logging.getLogger(__name__)
+
+# A reminder sent later than this after its time says so.
+LATE = dt.timedelta(minutes=1)
+
+
+def edit_content(original_event_id: str, new: dict[str, Any]) -> dict[str, Any]:
+    """An m.replace edit of one of the bot's messages to `new`: Element shows it in place. Its
+    own `m.mentions` is empty, so the edit notifies nobody anew."""
+    content = {
+        **new,
+        "body": "* " + new["body"],
+        "m.new_content": new,
+        "m.relates_to": {"rel_type": "m.replace", "event_id": original_event_id},
+        "m.mentions": {},
+    }
+    if "formatted_body" in new:
+        content["formatted_body"] = "* " + new["formatted_body"]
+    return content
 
 
 class EventDuty:
@@ -93,22 +114,26 @@ class EventDuty:
 
     async def _post(self, due: DuePost, now: dt.datetime) -> None:
         post, event = due.post, due.event
-        mentions: list[str] = []
+        mentioned = self._people(post.room_id, due.answers, (YES, MAYBE))
         if post.kind == ANNOUNCE:
             html = render_card(event, self.prefix, self.language)
+            mentioned = []
         elif post.kind == UPDATE:
-            html = render_update(event, self.prefix, self.language)
+            await self._edit_card(due)
+            html = render_change(event, post.changes or {}, mentioned, self.prefix, self.language)
         elif post.kind == CANCEL:
-            # Those who said yes or maybe should hear of it: a mention in m.text notifies.
-            mentions = [user for user, answer in due.answers.items() if answer != NO]
-            html = render_cancel(event, self.language)
+            html = render_cancel(event, self.language, mentioned)
         else:
-            mentions = [user for user, answer in due.answers.items() if answer == YES]
-            coming = [(user, self._label(post.room_id, user)) for user in mentions]
-            late = post.due if now - post.due > dt.timedelta(minutes=1) else None
-            html = render_reminder(event, coming, now, late, self.prefix, self.language)
-        msgtype = "m.text" if post.kind in (REMINDER, CANCEL) else "m.notice"
-        content = message_content(html, msgtype=msgtype, mentions=mentions)
+            coming = self._people(post.room_id, due.answers, (YES,))
+            maybe = self._people(post.room_id, due.answers, (MAYBE,))
+            late = post.due if now - post.due > LATE else None
+            html = render_reminder(
+                event, coming, now, late, self.prefix, self.language, maybe=maybe
+            )
+        # m.text, not m.notice: a notice notifies nobody, not even those it mentions.
+        content = message_content(
+            html, msgtype="m.text", mentions=[user_id for user_id, _ in mentioned]
+        )
         event_id = await self.sender.send(
             post.room_id, content, txn_id=txn_id_for(f"event-{post.kind}", str(post.id))
         )
@@ -118,6 +143,31 @@ class EventDuty:
         await events.record_sent(self.db, post.id, event_id)
         if post.kind != CANCEL:
             await self._offer_answers(post, event_id)
+
+    async def _edit_card(self, due: DuePost) -> None:
+        """Show the event as it is now in its card in this room, where people already look."""
+        post, event = due.post, due.event
+        card_id = (await events.card_ids(self.db, event.id)).get(post.room_id)
+        if card_id is None:
+            return
+        html = render_card(event, self.prefix, self.language)
+        content = edit_content(card_id, message_content(html, msgtype="m.text"))
+        try:
+            await self.sender.send(
+                post.room_id, content, txn_id=txn_id_for("event-card-edit", str(post.id))
+            )
+        except SendRefused:
+            # The change notice still says what changed.
+            log.warning("event post %s: the card edit was refused in %s", post.id, post.room_id)
+
+    def _people(
+        self, room_id: str, answers: dict[str, str], wanted: tuple[str, ...]
+    ) -> list[Person]:
+        return [
+            (user_id, display_name(self.client, room_id, user_id))
+            for user_id, answer in answers.items()
+            if answer in wanted
+        ]
 
     async def _offer_answers(self, post: EventPost, event_id: str) -> None:
         """Put ✅ ❌ ❔ under the post, so people answer with one click."""
@@ -135,11 +185,6 @@ class EventDuty:
             except SendRefused:
                 log.warning("event post %s: reactions refused in %s", post.id, post.room_id)
                 return
-
-    def _label(self, room_id: str, user_id: str) -> str:
-        room = self.client.rooms.get(room_id)
-        name = room.user_name(user_id) if room is not None else None
-        return name or user_id
 
     async def _nudge(self, due: DuePost, now: dt.datetime) -> None:
         """A direct message to each roster member who has not answered and not opted out."""

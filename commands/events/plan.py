@@ -1,20 +1,22 @@
 """Pure event logic: reading `"Titel" <wann> ort … räume …` into event details, the reminder
-offsets, which posts an event needs when, and how long until it starts."""
+offsets, which posts an event needs when, what a change changes, and how long until it starts."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from commands.core.converters import ConversionError
-from commands.core.emoji import SKIN_TONES
+from commands.core.emoji import reaction_key
 from commands.core.i18n import Language, Localized
 from commands.core.offsets import NONE_WORDS, parse_offsets
 from commands.core.registry import tokens_of
 from commands.core.time_phrases import local_to_utc, parse_when, read_time_of_day
+from storage.models import Event
 from storage.outbox import NUDGE, REMINDER, PostPlan
 
 # The scheduler duty that plans an event's posts, reminders and direct messages.
@@ -46,13 +48,12 @@ ANSWER_WORDS = {
     "evtl.": MAYBE,
 }
 # ✅ ❌ ❔ as the announcement offers them, and the look-alikes people pick from an emoji menu.
+# Keys as commands.core.emoji.reaction_key leaves them: without variation selectors.
 REACTION_ANSWERS = {
     "✅": YES,
-    "✔️": YES,
     "✔": YES,
     "👍": YES,
     "❌": NO,
-    "✖️": NO,
     "✖": NO,
     "👎": NO,
     "❔": MAYBE,
@@ -303,8 +304,7 @@ def parse_answer(word: str) -> str | None:
 
 def reaction_answer(key: str) -> str | None:
     """The answer a reaction gives; variation selector and skin tone do not matter."""
-    key = SKIN_TONES.sub("", key.strip())
-    return REACTION_ANSWERS.get(key) or REACTION_ANSWERS.get(key.replace("\ufe0f", ""))
+    return REACTION_ANSWERS.get(reaction_key(key))
 
 
 def reminder_due(starts_at: dt.datetime, offset: int, zone: ZoneInfo) -> dt.datetime:
@@ -393,3 +393,37 @@ def describe_offset(seconds: int, language: Language) -> str:
     """`7 Tage`, `1 Stunde`, `90 Minuten`: in the largest unit that divides it."""
     unit = next(unit for unit in UNITS if seconds % unit[0] == 0)
     return _amount(seconds // unit[0], unit, language, dative=False)
+
+
+# What a change notice reports, in this order; "time" stands for starts_at and ends_at.
+CHANGE_FIELDS = (
+    "title",
+    "time",
+    "place",
+    "online_link",
+    "agenda_link",
+    "description",
+    "closed",
+    "reminder_offsets",
+)
+
+
+def what_changed(before: Event, values: Mapping[str, object]) -> dict[str, list[object]]:
+    """{field: [before, after]} for each field of CHANGE_FIELDS that `values` really changes,
+    in JSON values (times as ISO strings), so the change notice can say before → after."""
+    changes: dict[str, list[object]] = {}
+    if "starts_at" in values or "ends_at" in values:
+        old = [before.starts_at.isoformat(), before.ends_at.isoformat()]
+        starts_at = values.get("starts_at", before.starts_at)
+        ends_at = values.get("ends_at", before.ends_at)
+        assert isinstance(starts_at, dt.datetime) and isinstance(ends_at, dt.datetime)
+        new = [starts_at.isoformat(), ends_at.isoformat()]
+        if old != new:
+            changes["time"] = [old, new]
+    for name in CHANGE_FIELDS:
+        if name == "time" or name not in values:
+            continue
+        old_value, new_value = getattr(before, name), values[name]
+        if old_value != new_value:
+            changes[name] = [old_value, new_value]
+    return {name: changes[name] for name in CHANGE_FIELDS if name in changes}

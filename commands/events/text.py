@@ -1,17 +1,30 @@
-"""The messages about events, as safe HTML: the event card, changes, cancellations, reminders,
-the direct message to those who have not answered, and the time span in the event's zone."""
+"""The messages about events, as safe HTML: the event card, the change notice (before → after),
+cancellations, reminders, the direct message to those who have not answered, and the time span
+in the event's zone."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
+
+from commands.core.formatted_text import sanitize
 from commands.core.i18n import Language, Localized
+from commands.core.mentions import pills
 from commands.core.rendering import code, escape
 from commands.core.time_phrases import LATE_NOTE, format_when
 from commands.core.unasked import opt_out_line
-from commands.events.plan import MAYBE, NO, REACTION_OF, YES, countdown, describe_offset
+from commands.events.plan import (
+    CHANGE_FIELDS,
+    MAYBE,
+    NO,
+    REACTION_OF,
+    YES,
+    countdown,
+    describe_offset,
+)
 from storage.models import Event
 
 CARD_TITLE = Localized("📅 Termin Nr. {id}: {title}", "📅 Event no. {id}: {title}")
@@ -27,7 +40,31 @@ HOW_TO_ANSWER = Localized(
     "Dabei? Reagiere mit ✅ (ja), ❌ (nein) oder ❔ (vielleicht) – oder schreibe {command}.",
     "Coming? React with ✅ (yes), ❌ (no) or ❔ (maybe) – or write {command}.",
 )
-CHANGED = Localized("✏️ Geändert:", "✏️ Changed:")
+CHANGED = Localized("✏️ Geändert: Termin Nr. {id} „{title}“", "✏️ Changed: event no. {id} “{title}”")
+CHANGE_LINE = Localized("{label}: {before} → {after}", "{label}: {before} → {after}")
+CHANGE_LABELS = {
+    "title": Localized("Titel", "Title"),
+    "time": Localized("Zeit", "Time"),
+    "place": Localized("Ort", "Place"),
+    "online_link": Localized("Online", "Online"),
+    "agenda_link": Localized("Agenda", "Agenda"),
+    "description": Localized("Beschreibung", "Description"),
+    "closed": Localized("Zugang", "Access"),
+    "reminder_offsets": Localized("Erinnerungen", "Reminders"),
+}
+NOT_SET = Localized("keine Angabe", "none")
+DESCRIPTION_CHANGED = Localized(
+    "Beschreibung: neu gefasst (siehe Ankündigung)",
+    "Description: rewritten (see the announcement)",
+)
+DESCRIPTION_REMOVED = Localized("Beschreibung: entfernt", "Description: removed")
+ACCESS = {
+    True: Localized("nur für das Alumni-Netzwerk", "alumni network only"),
+    False: Localized("offen für alle", "open to all"),
+}
+NO_REMINDERS = Localized("keine", "none")
+BEFORE = Localized("{offsets} vorher", "{offsets} before")
+FOR_ATTENTION = Localized("Zur Kenntnis: {people}", "For your attention: {people}")
 CANCELLED = Localized(
     "❌ Abgesagt: Termin Nr. {id} „{title}“ am {when} findet nicht statt.",
     "❌ Cancelled: event no. {id} “{title}” on {when} will not take place.",
@@ -37,6 +74,7 @@ REMINDER = Localized(
     "⏰ Erinnerung: <b>{title}</b> {countdown}.", "⏰ Reminder: <b>{title}</b> {countdown}."
 )
 COMING = Localized("Zugesagt: {people}", "Coming: {people}")
+MAYBE_COMING = Localized("Vielleicht: {people}", "Maybe: {people}")
 NOBODY_YET = Localized("Noch keine Zusagen.", "Nobody has said yes yet.")
 NUDGE = Localized(
     "Hallo! <b>{title}</b> {countdown}: {when}{place}. Kommst du? Antworte hier mit {yes}, "
@@ -99,7 +137,9 @@ def render_card(event: Event, prefix: str, language: Language) -> str:
         (CLOSED if event.closed else OPEN).get(language),
     ]
     html = "<br>".join(lines)
-    if event.description:
+    if event.description_html:
+        html += _block(sanitize(event.description_html))
+    elif event.description:
         html += "<p>" + escape(event.description).replace("\n", "<br>") + "</p>"
     else:
         html += "<br>"
@@ -107,31 +147,120 @@ def render_card(event: Event, prefix: str, language: Language) -> str:
     return html + HOW_TO_ANSWER.format(language, command=command)
 
 
-def render_update(event: Event, prefix: str, language: Language) -> str:
-    return f"<b>{CHANGED.get(language)}</b><br>" + render_card(event, prefix, language)
+_BLOCK_STARTS = ("<p", "<ul", "<ol", "<blockquote", "<pre", "<h", "<table", "<div", "<details")
 
 
-def render_cancel(event: Event, language: Language) -> str:
+def _block(html: Markup) -> str:
+    """The organiser's HTML as a block of its own: a single paragraph comes without `<p>`."""
+    return str(html) if html.lstrip().startswith(_BLOCK_STARTS) else f"<p>{html}</p>"
+
+
+Person = tuple[str, str | None]
+"""(user id, display name if known): someone to mention by pill."""
+
+
+def describe_reminders(offsets: Sequence[int], language: Language) -> str:
+    """`7 Tage, 1 Tag vorher`, or `keine`."""
+    if not offsets:
+        return NO_REMINDERS.get(language)
+    parts = [describe_offset(offset, language) for offset in offsets]
+    return BEFORE.format(language, offsets=", ".join(parts))
+
+
+def _span_of(value: object, zone: ZoneInfo, language: Language) -> str:
+    starts_at, ends_at = (dt.datetime.fromisoformat(str(point)) for point in value)  # type: ignore[attr-defined]
+    return format_span(starts_at, ends_at, zone, language)
+
+
+def _value(name: str, value: object, language: Language) -> Markup:
+    if value is None or value == "":
+        return Markup(escape(NOT_SET.get(language)))
+    if name in ("online_link", "agenda_link"):
+        return Markup(_link(str(value)))
+    if name == "closed":
+        return Markup(escape(ACCESS[bool(value)].get(language)))
+    if name == "reminder_offsets":
+        offsets = [int(offset) for offset in value]  # type: ignore[attr-defined]
+        return Markup(escape(describe_reminders(offsets, language)))
+    return Markup(escape(str(value)))
+
+
+def change_lines(
+    changes: Mapping[str, Sequence[object]], timezone: str, language: Language
+) -> list[Markup]:
+    """`Zeit: Di., 29.09.2026, 10:00 Uhr → Mi., 30.09.2026, 14:00 Uhr (MESZ)`, `Ort: Potsdam →
+    Cottbus`: one line per changed field, user text escaped."""
+    lines: list[Markup] = []
+    template = Markup(CHANGE_LINE.get(language))
+    for name in CHANGE_FIELDS:
+        if name not in changes:
+            continue
+        before, after = changes[name]
+        label = CHANGE_LABELS[name].get(language)
+        if name == "description":
+            done = DESCRIPTION_REMOVED if not after else DESCRIPTION_CHANGED
+            lines.append(Markup(escape(done.get(language))))
+        elif name == "time":
+            zone = ZoneInfo(timezone)
+            old, new = _span_of(before, zone, language), _span_of(after, zone, language)
+            # One zone named once at the end when both sides share it.
+            zone_name = new[new.rfind(" (") :] if new.endswith(")") else ""
+            if zone_name and old.endswith(zone_name) and old.count(zone_name) == 1:
+                old = old[: -len(zone_name)]
+            lines.append(template.format(label=label, before=old, after=new))
+        else:
+            lines.append(
+                template.format(
+                    label=label,
+                    before=_value(name, before, language),
+                    after=_value(name, after, language),
+                )
+            )
+    return lines
+
+
+def render_change(
+    event: Event,
+    changes: Mapping[str, Sequence[object]],
+    people: Sequence[Person],
+    prefix: str,
+    language: Language,
+) -> str:
+    """The one notice about a change: what changed, before → after, with a pill for everyone
+    who said yes or maybe (they are mentioned, so notified)."""
+    head = Markup("<b>{}</b>").format(CHANGED.format(language, id=event.id, title=event.title))
+    lines = [head, *change_lines(changes, event.timezone, language)]
+    if people:
+        lines.append(_for_attention(people, language))
+    command = answer_command(prefix, event.id, YES, language)
+    lines.append(Markup(HOW_TO_ANSWER.format(language, command=command)))
+    return str(Markup("<br>").join(lines))
+
+
+def render_cancel(event: Event, language: Language, people: Sequence[Person] = ()) -> str:
     when = format_span(event.starts_at, event.ends_at, ZoneInfo(event.timezone), language)
     html = CANCELLED.format(language, id=event.id, title=escape(event.title), when=escape(when))
     if event.cancel_reason:
         html += "<br>" + REASON.format(language, reason=escape(event.cancel_reason))
+    if people:
+        html += "<br>" + str(_for_attention(people, language))
     return html
 
 
-def pill(user_id: str, label: str) -> str:
-    return f'<a href="https://matrix.to/#/{escape(user_id)}">{escape(label)}</a>'
+def _for_attention(people: Sequence[Person], language: Language) -> Markup:
+    return Markup(escape(FOR_ATTENTION.get(language))).format(people=pills(people))
 
 
 def render_reminder(
     event: Event,
-    coming: Sequence[tuple[str, str]],
+    coming: Sequence[Person],
     now: dt.datetime,
     late_due: dt.datetime | None,
     prefix: str,
     language: Language,
+    maybe: Sequence[Person] = (),
 ) -> str:
-    """`coming`: (user id, name) of those who said yes; they are mentioned by pill."""
+    """`coming` said yes, `maybe` maybe; all of them are mentioned by pill."""
     zone = ZoneInfo(event.timezone)
     left = countdown(event.starts_at, event.ends_at, now, language)
     lines = [
@@ -139,10 +268,11 @@ def render_reminder(
         *_where_and_when(event, language),
     ]
     if coming:
-        people = ", ".join(pill(user_id, label) for user_id, label in coming)
-        lines.append(COMING.format(language, people=people))
+        lines.append(COMING.format(language, people=pills(coming)))
     else:
         lines.append(NOBODY_YET.get(language))
+    if maybe:
+        lines.append(MAYBE_COMING.format(language, people=pills(maybe)))
     lines.append(
         HOW_TO_ANSWER.format(language, command=answer_command(prefix, event.id, YES, language))
     )

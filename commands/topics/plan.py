@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from commands.core.converters import USER_ID_RE, ConversionError, Date, number_in
-from commands.core.emoji import SKIN_TONES
+from commands.core.emoji import reaction_key
 from commands.core.formatted_text import sanitize
 from commands.core.hashtags import tags_in
 from commands.core.i18n import Language, Localized
@@ -31,7 +31,8 @@ TAG_WORD_RE = re.compile(r"(?<![\w#&])#[^\W_][\w\-]{0,39}(?![\w:])")
 DUE_RE = re.compile(r"\s+(?:bis|until|by|fällig)\s+(\S+)\s*$", re.IGNORECASE)
 YEARLESS_RE = re.compile(r"\d{1,2}\.\d{1,2}\.")
 DATE_FORMAT = "%d.%m.%Y"
-SUPPORT_KEYS = frozenset({"👍", "+1", "👍️"})
+# Keys as commands.core.emoji.reaction_key leaves them: without variation selectors.
+SUPPORT_KEYS = frozenset({"👍", "+1"})
 
 STATUSES: dict[str, str] = {
     "vorgeschlagen": "proposed",
@@ -143,8 +144,7 @@ def parse_status(words: str) -> tuple[str, str | None]:
 
 def is_support(key: str) -> bool:
     """👍 (any skin tone, with or without the variation selector) or "+1"."""
-    plain = SKIN_TONES.sub("", key.strip()).replace("\ufe0f", "")
-    return plain in SUPPORT_KEYS
+    return reaction_key(key) in SUPPORT_KEYS
 
 
 def ranked(items: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

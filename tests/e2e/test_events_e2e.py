@@ -111,6 +111,46 @@ def offered_on(network: Network, event_id: str) -> set[str]:
     }
 
 
+def edits_of(network: Network, original: str) -> list[Event]:
+    """The bot's m.replace edits of one of its messages, as anna received them."""
+    return [
+        event
+        for room, event in network.anna.events
+        if room == network.room_id
+        and event.get("sender") == network.bot.user_id
+        and event.get("content", {}).get("m.relates_to", {}).get("rel_type") == "m.replace"
+        and event["content"]["m.relates_to"].get("event_id") == original
+    ]
+
+
+async def notified(user: MatrixUser, *, highlight: bool) -> set[str]:
+    """The event ids the user was notified of, as Synapse's push rules decided (element.md §9);
+    with `highlight` only the mentions (notify + highlight)."""
+    url = f"{user.synapse.base_url}/_matrix/client/v3/notifications"
+    params = {"limit": "100"} | ({"only": "highlight"} if highlight else {})
+    headers = {"Authorization": f"Bearer {user.client.access_token}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(url, params=params, headers=headers) as response,
+    ):
+        assert response.status == 200, await response.text()
+        data = await response.json()
+    return {item["event"]["event_id"] for item in data["notifications"]}
+
+
+async def wait_notified(user: MatrixUser, event_id: str, *, highlight: bool) -> None:
+    """Push actions are written a moment after the event: ask until it is there."""
+    for _ in range(60):
+        if event_id in await notified(user, highlight=highlight):
+            return
+        await asyncio.sleep(0.3)
+    raise AssertionError(f"{user.user_id} was not notified of {event_id}")
+
+
+async def answers_listing(network: Network, number: int) -> str:
+    return body(await command(network.orga, network, f"!termin antworten {number}"))
+
+
 def direct_invites(user: MatrixUser, network: Network) -> set[str]:
     return user.invites - {network.room_id}
 
@@ -131,7 +171,9 @@ async def test_reminder_mentions_the_yes_answers_and_dms_who_has_not_answered(
 ) -> None:
     number = await create_soon(network, "Transfer-Workshop")
     card = await card_of(network, number)
-    assert card["content"]["msgtype"] == "m.notice"
+    # m.text, so it reaches people (an m.notice notifies nobody), mentioning nobody in particular.
+    assert card["content"]["msgtype"] == "m.text"
+    assert card["content"]["m.mentions"] == {}
     assert "Potsdam" in body(card) and "✅" in body(card)
     # The bot offers the three answers as reactions under the card.
     offered = await network.anna.wait_for(
@@ -224,8 +266,12 @@ async def test_change_cancel_and_calendar(network: Network) -> None:
     update = await network.anna.wait_for(
         lambda: bot_events(network.anna, network.room_id, network.bot.user_id, "Geändert")
     )
-    assert "Cottbus" in body(update[0])
-    assert "&lt;in&gt;" in update[0]["content"]["formatted_body"]
+    assert "Ort: Potsdam → Cottbus" in body(update[0])
+    # The description did not change: the notice leaves it out, the card edited in place shows it.
+    card = await card_of(network, number)
+    edit = (await network.anna.wait_for(lambda: edits_of(network, card["event_id"])))[0]
+    assert "Cottbus" in edit["content"]["m.new_content"]["body"]
+    assert "&lt;in&gt;" in edit["content"]["m.new_content"]["formatted_body"]
 
     cancelled = await command(network.orga, network, f"!termin absagen {number} Krankheit")
     assert "abgesagt" in body(cancelled)
@@ -380,3 +426,116 @@ def number_in_english(reply: Event) -> int:
     match = re.search(r"no\. (\d+)", body(reply))
     assert match, body(reply)
     return int(match[1])
+
+
+# Element sends reactions with the emoji's variation selector (U+FE0F), e.g. ✅️ and ❔️.
+VS16 = "\ufe0f"
+
+
+async def test_a_change_edits_the_card_in_place_and_notifies_yes_and_maybe(
+    network: Network,
+) -> None:
+    # As Element sends `beschreibung **Workshop** mit [Agenda](…)`: Markdown in body, HTML.
+    text = '!termin neu "Werkstatt" 29.09.2027 10:00-16:00 ort "Potsdam" beschreibung '
+    event_id = await network.orga.send_text(
+        network.room_id,
+        text + "**Workshop** mit [Agenda](https://example.org/a)",
+        format="org.matrix.custom.html",
+        formatted_body=text
+        + '<strong>Workshop</strong> mit <a href="https://example.org/a">Agenda</a>',
+        **{"m.mentions": {}},
+    )
+    number = number_in(await network.orga.wait_reply(event_id, network.bot.user_id))
+    card = await card_of(network, number)
+    assert card["content"]["msgtype"] == "m.text" and card["content"]["m.mentions"] == {}
+    assert (
+        '<p><strong>Workshop</strong> mit <a href="https://example.org/a">Agenda</a></p>'
+        in card["content"]["formatted_body"]
+    )
+    await network.anna.react(network.room_id, card["event_id"], "✅" + VS16)
+    await command(network.orga, network, f"!teilnahme {number} vielleicht")
+    await command(network.ben, network, f"!teilnahme {number} nein")
+    listing = await answers_listing(network, number)
+    assert f"Zugesagt (1): {network.anna.user_id}" in listing, listing
+
+    changed = await command(
+        network.orga, network, f'!termin ändern {number} zeit 30.09.2027 14:00-18:00 ort "Cottbus"'
+    )
+    assert "geändert" in body(changed)
+
+    # The card itself now shows the new time and place: an edit of the original card.
+    edit = (await network.anna.wait_for(lambda: edits_of(network, card["event_id"])))[0]
+    new = edit["content"]["m.new_content"]
+    assert new["msgtype"] == "m.text" and new["m.mentions"] == {}
+    assert "Do., 30.09.2027, 14:00–18:00 Uhr (MESZ)" in new["body"]
+    assert "Ort: Cottbus" in new["body"] and "Potsdam" not in new["body"]
+    assert "<strong>Workshop</strong>" in new["formatted_body"]
+    assert edit["content"]["body"].startswith("* ")
+    assert edit["content"]["m.mentions"] == {}
+
+    # One change notice says what changed and mentions those who said yes or maybe.
+    notices = await network.anna.wait_for(
+        lambda: bot_events(network.anna, network.room_id, network.bot.user_id, "Geändert")
+    )
+    notice = notices[0]
+    content = notice["content"]
+    assert content["msgtype"] == "m.text"
+    assert content["m.mentions"] == {
+        "user_ids": sorted([network.anna.user_id, network.orga.user_id])
+    }
+    assert (
+        "Zeit: Mi., 29.09.2027, 10:00–16:00 Uhr → Do., 30.09.2027, 14:00–18:00 Uhr (MESZ)"
+        in content["body"]
+    )
+    assert "Ort: Potsdam → Cottbus" in content["body"]
+    assert f"https://matrix.to/#/{network.anna.user_id}" in content["formatted_body"]
+    assert network.ben.user_id not in content["formatted_body"]
+
+    # Who said yes or maybe is notified with a highlight; who said no is not; the edit
+    # notifies nobody.
+    await wait_notified(network.anna, notice["event_id"], highlight=True)
+    await wait_notified(network.orga, notice["event_id"], highlight=True)
+    assert notice["event_id"] not in await notified(network.ben, highlight=True)
+    for user in (network.anna, network.ben, network.orga):
+        assert edit["event_id"] not in await notified(user, highlight=False)
+    assert await history_count(network.anna, network.room_id, network.bot.user_id, "Geändert") == 1
+
+    # ben changes his mind by reacting ❔️ (with VS16) to the change notice.
+    await network.ben.react(network.room_id, notice["event_id"], "❔" + VS16)
+    listing = await answers_listing(network, number)
+    assert "Vielleicht (2): " in listing and network.ben.user_id in listing, listing
+    assert "Abgesagt (0)" in listing, listing
+
+
+async def test_reactions_count_on_the_reminder_and_the_answer_to_show(network: Network) -> None:
+    number = await create_soon(network, "Erinnert")
+    card = await card_of(network, number)
+    await network.anna.react(network.room_id, card["event_id"], "✅" + VS16)
+    await command(network.ben, network, f"!teilnahme {number} nein")
+    # The organiser reacts ❔️ to the bot's answer to `!termin <nr>`.
+    shown = await command(network.orga, network, f"!termin {number}")
+    await network.orga.react(network.room_id, shown["event_id"], "❔" + VS16)
+    listing = await answers_listing(network, number)
+    assert f"Vielleicht (1): {network.orga.user_id}" in listing, listing
+
+    reminder = (
+        await network.anna.wait_for(
+            lambda: bot_events(network.anna, network.room_id, network.bot.user_id, "⏰ Erinnerung"),
+            within=30,
+        )
+    )[0]
+    content = reminder["content"]
+    assert content["msgtype"] == "m.text"
+    assert content["m.mentions"] == {
+        "user_ids": sorted([network.anna.user_id, network.orga.user_id])
+    }
+    assert "Vielleicht: " in content["body"]
+    await wait_notified(network.anna, reminder["event_id"], highlight=True)
+    await wait_notified(network.orga, reminder["event_id"], highlight=True)
+    assert reminder["event_id"] not in await notified(network.ben, highlight=True)
+
+    # ben says yes after all, by reacting ✅️ (with VS16) to the reminder.
+    await network.ben.react(network.room_id, reminder["event_id"], "✅" + VS16)
+    listing = await answers_listing(network, number)
+    assert "Zugesagt (2)" in listing and network.ben.user_id in listing, listing
+    assert "Abgesagt (0)" in listing, listing

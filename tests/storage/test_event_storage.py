@@ -869,3 +869,51 @@ async def test_cancelling_drops_every_pending_post_but_the_cancellation(db: Data
         (CANCEL, ROOM_A),
         (CANCEL, ROOM_B),
     ]
+
+
+# --- change notices, card edits, other messages of an event -----------------------------------
+
+
+async def test_a_change_notice_keeps_what_changed(db: Database) -> None:
+    created = await create(db, description_html="<strong>Löten</strong>")
+    changes: dict[str, list[object]] = {"place": ["Potsdam", "Cottbus"]}
+    notices = [
+        dataclasses.replace(plan, changes=changes) for plan in plan_notices(UPDATE, 0, ROOMS, NOW)
+    ]
+    await events.change(db, created.id, {"place": "Cottbus"}, None, notices, 0)
+
+    updates = [post for post in await all_posts(db, created.id) if post.kind == UPDATE]
+    assert [post.changes for post in updates] == [changes, changes]
+    claimed = await events.claim(db, updates[0].id)
+    assert claimed is not None and claimed.post.changes == changes
+    assert claimed.event.description_html == "<strong>Löten</strong>"
+    others = [post for post in await all_posts(db, created.id) if post.kind != UPDATE]
+    assert others and all(post.changes is None for post in others)
+
+
+async def test_card_ids_name_the_original_card_per_room(db: Database) -> None:
+    created = await create(db)
+    await finish(db, await post_id(db, created.id, ANNOUNCE, 0, ROOM_A), events.SENT, "$card_a")
+    # A room added later gets a card of its own (keyed by the sequence of that change).
+    room_c = "!c:example.org"
+    await events.change(
+        db,
+        created.id,
+        {"room_ids": [*ROOMS, room_c]},
+        None,
+        plan_notices(ANNOUNCE, 0, [room_c], NOW),
+        0,
+    )
+    await finish(db, await post_id(db, created.id, ANNOUNCE, 1, room_c), events.SENT, "$card_c")
+
+    assert await events.card_ids(db, created.id) == {ROOM_A: "$card_a", room_c: "$card_c"}
+
+
+async def test_a_recorded_message_answers_for_its_event(db: Database) -> None:
+    first = await create(db)
+    await events.record_message(db, first.id, "$shown")
+    await events.record_message(db, first.id, "$shown")
+
+    found = await events.event_of_message(db, "$shown")
+    assert found is not None and found.id == first.id
+    assert await events.event_of_message(db, "$other") is None

@@ -43,7 +43,9 @@ from commands.events.plan import (
     plan_reminders,
     reaction_answer,
     reminder_due,
+    what_changed,
 )
+from storage.models import Event
 from storage.outbox import ANNOUNCE, CANCEL, NUDGE, REMINDER, UPDATE, PostPlan
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -951,3 +953,75 @@ def test_a_link_longer_than_the_column_is_refused() -> None:
     with pytest.raises(ConversionError) as caught:
         parse_details(f'"T" morgen 14 Uhr agenda {link}', NOW, BERLIN, new=True)
     assert caught.value.text("en") == f"The link is {len(link)} characters long; the limit is 1000."
+
+
+# --------------------------------------------------------------------------------------------
+# what_changed: what a change notice reports
+# --------------------------------------------------------------------------------------------
+
+
+def _stored_event(**values: object) -> Event:
+    defaults: dict[str, object] = {
+        "title": "Workshop",
+        "starts_at": dt.datetime(2026, 9, 29, 8, tzinfo=dt.UTC),
+        "ends_at": dt.datetime(2026, 9, 29, 14, tzinfo=dt.UTC),
+        "place": "Potsdam",
+        "online_link": None,
+        "agenda_link": None,
+        "description": "Alt",
+        "closed": True,
+        "reminder_offsets": [86400],
+        "room_ids": ["!a:example.org"],
+    }
+    return Event(**(defaults | values))
+
+
+def test_what_changed_reports_before_and_after_in_json_values() -> None:
+    before = _stored_event()
+    changes = what_changed(
+        before,
+        {
+            "place": "Cottbus",
+            "starts_at": dt.datetime(2026, 9, 30, 12, tzinfo=dt.UTC),
+            "ends_at": dt.datetime(2026, 9, 30, 14, tzinfo=dt.UTC),
+            "online_link": "https://meet.example.org/x",
+            "reminder_offsets": [3600],
+            "room_ids": ["!b:example.org"],
+        },
+    )
+    assert changes == {
+        "time": [
+            ["2026-09-29T08:00:00+00:00", "2026-09-29T14:00:00+00:00"],
+            ["2026-09-30T12:00:00+00:00", "2026-09-30T14:00:00+00:00"],
+        ],
+        "place": ["Potsdam", "Cottbus"],
+        "online_link": [None, "https://meet.example.org/x"],
+        "reminder_offsets": [[86400], [3600]],
+    }
+    assert list(changes) == ["time", "place", "online_link", "reminder_offsets"]
+
+
+def test_what_changed_leaves_out_what_stays_the_same() -> None:
+    before = _stored_event()
+    same = {
+        "place": "Potsdam",
+        "title": "Workshop",
+        "starts_at": before.starts_at,
+        "ends_at": before.ends_at,
+        "closed": True,
+    }
+    assert what_changed(before, same) == {}
+
+
+def test_what_changed_notes_a_cleared_field_and_a_new_end_alone() -> None:
+    before = _stored_event()
+    changes = what_changed(
+        before, {"description": None, "ends_at": dt.datetime(2026, 9, 29, 15, tzinfo=dt.UTC)}
+    )
+    assert changes == {
+        "time": [
+            ["2026-09-29T08:00:00+00:00", "2026-09-29T14:00:00+00:00"],
+            ["2026-09-29T08:00:00+00:00", "2026-09-29T15:00:00+00:00"],
+        ],
+        "description": ["Alt", None],
+    }

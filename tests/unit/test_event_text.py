@@ -15,14 +15,15 @@ from commands.core.rendering import html_to_text
 from commands.events.plan import MAYBE, NO, YES, reaction_answer
 from commands.events.text import (
     answer_command,
+    change_lines,
     format_span,
     reaction_keys,
     render_cancel,
     render_card,
+    render_change,
     render_missed_reminder,
     render_nudge,
     render_reminder,
-    render_update,
 )
 from storage.models import Event
 
@@ -59,6 +60,7 @@ def make_event(**changes: object) -> Event:
         "online_link": None,
         "agenda_link": None,
         "description": None,
+        "description_html": None,
         "closed": False,
         "cancel_reason": None,
     }
@@ -241,7 +243,13 @@ def test_render_card_escapes_everything_the_user_wrote() -> None:
     "render",
     [
         lambda event, language: render_card(event, "!", language),
-        lambda event, language: render_update(event, "!", language),
+        lambda event, language: render_change(
+            event,
+            {"place": ["<alt>", EVIL_PLACE], "title": ["A & B", EVIL_TITLE]},
+            [("@x:example.org", "<b>X</b> & Y")],
+            "!",
+            language,
+        ),
         lambda event, language: render_cancel(event, language),
         lambda event, language: render_reminder(
             event, [("@x:example.org", "<b>X</b> & Y")], NOW, NOW, "!", language
@@ -338,14 +346,6 @@ def test_render_card_answer_hint_uses_the_prefix(
     prefix: str, language: Language, command: str
 ) -> None:
     assert render_card(make_event(), prefix, language).endswith(f"{command}.")
-
-
-@pytest.mark.parametrize(("language", "head"), [("de", "✏️ Geändert:"), ("en", "✏️ Changed:")])
-def test_render_update_is_the_card_under_a_changed_line(language: Language, head: str) -> None:
-    event = evil_event()
-    assert render_update(event, "!", language) == (
-        f"<b>{head}</b><br>" + render_card(event, "!", language)
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -445,8 +445,9 @@ def test_render_reminder_pills_escape_user_ids_and_names() -> None:
     coming = [('@x"y:example.org', '"><script>alert(1)</script>')]
     html = render_reminder(make_event(), coming, NOW, None, "!", "de")
     assert (
-        'Zugesagt: <a href="https://matrix.to/#/@x&quot;y:example.org">'
-        "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</a>"
+        # The pills come from commands.core.mentions (markupsafe writes " as &#34;).
+        'Zugesagt: <a href="https://matrix.to/#/@x&#34;y:example.org">'
+        "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</a>"
     ) in html
     assert_safe(html)
 
@@ -632,3 +633,134 @@ def test_nudge_plain_text_reads_sensibly() -> None:
         "(Potsdam). Kommst du? Antworte hier mit !teilnahme 3 ja, !teilnahme 3 nein oder "
         "!teilnahme 3 vielleicht.\nKeine solchen Nachrichten mehr: !erinnerungen aus"
     )
+
+
+def test_render_reminder_mentions_the_maybe_people_too() -> None:
+    maybe = [("@carla:example.org", None)]
+    html = render_reminder(make_event(), COMING, NOW, None, "!", "de", maybe=maybe)
+    assert f"Zugesagt: {COMING_HTML}<br>" in html
+    assert (
+        'Vielleicht: <a href="https://matrix.to/#/@carla:example.org">@carla:example.org</a><br>'
+    ) in html
+    english = render_reminder(make_event(), [], NOW, None, "!", "en", maybe=maybe)
+    assert "Nobody has said yes yet.<br>Maybe: <a " in english
+
+
+# --------------------------------------------------------------------------------------------
+# the change notice: before → after
+# --------------------------------------------------------------------------------------------
+
+TUESDAY = ["2026-09-29T08:00:00+00:00", "2026-09-29T14:00:00+00:00"]
+WEDNESDAY = ["2026-09-30T12:00:00+00:00", "2026-09-30T16:00:00+00:00"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "german", "english"),
+    [
+        (
+            {"time": [TUESDAY, WEDNESDAY]},
+            "Zeit: Di., 29.09.2026, 10:00–16:00 Uhr → Mi., 30.09.2026, 14:00–18:00 Uhr (MESZ)",
+            "Time: Tue, 29 Sep 2026, 10:00–16:00 → Wed, 30 Sep 2026, 14:00–18:00 (CEST)",
+        ),
+        (
+            # across the change of the clocks both sides keep their zone
+            {"time": [TUESDAY, ["2026-11-02T09:00:00+00:00", "2026-11-02T10:00:00+00:00"]]},
+            "Zeit: Di., 29.09.2026, 10:00–16:00 Uhr (MESZ) → Mo., 02.11.2026, 10:00–11:00 Uhr "
+            "(MEZ)",
+            "Time: Tue, 29 Sep 2026, 10:00–16:00 (CEST) → Mon, 2 Nov 2026, 10:00–11:00 (CET)",
+        ),
+        ({"place": ["Potsdam", "Cottbus"]}, "Ort: Potsdam → Cottbus", "Place: Potsdam → Cottbus"),
+        (
+            {"place": [None, "Haus <B> & Co"]},
+            "Ort: keine Angabe → Haus &lt;B&gt; &amp; Co",
+            "Place: none → Haus &lt;B&gt; &amp; Co",
+        ),
+        ({"place": ["Potsdam", None]}, "Ort: Potsdam → keine Angabe", "Place: Potsdam → none"),
+        ({"title": ["Alt", "Neu"]}, "Titel: Alt → Neu", "Title: Alt → Neu"),
+        (
+            {"online_link": [None, "https://meet.example.org/?a=1&b=2"]},
+            'Online: keine Angabe → <a href="https://meet.example.org/?a=1&amp;b=2">'
+            "https://meet.example.org/?a=1&amp;b=2</a>",
+            'Online: none → <a href="https://meet.example.org/?a=1&amp;b=2">'
+            "https://meet.example.org/?a=1&amp;b=2</a>",
+        ),
+        (
+            {"closed": [True, False]},
+            "Zugang: nur für das Alumni-Netzwerk → offen für alle",
+            "Access: alumni network only → open to all",
+        ),
+        (
+            {"reminder_offsets": [[604800, 86400], [3600]]},
+            "Erinnerungen: 1 Woche, 1 Tag vorher → 1 Stunde vorher",
+            "Reminders: 1 week, 1 day before → 1 hour before",
+        ),
+        (
+            {"reminder_offsets": [[3600], []]},
+            "Erinnerungen: 1 Stunde vorher → keine",
+            "Reminders: 1 hour before → none",
+        ),
+        (
+            {"description": ["Alt", "Neu <b>"]},
+            "Beschreibung: neu gefasst (siehe Ankündigung)",
+            "Description: rewritten (see the announcement)",
+        ),
+        ({"description": ["Alt", None]}, "Beschreibung: entfernt", "Description: removed"),
+    ],
+)
+def test_change_lines_say_before_and_after(
+    changes: dict[str, list[object]], german: str, english: str
+) -> None:
+    assert change_lines(changes, "Europe/Berlin", "de") == [german]
+    assert change_lines(changes, "Europe/Berlin", "en") == [english]
+
+
+def test_change_lines_come_in_a_fixed_order() -> None:
+    changes = {"place": ["A", "B"], "title": ["X", "Y"], "time": [TUESDAY, WEDNESDAY]}
+    lines = change_lines(changes, "Europe/Berlin", "de")
+    assert [line.split(":")[0] for line in lines] == ["Titel", "Zeit", "Ort"]
+
+
+def test_render_change_mentions_yes_and_maybe_by_pill() -> None:
+    html = render_change(
+        make_event(title="Workshop <1>"),
+        {"place": ["Potsdam", "Cottbus"]},
+        COMING,
+        "!",
+        "de",
+    )
+    assert html == (
+        "<b>✏️ Geändert: Termin Nr. 3 „Workshop &lt;1&gt;“</b>"
+        "<br>Ort: Potsdam → Cottbus"
+        f"<br>Zur Kenntnis: {COMING_HTML}"
+        "<br>Dabei? Reagiere mit ✅ (ja), ❌ (nein) oder ❔ (vielleicht) – oder schreibe "
+        "<code>!teilnahme 3 ja</code>."
+    )
+    english = render_change(make_event(), {"title": ["A", "B"]}, [], "!", "en")
+    assert english.startswith("<b>✏️ Changed: event no. 3 “Transfer-Workshop”</b><br>Title: A → B")
+    assert "For your attention" not in english and "matrix.to" not in english
+
+
+def test_render_cancel_mentions_those_who_said_yes_or_maybe() -> None:
+    html = render_cancel(make_event(), "en", COMING)
+    assert html.endswith(f"<br>For your attention: {COMING_HTML}")
+    assert "Zur Kenntnis" not in render_cancel(make_event(), "de")
+
+
+# --------------------------------------------------------------------------------------------
+# the organiser's formatted description
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("<strong>Workshop</strong> mit Essen", "<p><strong>Workshop</strong> mit Essen</p>"),
+        ("<ul><li>eins</li><li>zwei</li></ul>", "<ul><li>eins</li><li>zwei</li></ul>"),
+        # stored HTML is cleaned again on the way out
+        ('<p onclick="x()">Hallo<script>alert(1)</script></p>', "<p>Hallo</p>"),
+    ],
+)
+def test_render_card_keeps_the_formatted_description(stored: str, shown: str) -> None:
+    html = render_card(make_event(description="plain", description_html=stored), "!", "de")
+    assert f"Offene Veranstaltung.{shown}Dabei?" in html
+    assert "plain" not in html
