@@ -13,7 +13,7 @@ from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from commands.core.context import CommandContext
-from commands.core.converters import ConversionError, Integer, Rest
+from commands.core.converters import USER_ID_RE, ConversionError, Integer, Rest
 from commands.core.files import MARKDOWN_TYPE, ExportFile
 from commands.core.i18n import Language, Localized
 from commands.core.ports import Schedules
@@ -25,6 +25,7 @@ from commands.topics.minutes import MinutesView, render_markdown, render_summary
 from commands.topics.plan import (
     ACTION_DUTY,
     KIND_NAMES,
+    NO_OWNER,
     STATUS_NAMES,
     STATUSES,
     EntryView,
@@ -521,6 +522,7 @@ async def action(ctx: CommandContext, nr: int, angaben: str) -> None:
     row = await _open_topic(ctx, nr)
     today = ctx.now().astimezone(ZoneInfo(ctx.timezone)).date()
     parsed = parse_action(angaben, today)
+    owner = await ctx.person(parsed.owner)
     entry = await topics.add_entry(
         ctx.db,
         NewEntry(
@@ -530,7 +532,7 @@ async def action(ctx: CommandContext, nr: int, angaben: str) -> None:
             True,
             ctx.sender,
             parsed.text,
-            parsed.owner,
+            owner,
             parsed.due,
         ),
     )
@@ -541,11 +543,11 @@ async def action(ctx: CommandContext, nr: int, angaben: str) -> None:
             ctx.language,
             entry=entry.id,
             id=nr,
-            owner=escape(parsed.owner),
+            owner=escape(owner),
             due=due,
             done=ctx.hint("aufgabe erledigt", entry.id),
         ),
-        mentions=[parsed.owner],
+        mentions=[owner],
     )
 
 
@@ -773,6 +775,9 @@ async def apply_edit(
     try:
         if entry.kind == topics.ACTION:
             parsed = parse_action(text, now.astimezone(ZoneInfo(timezone)).date())
+            if not USER_ID_RE.match(parsed.owner):
+                # An edit has no room to resolve a display name in.
+                raise ConversionError(NO_OWNER)
             values: dict[str, object] = {"text": parsed.text, "owner": parsed.owner}
             if (parsed.due, parsed.owner) != (entry.due, entry.owner):
                 values |= {"due": parsed.due, "reminded": False}
