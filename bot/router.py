@@ -28,7 +28,7 @@ from bot.event_filter import (
     thread_root,
 )
 from bot.metrics import Metrics
-from commands.core.context import BotStatus
+from commands.core.context import BotStatus, CommandContext
 from commands.core.dispatch import dispatch
 from commands.core.feature import Feature, On
 from commands.core.i18n import LANGUAGES, Language
@@ -57,6 +57,18 @@ class Pending:
     text: str | None
     signal: Signal | None = None
     handlers: tuple[On, ...] = ()
+
+
+async def run_handlers(handlers: tuple[On, ...], ctx: CommandContext, signal: Signal) -> None:
+    """Every handler of the signal; a fallback only when no other handler took it."""
+    taken = False
+    for on in handlers:
+        if not on.fallback:
+            taken = bool(await on.handle(ctx, signal)) or taken
+    if not taken:
+        for on in handlers:
+            if on.fallback:
+                await on.handle(ctx, signal)
 
 
 class EventRouter:
@@ -144,14 +156,7 @@ class EventRouter:
             outcome = await dispatch(ctx, item.text)
             self.metrics.command_handled(outcome.value)
             return
-        taken = False
-        for on in item.handlers:
-            if not on.fallback:
-                taken = bool(await on.handle(ctx, item.signal)) or taken
-        if not taken:
-            for on in item.handlers:
-                if on.fallback:
-                    await on.handle(ctx, item.signal)
+        await run_handlers(item.handlers, ctx, item.signal)
 
     async def _pending_in(self, room_id: str, events: list[dict[str, Any]]) -> list[Pending]:
         """Commands and accepted signals among `events`; whatever precedes our latest (re)join
