@@ -178,7 +178,11 @@ def edit_of(event: dict[str, Any], *, own_user_id: str, joined_at_ms: int) -> Ed
     if not isinstance(target, str) or not isinstance(new, dict) or new.get("msgtype") != "m.text":
         return None
     body = new.get("body")
-    return Edit(target, body) if isinstance(body, str) else None
+    if not isinstance(body, str):
+        return None
+    formatted = new.get("formatted_body")
+    with_pills = isinstance(formatted, str) and PERMALINK_PREFIX in formatted
+    return Edit(target, body, command_text_of(new) if with_pills else None)
 
 
 def reference_of(event: dict[str, Any]) -> Reference | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
@@ -764,22 +765,27 @@ async def apply_edit(
     body: str,
     now: dt.datetime,
     timezone: str,
+    command_body: str | None = None,
+    person: Callable[[str], Awaitable[str]] | None = None,
 ) -> bool:
     """An edit of a logged message changes its entry (only its author's edit counts). An edit
     that no longer reads as an entry (too long, no owner…) removes it: the log keeps nothing
-    its author took back."""
+    its author took back. A command's edit is read as the command was (`command_body`, pills
+    as IDs); `person` resolves an owner named by display name."""
     entry = await topics.entry_of(db, target)
     if entry is None or entry.author != sender:
         return False
-    text = command_rest(body) if entry.from_command else body
+    text = command_rest(command_body or body) if entry.from_command else body
     try:
         if entry.kind == topics.ACTION:
             parsed = parse_action(text, now.astimezone(ZoneInfo(timezone)).date())
-            if not USER_ID_RE.match(parsed.owner):
-                # An edit has no room to resolve a display name in.
-                raise ConversionError(NO_OWNER)
-            values: dict[str, object] = {"text": parsed.text, "owner": parsed.owner}
-            if (parsed.due, parsed.owner) != (entry.due, entry.owner):
+            owner = parsed.owner
+            if not USER_ID_RE.match(owner):
+                if person is None:
+                    raise ConversionError(NO_OWNER)
+                owner = await person(owner)
+            values: dict[str, object] = {"text": parsed.text, "owner": owner}
+            if (parsed.due, owner) != (entry.due, entry.owner):
                 values |= {"due": parsed.due, "reminded": False}
         else:
             values = {"text": checked_text(text)}

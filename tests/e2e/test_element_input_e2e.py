@@ -73,6 +73,32 @@ async def test_a_person_picked_as_a_pill_is_the_action_items_owner(room: Room) -
     for user in (room.orga, room.member):
         assert reply_id not in [e["event_id"] for e in await notified_events(user)]
 
+    # Edited in Element to another person, picked as a pill again (element.md §5).
+    new_html = f"!aufgabe 1 {pill(room.orga.user_id, 'Olga Orga')} Leitfaden entwerfen"
+    new_content = {
+        "msgtype": "m.text",
+        "body": "!aufgabe 1 Olga Orga Leitfaden entwerfen",
+        "format": HTML,
+        "formatted_body": new_html,
+        "m.mentions": {"user_ids": [room.orga.user_id]},
+    }
+    await room.orga.send_text(
+        room.room_id,
+        "* !aufgabe 1 Olga Orga Leitfaden entwerfen",
+        format=HTML,
+        formatted_body=f"* {new_html}",
+        **{
+            "m.new_content": new_content,
+            "m.mentions": {},
+            "m.relates_to": {"rel_type": "m.replace", "event_id": command},
+        },
+    )
+    shown = await room.orga.send_text(room.room_id, "!thema 1", **{"m.mentions": {}})
+    log = (await room.orga.wait_reply(shown, room.bot.user_id))["content"]["body"]
+    assert f"→ {room.orga.user_id}" in log and f"→ {room.member.user_id}" not in log
+    # The edit is no new command: one answer to the command, none to its edit.
+    assert await room.orga.count_replies(room.room_id, command, room.bot.user_id) == 1
+
 
 async def test_a_unique_display_name_names_a_person_and_an_unknown_one_says_how(
     room: Room,

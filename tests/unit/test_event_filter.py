@@ -8,6 +8,7 @@ import pytest
 
 from bot.event_filter import (
     command_text,
+    edit_of,
     last_own_join,
     replied_to,
     sender_allowed,
@@ -329,3 +330,25 @@ def test_sent_since_invite_keeps_the_inviters_messages_after_the_invite() -> Non
     assert sent_since_invite(events, BOT) == [first]
     assert sent_since_invite([member(anna, "join", anna), before], BOT) == []
     assert sent_since_invite([member("@ben:example.org", "invite", anna), first], BOT) == []
+
+
+def test_an_edit_with_pills_carries_its_text_as_a_command_reads_it() -> None:
+    new = {
+        "msgtype": "m.text",
+        "body": "!aufgabe 1 Anna Beispiel x",
+        "format": "org.matrix.custom.html",
+        "formatted_body": f"!aufgabe 1 {ANNA_PILL} x",
+    }
+    relation = {"rel_type": "m.replace", "event_id": "$o"}
+    with_pill = message("* …", **{"m.new_content": new, "m.relates_to": relation})
+    plain_new = {"msgtype": "m.text", "body": "x"}
+    plain = message("* …", **{"m.new_content": plain_new, "m.relates_to": relation})
+
+    found = edit_of(with_pill, own_user_id=BOT, joined_at_ms=JOINED_AT)
+    assert found is not None
+    assert (found.body, found.command_body) == (
+        "!aufgabe 1 Anna Beispiel x",
+        "!aufgabe 1 @anna:example.org x",
+    )
+    plain_edit = edit_of(plain, own_user_id=BOT, joined_at_ms=JOINED_AT)
+    assert plain_edit is not None and plain_edit.command_body is None
