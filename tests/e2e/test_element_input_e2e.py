@@ -197,8 +197,11 @@ async def test_plain_words_in_a_direct_chat_get_one_friendly_answer(room: Room) 
             "m.relates_to": {"rel_type": "m.replace", "event_id": hello},
         },
     )
+    # Notices (what bots send) get no answer.
+    notice = await member.send_text(direct, "Hallo", msgtype="m.notice", **{"m.mentions": {}})
     probe = await member.send_text(direct, "!sprache de", **{"m.mentions": {}})
     await member.wait_reply(probe, bot)
+    assert await member.count_replies(direct, notice, bot) == 0
     assert await member.count_replies(direct, hello, bot) == 1
     assert await member.count_replies(direct, english, bot) == 1
     assert len(await bot_messages(member, direct, bot)) == 3
@@ -219,3 +222,45 @@ async def test_the_first_message_of_a_new_direct_chat_is_answered_once(room: Roo
     await member.wait_reply(probe, bot)
     assert await member.count_replies(direct, first, bot) == 1
     assert len(await bot_messages(member, direct, bot)) == 2
+
+
+async def test_a_command_in_a_thread_as_element_sends_it_is_answered_there(room: Room) -> None:
+    root = await room.member.send_text(
+        room.room_id, "Wer kommt zum Workshop?", **{"m.mentions": {}}
+    )
+    latest = await room.orga.send_text(
+        room.room_id,
+        "Ich",
+        **{
+            "m.mentions": {},
+            "m.relates_to": {
+                "rel_type": "m.thread",
+                "event_id": root,
+                "is_falling_back": True,
+                "m.in_reply_to": {"event_id": root},
+            },
+        },
+    )
+    # Element's thread shape: the reply to the thread's latest message is only a fallback.
+    command = await room.member.send_text(
+        room.room_id,
+        "!hilfe sprache",
+        **{
+            "m.mentions": {},
+            "m.relates_to": {
+                "rel_type": "m.thread",
+                "event_id": root,
+                "is_falling_back": True,
+                "m.in_reply_to": {"event_id": latest},
+            },
+        },
+    )
+    answer = (await room.member.wait_reply(command, room.bot.user_id))["content"]
+    assert answer["m.relates_to"] == {
+        "rel_type": "m.thread",
+        "event_id": root,
+        "is_falling_back": False,
+        "m.in_reply_to": {"event_id": command},
+    }
+    assert "!sprache" in answer["body"]
+    assert answer["m.mentions"] == {"user_ids": [room.member.user_id]}
