@@ -4,13 +4,15 @@ chat that Element sends before the bot could join."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 from nio import RoomCreateResponse, RoomPreset
 
+from bot.homeserver import LocalSynapse
 from tests.e2e.conftest import Room
-from tests.e2e.harness import MatrixUser
+from tests.e2e.harness import PASSWORD, BotProcess, MatrixUser, unique
 
 HTML = "org.matrix.custom.html"
 
@@ -264,3 +266,21 @@ async def test_a_command_in_a_thread_as_element_sends_it_is_answered_there(room:
     }
     assert "!sprache" in answer["body"]
     assert answer["m.mentions"] == {"user_ids": [room.member.user_id]}
+
+
+async def test_at_the_first_start_ever_an_invite_brings_no_old_commands(
+    synapse: LocalSynapse, orga: MatrixUser, tmp_path: Path
+) -> None:
+    bot_id = await synapse.register_user(unique("alumni-bot"), PASSWORD)
+    # Invited and asked while the bot has never run: that is history when it first starts.
+    room_id = await orga.create_room(invite=[bot_id])
+    old = await orga.send_text(room_id, "!hilfe", **{"m.mentions": {}})
+    bot = BotProcess(synapse, tmp_path / "bot", bot_id, [orga.user_id], [synapse.server_name])
+    await bot.start()
+    try:
+        await orga.wait_membership(room_id, bot_id, "join")
+        probe = await orga.send_text(room_id, "!sprache de", **{"m.mentions": {}})
+        await orga.wait_reply(probe, bot_id)
+        assert await orga.count_replies(room_id, old, bot_id) == 0
+    finally:
+        await bot.stop()
