@@ -150,6 +150,12 @@ class MatrixCommandContext(CommandContext):
             if not isinstance(response, RoomRedactResponse):
                 log.warning("could not redact %s in %s: %s", event_id, room_id, response)
 
+    def room_members(self) -> dict[str, str | None]:
+        room = self.client.rooms.get(self.room_id)
+        if room is None:
+            return {}
+        return {user_id: user.display_name for user_id, user in room.users.items()}
+
     def role_there(self, room_id: str) -> Role:
         return self.role_in(room_id, self.sender)
 

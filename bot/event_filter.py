@@ -3,9 +3,11 @@ references, memberships, edits, thread replies), and whose invites the bot accep
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
+from commands.core.mentions import PERMALINK_PREFIX, command_text_of, strip_reply_fallback_plain
 from commands.core.rooms import server_of
 from commands.core.signals import Edit, Membership, Reaction, Redaction, Reference
 
@@ -16,14 +18,9 @@ def sender_allowed(user_id: str, organisers: Iterable[str], allowed_servers: Ite
 
 
 def strip_reply_fallback(body: str) -> str:
-    """Drop the "> <@user> quoted text" lines some clients still put before a reply's own text."""
-    lines = body.split("\n")
-    if not lines or not lines[0].startswith("> "):
-        return body
-    index = 0
-    while index < len(lines) and lines[index].startswith(">"):
-        index += 1
-    return "\n".join(lines[index:]).lstrip("\n")
+    """Drop the "> <@user> quoted text" lines clients sent before a reply's own text until spec
+    v1.13; a quote the person wrote themselves ("> text") stays."""
+    return strip_reply_fallback_plain(body)
 
 
 def message_text(event: dict[str, Any], *, own_user_id: str, joined_at_ms: int) -> str | None:
@@ -59,9 +56,24 @@ def _message_content(
 def command_text(
     event: dict[str, Any], *, own_user_id: str, prefix: str, joined_at_ms: int
 ) -> str | None:
-    """The text after the prefix if `event` (raw JSON) is a command for us to run, else None."""
+    """The text after the prefix if `event` (raw JSON) is a command for us to run, else None.
+
+    A message with pills is read from its HTML, each pill as the ID it stands for (the body
+    holds only display names); one without is read from its body, as typed, so a Markdown
+    argument can still be matched to its HTML. A pill of the bot itself may come first
+    ("@bot: !hilfe", as Element writes a name picked at the start of a message).
+    """
     body = message_text(event, own_user_id=own_user_id, joined_at_ms=joined_at_ms)
-    if body is None or not body.startswith(prefix) or len(body) == len(prefix):
+    if body is None:
+        return None
+    content = event["content"]
+    formatted = content.get("formatted_body")
+    if isinstance(formatted, str) and PERMALINK_PREFIX in formatted:
+        body = command_text_of(content) or ""
+        addressed = re.match(rf"{re.escape(own_user_id)}:?\s+", body)
+        if addressed is not None:
+            body = body[addressed.end() :]
+    if not body.startswith(prefix) or len(body) == len(prefix):
         return None
     text = body[len(prefix) :]
     return text if text[:1].isalpha() else None
@@ -80,10 +92,29 @@ def last_own_join(events: list[dict[str, Any]], own_user_id: str) -> int | None:
     return found
 
 
+def sent_since_invite(events: list[dict[str, Any]], own_user_id: str) -> list[dict[str, Any]]:
+    """The events the person who invited us sent after our latest invite in `events` (those
+    before our join): Element sends the first message of a new direct chat right after the
+    invite, before we could join. Nothing if the invite is not among `events`."""
+    invite_index = None
+    for index, event in enumerate(events):
+        if (
+            event.get("type") == "m.room.member"
+            and event.get("state_key") == own_user_id
+            and (event.get("content") or {}).get("membership") == "invite"
+        ):
+            invite_index = index
+    if invite_index is None:
+        return []
+    inviter = events[invite_index].get("sender")
+    return [event for event in events[invite_index + 1 :] if event.get("sender") == inviter]
+
+
 def replied_to(event: dict[str, Any]) -> str | None:
-    """The message a message replies to (a command given as a reply to a file, say)."""
+    """The message a message replies to (a command given as a reply to a file, say); in a
+    thread, the reply Element adds only for older clients (`is_falling_back`) is none."""
     relates_to = (event.get("content") or {}).get("m.relates_to")
-    if not isinstance(relates_to, dict):
+    if not isinstance(relates_to, dict) or relates_to.get("is_falling_back") is True:
         return None
     reply = relates_to.get("m.in_reply_to")
     target = reply.get("event_id") if isinstance(reply, dict) else None
@@ -147,7 +178,11 @@ def edit_of(event: dict[str, Any], *, own_user_id: str, joined_at_ms: int) -> Ed
     if not isinstance(target, str) or not isinstance(new, dict) or new.get("msgtype") != "m.text":
         return None
     body = new.get("body")
-    return Edit(target, body) if isinstance(body, str) else None
+    if not isinstance(body, str):
+        return None
+    formatted = new.get("formatted_body")
+    with_pills = isinstance(formatted, str) and PERMALINK_PREFIX in formatted
+    return Edit(target, body, command_text_of(new) if with_pills else None)
 
 
 def reference_of(event: dict[str, Any]) -> Reference | None:

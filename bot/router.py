@@ -24,10 +24,11 @@ from bot.event_filter import (
     reference_of,
     replied_to,
     sender_allowed,
+    sent_since_invite,
     thread_root,
 )
 from bot.metrics import Metrics
-from commands.core.context import BotStatus
+from commands.core.context import BotStatus, CommandContext
 from commands.core.dispatch import dispatch
 from commands.core.feature import Feature, On
 from commands.core.i18n import LANGUAGES, Language
@@ -63,6 +64,18 @@ class Pending:
     handlers: tuple[On, ...] = ()
 
 
+async def run_handlers(handlers: tuple[On, ...], ctx: CommandContext, signal: Signal) -> None:
+    """Every handler of the signal; a fallback only when no other handler took it."""
+    taken = False
+    for on in handlers:
+        if not on.fallback:
+            taken = bool(await on.handle(ctx, signal)) or taken
+    if not taken:
+        for on in handlers:
+            if on.fallback:
+                await on.handle(ctx, signal)
+
+
 class EventRouter:
     def __init__(
         self,
@@ -86,9 +99,12 @@ class EventRouter:
         self.allowed_servers = set(config.bot.allowed_servers)
         self.started_at = dt.datetime.now(dt.UTC)
         self.creators: dict[str, set[str]] = {}
+        # Rooms whose invite was answered at the first start ever: what came before is history.
+        self.joined_on_first_start: set[str] = set()
 
     async def note_rooms(self, response: SyncResponse) -> None:
         """First start: answer invites and treat every room's past as history."""
+        self.joined_on_first_start.update(response.rooms.invite)
         await self._answer_invites(response)
         now_ms = int(time.time() * 1000)
         for room_id, room in response.rooms.join.items():
@@ -145,31 +161,36 @@ class EventRouter:
             outcome = await dispatch(ctx, item.text)
             self.metrics.command_handled(outcome.value)
             return
-        for on in item.handlers:
-            await on.handle(ctx, item.signal)
+        await run_handlers(item.handlers, ctx, item.signal)
 
     async def _pending_in(self, room_id: str, events: list[dict[str, Any]]) -> list[Pending]:
         """Commands and accepted signals among `events`; whatever precedes our latest (re)join
-        is history."""
+        is history, except what the person who invited us wrote after the invite."""
         joined_index = last_own_join(events, self.client.user_id)
+        early: list[dict[str, Any]] = []
         if joined_index is not None:
+            if room_id not in self.joined_on_first_start:
+                early = sent_since_invite(events[:joined_index], self.client.user_id)
             await self._set_joined(room_id, events[joined_index]["origin_server_ts"])
             events = events[joined_index + 1 :]
         elif room_id not in self.joined_at:
             await self._set_joined(room_id, int(time.time() * 1000))
         found = []
-        for event in events:
+        # The early events are already limited to those after the invite.
+        for event, since in [(e, 0) for e in early] + [
+            (e, self.joined_at[room_id]) for e in events
+        ]:
             text = command_text(
                 event,
                 own_user_id=self.client.user_id,
                 prefix=self.config.bot.command_prefix,
-                joined_at_ms=self.joined_at[room_id],
+                joined_at_ms=since,
             )
             if text is not None:
                 if self._allowed(event):
                     found.append(Pending(room_id, event, text))
                 continue
-            for signal in self._signals_of(room_id, event):
+            for signal in self._signals_of(room_id, event, since):
                 handlers = await self._accepting(room_id, signal)
                 if not handlers:
                     continue
@@ -180,9 +201,9 @@ class EventRouter:
                 break
         return found
 
-    def _signals_of(self, room_id: str, event: dict[str, Any]) -> list[Signal]:
+    def _signals_of(self, room_id: str, event: dict[str, Any], joined_at: int) -> list[Signal]:
         """What `event` may be, most specific first; the first one some feature accepts counts."""
-        own, joined_at = self.client.user_id, self.joined_at[room_id]
+        own = self.client.user_id
         signal = (
             reaction_or_redaction(event, own_user_id=own, joined_at_ms=joined_at)
             or reference_of(event)

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from commands.core.converters import person_named
 from commands.core.i18n import Language
 from commands.core.ports import Ports, Schedules
 from commands.core.rendering import code
@@ -91,6 +92,16 @@ class CommandContext(ABC):
         command = self.registry.find(name)
         shown = command.display_name(self.language) if command else name
         return " ".join([self.prefix + shown, *map(str, args)])
+
+    async def person(self, reference: str) -> str:
+        """The user ID a command argument names: a Matrix ID (or a pill, read as one), or the
+        display name of one person in this room. Raises ConversionError saying how to name
+        them if nobody or several people here are called so."""
+        return person_named(reference, self.room_members())
+
+    def room_members(self) -> Mapping[str, str | None]:
+        """Who is in this room (user ID → display name); the Matrix side knows them."""
+        return {}
 
     def hint(self, name: str, *args: object) -> str:
         """`command_text` as code, for hints in HTML replies."""

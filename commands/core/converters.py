@@ -5,10 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from commands.core.i18n import Language, Localized, parse_language
+from commands.core.mentions import members_named
+
+if TYPE_CHECKING:
+    from commands.core.context import CommandContext
 
 USER_ID_RE = re.compile(r"^@[a-z0-9._=/+\-]+:[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
 ROOM_ALIAS_RE = re.compile(r"^#[^:\s]+:[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
@@ -31,7 +36,11 @@ class ConversionError(ValueError):
 
 
 class Converter(Protocol):
-    """`kind` is shown in help; `greedy` converters take the rest of the line as one string."""
+    """`kind` is shown in help; `greedy` converters take the rest of the line as one string.
+
+    A converter whose value needs the room (a display name) also has `async resolve(ctx,
+    value)`, called with the command's context before the handler runs.
+    """
 
     kind: Localized
     greedy: bool
@@ -171,22 +180,58 @@ class Date:
             ) from exc
 
 
+NOT_A_USER_ID = Localized(
+    "„{text}“ ist keine Matrix-ID. Schreib sie so: @name:server.de",
+    "“{text}” is not a Matrix ID. Write it like @name:server.org",
+)
+UNKNOWN_PERSON = Localized(
+    "„{text}“ finde ich in diesem Raum nicht. Nenne die Person mit ihrer Matrix-ID "
+    "(@name:server.de), mit ihrem Anzeigenamen hier (mit Leerzeichen in Anführungszeichen: "
+    "„Anna Beispiel“) oder wähle sie nach „@“ aus der Vorschlagsliste aus.",
+    "I cannot find “{text}” in this room. Name the person by their Matrix ID "
+    "(@name:server.org), by their display name here (in quotation marks if it has spaces: "
+    "“Anna Example”), or pick them from the list Element offers after “@”.",
+)
+AMBIGUOUS_PERSON = Localized(
+    "„{text}“ heißen hier mehrere: {people}. Schreib die Matrix-ID der gemeinten Person oder "
+    "wähle sie nach „@“ aus der Vorschlagsliste aus.",
+    "Several people here are called “{text}”: {people}. Write the Matrix ID of the one you "
+    "mean, or pick them from the list Element offers after “@”.",
+)
+
+
 @dataclass(frozen=True)
 class UserId:
-    kind: Localized = Localized("Matrix-ID", "Matrix ID")
+    """A person: a Matrix ID, typed or as an Element pill (which the router reads as the ID), or
+    the display name of someone in the room, which only the context can resolve (`resolve`)."""
+
+    kind: Localized = Localized("Person", "person")
     greedy: bool = False
 
     def convert(self, text: str) -> str:
-        # A mention pill is sent as its display name in `body`; the id arrives as typed here.
-        if not USER_ID_RE.match(text):
-            raise ConversionError(
-                Localized(
-                    "„{text}“ ist keine Matrix-ID. Schreib sie so: @name:server.de",
-                    "“{text}” is not a Matrix ID. Write it like @name:server.org",
-                ),
-                text=text,
-            )
+        if not text.strip():
+            raise ConversionError(NOT_A_USER_ID, text=text)
+        # "@name:server" meant as an ID but mistyped: a name would not help either.
+        if text.startswith("@") and ":" in text and not USER_ID_RE.match(text):
+            raise ConversionError(NOT_A_USER_ID, text=text)
         return text
+
+    async def resolve(self, ctx: CommandContext, value: str) -> str:
+        return await ctx.person(value)
+
+
+def person_named(typed: str, members: Mapping[str, str | None]) -> str:
+    """The user ID `typed` stands for: itself if it is one, else the one member (user ID →
+    display name) called so. Raises ConversionError that says how to name the person."""
+    if USER_ID_RE.match(typed):
+        return typed
+    found = members_named(typed, members)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise ConversionError(UNKNOWN_PERSON, text=typed)
+    people = ", ".join(f"{members[user_id]} ({user_id})" for user_id in sorted(found))
+    raise ConversionError(AMBIGUOUS_PERSON, text=typed, people=people)
 
 
 @dataclass(frozen=True)

@@ -138,11 +138,11 @@ def _help_name(ctx: CommandContext) -> str:
 
 async def run_conversation(
     ctx: CommandContext, text: str, converse: Callable[[CommandContext, str], Awaitable[bool]]
-) -> None:
+) -> bool:
     """A message that may continue a conversation (a survey's questions); a failure is answered
-    as a command's would be."""
+    as a command's would be. Returns whether the message was the conversation's (or answered)."""
     try:
-        await converse(ctx, text)
+        return await converse(ctx, text)
     except RetryLater:
         raise
     except ConversionError as exc:
@@ -150,3 +150,4 @@ async def run_conversation(
     except Exception:
         log.exception("conversation message %s failed", ctx.event_id)
         await ctx.reply(FAILED.format(ctx.language, event=code(ctx.event_id)))
+    return True

@@ -42,7 +42,8 @@ class Settling(Protocol):
     async def settle(self, ref: int) -> None: ...
 
 
-SignalHandler = Callable[["CommandContext", Any], Awaitable[None]]
+# Returns True when it took the signal (a survey answer, say), so no fallback answers it too.
+SignalHandler = Callable[["CommandContext", Any], Awaitable[bool | None]]
 # Whether a signal is the feature's at all; one that no feature accepts is not even recorded
 # as handled (nothing of the chat is kept that no feature needs).
 Accepts = Callable[[Ports, str, Any], Awaitable[bool]]
@@ -59,6 +60,8 @@ class On:
     accepts: Accepts | None = None
     # Counted from whoever sent it (poll votes, memberships), not only from allowed servers.
     from_anyone: bool = False
+    # Runs only when no other handler took the signal (a friendly answer in a direct chat).
+    fallback: bool = False
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,9 @@ def strip_reply_fallback_html(formatted_body: str) -> str:
     return formatted_body[match.end() :] if match else formatted_body
 
 
-def _strip_reply_fallback_plain(body: str) -> str:
+def strip_reply_fallback_plain(body: str) -> str:
+    """`body` without the quote of the replied-to message that clients sent before spec v1.13:
+    only a quote that starts with its sender (`> <@…>`) is one; a person's own quote stays."""
     if not body.startswith(("> <", "> * <")):
         return body
     lines = body.split("\n")
@@ -140,7 +142,7 @@ def command_text_of(content: Mapping[str, Any]) -> str | None:
         body = content.get("body")
         if not isinstance(body, str):
             return None
-        text = _strip_reply_fallback_plain(body)
+        text = strip_reply_fallback_plain(body)
     return text.strip() or None
 
 
@@ -175,13 +177,18 @@ def resolve_display_name(typed: str, members: Mapping[str, str | None]) -> str |
     None when no member or more than one has that name: guessing would address the wrong
     person.
     """
+    found = members_named(typed, members)
+    return found[0] if len(found) == 1 else None
+
+
+def members_named(typed: str, members: Mapping[str, str | None]) -> list[str]:
+    """The user IDs of all members whose display name is `typed` ("@" before it allowed)."""
     wanted = {_normalised_name(typed)}
     if typed.lstrip().startswith("@"):
         wanted.add(_normalised_name(typed.lstrip()[1:]))
     wanted.discard("")
-    found = [
+    return [
         user_id
         for user_id, name in members.items()
         if name is not None and _normalised_name(name) in wanted
     ]
-    return found[0] if len(found) == 1 else None

@@ -166,7 +166,12 @@ class Invocation:
     values: dict[str, Any]
 
     async def run(self, ctx: CommandContext) -> None:
-        await self.command.handler(ctx, **self.values)
+        values = dict(self.values)
+        for arg in self.command.args:
+            resolve = getattr(arg.converter, "resolve", None)
+            if resolve is not None and values.get(arg.name) is not None:
+                values[arg.name] = await resolve(ctx, values[arg.name])
+        await self.command.handler(ctx, **values)
 
 
 @dataclass(frozen=True)

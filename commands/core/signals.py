@@ -25,10 +25,12 @@ class Redaction:
 
 @dataclass(frozen=True)
 class Edit:
-    """Someone changed a message of theirs; `body` is its new text."""
+    """Someone changed a message of theirs; `body` is its new text, `command_body` that text
+    with its pills as the IDs they stand for (as a command is read), if it has any."""
 
     target: str
     body: str
+    command_body: str | None = None
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,17 @@ def space_of(ctx: CommandContext) -> Space | None:
 group = CommandGroup("netzwerk", Localized("Netzwerk und Mitglieder", "Network and members"))
 
 MAX_ROSTER_FILE = 1_000_000
-USER = Arg("person", UserId(), Localized("die Matrix-ID", "the Matrix ID"), name_en="user")
+USER = Arg(
+    "person",
+    UserId(),
+    Localized(
+        "die Person: ihre Matrix-ID, nach „@“ aus der Vorschlagsliste gewählt, oder ihr "
+        "Anzeigename in diesem Raum",
+        "the person: their Matrix ID, picked from the list after “@”, or their display name in "
+        "this room",
+    ),
+    name_en="user",
+)
 DETAILS_HELP = Localized(
     "Name; Kommune; Durchgang; Rolle – z. B. Anna Beispiel; Potsdam; 2; Smart City Manager:in",
     "Name; municipality; cohort; role – e.g. Anna Example; Potsdam; 2; Smart City Manager",

@@ -46,9 +46,9 @@ async def load_files(ports: Ports) -> None:
         log.info(await commands.load_file(ports.db, path, text, owner, now, settings.timezone))
 
 
-async def answer(ctx: CommandContext, signal: DirectText) -> None:
-    """A message in the direct chat may be the next answer of a survey."""
-    await run_conversation(ctx, signal.body, commands.converse)
+async def answer(ctx: CommandContext, signal: DirectText) -> bool:
+    """A message in the direct chat may be the next answer of a survey; whether it was."""
+    return await run_conversation(ctx, signal.body, commands.converse)
 
 
 FEATURE = Feature(

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from commands.core.context import CommandContext
-from commands.core.converters import ConversionError, Integer, Rest, number_in
+from commands.core.converters import USER_ID_RE, ConversionError, Integer, Rest, number_in
 from commands.core.files import MARKDOWN_TYPE, ExportFile
 from commands.core.formatted_text import argument_html, sanitize
 from commands.core.i18n import Language, Localized
@@ -26,6 +27,7 @@ from commands.topics.minutes import MinutesView, render_markdown, render_summary
 from commands.topics.plan import (
     ACTION_DUTY,
     KIND_NAMES,
+    NO_OWNER,
     STATUS_NAMES,
     STATUSES,
     EntryView,
@@ -538,6 +540,7 @@ async def action(ctx: CommandContext, nr: int, angaben: str) -> None:
     row = await _open_topic(ctx, nr)
     today = ctx.now().astimezone(ZoneInfo(ctx.timezone)).date()
     parsed = parse_action(angaben, today)
+    owner = await ctx.person(parsed.owner)
     entry = await topics.add_entry(
         ctx.db,
         NewEntry(
@@ -547,7 +550,7 @@ async def action(ctx: CommandContext, nr: int, angaben: str) -> None:
             True,
             ctx.sender,
             parsed.text,
-            parsed.owner,
+            owner,
             parsed.due,
             html=_html(ctx, parsed.text),
         ),
@@ -559,11 +562,11 @@ async def action(ctx: CommandContext, nr: int, angaben: str) -> None:
             ctx.language,
             entry=entry.id,
             id=nr,
-            owner=escape(parsed.owner),
+            owner=escape(owner),
             due=due,
             done=ctx.hint("aufgabe erledigt", entry.id),
         ),
-        mentions=[parsed.owner],
+        mentions=[owner],
     )
 
 
@@ -780,23 +783,27 @@ async def apply_edit(
     body: str,
     now: dt.datetime,
     timezone: str,
+    command_body: str | None = None,
+    person: Callable[[str], Awaitable[str]] | None = None,
 ) -> bool:
     """An edit of a logged message changes its entry (only its author's edit counts). An edit
     that no longer reads as an entry (too long, no owner…) removes it: the log keeps nothing
-    its author took back."""
+    its author took back. A command's edit is read as the command was (`command_body`, pills
+    as IDs); `person` resolves an owner named by display name."""
     entry = await topics.entry_of(db, target)
     if entry is None or entry.author != sender:
         return False
-    text = command_rest(body) if entry.from_command else body
+    text = command_rest(command_body or body) if entry.from_command else body
     try:
         if entry.kind == topics.ACTION:
             parsed = parse_action(text, now.astimezone(ZoneInfo(timezone)).date())
-            values: dict[str, object] = {
-                "text": parsed.text,
-                "owner": parsed.owner,
-                "html": None,
-            }
-            if (parsed.due, parsed.owner) != (entry.due, entry.owner):
+            owner = parsed.owner
+            if not USER_ID_RE.match(owner):
+                if person is None:
+                    raise ConversionError(NO_OWNER)
+                owner = await person(owner)
+            values: dict[str, object] = {"text": parsed.text, "owner": owner, "html": None}
+            if (parsed.due, owner) != (entry.due, entry.owner):
                 values |= {"due": parsed.due, "reminded": False}
         else:
             values = {"text": checked_text(text), "html": None}

@@ -10,12 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from commands.core.converters import USER_ID_RE, ConversionError, Date, number_in
+from commands.core.converters import ConversionError, Date, number_in
 from commands.core.emoji import reaction_key
 from commands.core.formatted_text import sanitize
 from commands.core.hashtags import tags_in
 from commands.core.i18n import Language, Localized
-from commands.core.registry import OPENING_QUOTES
+from commands.core.registry import OPENING_QUOTES, UnclosedQuote, next_token
 from commands.core.rendering import bullet_list, escape
 from commands.core.time_phrases import format_when
 
@@ -174,10 +174,15 @@ class Action:
 
 
 def parse_action(text: str, today: dt.date) -> Action:
-    """`@person:server Text [bis 15.12.2026]`."""
-    owner, _, rest = text.strip().partition(" ")
-    if not USER_ID_RE.match(owner):
+    """`@person:server Text [bis 15.12.2026]`; the owner may also be a display name (quoted if
+    it has spaces), which the command resolves in its room."""
+    try:
+        token = next_token(text, 0)
+    except UnclosedQuote:
+        token = None
+    if token is None or not token[0].strip():
         raise ConversionError(NO_OWNER)
+    owner, rest = token[0].strip(), text[token[1] :].strip()
     due = None
     found = DUE_RE.search(rest)
     if found is not None:

@@ -51,6 +51,8 @@ async def edit_entry(ctx: CommandContext, signal: Edit) -> None:
         edit_event_id=ctx.event_id,
         target=signal.target,
         body=signal.body,
+        command_body=signal.command_body,
+        person=ctx.person,
         now=ctx.now(),
         timezone=ctx.timezone,
     )

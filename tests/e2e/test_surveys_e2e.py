@@ -295,6 +295,13 @@ async def test_a_named_survey_is_changed_until_it_closes(network: Network) -> No
     assert "Frage 3" in await answer(anna, network, anna_dm, "3")
     assert "Übersicht" in await answer(anna, network, anna_dm, "2")
     assert "Danke" in await answer(anna, network, anna_dm, "absenden")
+    # Survey answers are taken by the survey alone: no general answer to plain words as well.
+    history = await anna.room_history(anna_dm)
+    assert not [e for e in history if "Ich verstehe Befehle" in body(e)]
+    for sent in [
+        e for e in history if e["sender"] == anna.user_id and e["type"] == "m.room.message"
+    ]:
+        assert await anna.count_replies(anna_dm, sent["event_id"], network.bot.user_id) == 1
 
     # Ben is halfway when the organiser closes the survey: his answers are discarded.
     ben_dm = await direct_chat(ben, network)

@@ -219,7 +219,9 @@ async def test_bad_input_gets_a_clear_answer(meeting: Meeting) -> None:
     assert "Noch keine Notizen" in body(await say(anna, meeting, "!thema 1"))
     assert "kein Stand" in body(await say(meeting.orga, meeting, "!thema status 1 vielleicht"))
     assert "mit Grund" in body(await say(meeting.orga, meeting, "!thema status 1 abgelehnt"))
-    assert "Wer übernimmt" in body(await say(anna, meeting, "!aufgabe 1 niemand machen"))
+    assert "„niemand“ finde ich in diesem Raum nicht" in body(
+        await say(anna, meeting, "!aufgabe 1 niemand machen")
+    )
     merged = await say(meeting.orga, meeting, '!thema "Agiles Arbeiten (doppelt)"')
     assert "Thema Nr. 2" in body(merged)
     assert "aufgegangen" in body(await say(meeting.orga, meeting, "!thema zusammenführen 2 1"))

@@ -425,10 +425,10 @@ def test_rest_takes_the_text_as_typed_even_with_unbalanced_quotes(
         ("umfrage", "umfrage", "Es fehlt: frage", "Missing: question"),
         ("say", "say", "Es fehlt: text", "Missing: text"),
         (
-            "einladen ben #workshop:example.org",
+            "einladen @ben: #workshop:example.org",
             "einladen",
-            "„ben“ ist keine Matrix-ID",
-            "“ben” is not a Matrix ID",
+            "„@ben:“ ist keine Matrix-ID",
+            "“@ben:” is not a Matrix ID",
         ),
         ("einladen @ben:example.org", "einladen", "Es fehlt: raum", "Missing: room"),
         (
@@ -589,11 +589,10 @@ def test_converter_accepts(converter: Any, text: str, expected: Any) -> None:
         (Date(today=TODAY), "29/09/2026", "ist kein Datum", "is not a date"),
         (Date(today=TODAY), "29.09.202", "ist kein Datum", "is not a date"),
         (Date(today=TODAY), "morgen", "„morgen“ ist kein Datum", "“morgen” is not a date"),
-        (UserId(), "anna", "keine Matrix-ID", "not a Matrix ID"),
-        (UserId(), "@anna", "keine Matrix-ID", "not a Matrix ID"),
-        (UserId(), "anna:example.org", "keine Matrix-ID", "not a Matrix ID"),
         (UserId(), "@an na:example.org", "keine Matrix-ID", "not a Matrix ID"),
-        (UserId(), "#workshop:example.org", "keine Matrix-ID", "not a Matrix ID"),
+        (UserId(), "@anna:", "keine Matrix-ID", "not a Matrix ID"),
+        (UserId(), "@anna:exa mple.org", "keine Matrix-ID", "not a Matrix ID"),
+        (UserId(), " ", "keine Matrix-ID", "not a Matrix ID"),
         (RoomRef(), "workshop", "kein Raum", "not a room"),
         (RoomRef(), "#workshop", "kein Raum", "not a room"),
         (RoomRef(), "@anna:example.org", "kein Raum", "not a room"),
@@ -1431,3 +1430,86 @@ def test_in_days(days: int, language: Language, with_year: bool, expected: str) 
 def test_fill_replaces_only_date_placeholders() -> None:
     text = "am {datum+1}, {tag+2} oder {name}"
     assert fill(text, TODAY, "de") == "am 02.03.2026, 03.03. oder {name}"
+
+
+MEMBERS = {
+    "@anna:example.org": "Anna",
+    "@ben:example.org": "Ben Beispiel",
+    "@ben:partner.example": "Ben Beispiel",
+    "@carla:example.org": "Carla Groß",
+    "@dora:example.org": None,
+}
+
+
+@dataclass
+class RoomContext(RecordingContext):
+    """A context in a room with known members."""
+
+    def room_members(self) -> dict[str, str | None]:
+        return MEMBERS
+
+
+def context_in_room(registry: Registry, role: Role = Role.ORGANISER) -> RoomContext:
+    plain = make_context(registry, role=role)
+    return RoomContext(
+        sender=plain.sender,
+        room_id=plain.room_id,
+        event_id=plain.event_id,
+        role=role,
+        ports=plain.ports,
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "user_id"),
+    [
+        pytest.param("@ben:example.org", "@ben:example.org", id="matrix-id"),
+        pytest.param("@zoe:elsewhere.example", "@zoe:elsewhere.example", id="id-of-a-stranger"),
+        pytest.param("Anna", "@anna:example.org", id="display-name"),
+        pytest.param("anna", "@anna:example.org", id="case-ignored"),
+        pytest.param("@Anna", "@anna:example.org", id="at-before-name"),
+        pytest.param("„Carla Groß“", "@carla:example.org", id="quoted-name-with-space"),
+    ],
+)
+async def test_a_person_is_named_by_id_or_unique_display_name(
+    registry: Registry, calls: Calls, typed: str, user_id: str
+) -> None:
+    ctx = context_in_room(registry)
+
+    outcome = await dispatch(ctx, f"einladen {typed} #workshop:example.org")
+
+    assert outcome is Outcome.OK
+    assert calls == [("einladen", {"person": user_id, "raum": "#workshop:example.org"})]
+
+
+async def test_an_unknown_name_says_how_to_name_a_person(registry: Registry, calls: Calls) -> None:
+    ctx = context_in_room(registry)
+
+    outcome = await dispatch(ctx, "einladen Zoe #workshop:example.org")
+
+    assert outcome is Outcome.USAGE
+    assert calls == []
+    text = html_to_text(ctx.only_reply)
+    assert "„Zoe“ finde ich in diesem Raum nicht" in text
+    assert "@name:server.de" in text and "Vorschlagsliste" in text
+
+
+async def test_an_ambiguous_name_lists_who_is_meant(registry: Registry, calls: Calls) -> None:
+    ctx = context_in_room(registry)
+    ctx.preferred_language = ctx.language = "en"
+
+    outcome = await dispatch(ctx, 'invite "Ben Beispiel" #workshop:example.org')
+
+    assert outcome is Outcome.USAGE
+    assert calls == []
+    text = html_to_text(ctx.only_reply)
+    assert "Several people here are called “Ben Beispiel”" in text
+    assert "Ben Beispiel (@ben:example.org), Ben Beispiel (@ben:partner.example)" in text
+
+
+async def test_a_name_is_escaped_in_the_answer(registry: Registry, calls: Calls) -> None:
+    ctx = context_in_room(registry)
+
+    await dispatch(ctx, "einladen <b>x</b> #workshop:example.org")
+
+    assert "&lt;b&gt;x&lt;/b&gt;" in ctx.only_reply and "<b>x</b>" not in ctx.only_reply

@@ -93,7 +93,12 @@ def test_action_items() -> None:
     assert parse_action("@a:example.org Text bis 28.12.", december).due == dt.date(2026, 12, 28)
     # With a year it is taken as written (minutes written after the fact).
     assert parse_action("@a:example.org Text bis 15.12.2026", december).due == dt.date(2026, 12, 15)
-    for bad, fragment in (("anna Text", "Wer übernimmt"), ("@a:example.org ", "Text fehlt"),
+    # A display name is kept as typed; the command resolves it in its room.
+    assert parse_action("Anna Leitfaden", TODAY).owner == "Anna"
+    named = parse_action("„Anna Beispiel“ Leitfaden", TODAY)
+    assert (named.owner, named.text) == ("Anna Beispiel", "Leitfaden")
+    for bad, fragment in (("", "Wer übernimmt"), ("„Anna Text", "Wer übernimmt"),
+                          ("@a:example.org ", "Text fehlt"),
                           ("@a:example.org x bis 31.02.2027", "nicht im Kalender")):  # fmt: skip
         with pytest.raises(ConversionError) as caught:
             parse_action(bad, TODAY)
