@@ -188,6 +188,13 @@ def toml_value(value: object) -> str:
     return json.dumps(value)
 
 
+def faketime_library() -> Path:
+    """Debian's libfaketime (package faketime, which .ci/run installs)."""
+    found = sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))
+    assert found, "libfaketime is missing: apt-get install faketime"
+    return found[0]
+
+
 class BotProcess:
     """The bot as `python -m bot run`, so tests can stop it, kill it hard and start it again."""
 
@@ -234,11 +241,25 @@ class BotProcess:
             )
         )
 
-    async def start(self, fault: str | None = None, wait_healthy: bool = True) -> None:
+    async def start(
+        self, fault: str | None = None, wait_healthy: bool = True, clock: str | None = None
+    ) -> None:
+        """`clock` ("2026-10-25 01:58:00", UTC) starts the bot with its clock shifted there
+        (Debian's faketime; the clock then runs on)."""
         env = {**os.environ, "ALUMNI_BOT_PASSWORD": PASSWORD}
         env.pop("ALUMNI_BOT_FAULT", None)
         if fault is not None:
             env["ALUMNI_BOT_FAULT"] = fault
+        if clock is not None:
+            # libfaketime preloaded into the bot itself (not the `faketime` wrapper, which
+            # would stand between a signal and the bot); wall clock only: timeouts and the
+            # event loop keep real monotonic time.
+            env |= {
+                "LD_PRELOAD": str(faketime_library()),
+                "FAKETIME": f"@{clock}",
+                "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+                "TZ": "UTC",
+            }
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
