@@ -93,7 +93,22 @@ async def test_the_day_before_reminder_keeps_its_wall_time_across_the_march_chan
 
     before = seen(room.member, room)
     await restart_at(room, "2027-03-28 07:59:50")  # 09:59:50 CEST
-    reminder = await next_from_bot(room.member, room, before, "Frühjahrstreffen")
+    reminder = await next_from_bot(room.member, room, before, "Erinnerung: Frühjahrstreffen")
     body = str(reminder["content"]["body"])
     assert not any(word in body for word in LATE_WORDS), body
     assert reminder["content"]["msgtype"] == "m.text"
+
+
+async def test_a_reminder_the_bot_was_down_for_goes_out_late_and_says_so(room: Room) -> None:
+    await restart_at(room, "2027-05-10 08:00:00")
+    sent = await room.orga.send_text(
+        room.room_id, '!termin neu "Sommertreffen" 12.05.2027 10:00-12:00 erinnerungen 1d'
+    )
+    await room.orga.wait_reply(sent, room.bot.user_id)
+    # Down over the reminder's time (Tuesday 10:00 CEST), back five minutes later.
+    before = seen(room.member, room)
+    await restart_at(room, "2027-05-11 08:05:00")
+    reminder = await next_from_bot(room.member, room, before, "Erinnerung: Sommertreffen")
+    body = str(reminder["content"]["body"])
+    assert any(word in body for word in LATE_WORDS), body
+    assert "11.05.2027" in body and "10:00" in body, body
