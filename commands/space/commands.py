@@ -241,7 +241,10 @@ async def list_members(ctx: CommandContext) -> None:
 def _details(ctx: CommandContext, user_id: str, details: str) -> RosterEntry:
     parts = [part.strip() for part in details.split(";")]
     row = dict(zip(("name", "municipality", "cohort", "role"), parts, strict=False))
-    row["user_id"] = user_id
+    return _checked(ctx, {**row, "user_id": user_id})
+
+
+def _checked(ctx: CommandContext, row: dict[str, str]) -> RosterEntry:
     space = space_of(ctx)
     cohorts = space.spec.cohorts if space is not None else ()
     checked = check_entry(0, row, cohorts, ctx.allowed_servers)
@@ -444,11 +447,14 @@ def render_import(
     role=Role.NETWORK,
 )
 async def admit(ctx: CommandContext, person: str, angaben: str | None) -> None:
-    if angaben is None:
-        knock = await roster.knock_of(ctx.db, person)
-        name = (knock.display_name if knock else None) or person[1:].split(":", 1)[0]
-        angaben = f"{name};;;Gast"
-    await _add(ctx, _details(ctx, person, angaben))
+    if angaben is not None:
+        await _add(ctx, _details(ctx, person, angaben))
+        return
+    knock = await roster.knock_of(ctx.db, person)
+    name = (knock.display_name if knock else None) or person[1:].split(":", 1)[0]
+    # The display name as it is: a ";" in it is part of the name, not a field separator.
+    guest = {"user_id": person, "name": name, "municipality": "", "cohort": "", "role": "Gast"}
+    await _add(ctx, _checked(ctx, guest))
 
 
 @group.command(

@@ -8,7 +8,7 @@ import html as htmllib
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -52,8 +52,9 @@ from commands.core.registry import (
 )
 from commands.core.rendering import html_to_text
 from commands.general import commands as general
-from storage import user_settings
+from storage import roster, user_settings
 from storage.database import Database, open_database
+from storage.models import Knock
 
 TODAY = dt.date(2026, 3, 1)
 LANGS: tuple[Language, ...] = ("de", "en")
@@ -1513,3 +1514,17 @@ async def test_a_name_is_escaped_in_the_answer(registry: Registry, calls: Calls)
     await dispatch(ctx, "einladen <b>x</b> #workshop:example.org")
 
     assert "&lt;b&gt;x&lt;/b&gt;" in ctx.only_reply and "<b>x</b>" not in ctx.only_reply
+
+
+async def test_admit_takes_a_knockers_display_name_with_a_semicolon_as_it_is(
+    sqlite_db: Database,
+) -> None:
+    """The name is not split into roster fields at its ";"."""
+    await roster.note_knock(sqlite_db, Knock(user_id="@ben:example.org", display_name="Ben; Kiel"))
+    ctx = make_context(build_registry(), role=Role.NETWORK, db=sqlite_db)
+    ctx.ports.settings = replace(ctx.ports.settings, allowed_servers=("example.org",))
+
+    assert await dispatch(ctx, "zulassen @ben:example.org") is Outcome.OK, ctx.replies
+
+    entry = await roster.get(sqlite_db, "@ben:example.org")
+    assert entry is not None and entry.name == "Ben; Kiel" and entry.role == "guest"
