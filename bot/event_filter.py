@@ -9,7 +9,7 @@ from typing import Any
 
 from commands.core.mentions import PERMALINK_PREFIX, command_text_of, strip_reply_fallback_plain
 from commands.core.rooms import server_of
-from commands.core.signals import Edit, Membership, Reaction, Redaction, Reference
+from commands.core.signals import Edit, Membership, Reaction, Redaction, Reference, StateChange
 
 
 def sender_allowed(user_id: str, organisers: Iterable[str], allowed_servers: Iterable[str]) -> bool:
@@ -193,3 +193,14 @@ def reference_of(event: dict[str, Any]) -> Reference | None:
         return None
     target = relates_to.get("event_id")
     return Reference(target, event) if isinstance(target, str) else None
+
+
+def state_change(event: dict[str, Any], *, own_user_id: str) -> StateChange | None:
+    """Someone else set room state other than a membership (which `membership_change` reads)."""
+    kind, state_key = event.get("type"), event.get("state_key")
+    content = event.get("content")
+    if not isinstance(kind, str) or not isinstance(state_key, str) or kind == "m.room.member":
+        return None
+    if event.get("sender") == own_user_id or not isinstance(content, dict):
+        return None
+    return StateChange(kind, state_key, content)

@@ -25,6 +25,7 @@ from bot.event_filter import (
     replied_to,
     sender_allowed,
     sent_since_invite,
+    state_change,
     thread_root,
 )
 from bot.metrics import Metrics
@@ -208,6 +209,7 @@ class EventRouter:
             reaction_or_redaction(event, own_user_id=own, joined_at_ms=joined_at)
             or reference_of(event)
             or membership_change(event, own_user_id=own)
+            or state_change(event, own_user_id=own)
         )
         if signal is not None:
             return [signal]

@@ -60,10 +60,21 @@ class Membership:
 
 
 @dataclass(frozen=True)
+class StateChange:
+    """Someone set a room's state (other than a membership): its join rule, power levels…"""
+
+    event_type: str
+    state_key: str
+    content: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
 class DirectText:
     """A message that is no command, in a room where the sender talks with the bot alone."""
 
     body: str
 
 
-Signal = Reaction | Redaction | Edit | ThreadReply | Reference | Membership | DirectText
+Signal = (
+    Reaction | Redaction | Edit | ThreadReply | Reference | Membership | StateChange | DirectText
+)

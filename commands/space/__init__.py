@@ -6,12 +6,13 @@ from __future__ import annotations
 from commands.core.context import CommandContext
 from commands.core.feature import ConfigTable, Feature, On
 from commands.core.ports import Ports
-from commands.core.signals import Membership
+from commands.core.signals import Membership, StateChange
 from commands.space import commands, start
+from commands.space.plan import JOIN_RULES
 from commands.space.settings import parse_space, with_files
 
 
-async def in_space(ports: Ports, room_id: str, signal: Membership) -> bool:
+async def in_space(ports: Ports, room_id: str, signal: Membership | StateChange) -> bool:
     keeper = start.keeper_of(ports)
     return keeper is not None and keeper.key_of(room_id) is not None
 
@@ -22,11 +23,25 @@ async def on_member(ctx: CommandContext, signal: Membership) -> None:
         await keeper.on_member(ctx.room_id, signal.event)
 
 
+async def is_join_rule_here(ports: Ports, room_id: str, signal: StateChange) -> bool:
+    return signal.event_type == JOIN_RULES and await in_space(ports, room_id, signal)
+
+
+async def on_join_rule(ctx: CommandContext, signal: StateChange) -> None:
+    keeper = start.keeper_of(ctx.ports)
+    if keeper is not None:
+        await keeper.on_join_rule(ctx.room_id)
+
+
 FEATURE = Feature(
     "space",
     groups=(commands.group,),
     # The space watches whoever comes in, from any server.
-    signals=(On(Membership, on_member, accepts=in_space, from_anyone=True),),
+    signals=(
+        On(Membership, on_member, accepts=in_space, from_anyone=True),
+        # A room made public is closed again at once, whoever opened it.
+        On(StateChange, on_join_rule, accepts=is_join_rule_here, from_anyone=True),
+    ),
     config=ConfigTable("space", parse_space, with_files),
     setup=start.set_up,
     after_first_sync=start.reconcile_at_start,

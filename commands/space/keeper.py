@@ -514,6 +514,32 @@ class SpaceKeeper:
         except SendRefused:
             log.warning("the organisers' room refused a note")
 
+    # --- join rules ---------------------------------------------------------------------------
+
+    async def on_join_rule(self, room_id: str) -> None:
+        """Someone changed the join rule of a room of the space (made it public, say): it is
+        set back at once, not at the next reconcile, and the organisers hear of it."""
+        key, space_id = self.key_of(room_id), self.ids.get(SPACE_KEY)
+        spec = self.spec.room(key) if key is not None else None
+        if key is None or space_id is None or (spec is None and key != SPACE_KEY):
+            return
+        wanted = join_rule(spec, space_id) if spec is not None else {"join_rule": "knock"}
+        report = SpaceReport()
+        seen = await self._observe(room_id, report, key)
+        if seen is not None and seen.state.get((JOIN_RULES, "")) != wanted:
+            response = await self._call(
+                lambda: self.client.room_put_state(room_id, JOIN_RULES, wanted, "")
+            )
+            if isinstance(response, RoomPutStateResponse):
+                report.changed.append((self.label(key), JOIN_RULES))
+            else:
+                what = describe(JOIN_RULES, self.language)
+                report.problems.append(
+                    problem(CANNOT_SET, room=self.label(key), what=what, error=_error(response))
+                )
+        if not report.empty:
+            await self.report(report, at_start=False)
+
     # --- membership ---------------------------------------------------------------------------
 
     async def on_member(self, room_id: str, event: Mapping[str, Any]) -> None:

@@ -365,3 +365,20 @@ async def test_adopted_rooms_say_which_right_is_missing_and_a_later_run_finishes
         assert "nichts geändert" in await command(orga, network, organisation, "!space abgleichen")
     finally:
         await bot.stop()
+
+
+async def test_a_room_made_public_is_closed_again_at_once(network: Network) -> None:
+    orga, bot = network.orga, network.bot.user_id
+    rooms = await set_up(network)
+    general = rooms["allgemein"]
+    before = (await state_of(orga, general))[("m.room.join_rules", "")]
+    assert before["join_rule"] == "restricted"
+    opened = await orga.client.room_put_state(general, "m.room.join_rules", {"join_rule": "public"})
+    assert hasattr(opened, "event_id"), opened
+    # Set back by the bot from the sync, not at the next reconcile (there is none here).
+    async with asyncio.timeout(WAIT):
+        while (await state_of(orga, general))[("m.room.join_rules", "")] != before:  # noqa: ASYNC110
+            await asyncio.sleep(0.2)
+    await orga.wait_for(
+        lambda: notes_in(orga, rooms["organisation"], bot, "Allgemein"), within=WAIT
+    )
