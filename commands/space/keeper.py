@@ -71,6 +71,7 @@ from commands.space.text import (
     NOT_A_SPACE,
     OLD_VERSION,
     OUTSIDER_REMOVED,
+    WRONG_ROLE_REMOVED,
     SpaceReport,
     WelcomeFacts,
     missing_right,
@@ -582,6 +583,18 @@ class SpaceKeeper:
                 roles_en=", ".join(ROLE_NAMES[role].en for role in roles),
             )
             await self._kick(room_id, user_id, reason)
+            # Told like an outsider: someone tried a room their role does not open.
+            html = WRONG_ROLE_REMOVED.format(
+                self.language,
+                user=escape(user_id),
+                role=escape(ROLE_NAMES[entry.role].get(self.language)),
+                room=escape(self.label(key)),
+                roles=escape(", ".join(ROLE_NAMES[role].get(self.language) for role in roles)),
+                change=self.direct.command("mitglied hinzufügen", self.language, user_id),
+            )
+            await self.tell_organisers(
+                html, f"wrong-role|{room_id}|{user_id}|{utc_now().isoformat()}"
+            )
             return
         if key == SPACE_KEY and await roster.mark_welcomed(self.db, user_id):
             await self._welcome(entry)

@@ -194,6 +194,12 @@ OUTSIDER_REMOVED = Localized(
     "die Person wieder entfernt. Gehört sie dazu: {add}",
     "🚪 {user} joined {room} but is not on the roster; I removed them again. If they belong: {add}",
 )
+WRONG_ROLE_REMOVED = Localized(
+    "🚪 {user} ({role}) ist {room} beigetreten, einem Raum nur für {roles}; ich habe die Person "
+    "wieder entfernt. Soll sie hinein, ändere ihre Rolle: {change}",
+    "🚪 {user} ({role}) joined {room}, a room only for {roles}; I removed them again. If they "
+    "belong there, change their role: {change}",
+)
 KNOCKED = Localized(
     "🔔 {user} ({name}) bittet um Aufnahme in den Space{reason}. Aufnehmen: {admit} · "
     "Ablehnen: {reject}",

@@ -382,3 +382,20 @@ async def test_a_room_made_public_is_closed_again_at_once(network: Network) -> N
     await orga.wait_for(
         lambda: notes_in(orga, rooms["organisation"], bot, "Allgemein"), within=WAIT
     )
+
+
+async def test_a_member_in_a_room_not_for_their_role_is_removed_and_reported(
+    network: Network,
+) -> None:
+    orga, anna, bot = network.orga, network.anna, network.bot.user_id
+    rooms = await set_up(network)
+    # Anna (Smart City Manager:in) let into the organisers' room by hand.
+    invited = await orga.client.room_invite(rooms["organisation"], anna.user_id)
+    assert not hasattr(invited, "status_code") or invited.status_code is None, invited
+    await accept_invite(anna, rooms["organisation"])
+    note = await orga.wait_for(
+        lambda: notes_in(orga, rooms["organisation"], bot, "nur für"), within=WAIT
+    )
+    assert anna.user_id in note[0]["content"]["body"]
+    state = await state_of(orga, rooms["organisation"])
+    assert state[("m.room.member", anna.user_id)]["membership"] == "leave"
