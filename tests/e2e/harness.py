@@ -208,7 +208,9 @@ class BotProcess:
         matrix_settings: dict[str, object] | None = None,
         bot_settings: dict[str, object] | None = None,
         space: dict[str, object] | None = None,
+        storage_url: str | None = None,
     ) -> None:
+        """`storage_url`: the bot's database (default SQLite in `workdir`)."""
         self.synapse = synapse
         self.workdir = workdir
         self.user_id = user_id
@@ -228,7 +230,7 @@ class BotProcess:
         tables = {
             "matrix": matrix,
             "bot": bot,
-            "storage": {"url": f"sqlite+aiosqlite:///{workdir / 'bot.db'}"},
+            "storage": {"url": storage_url or f"sqlite+aiosqlite:///{workdir / 'bot.db'}"},
             "http": {"listen": f"127.0.0.1:{self.http_port}"},
         }
         if space is not None:
