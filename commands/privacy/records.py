@@ -10,6 +10,8 @@ import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from sqlalchemy import MetaData, Table
+
 from commands.core.i18n import Localized
 from storage.models import Base
 from storage.privacy import HANDLING, Erasure, Retention
@@ -193,14 +195,28 @@ ERASURE_TEXT = {
 }
 
 
-def user_columns(table_name: str) -> set[str]:
+def user_columns(table: Table) -> set[str]:
     """The columns of a table that by their name hold a person's Matrix id."""
-    table = Base.metadata.tables[table_name]
     return {c.name for c in table.columns if USER_COLUMN_RE.match(c.name)}
 
 
-def tables_naming_people() -> list[str]:
-    return sorted(name for name in Base.metadata.tables if user_columns(name))
+def unhandled(metadata: MetaData = Base.metadata) -> list[str]:
+    """What the privacy feature does not cover: each table with a person column that export,
+    erasure and retention do not handle (HANDLING with every such column, and a RECORD)."""
+    problems = []
+    for name, table in sorted(metadata.tables.items()):
+        columns = user_columns(table)
+        if not columns:
+            continue
+        handling = HANDLING.get(name)
+        if handling is None:
+            problems.append(f"{name}: not in storage.privacy.HANDLING (export and erasure)")
+        elif missing := columns - set(handling.columns):
+            problems.append(f"{name}: HANDLING misses {', '.join(sorted(missing))}")
+        if name not in RECORDS:
+            problems.append(f"{name}: no RECORD (purpose and retention)")
+    problems += [f"{name}: in HANDLING but no RECORD" for name in HANDLING if name not in RECORDS]
+    return problems
 
 
 def render() -> str:

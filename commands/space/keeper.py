@@ -609,6 +609,7 @@ class SpaceKeeper:
             self.direct.command("bedarfe", language),
             self.direct.command("hilfe", language),
             self.direct.command("sprache", language, other),
+            self.direct.command("datenschutz", language),
         )
         await self.direct.send(entry.user_id, html, "welcome", entry.user_id)
 
