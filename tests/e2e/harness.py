@@ -201,6 +201,7 @@ class BotProcess:
         matrix_settings: dict[str, object] | None = None,
         bot_settings: dict[str, object] | None = None,
         space: dict[str, object] | None = None,
+        extra_tables: dict[str, dict[str, object]] | None = None,
     ) -> None:
         self.synapse = synapse
         self.workdir = workdir
@@ -226,6 +227,7 @@ class BotProcess:
         }
         if space is not None:
             tables["space"] = space
+        tables.update(extra_tables or {})
         self.config_path.write_text(
             "".join(
                 f"[{table}]\n"
@@ -288,6 +290,7 @@ async def start_bot(
     workdir: Path,
     organiser: MatrixUser,
     space: dict[str, object] | None = None,
+    extra_tables: dict[str, dict[str, object]] | None = None,
     **bot_settings: object,
 ) -> BotProcess:
     """A running bot with a fresh account; `organiser` is its configured organiser."""
@@ -300,6 +303,7 @@ async def start_bot(
         [synapse.server_name],
         bot_settings=bot_settings,
         space=space,
+        extra_tables=extra_tables,
     )
     await bot.start()
     return bot
