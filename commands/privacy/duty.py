@@ -1,5 +1,6 @@
-"""Enforces the retention periods of the [privacy] table: once at start and then daily at 03:00
-in the bot's time zone, it removes what is due (storage.privacy.prune)."""
+"""Enforces the retention periods of the [privacy] table: a few minutes after the start (what
+fell due while the bot was down) and then daily at 03:00 in the bot's time zone, it removes
+what is due (storage.privacy.prune)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 RUN_AT = dt.time(3, 0)
 # The one item of this duty: the daily run.
 DAILY = 0
+# The first run waits until the start's own work (the first sync, the space) is done.
+AFTER_START = dt.timedelta(minutes=5)
 
 
 class RetentionDuty:
@@ -41,8 +44,7 @@ class RetentionDuty:
             day += dt.timedelta(days=1)
 
     async def schedule(self) -> list[tuple[int, dt.datetime]]:
-        # At start: what fell due while the bot was down goes now.
-        return [(DAILY, self.clock())]
+        return [(DAILY, self.clock() + AFTER_START)]
 
     async def replan(self, ref: int) -> list[tuple[int, dt.datetime | None]]:
         return [(DAILY, self.next_run(self.clock()))]
