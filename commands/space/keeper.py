@@ -505,7 +505,8 @@ class SpaceKeeper:
     async def tell_organisers(self, html: str, key: str) -> None:
         room_id = self.ids.get(self.spec.organisers_room or "")
         if room_id is None:
-            log.info("no organisers' room to tell: %s", html)
+            # The note names people and quotes them: it stays out of the log.
+            log.info("no organisers' room to tell the note %s", key)
             return
         try:
             await self.sender.send(

@@ -296,7 +296,9 @@ async def test_the_notice_command(db: Database) -> None:
 # --- retention on a controlled clock ----------------------------------------------------------
 
 
-async def test_the_retention_duty_runs_after_the_start_and_then_daily_at_three(db: Database) -> None:
+async def test_the_retention_duty_runs_after_the_start_and_then_daily_at_three(
+    db: Database,
+) -> None:
     now = dt.datetime(2026, 10, 1, 12, tzinfo=dt.UTC)
     clock = [now]
     ctx = context(db)
