@@ -316,3 +316,41 @@ async def test_the_retention_duty_runs_after_the_start_and_then_daily_at_three(
     async with db.session() as session:
         assert list(await session.scalars(select(HandledEvent.event_id))) == []
         assert list(await session.scalars(select(Rsvp))) == []
+
+
+@dataclass
+class RecordingKeeper:
+    """The space's runtime as far as the erasure uses it."""
+
+    notes: list[tuple[str, str]] = field(default_factory=list)
+
+    @dataclass
+    class Spec:
+        organisers_room: str = "organisation"
+
+    spec: Spec = field(default_factory=Spec)
+
+    async def tell_organisers(self, html: str, key: str) -> None:
+        self.notes.append((html, key))
+
+
+async def test_with_a_space_the_organisers_room_is_told(db: Database) -> None:
+    await seed(db)
+    direct = RecordingDirect()
+    ctx = context(db, direct=direct)
+    keeper = RecordingKeeper()
+    ctx.ports.runtimes["space"] = keeper
+    assert await dispatch(ctx, "daten-löschen bestätigen") is Outcome.OK
+    assert direct.sent == []
+    ((html, key),) = keeper.notes
+    assert "@anna:example.org hat die Löschung der eigenen Daten verlangt" in html
+    assert "<code>!mitglied entfernen @anna:example.org</code>" in html
+    assert key == "privacy-erasure.$c1"
+
+
+async def test_nobody_is_told_of_someone_not_on_the_roster(db: Database) -> None:
+    direct = RecordingDirect()
+    ctx = context(db, sender=BEN, direct=direct)
+    assert await dispatch(ctx, "daten-löschen bestätigen") is Outcome.OK
+    assert "Der Bot hatte nichts gespeichert." in ctx.only_reply
+    assert direct.sent == []
