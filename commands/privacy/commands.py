@@ -5,12 +5,14 @@ privacy notice (`!datenschutz`)."""
 from __future__ import annotations
 
 import logging
+from zoneinfo import ZoneInfo
 
 from commands.core.context import CommandContext
 from commands.core.converters import ConversionError, Rest
 from commands.core.i18n import Localized
 from commands.core.registry import Arg, CommandGroup
 from commands.core.rendering import escape
+from commands.core.time_phrases import format_when
 from commands.privacy import export as export_files
 from commands.privacy import text
 from commands.privacy.settings import privacy_of
@@ -38,6 +40,7 @@ async def my_data(ctx: CommandContext) -> None:
         return
     data = await privacy.export(ctx.db, ctx.sender)
     now = ctx.now()
+    when = format_when(now, ZoneInfo(ctx.timezone), ctx.language)
     key = f"privacy-export.{ctx.event_id}"
     await ctx.send_file(
         room_id,
@@ -49,12 +52,11 @@ async def my_data(ctx: CommandContext) -> None:
     await ctx.send_file(
         room_id,
         "meine-daten.md" if ctx.language == "de" else "my-data.md",
-        export_files.to_markdown(ctx.sender, data, now, ctx.language),
+        export_files.to_markdown(ctx.sender, data, when, ctx.language),
         "text/markdown",
         f"{key}.md",
     )
-    when = escape(now.isoformat(timespec="minutes"))
-    html = text.EXPORT_DONE.format(ctx.language, when=when)
+    html = text.EXPORT_DONE.format(ctx.language, when=escape(when))
     items = export_files.summary_items(data, ctx.language)
     html += (
         text.counts(items, ctx.language) if items else "<br>" + text.EXPORT_EMPTY.get(ctx.language)

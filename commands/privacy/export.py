@@ -48,17 +48,18 @@ def _value(value: object) -> str:
     return md(json.dumps(value, ensure_ascii=False))
 
 
-def to_markdown(user_id: str, data: Rows, now: dt.datetime, language: Language) -> bytes:
+def to_markdown(user_id: str, data: Rows, when: str, language: Language) -> bytes:
+    """`when` is the time of the export as people read it."""
     lines = [
         f"# {TITLE.get(language)}",
         "",
-        INTRO.format(language, user=md(user_id), when=now.isoformat(timespec="minutes")),
+        INTRO.format(language, user=md(user_id), when=md(when)),
         "",
     ]
     if not data:
         lines.append(NOTHING.get(language))
     for table, rows in data.items():
-        lines += [f"## {md(label(table, language))} (`{table}`)", ""]
+        lines += [f"## {label(table, language)} (`{table}`)", ""]
         for row in rows:
             cells = "; ".join(f"{key}: {_value(value)}" for key, value in row.items())
             lines.append(f"- {cells}")
