@@ -506,7 +506,8 @@ class SpaceKeeper:
     async def tell_organisers(self, html: str, key: str) -> None:
         room_id = self.ids.get(self.spec.organisers_room or "")
         if room_id is None:
-            log.info("no organisers' room to tell: %s", html)
+            # The note names people and quotes them: it stays out of the log.
+            log.info("no organisers' room to tell the note %s", key)
             return
         try:
             await self.sender.send(
@@ -648,6 +649,7 @@ class SpaceKeeper:
             self.direct.command("bedarfe", language),
             self.direct.command("hilfe", language),
             self.direct.command("sprache", language, other),
+            self.direct.command("datenschutz", language),
         )
         await self.direct.send(entry.user_id, html, "welcome", entry.user_id)
 

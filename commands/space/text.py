@@ -224,6 +224,10 @@ WELCOME_SURVEYS = Localized(
     "Offene Bedarfserhebung: {surveys} – mitmachen mit {command}",
     "Open needs survey: {surveys} – take part with {command}",
 )
+WELCOME_PRIVACY = Localized(
+    "Was ich über dich speichere und welche Rechte du hast: {command}",
+    "What I store about you and what your rights are: {command}",
+)
 WELCOME_HELP = Localized(
     "Alle Befehle: {help}. Auf Englisch: {switch}.",
     "All commands: {help}. In German: {switch}.",
@@ -245,6 +249,7 @@ def render_welcome(
     answer_command: str,
     help_command: str,
     switch_command: str,
+    privacy_command: str = "",
 ) -> str:
     """The commands are HTML (code) in the member's language; the switch names the other one."""
     parts = [WELCOME.format(language, name=escape(member.name))]
@@ -257,5 +262,7 @@ def render_welcome(
     if facts.surveys:
         surveys = _labels(facts.surveys)
         parts.append(WELCOME_SURVEYS.format(language, surveys=surveys, command=answer_command))
+    if privacy_command:
+        parts.append(WELCOME_PRIVACY.format(language, command=privacy_command))
     parts.append(WELCOME_HELP.format(language, help=help_command, switch=switch_command))
     return "<br>".join(parts)

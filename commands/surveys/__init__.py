@@ -38,6 +38,7 @@ def check_files(settings: Settings) -> None:
 
 async def load_files(ports: Ports) -> None:
     """The surveys the configuration names in TOML files; the first organiser is their owner."""
+    needs.take_min_group_size(ports.settings)
     settings = ports.settings
     owner = settings.organisers[0] if settings.organisers else ports.homeserver.user_id
     now = dt.datetime.now(dt.UTC)

@@ -1,6 +1,8 @@
 """The network's needs: anyone notes one with `!bedarf <text> #tag` from any room; organisers see
 the aggregates (`!bedarfe auswertung`, with a chart) and export them (`!export bedarfe`) as CSV
-for Excel and Markdown, as files in their direct chat and as links to the bot's HTTP server."""
+for Excel and Markdown, as files in their direct chat and as links to the bot's HTTP server.
+An anonymous survey shows no breakdown of fewer answers than `min_group_size` of the [privacy]
+table (commands.privacy declares it; read here from the settings, without importing it)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from commands.core.converters import ConversionError, Integer, Rest, visible
 from commands.core.files import CSV_TYPE, MARKDOWN_TYPE, ExportFile
 from commands.core.hashtags import TAG_RE
 from commands.core.i18n import Language, Localized
+from commands.core.ports import Settings
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import escape
 from commands.surveys.commands import NO_DIRECT_ROOM, UNKNOWN, questions_of, view_of
@@ -29,9 +32,11 @@ from commands.surveys.report import (
     SurveyState,
     chart_panels,
     needs_csv,
+    protect_small_groups,
     render_html,
     render_markdown,
     summarise,
+    suppressed_questions,
     survey_csv,
     tags_in,
 )
@@ -152,8 +157,25 @@ class Material:
     notes: list[NeedNote]
 
 
+# The smallest group an anonymous survey's answers are broken down to: [privacy]
+# min_group_size, taken at the feature's set-up, for the download links too (they have no
+# settings of their own).
+DEFAULT_MIN_GROUP_SIZE = 5
+SMALL_GROUPS = {"min_size": DEFAULT_MIN_GROUP_SIZE}
+
+
+def min_group_size(settings: Settings) -> int:
+    size = getattr(settings.sections.get("privacy"), "min_group_size", DEFAULT_MIN_GROUP_SIZE)
+    return size if isinstance(size, int) and size >= 1 else DEFAULT_MIN_GROUP_SIZE
+
+
+def take_min_group_size(settings: Settings) -> None:
+    SMALL_GROUPS["min_size"] = min_group_size(settings)
+
+
 async def material(db: Database, survey: Survey | None, now: dt.datetime) -> Material:
-    """What a report or an export shows now; an anonymous survey's answers only once it ended."""
+    """What a report or an export shows now; an anonymous survey's answers only once it ended,
+    and none of a question fewer than the smallest group answered."""
     notes = [
         NeedNote(n.id, n.text, tuple(n.tags), n.author, n.room_label, n.created_at)
         for n in await needs.all_needs(db)
@@ -167,8 +189,11 @@ async def material(db: Database, survey: Survey | None, now: dt.datetime) -> Mat
         SubmittedResponse(valid_answers(questions, row.answers), row.respondent, row.submitted_at)
         for row in ([] if withheld else rows)
     ]
-    state = SurveyState(view_of(survey), survey.opens_at, len(rows), withheld)
+    size = SMALL_GROUPS["min_size"]
+    state = SurveyState(view_of(survey), survey.opens_at, len(rows), withheld, size)
     summaries = [] if withheld else summarise(questions, responses)
+    if survey.anonymous:
+        summaries = protect_small_groups(summaries, size)
     return Material(survey, state, responses, summaries, notes)
 
 
@@ -224,7 +249,11 @@ def export_paths(found: Material, language: Language) -> list[str]:
     """The files an export of this material holds (a withheld survey has no answers file)."""
     survey_id = found.survey.id if found.survey is not None else None
     paths = []
-    if survey_id is not None and found.state is not None and not found.state.withheld:
+    shown = found.state is not None and not found.state.withheld
+    if found.survey is not None and found.survey.anonymous and found.state is not None:
+        # One line per response: in a group too small, the line is the person.
+        shown = shown and found.state.responses >= found.state.min_group_size
+    if survey_id is not None and shown:
         paths.append(f"needs/{language}/survey-{survey_id}.csv")
     if found.notes:
         paths.append(f"needs/{language}/notes.csv")
@@ -262,7 +291,12 @@ def make_file(found: Material, path: str, now: dt.datetime, timezone: str) -> Ex
     survey = found.survey
     if survey is not None and name.endswith(".csv"):
         data = survey_csv(
-            questions_of(survey), found.responses, survey.anonymous, language, timezone
+            questions_of(survey),
+            found.responses,
+            survey.anonymous,
+            language,
+            timezone,
+            suppressed_questions(found.summaries),
         )
         return ExportFile(f"bedarfe-erhebung-{survey.id}.csv", data, CSV_TYPE)
     markdown = render_markdown(found.state, found.summaries, found.notes, now, language, timezone)

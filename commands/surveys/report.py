@@ -8,7 +8,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from commands.core.bar_chart import Panel
@@ -59,6 +59,9 @@ class QuestionSummary:
     mean: float | None = None
     # Free texts by tag ("" for untagged), in the order first seen.
     texts: dict[str, list[str]] | None = None
+    # An anonymous survey's question answered by fewer than the smallest group shown: no
+    # breakdown and no free texts, only how many answered (`protect_small_groups`).
+    suppressed: bool = False
 
 
 def summarise(
@@ -83,6 +86,25 @@ def summarise(
             texts = [answer for answer in given if isinstance(answer, str)]
             summaries.append(QuestionSummary(question, len(texts), texts=group_by_tag(texts)))
     return summaries
+
+
+def protect_small_groups(
+    summaries: Sequence[QuestionSummary], min_group_size: int
+) -> list[QuestionSummary]:
+    """An anonymous survey's summaries with every question answered by fewer than
+    `min_group_size` people reduced to the number of answers: in a small group a breakdown or
+    a free text points to a person."""
+    return [
+        replace(summary, counts=(), mean=None, texts=None, suppressed=True)
+        if summary.answered < min_group_size
+        else summary
+        for summary in summaries
+    ]
+
+
+def suppressed_questions(summaries: Sequence[QuestionSummary]) -> set[int]:
+    """The indices of the questions whose answers are not shown."""
+    return {index for index, summary in enumerate(summaries) if summary.suppressed}
 
 
 def group_by_tag(texts: Sequence[str]) -> dict[str, list[str]]:
@@ -128,6 +150,10 @@ HEADINGS = (
 )
 ANSWERS_AXIS = Localized("Antworten", "Answers")
 NEEDS_PANEL = Localized("Schnell notierte Bedarfe je Tag", "Quickly noted needs per tag")
+SMALL_GROUP = Localized(
+    "weniger als {size} Antworten: keine Aufschlüsselung, damit niemand erkennbar wird",
+    "fewer than {size} answers: no breakdown, so that nobody can be recognised",
+)
 WITHHELD = Localized(
     "Die Antworten einer anonymen Erhebung zeige ich erst nach ihrem Ende: solange noch "
     "Antworten dazukommen, ließe sich jede neue einer Person zuordnen.",
@@ -145,6 +171,8 @@ class SurveyState:
     responses: int
     # An anonymous survey still open: its answers are not shown yet (WITHHELD).
     withheld: bool = False
+    # The smallest group an anonymous survey's answers are broken down to.
+    min_group_size: int = 5
 
     def head(self, now: dt.datetime, language: Language) -> str:
         view = self.view
@@ -197,6 +225,9 @@ def render_html(
             parts.append(f"<i>{WITHHELD.get(language)}</i>")
         for number, summary in enumerate(summaries, 1):
             parts.append(f"<b>{escape(_question_line(number, summary, language))}</b>")
+            if summary.suppressed:
+                parts.append(f"<i>{SMALL_GROUP.format(language, size=survey.min_group_size)}</i>")
+                continue
             parts.append(_html_summary(summary, language))
     parts.append(f"<b>{NEEDS_TITLE.format(language, count=len(needs))}</b>")
     if needs:
@@ -256,7 +287,7 @@ def chart_panels(
     panels = [
         Panel(f"{number}. {summary.question.text}", _choice_labels(summary), list(summary.counts))
         for number, summary in enumerate(summaries, 1)
-        if summary.texts is None
+        if summary.texts is None and not summary.suppressed
     ]
     if needs:
         groups = needs_by_tag(needs)
@@ -286,6 +317,9 @@ def render_markdown(
             lines += [f"*{WITHHELD.get(language)}*", ""]
         for number, summary in enumerate(summaries, 1):
             lines += [f"## {md(_question_line(number, summary, language))}", ""]
+            if summary.suppressed:
+                lines += [f"*{SMALL_GROUP.format(language, size=survey.min_group_size)}*", ""]
+                continue
             lines += _markdown_summary(summary, language)
     lines += [f"# {NEEDS_TITLE.format(language, count=len(needs))}", ""]
     for tag, group in needs_by_tag(needs).items():
@@ -362,8 +396,10 @@ def survey_csv(
     anonymous: bool,
     language: Language,
     timezone: str,
+    hidden: set[int] | None = None,
 ) -> bytes:
-    """One line per response, one column per question; anonymous ones numbered only."""
+    """One line per response, one column per question; anonymous ones numbered only. The
+    `hidden` questions' columns stay empty (answered by too few to show)."""
     zone = ZoneInfo(timezone)
     head: list[object] = [NUMBER.get(language)]
     if not anonymous:
@@ -375,6 +411,9 @@ def survey_csv(
             when = response.submitted_at
             row += [response.person or "", _local(when, zone) if when else ""]
         for index, question in enumerate(questions):
+            if hidden and index in hidden:
+                row.append("")
+                continue
             row.append(answer_text(question, response.answers.get(str(index))) or "")
         rows.append(row)
     return _csv(rows)

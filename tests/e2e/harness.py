@@ -209,6 +209,7 @@ class BotProcess:
         bot_settings: dict[str, object] | None = None,
         space: dict[str, object] | None = None,
         storage_url: str | None = None,
+        extra_tables: dict[str, dict[str, object]] | None = None,
     ) -> None:
         """`storage_url`: the bot's database (default SQLite in `workdir`)."""
         self.synapse = synapse
@@ -235,6 +236,7 @@ class BotProcess:
         }
         if space is not None:
             tables["space"] = space
+        tables.update(extra_tables or {})
         self.config_path.write_text(
             "".join(
                 f"[{table}]\n"
@@ -311,6 +313,7 @@ async def start_bot(
     workdir: Path,
     organiser: MatrixUser,
     space: dict[str, object] | None = None,
+    extra_tables: dict[str, dict[str, object]] | None = None,
     **bot_settings: object,
 ) -> BotProcess:
     """A running bot with a fresh account; `organiser` is its configured organiser."""
@@ -323,6 +326,7 @@ async def start_bot(
         [synapse.server_name],
         bot_settings=bot_settings,
         space=space,
+        extra_tables=extra_tables,
     )
     await bot.start()
     return bot

@@ -207,6 +207,7 @@ async def test_members_come_in_outsiders_are_kept_out(
     welcome = await anna.wait_for(lambda: notes_in(anna, dm, bot, "Willkommen"), within=WAIT)
     assert "Allgemein" in welcome[0]["content"]["body"]
     assert "!sprache en" in welcome[0]["content"]["body"]
+    assert "!datenschutz" in welcome[0]["content"]["body"]
 
     # An outsider let into a room is removed again, and the organisers are told.
     outsider = await MatrixUser.create(synapse, "fremd")

@@ -16,9 +16,11 @@ from commands.surveys.report import (
     group_by_tag,
     md,
     needs_csv,
+    protect_small_groups,
     render_html,
     render_markdown,
     summarise,
+    suppressed_questions,
     survey_csv,
     tags_in,
 )
@@ -174,3 +176,39 @@ def test_chart_panels_for_choices_scales_and_noted_needs() -> None:
     ]
     assert panels[2].labels == ["1 (gar nicht)", "2", "3", "4", "5 (sehr gut)"]
     assert panels[3].labels == ["#austausch", "ohne Tag"] and panels[3].counts == [1, 1]
+
+
+# --- small groups of an anonymous survey ([privacy] min_group_size) ---------------------------
+
+
+def test_questions_answered_by_fewer_than_the_smallest_group_keep_only_the_number() -> None:
+    summaries = protect_small_groups(summarise(QUESTIONS, RESPONSES), 3)
+    # SINGLE, SCALE and TEXT were answered three times, MULTIPLE twice.
+    assert [s.suppressed for s in summaries] == [False, True, False, False]
+    assert summaries[1].answered == 2 and summaries[1].counts == ()
+    assert suppressed_questions(summaries) == {1}
+    everything = protect_small_groups(summarise(QUESTIONS, RESPONSES), 5)
+    assert all(s.suppressed and s.texts is None and s.mean is None for s in everything)
+
+
+def test_a_small_group_shows_no_breakdown_nor_free_texts_anywhere() -> None:
+    summaries = protect_small_groups(summarise(QUESTIONS, RESPONSES), 5)
+    html = render_html(STATE, summaries, [], NOW, "de", "!bedarf")
+    markdown = render_markdown(STATE, summaries, [], NOW, "en", "Europe/Berlin")
+    assert html.count("weniger als 5 Antworten: keine Aufschlüsselung") == 4
+    assert markdown.count("fewer than 5 answers: no breakdown") == 4
+    for detail in ("Fachbereich", "Mehr Personal", "Schulungen", "Durchschnitt", "average", "%"):
+        assert detail not in html and detail not in markdown, detail
+    assert "4 Teilnahmen" in html  # the number of responses is shown
+    assert chart_panels(summaries, [], "de") == []
+
+
+def test_the_answers_file_leaves_the_columns_of_small_groups_empty() -> None:
+    summaries = protect_small_groups(summarise(QUESTIONS, RESPONSES), 3)
+    rows = read_csv(
+        survey_csv(
+            QUESTIONS, RESPONSES, True, "de", "Europe/Berlin", suppressed_questions(summaries)
+        )
+    )
+    assert [row[2] for row in rows[1:]] == ["", "", "", ""]
+    assert rows[1][1] == "Fachbereich"
