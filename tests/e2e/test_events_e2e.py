@@ -381,8 +381,11 @@ async def test_an_organiser_of_another_room_may_not_change_the_event(network: Ne
     """ben runs a room of his own (power 100 there); that does not make him an organiser of the
     workshop's event, nor does the direct message the bot opened with him."""
     number = await create_soon(network, "Nur für die Organisation")
-    own_room = await network.ben.create_room(invite=[network.bot.user_id])
+    # A room of his own with someone else in it: alone with the bot he would organise nothing.
+    own_room = await network.ben.create_room(invite=[network.bot.user_id, network.anna.user_id])
+    await network.anna.join(own_room)
     await network.ben.wait_membership(own_room, network.bot.user_id, "join")
+    await network.ben.wait_membership(own_room, network.anna.user_id, "join")
     for text in (f"!termin absagen {number}", f"!termin antworten {number}"):
         event_id = await network.ben.send_text(own_room, text)
         reply = await network.ben.wait_reply(event_id, network.bot.user_id)
