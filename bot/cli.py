@@ -6,11 +6,13 @@ import argparse
 import asyncio
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from bot.app import run_bot
 from bot.config import ConfigError, load_config
 from bot.demo import run_demo, run_with_local_homeserver
+from bot.login import LoginFailed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +26,11 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=Path("data"),
         help="where the local homeserver lives when none is configured (default ./data)",
+    )
+    run.add_argument(
+        "--new-device",
+        action="store_true",
+        help="log in as a new device (only when the crypto store of the stored one was lost)",
     )
     check = sub.add_parser("check-config", help="validate a configuration file and exit")
     check.add_argument("-c", "--config", type=Path, required=True)
@@ -63,10 +70,16 @@ def main(argv: list[str] | None = None) -> int:
         where = config.matrix.homeserver or "a local homeserver started by the bot"
         print(f"{args.config}: OK ({config.matrix.user_id} on {where})")
         return 0
-    if config.matrix.homeserver is None:
-        asyncio.run(run_with_local_homeserver(config, args.data_dir))
-    else:
-        asyncio.run(run_bot(config, config.matrix.homeserver))
+    if args.new_device:
+        config = replace(config, matrix=replace(config.matrix, new_device=True))
+    try:
+        if config.matrix.homeserver is None:
+            asyncio.run(run_with_local_homeserver(config, args.data_dir))
+        else:
+            asyncio.run(run_bot(config, config.matrix.homeserver))
+    except LoginFailed as exc:
+        print(f"alumni-bot: cannot start: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

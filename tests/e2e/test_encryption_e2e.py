@@ -1,0 +1,307 @@
+"""Encrypted rooms and direct chats on a real Synapse, with matrix-nio[e2e] clients as members:
+commands answered encrypted, announcements and reactions, the same device across restarts, a
+lost crypto store refused, and the bot's device cross-signed."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest_asyncio
+from nio import (
+    Api,
+    AsyncClient,
+    AsyncClientConfig,
+    LoginResponse,
+    RoomPreset,
+    RoomSendResponse,
+    SyncResponse,
+)
+
+from bot.homeserver import LocalSynapse
+from tests.e2e.harness import PASSWORD, BotProcess, Event, MatrixUser, unique
+
+ENCRYPTION_STATE = {
+    "type": "m.room.encryption",
+    "state_key": "",
+    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+}
+
+
+class EncryptedUser(MatrixUser):
+    """A member whose client encrypts and decrypts (its own crypto store), as Element does."""
+
+    def __init__(self, synapse: LocalSynapse, user_id: str, store: Path) -> None:
+        super().__init__(synapse, user_id)
+        store.mkdir(parents=True, exist_ok=True)
+        self.client = AsyncClient(
+            synapse.base_url,
+            user_id,
+            store_path=str(store),
+            config=AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False),
+        )
+        # Events that reached this client encrypted and that it could decrypt.
+        self.decrypted: set[str] = set()
+
+    @classmethod
+    async def create_encrypted(cls, synapse: LocalSynapse, localpart: str, store: Path) -> Any:
+        user_id = await synapse.register_user(unique(localpart), PASSWORD)
+        user = cls(synapse, user_id, store)
+        response = await user.client.login(PASSWORD, device_name="e2e")
+        assert isinstance(response, LoginResponse), response
+        await user._upkeep()
+        first = await user.client.sync(timeout=0)
+        assert isinstance(first, SyncResponse), first
+        user._task = asyncio.create_task(user._sync_forever(first.next_batch))
+        return user
+
+    async def _upkeep(self) -> None:
+        client = self.client
+        if client.should_upload_keys:
+            await client.keys_upload()
+        if client.should_query_keys:
+            await client.keys_query()
+        if client.should_claim_keys:
+            await client.keys_claim(client.get_users_for_key_claiming())
+        await client.send_to_device_messages()
+
+    async def _sync_forever(self, since: str) -> None:
+        while True:
+            response = await self.client.sync(timeout=2000, since=since)
+            if not isinstance(response, SyncResponse):
+                await asyncio.sleep(0.2)
+                continue
+            await self._upkeep()
+            since = response.next_batch
+            self.invites |= set(response.rooms.invite)
+            for room_id, room in response.rooms.join.items():
+                for event in room.timeline.events:
+                    if getattr(event, "decrypted", False):
+                        self.decrypted.add(event.event_id)
+                    self._note(room_id, event.source)
+            async with self._changed:
+                self._changed.notify_all()
+
+    async def send_text(self, room_id: str, body: str, **extra: Any) -> str:
+        content = {"msgtype": "m.text", "body": body, "m.mentions": {}, **extra}
+        response = await self.client.room_send(
+            room_id, "m.room.message", content, ignore_unverified_devices=True
+        )
+        assert isinstance(response, RoomSendResponse), response
+        return response.event_id
+
+    async def react(self, room_id: str, event_id: str, key: str) -> str:
+        """Encrypted, as Element sends reactions in encrypted rooms (nio would send them clear)."""
+        content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}}
+        client = self.client
+        if not client.rooms[room_id].members_synced:
+            await client.joined_members(room_id)
+        if client.olm.should_share_group_session(room_id):
+            await client.share_group_session(room_id, ignore_unverified_devices=True)
+        event_type, encrypted = client.encrypt(room_id, "m.reaction", content)
+        method, path, data = Api.room_send(
+            client.access_token, room_id, event_type, encrypted, unique("txn")
+        )
+        response = await client._send(RoomSendResponse, method, path, data, (room_id,))
+        assert isinstance(response, RoomSendResponse), response
+        return response.event_id
+
+    async def wait_room(self, room_id: str) -> None:
+        """Until this client's sync knows the room (it encrypts only for rooms it knows)."""
+        await self.wait_for(lambda: room_id in self.client.rooms)
+
+    async def wait_decrypted_reply(self, event_id: str, bot_id: str) -> Event:
+        reply = await self.wait_reply(event_id, bot_id)
+        assert reply["event_id"] in self.decrypted, reply
+        return reply
+
+
+@dataclass
+class Encrypted:
+    bot: BotProcess
+    orga: EncryptedUser
+    member: EncryptedUser
+    room_id: str
+
+
+@pytest_asyncio.fixture
+async def encrypted(synapse: LocalSynapse, tmp_path: Path) -> AsyncIterator[Encrypted]:
+    """An encrypted room of an organiser with the bot and a member, all with E2EE clients."""
+    orga = await EncryptedUser.create_encrypted(synapse, "orga", tmp_path / "orga-store")
+    member = await EncryptedUser.create_encrypted(synapse, "mitglied", tmp_path / "member-store")
+    bot_id = await synapse.register_user(unique("alumni-bot"), PASSWORD)
+    bot = BotProcess(synapse, tmp_path / "bot", bot_id, [orga.user_id], [synapse.server_name])
+    await bot.start()
+    room_id = await orga.create_room(
+        invite=[bot_id, member.user_id], initial_state=[ENCRYPTION_STATE]
+    )
+    await member.join(room_id)
+    await orga.wait_membership(room_id, bot_id, "join")
+    await orga.wait_membership(room_id, member.user_id, "join")
+    await member.wait_membership(room_id, bot_id, "join")
+    for user in (orga, member):
+        await user.wait_room(room_id)
+    try:
+        yield Encrypted(bot, orga, member, room_id)
+    finally:
+        await bot.stop()
+        for user in (orga, member):
+            await user.close()
+
+
+def bot_texts(user: MatrixUser, room_id: str, bot_id: str, needle: str) -> list[Event]:
+    return [
+        event
+        for room, event in user.events
+        if room == room_id
+        and event.get("sender") == bot_id
+        and needle in event.get("content", {}).get("body", "")
+    ]
+
+
+async def client_get(user: MatrixUser, path: str) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {user.client.access_token}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{user.synapse.base_url}{path}", headers=headers) as response,
+    ):
+        assert response.status == 200, await response.text()
+        return await response.json()
+
+
+async def client_post(user: MatrixUser, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {user.client.access_token}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{user.synapse.base_url}{path}", json=body, headers=headers) as response,
+    ):
+        assert response.status == 200, await response.text()
+        return await response.json()
+
+
+async def assert_ciphertext_on_server(user: MatrixUser, room_id: str, event_id: str) -> None:
+    raw = await client_get(user, f"/_matrix/client/v3/rooms/{room_id}/event/{event_id}")
+    assert raw["type"] == "m.room.encrypted", raw
+    assert "body" not in raw["content"]
+
+
+async def bot_devices(user: MatrixUser, bot_id: str) -> dict[str, Any]:
+    keys = await client_post(user, "/_matrix/client/v3/keys/query", {"device_keys": {bot_id: []}})
+    return keys
+
+
+async def test_a_command_in_an_encrypted_room_is_answered_encrypted(encrypted: Encrypted) -> None:
+    e = encrypted
+    event_id = await e.member.send_text(e.room_id, "!hilfe")
+    reply = await e.member.wait_decrypted_reply(event_id, e.bot.user_id)
+    assert "!termine" in reply["content"]["body"]
+    assert reply["content"]["m.mentions"] == {"user_ids": [e.member.user_id]}
+    # The homeserver holds only ciphertext of the answer.
+    await assert_ciphertext_on_server(e.member, e.room_id, reply["event_id"])
+
+
+async def test_an_announcement_reaches_the_encrypted_room(encrypted: Encrypted) -> None:
+    e = encrypted
+    command = await e.orga.send_text(
+        e.room_id, "!ankuendigung in 2 Sekunden in hier: Der Stammtisch beginnt gleich"
+    )
+    await e.orga.wait_decrypted_reply(command, e.bot.user_id)
+    posts = await e.member.wait_for(
+        lambda: bot_texts(e.member, e.room_id, e.bot.user_id, "Der Stammtisch beginnt gleich"),
+        within=30,
+    )
+    assert posts[0]["event_id"] in e.member.decrypted
+    assert posts[0]["content"]["msgtype"] == "m.text"
+    await assert_ciphertext_on_server(e.member, e.room_id, posts[0]["event_id"])
+
+
+async def test_an_encrypted_reaction_answers_an_event(encrypted: Encrypted) -> None:
+    e = encrypted
+    command = await e.orga.send_text(
+        e.room_id, '!termin neu "Stammtisch" übermorgen 18-20 Uhr ort "Cottbus"'
+    )
+    await e.orga.wait_decrypted_reply(command, e.bot.user_id)
+    card = (
+        await e.member.wait_for(lambda: bot_texts(e.member, e.room_id, e.bot.user_id, "Cottbus"))
+    )[0]
+    assert card["event_id"] in e.member.decrypted
+    await e.member.react(e.room_id, card["event_id"], "✅")
+    listing = ""
+    for _attempt in range(20):
+        asked = await e.orga.send_text(e.room_id, "!termin antworten 1")
+        listing = (await e.orga.wait_decrypted_reply(asked, e.bot.user_id))["content"]["body"]
+        if e.member.user_id in listing:
+            break
+        await asyncio.sleep(0.5)
+    assert "Zugesagt (1)" in listing and e.member.user_id in listing, listing
+
+
+async def test_an_encrypted_direct_chat_as_element_opens_it(
+    synapse: LocalSynapse, tmp_path: Path
+) -> None:
+    member = await EncryptedUser.create_encrypted(synapse, "mitglied", tmp_path / "member-store")
+    bot_id = await synapse.register_user(unique("alumni-bot"), PASSWORD)
+    bot = BotProcess(synapse, tmp_path / "bot", bot_id, [], [synapse.server_name])
+    await bot.start()
+    try:
+        room_id = await member.create_room(
+            invite=[bot_id],
+            is_direct=True,
+            preset=RoomPreset.trusted_private_chat,
+            initial_state=[
+                {
+                    "type": "m.room.guest_access",
+                    "state_key": "",
+                    "content": {"guest_access": "can_join"},
+                },
+                ENCRYPTION_STATE,
+            ],
+        )
+        await member.wait_membership(room_id, bot_id, "join")
+        await member.wait_room(room_id)
+        event_id = await member.send_text(room_id, "!hilfe")
+        reply = await member.wait_decrypted_reply(event_id, bot_id)
+        assert "!termine" in reply["content"]["body"]
+        await assert_ciphertext_on_server(member, room_id, reply["event_id"])
+    finally:
+        await bot.stop()
+        await member.close()
+
+
+async def test_a_restart_keeps_the_device_and_a_lost_store_is_refused(
+    encrypted: Encrypted,
+) -> None:
+    e = encrypted
+    first = await e.member.send_text(e.room_id, "!hilfe")
+    await e.member.wait_decrypted_reply(first, e.bot.user_id)
+    devices_before = set((await bot_devices(e.member, e.bot.user_id))["device_keys"][e.bot.user_id])
+    assert len(devices_before) == 1
+
+    await e.bot.stop()
+    await e.bot.start()
+    again = await e.member.send_text(e.room_id, "!hilfe")
+    await e.member.wait_decrypted_reply(again, e.bot.user_id)
+    devices_after = set((await bot_devices(e.member, e.bot.user_id))["device_keys"][e.bot.user_id])
+    assert devices_after == devices_before
+
+    # Without its crypto store the bot refuses to start instead of reusing the device id with
+    # new keys; with the store back it runs on the same device.
+    await e.bot.stop()
+    store = e.bot.workdir / "crypto-store"
+    assert store.is_dir()
+    moved = e.bot.workdir / "crypto-store-away"
+    shutil.move(store, moved)
+    await e.bot.start(wait_healthy=False)
+    assert await e.bot.wait_exit() == 1
+    assert "crypto store" in e.bot.log_tail() and "--new-device" in e.bot.log_tail()
+    shutil.move(moved, store)
+    await e.bot.start()
+    third = await e.member.send_text(e.room_id, "!hilfe")
+    await e.member.wait_decrypted_reply(third, e.bot.user_id)
+    devices_last = set((await bot_devices(e.member, e.bot.user_id))["device_keys"][e.bot.user_id])
+    assert devices_last == devices_before
