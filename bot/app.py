@@ -11,11 +11,12 @@ import signal
 from nio import AsyncClient
 
 from bot.config import Config
+from bot.cross_signing import KEYS_FILE, ensure_cross_signed
 from bot.direct_messages import DirectMessages
 from bot.download_links import load_links
 from bot.features import FEATURES, build_registry
 from bot.http_server import make_app, start_http
-from bot.login import log_in
+from bot.login import log_in, store_dir
 from bot.metrics import Metrics
 from bot.router import EventRouter
 from bot.scheduler import Scheduler
@@ -41,6 +42,13 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         resources.push_async_callback(db.close)
         client = await log_in(config.matrix, homeserver, db)
         resources.push_async_callback(client.close)
+        await ensure_cross_signed(
+            client,
+            store_dir(config.matrix) / KEYS_FILE,
+            config.matrix.password,
+            replace_identity=config.matrix.replace_identity,
+            recovery=config.matrix.recovery_key,
+        )
         metrics = Metrics()
         bucket = TokenBucket(config.matrix.send_rate_per_second, config.matrix.send_burst)
         sender = Sender(client, metrics, bucket)

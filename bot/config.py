@@ -22,6 +22,7 @@ from commands.core.ports import DEFAULT_REMINDER_OFFSETS, Settings
 SERVER_RE = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
 PASSWORD_ENV = "ALUMNI_BOT_PASSWORD"
 TOKEN_ENV = "ALUMNI_BOT_ACCESS_TOKEN"
+RECOVERY_ENV = "ALUMNI_BOT_RECOVERY_KEY"
 
 
 class ConfigError(ValueError):
@@ -43,6 +44,10 @@ class MatrixConfig:
     only_cross_signed_devices: bool = False
     # Set by `run --new-device`, never by the file: the stored device's crypto store was lost.
     new_device: bool = False
+    # Set by `run --replace-identity`: the account's cross-signing identity is replaced.
+    replace_identity: bool = False
+    # The recovery key of the bot's cross-signing identity (ALUMNI_BOT_RECOVERY_KEY), to restore it.
+    recovery_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +250,7 @@ def _matrix_config(table: dict[str, Any], env: dict[str, str] | os._Environ[str]
         send_burst=burst,
         crypto_store=Path(store) if store else None,
         only_cross_signed_devices=only_signed,
+        recovery_key=env.get(RECOVERY_ENV) or None,
     )
 
 

@@ -234,15 +234,21 @@ class BotProcess:
             )
         )
 
-    async def start(self, fault: str | None = None, wait_healthy: bool = True) -> None:
-        env = {**os.environ, "ALUMNI_BOT_PASSWORD": PASSWORD}
+    async def start(
+        self,
+        fault: str | None = None,
+        wait_healthy: bool = True,
+        args: tuple[str, ...] = (),
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        env = {**os.environ, "ALUMNI_BOT_PASSWORD": PASSWORD, **(extra_env or {})}
         env.pop("ALUMNI_BOT_FAULT", None)
         if fault is not None:
             env["ALUMNI_BOT_FAULT"] = fault
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
-                *("-m", "bot", "run", "-c", str(self.config_path)),
+                *("-m", "bot", "run", "-c", str(self.config_path), *args),
                 cwd=self.workdir,
                 env=env,
                 stdout=log,

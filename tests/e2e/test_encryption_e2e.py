@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import stat
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,11 @@ from nio import (
     RoomSendResponse,
     SyncResponse,
 )
+from signedjson.key import decode_verify_key_bytes
+from signedjson.sign import verify_signed_json
+from unpaddedbase64 import decode_base64
 
+from bot.cross_signing import key_signed_by, only_key
 from bot.homeserver import LocalSynapse
 from tests.e2e.harness import PASSWORD, BotProcess, Event, MatrixUser, unique
 
@@ -305,3 +310,76 @@ async def test_a_restart_keeps_the_device_and_a_lost_store_is_refused(
     await e.member.wait_decrypted_reply(third, e.bot.user_id)
     devices_last = set((await bot_devices(e.member, e.bot.user_id))["device_keys"][e.bot.user_id])
     assert devices_last == devices_before
+
+
+def cross_signing_of(keys: dict[str, Any], user_id: str) -> tuple[str, str]:
+    """The master and self-signing public keys in a /keys/query answer, checked: the
+    self-signing key carries the master key's signature."""
+    master = only_key(keys["master_keys"][user_id])
+    self_signing = keys["self_signing_keys"][user_id]
+    assert master is not None
+    assert key_signed_by(user_id, self_signing, master)
+    public = only_key(self_signing)
+    assert public is not None
+    return master, public
+
+
+def assert_device_cross_signed(keys: dict[str, Any], user_id: str) -> str:
+    """Verified with signedjson from another client's view; returns the master key."""
+    master, self_signing = cross_signing_of(keys, user_id)
+    devices = keys["device_keys"][user_id]
+    assert len(devices) == 1
+    (device_id, device), *_ = devices.items()
+    assert key_signed_by(user_id, device, self_signing)
+    # The device's own signature is kept beside the new one.
+    own = f"ed25519:{device_id}"
+    verify_signed_json(
+        device, user_id, decode_verify_key_bytes(own, decode_base64(device["keys"][own]))
+    )
+    return master
+
+
+async def test_the_bots_device_is_cross_signed_by_a_lasting_identity(
+    encrypted: Encrypted,
+) -> None:
+    e = encrypted
+    master = assert_device_cross_signed(await bot_devices(e.member, e.bot.user_id), e.bot.user_id)
+    recovery = recovery_key_in(e.bot.log_path.read_text())
+    assert recovery is not None
+    keys_file = e.bot.workdir / "crypto-store" / "cross-signing.json"
+    assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600
+
+    # A restart keeps the identity and shows no new recovery key.
+    await e.bot.stop()
+    await e.bot.start()
+    keys = await bot_devices(e.member, e.bot.user_id)
+    assert assert_device_cross_signed(keys, e.bot.user_id) == master
+    assert e.bot.log_path.read_text().count("Recovery key") == 1
+
+    # Without its keys file the bot will not make a second identity on its own ...
+    await e.bot.stop()
+    keys_file.unlink()
+    await e.bot.start(wait_healthy=False)
+    assert await e.bot.wait_exit() == 1
+    assert "--replace-identity" in e.bot.log_tail() and master in e.bot.log_tail()
+    # ... the recovery key restores it ...
+    await e.bot.start(extra_env={"ALUMNI_BOT_RECOVERY_KEY": recovery})
+    keys = await bot_devices(e.member, e.bot.user_id)
+    assert assert_device_cross_signed(keys, e.bot.user_id) == master
+    # ... and the operator's consent replaces it (the homeserver asks for the password).
+    await e.bot.stop()
+    keys_file.unlink()
+    await e.bot.start(args=("--replace-identity",))
+    keys = await bot_devices(e.member, e.bot.user_id)
+    replaced = assert_device_cross_signed(keys, e.bot.user_id)
+    assert replaced != master
+    event_id = await e.member.send_text(e.room_id, "!hilfe")
+    await e.member.wait_decrypted_reply(event_id, e.bot.user_id)
+
+
+def recovery_key_in(log: str) -> str | None:
+    lines = log.splitlines()
+    for index, line in enumerate(lines):
+        if "Recovery key" in line:
+            return next((text.strip() for text in lines[index + 1 :] if text.strip()), None)
+    return None
