@@ -12,6 +12,7 @@ from nio import AsyncClient
 
 from bot.config import Config
 from bot.cross_signing import KEYS_FILE, ensure_cross_signed
+from bot.device_trust import CrossSignedOnly
 from bot.direct_messages import DirectMessages
 from bot.download_links import load_links
 from bot.features import FEATURES, build_registry
@@ -51,7 +52,12 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         )
         metrics = Metrics()
         bucket = TokenBucket(config.matrix.send_rate_per_second, config.matrix.send_burst)
-        sender = Sender(client, metrics, bucket)
+        sender = Sender(
+            client,
+            metrics,
+            bucket,
+            CrossSignedOnly(client) if config.matrix.only_cross_signed_devices else None,
+        )
         links = await load_links(db, config.http.base_url)
         scheduler = Scheduler([], metrics)
         ports = make_ports(db, client, sender, metrics, config.settings(), links, scheduler)

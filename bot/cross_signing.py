@@ -166,9 +166,10 @@ class ServerState:
     device: dict[str, Any] | None
 
 
-async def _call(
+async def call_homeserver(
     client: AsyncClient, method: str, path: str, body: dict[str, Any]
 ) -> tuple[int, dict[str, Any]]:
+    """A client-server call nio has no method for: the status and the JSON answer."""
     response = await client.send(
         method,
         path,
@@ -188,7 +189,7 @@ async def _call(
 
 
 async def server_state(client: AsyncClient) -> ServerState:
-    status, data = await _call(
+    status, data = await call_homeserver(
         client, "POST", "/_matrix/client/v3/keys/query", {"device_keys": {client.user_id: []}}
     )
     if status != 200:
@@ -206,7 +207,7 @@ async def upload_identity(client: AsyncClient, identity: Identity, password: str
     replace keys (user-interactive auth)."""
     path = "/_matrix/client/v3/keys/device_signing/upload"
     body = identity.upload_body(client.user_id)
-    status, data = await _call(client, "POST", path, body)
+    status, data = await call_homeserver(client, "POST", path, body)
     if status == 401 and "session" in data:
         if password is None:
             raise CrossSigningError(
@@ -219,14 +220,14 @@ async def upload_identity(client: AsyncClient, identity: Identity, password: str
             "password": password,
             "session": data["session"],
         }
-        status, data = await _call(client, "POST", path, {**body, "auth": auth})
+        status, data = await call_homeserver(client, "POST", path, {**body, "auth": auth})
     if status != 200:
         raise CrossSigningError(f"uploading the cross-signing keys failed: {status} {data}")
 
 
 async def sign_own_device(client: AsyncClient, identity: Identity, device: dict[str, Any]) -> None:
     signed = identity.sign_device(client.user_id, device)
-    status, data = await _call(
+    status, data = await call_homeserver(
         client,
         "POST",
         "/_matrix/client/v3/keys/signatures/upload",

@@ -27,7 +27,7 @@ from signedjson.key import decode_verify_key_bytes
 from signedjson.sign import verify_signed_json
 from unpaddedbase64 import decode_base64
 
-from bot.cross_signing import key_signed_by, only_key
+from bot.cross_signing import ensure_cross_signed, key_signed_by, only_key
 from bot.homeserver import LocalSynapse
 from tests.e2e.harness import PASSWORD, BotProcess, Event, MatrixUser, unique
 
@@ -383,3 +383,43 @@ def recovery_key_in(log: str) -> str | None:
         if "Recovery key" in line:
             return next((text.strip() for text in lines[index + 1 :] if text.strip()), None)
     return None
+
+
+async def test_only_cross_signed_devices_get_the_room_key(
+    synapse: LocalSynapse, tmp_path: Path
+) -> None:
+    orga = await EncryptedUser.create_encrypted(synapse, "orga", tmp_path / "orga-store")
+    member = await EncryptedUser.create_encrypted(synapse, "mitglied", tmp_path / "member-store")
+    # The organiser's device is cross-signed by its owner; the member's is not.
+    await ensure_cross_signed(orga.client, tmp_path / "orga-keys.json", PASSWORD)
+    bot_id = await synapse.register_user(unique("alumni-bot"), PASSWORD)
+    bot = BotProcess(
+        synapse,
+        tmp_path / "bot",
+        bot_id,
+        [orga.user_id],
+        [synapse.server_name],
+        matrix_settings={"only_cross_signed_devices": True},
+    )
+    await bot.start()
+    try:
+        room_id = await orga.create_room(
+            invite=[bot_id, member.user_id], initial_state=[ENCRYPTION_STATE]
+        )
+        await member.join(room_id)
+        await member.wait_membership(room_id, bot_id, "join")
+        await orga.wait_membership(room_id, member.user_id, "join")
+        for user in (orga, member):
+            await user.wait_room(room_id)
+        asked = await member.send_text(room_id, "!hilfe")
+        # The relation stays in the clear: the member sees an answer it cannot read.
+        unreadable = await member.wait_reply(asked, bot_id)
+        assert unreadable["type"] == "m.room.encrypted"
+        assert unreadable["event_id"] not in member.decrypted
+        again = await orga.send_text(room_id, "!hilfe")
+        readable = await orga.wait_decrypted_reply(again, bot_id)
+        assert "!termine" in readable["content"]["body"]
+    finally:
+        await bot.stop()
+        for user in (orga, member):
+            await user.close()
