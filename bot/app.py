@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import signal
 
@@ -23,6 +24,7 @@ from bot.router import EventRouter
 from bot.scheduler import Scheduler
 from bot.sender import Sender
 from bot.sync_loop import SyncLoop
+from bot.undecryptable import Undecryptable
 from commands.core.pacing import TokenBucket
 from commands.core.ports import Links, NetworkFilter, Ports, Schedules, Settings
 from storage import bot_state
@@ -66,8 +68,21 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
                 await feature.setup(ports)
             if feature.duties is not None:
                 scheduler.add(feature.duties(ports))
+        undecryptable = Undecryptable(
+            client,
+            db,
+            metrics,
+            ports.direct,
+            dt.timedelta(minutes=config.bot.undecryptable_notice_minutes),
+        )
         router = EventRouter(
-            client, config, ports, FEATURES, metrics, await bot_state.joined_rooms(db)
+            client,
+            config,
+            ports,
+            FEATURES,
+            metrics,
+            await bot_state.joined_rooms(db),
+            undecryptable,
         )
         app = make_app(metrics, config.matrix.user_id, ports, links, FEATURES)
         runner = await start_http(app, config.http.host, config.http.port)

@@ -62,6 +62,8 @@ class BotConfig:
     event_reminders: tuple[int, ...] = DEFAULT_REMINDER_OFFSETS
     # TOML files of needs surveys, loaded at every start (relative to the configuration file).
     surveys: tuple[Path, ...] = ()
+    # Minutes an encrypted event may stay unreadable before its sender is told (once).
+    undecryptable_notice_minutes: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,7 @@ def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) ->
             "missed_grace_hours",
             "event_reminders",
             "surveys",
+            "undecryptable_notice_minutes",
         },
     )
     _reject_unknown(storage, "storage.", {"url"})
@@ -282,6 +285,11 @@ def _bot_config(table: dict[str, Any]) -> BotConfig:
     grace = table.get("missed_grace_hours", BotConfig.missed_grace_hours)
     if not isinstance(grace, int | float) or isinstance(grace, bool) or grace < 0:
         raise ConfigError(f"bot.missed_grace_hours: must be a number >= 0, got {grace!r}")
+    notice = table.get("undecryptable_notice_minutes", BotConfig.undecryptable_notice_minutes)
+    if not isinstance(notice, int | float) or isinstance(notice, bool) or notice < 0:
+        raise ConfigError(
+            f"bot.undecryptable_notice_minutes: must be a number >= 0, got {notice!r}"
+        )
     reminders = _string_list(table, "bot.event_reminders") if "event_reminders" in table else None
     try:
         offsets = (
@@ -292,6 +300,7 @@ def _bot_config(table: dict[str, Any]) -> BotConfig:
     return BotConfig(
         surveys=tuple(Path(survey) for survey in _string_list(table, "bot.surveys")),
         missed_grace_hours=float(grace),
+        undecryptable_notice_minutes=float(notice),
         event_reminders=offsets,
         command_prefix=prefix,
         language=language,

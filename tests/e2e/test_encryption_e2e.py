@@ -22,6 +22,8 @@ from nio import (
     RoomPreset,
     RoomSendResponse,
     SyncResponse,
+    ToDeviceMessage,
+    ToDeviceResponse,
 )
 from signedjson.key import decode_verify_key_bytes
 from signedjson.sign import verify_signed_json
@@ -419,6 +421,89 @@ async def test_only_cross_signed_devices_get_the_room_key(
         again = await orga.send_text(room_id, "!hilfe")
         readable = await orga.wait_decrypted_reply(again, bot_id)
         assert "!termine" in readable["content"]["body"]
+    finally:
+        await bot.stop()
+        for user in (orga, member):
+            await user.close()
+
+
+async def metric(bot: BotProcess, name: str) -> float:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{bot.http_port}/metrics") as response,
+    ):
+        text = await response.text()
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} not in /metrics")
+
+
+async def test_a_command_whose_key_comes_late_is_parked_told_and_answered_once(
+    synapse: LocalSynapse, tmp_path: Path
+) -> None:
+    orga = await EncryptedUser.create_encrypted(synapse, "orga", tmp_path / "orga-store")
+    member = await EncryptedUser.create_encrypted(synapse, "mitglied", tmp_path / "member-store")
+    bot_id = await synapse.register_user(unique("alumni-bot"), PASSWORD)
+    bot = BotProcess(
+        synapse,
+        tmp_path / "bot",
+        bot_id,
+        [orga.user_id],
+        [synapse.server_name],
+        bot_settings={"undecryptable_notice_minutes": 0.05},
+    )
+    await bot.start()
+    try:
+        room_id = await orga.create_room(
+            invite=[bot_id, member.user_id], initial_state=[ENCRYPTION_STATE]
+        )
+        await member.join(room_id)
+        await member.wait_membership(room_id, bot_id, "join")
+        for user in (orga, member):
+            await user.wait_room(room_id)
+        client = member.client
+        await client.joined_members(room_id)
+        client.olm.users_for_key_query.add(bot_id)
+        await client.keys_query()
+        (device,) = client.device_store.active_user_devices(bot_id)
+        # The member's client keeps the room key from the bot's device ...
+        client.blacklist_device(device)
+        await client.share_group_session(room_id, ignore_unverified_devices=True)
+        session = client.olm.outbound_group_sessions[room_id]
+        room_key = {
+            "algorithm": "m.megolm.v1.aes-sha2",
+            "room_id": room_id,
+            "session_id": session.id,
+            "session_key": session.session_key,
+        }
+        asked = await member.send_text(room_id, "!hilfe")
+        # ... so the bot parks the command and, after the wait, tells the member once.
+        await asyncio.sleep(3.5)
+        await orga.send_text(room_id, "Hallo zusammen")
+        invite = await member.wait_for(lambda: member.invites - {room_id}, within=40)
+        dm = next(iter(invite))
+        await member.join(dm)
+        notice = (await member.wait_for(lambda: bot_texts(member, dm, bot_id, "nicht lesen")))[0]
+        assert "noch einmal" in notice["content"]["body"]
+        assert member.reply_to(asked, bot_id) is None
+        assert await metric(bot, "alumni_bot_undecryptable_events_total") == 1
+
+        # The key arrives late (as a forwarded or re-shared key would): the command runs once.
+        await client.keys_claim({bot_id: [device.id]})
+        olm_session = client.olm.session_store.get(device.curve25519)
+        payload = client.olm._olm_encrypt(olm_session, device, "m.room_key", room_key)
+        sent = await client.to_device(
+            ToDeviceMessage("m.room.encrypted", bot_id, device.id, payload)
+        )
+        assert isinstance(sent, ToDeviceResponse), sent
+        reply = await member.wait_decrypted_reply(asked, bot_id)
+        assert "!termine" in reply["content"]["body"]
+        await orga.send_text(room_id, "Noch eine Nachricht")
+        await asyncio.sleep(2)
+        assert await member.count_replies(room_id, asked, bot_id) == 1
+        assert len(bot_texts(member, dm, bot_id, "nicht lesen")) == 1
+        assert await metric(bot, "alumni_bot_undecryptable_parked") == 0
     finally:
         await bot.stop()
         for user in (orga, member):
