@@ -508,3 +508,20 @@ async def test_a_command_whose_key_comes_late_is_parked_told_and_answered_once(
         await bot.stop()
         for user in (orga, member):
             await user.close()
+
+
+async def test_a_direct_chat_the_bot_opens_is_encrypted_for_a_member_with_keys(
+    encrypted: Encrypted,
+) -> None:
+    e = encrypted
+    asked = await e.member.send_text(e.room_id, "!hilfe alle")
+    await e.member.wait_decrypted_reply(asked, e.bot.user_id)
+    dm = next(iter(await e.member.wait_for(lambda: e.member.invites - {e.room_id})))
+    await e.member.join(dm)
+    help_text = (await e.member.wait_for(lambda: bot_texts(e.member, dm, e.bot.user_id, "!")))[0]
+    assert help_text["event_id"] in e.member.decrypted
+    await assert_ciphertext_on_server(e.member, dm, help_text["event_id"])
+    encryption = await client_get(
+        e.member, f"/_matrix/client/v3/rooms/{dm}/state/m.room.encryption/"
+    )
+    assert encryption["algorithm"] == "m.megolm.v1.aes-sha2"
