@@ -20,6 +20,7 @@ from nio import (
     AsyncClientConfig,
     LoginResponse,
     RoomPreset,
+    RoomPutStateResponse,
     RoomSendResponse,
     SyncResponse,
     ToDeviceMessage,
@@ -525,3 +526,31 @@ async def test_a_direct_chat_the_bot_opens_is_encrypted_for_a_member_with_keys(
         e.member, f"/_matrix/client/v3/rooms/{dm}/state/m.room.encryption/"
     )
     assert encryption["algorithm"] == "m.megolm.v1.aes-sha2"
+
+
+async def test_a_room_that_turns_encryption_on_is_answered_encrypted_from_then_on(
+    synapse: LocalSynapse, tmp_path: Path
+) -> None:
+    orga = await EncryptedUser.create_encrypted(synapse, "orga", tmp_path / "orga-store")
+    bot_id = await synapse.register_user(unique("alumni-bot"), PASSWORD)
+    bot = BotProcess(synapse, tmp_path / "bot", bot_id, [orga.user_id], [synapse.server_name])
+    await bot.start()
+    try:
+        room_id = await orga.create_room(invite=[bot_id])
+        await orga.wait_membership(room_id, bot_id, "join")
+        await orga.wait_room(room_id)
+        clear = await orga.send_text(room_id, "!hilfe")
+        before = await orga.wait_reply(clear, bot_id)
+        assert before["type"] == "m.room.message" and before["event_id"] not in orga.decrypted
+        state = await orga.client.room_put_state(
+            room_id, "m.room.encryption", {"algorithm": "m.megolm.v1.aes-sha2"}
+        )
+        assert isinstance(state, RoomPutStateResponse), state
+        await orga.wait_for(lambda: orga.client.rooms[room_id].encrypted)
+        asked = await orga.send_text(room_id, "!hilfe")
+        after = await orga.wait_decrypted_reply(asked, bot_id)
+        assert "!termine" in after["content"]["body"]
+        await assert_ciphertext_on_server(orga, room_id, after["event_id"])
+    finally:
+        await bot.stop()
+        await orga.close()
