@@ -5,22 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import signal
 
 from nio import AsyncClient
 
 from bot.config import Config
+from bot.cross_signing import KEYS_FILE, ensure_cross_signed
+from bot.device_trust import CrossSignedOnly
 from bot.direct_messages import DirectMessages
 from bot.download_links import load_links
 from bot.features import FEATURES, build_registry
 from bot.http_server import make_app, start_http
-from bot.login import log_in
+from bot.login import log_in, store_dir
 from bot.metrics import Metrics
 from bot.router import EventRouter
 from bot.scheduler import Scheduler
 from bot.sender import Sender
 from bot.sync_loop import SyncLoop
+from bot.undecryptable import Undecryptable
 from commands.core.pacing import TokenBucket
 from commands.core.ports import Links, NetworkFilter, Ports, Schedules, Settings
 from storage import bot_state
@@ -41,9 +45,21 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         resources.push_async_callback(db.close)
         client = await log_in(config.matrix, homeserver, db)
         resources.push_async_callback(client.close)
+        await ensure_cross_signed(
+            client,
+            store_dir(config.matrix) / KEYS_FILE,
+            config.matrix.password,
+            replace_identity=config.matrix.replace_identity,
+            recovery=config.matrix.recovery_key,
+        )
         metrics = Metrics()
         bucket = TokenBucket(config.matrix.send_rate_per_second, config.matrix.send_burst)
-        sender = Sender(client, metrics, bucket)
+        sender = Sender(
+            client,
+            metrics,
+            bucket,
+            CrossSignedOnly(client) if config.matrix.only_cross_signed_devices else None,
+        )
         links = await load_links(db, config.http.base_url)
         scheduler = Scheduler([], metrics)
         ports = make_ports(db, client, sender, metrics, config.settings(), links, scheduler)
@@ -52,8 +68,21 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
                 await feature.setup(ports)
             if feature.duties is not None:
                 scheduler.add(feature.duties(ports))
+        undecryptable = Undecryptable(
+            client,
+            db,
+            metrics,
+            ports.direct,
+            dt.timedelta(minutes=config.bot.undecryptable_notice_minutes),
+        )
         router = EventRouter(
-            client, config, ports, FEATURES, metrics, await bot_state.joined_rooms(db)
+            client,
+            config,
+            ports,
+            FEATURES,
+            metrics,
+            await bot_state.joined_rooms(db),
+            undecryptable,
         )
         app = make_app(metrics, config.matrix.user_id, ports, links, FEATURES)
         runner = await start_http(app, config.http.host, config.http.port)

@@ -6,11 +6,14 @@ import argparse
 import asyncio
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from bot.app import run_bot
 from bot.config import ConfigError, load_config
+from bot.cross_signing import KEYS_FILE, CrossSigningError, identity_report
 from bot.demo import run_demo, run_with_local_homeserver
+from bot.login import LoginFailed, store_dir
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +27,16 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=Path("data"),
         help="where the local homeserver lives when none is configured (default ./data)",
+    )
+    run.add_argument(
+        "--new-device",
+        action="store_true",
+        help="log in as a new device (only when the crypto store of the stored one was lost)",
+    )
+    run.add_argument(
+        "--replace-identity",
+        action="store_true",
+        help="replace the account's cross-signing identity (when its recovery key is lost)",
     )
     check = sub.add_parser("check-config", help="validate a configuration file and exit")
     check.add_argument("-c", "--config", type=Path, required=True)
@@ -62,11 +75,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check-config":
         where = config.matrix.homeserver or "a local homeserver started by the bot"
         print(f"{args.config}: OK ({config.matrix.user_id} on {where})")
+        keys_file = store_dir(config.matrix) / KEYS_FILE
+        print(identity_report(keys_file, config.matrix.user_id, config.matrix.recovery_key))
         return 0
-    if config.matrix.homeserver is None:
-        asyncio.run(run_with_local_homeserver(config, args.data_dir))
-    else:
-        asyncio.run(run_bot(config, config.matrix.homeserver))
+    config = replace(
+        config,
+        matrix=replace(
+            config.matrix, new_device=args.new_device, replace_identity=args.replace_identity
+        ),
+    )
+    try:
+        if config.matrix.homeserver is None:
+            asyncio.run(run_with_local_homeserver(config, args.data_dir))
+        else:
+            asyncio.run(run_bot(config, config.matrix.homeserver))
+    except (LoginFailed, CrossSigningError) as exc:
+        print(f"alumni-bot: cannot start: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

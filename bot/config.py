@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.engine import make_url
+
 from bot.features import FEATURES
 from commands.core.converters import USER_ID_RE, ConversionError
 from commands.core.i18n import LANGUAGES, Language
@@ -20,6 +22,7 @@ from commands.core.ports import DEFAULT_REMINDER_OFFSETS, Settings
 SERVER_RE = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
 PASSWORD_ENV = "ALUMNI_BOT_PASSWORD"
 TOKEN_ENV = "ALUMNI_BOT_ACCESS_TOKEN"
+RECOVERY_ENV = "ALUMNI_BOT_RECOVERY_KEY"
 
 
 class ConfigError(ValueError):
@@ -35,6 +38,16 @@ class MatrixConfig:
     access_token: str | None = None
     send_rate_per_second: float = 0.2
     send_burst: int = 10
+    # nio's crypto store (olm account, sessions) for the stored device; None: next to the database.
+    crypto_store: Path | None = None
+    # Share room keys only with devices their owner cross-signed (MSC4153), not with all devices.
+    only_cross_signed_devices: bool = False
+    # Set by `run --new-device`, never by the file: the stored device's crypto store was lost.
+    new_device: bool = False
+    # Set by `run --replace-identity`: the account's cross-signing identity is replaced.
+    replace_identity: bool = False
+    # The recovery key of the bot's cross-signing identity (ALUMNI_BOT_RECOVERY_KEY), to restore it.
+    recovery_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,8 @@ class BotConfig:
     event_reminders: tuple[int, ...] = DEFAULT_REMINDER_OFFSETS
     # TOML files of needs surveys, loaded at every start (relative to the configuration file).
     surveys: tuple[Path, ...] = ()
+    # Minutes an encrypted event may stay unreadable before its sender is told (once).
+    undecryptable_notice_minutes: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -112,7 +127,13 @@ def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     config = parse_config(raw, os.environ if env is None else env)
     surveys = tuple((path.parent / survey).resolve() for survey in config.bot.surveys)
-    config = replace(config, bot=replace(config.bot, surveys=surveys))
+    config = replace(
+        config,
+        bot=replace(config.bot, surveys=surveys),
+        matrix=replace(
+            config.matrix, crypto_store=crypto_store_path(config, path.parent.resolve())
+        ),
+    )
     sections = dict(config.sections)
     for feature in FEATURES:
         table = feature.config
@@ -126,6 +147,18 @@ def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
     return replace(config, sections=sections)
 
 
+def crypto_store_path(config: Config, config_dir: Path) -> Path:
+    """The crypto store's directory: as configured (relative to the configuration file), else
+    `crypto-store` beside an SQLite database file (whose relative path, like SQLite's, is the
+    working directory's), else `data/crypto-store` beside the file."""
+    if config.matrix.crypto_store is not None:
+        return (config_dir / config.matrix.crypto_store).resolve()
+    url = make_url(config.storage.url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(url.database).resolve().parent / "crypto-store"
+    return (config_dir / "data" / "crypto-store").resolve()
+
+
 def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) -> Config:
     tables = {feature.config.name: feature.config for feature in FEATURES if feature.config}
     _reject_unknown(raw, "", {"matrix", "bot", "storage", "http", *tables})
@@ -136,7 +169,15 @@ def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) ->
     _reject_unknown(
         matrix,
         "matrix.",
-        {"homeserver", "user_id", "device_name", "send_rate_per_second", "send_burst"},
+        {
+            "homeserver",
+            "user_id",
+            "device_name",
+            "send_rate_per_second",
+            "send_burst",
+            "crypto_store",
+            "only_cross_signed_devices",
+        },
     )
     _reject_unknown(
         bot,
@@ -150,6 +191,7 @@ def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) ->
             "missed_grace_hours",
             "event_reminders",
             "surveys",
+            "undecryptable_notice_minutes",
         },
     )
     _reject_unknown(storage, "storage.", {"url"})
@@ -188,6 +230,12 @@ def _matrix_config(table: dict[str, Any], env: dict[str, str] | os._Environ[str]
     burst = table.get("send_burst", MatrixConfig.send_burst)
     if not isinstance(burst, int) or isinstance(burst, bool) or burst < 1:
         raise ConfigError(f"matrix.send_burst: must be a whole number >= 1, got {burst!r}")
+    only_signed = table.get("only_cross_signed_devices", False)
+    if not isinstance(only_signed, bool):
+        raise ConfigError(
+            f"matrix.only_cross_signed_devices: must be true or false, got {only_signed!r}"
+        )
+    store = _string(table, "matrix.crypto_store", "") or None
     password = env.get(PASSWORD_ENV) or None
     token = env.get(TOKEN_ENV) or None
     if homeserver is not None and password is None and token is None:
@@ -203,6 +251,9 @@ def _matrix_config(table: dict[str, Any], env: dict[str, str] | os._Environ[str]
         access_token=token,
         send_rate_per_second=float(rate),
         send_burst=burst,
+        crypto_store=Path(store) if store else None,
+        only_cross_signed_devices=only_signed,
+        recovery_key=env.get(RECOVERY_ENV) or None,
     )
 
 
@@ -234,6 +285,11 @@ def _bot_config(table: dict[str, Any]) -> BotConfig:
     grace = table.get("missed_grace_hours", BotConfig.missed_grace_hours)
     if not isinstance(grace, int | float) or isinstance(grace, bool) or grace < 0:
         raise ConfigError(f"bot.missed_grace_hours: must be a number >= 0, got {grace!r}")
+    notice = table.get("undecryptable_notice_minutes", BotConfig.undecryptable_notice_minutes)
+    if not isinstance(notice, int | float) or isinstance(notice, bool) or notice < 0:
+        raise ConfigError(
+            f"bot.undecryptable_notice_minutes: must be a number >= 0, got {notice!r}"
+        )
     reminders = _string_list(table, "bot.event_reminders") if "event_reminders" in table else None
     try:
         offsets = (
@@ -244,6 +300,7 @@ def _bot_config(table: dict[str, Any]) -> BotConfig:
     return BotConfig(
         surveys=tuple(Path(survey) for survey in _string_list(table, "bot.surveys")),
         missed_grace_hours=float(grace),
+        undecryptable_notice_minutes=float(notice),
         event_reminders=offsets,
         command_prefix=prefix,
         language=language,

@@ -1,6 +1,6 @@
-"""Direct messages to people: the DM room per person (opened when needed, paced), their
-language, the opt-out and the filters features add on whom to write unasked, and the people
-of rooms."""
+"""Direct messages to people: the DM room per person (opened when needed, paced; encrypted when
+the person has devices with keys, as Element decides), their language, the opt-out and the
+filters features add on whom to write unasked, and the people of rooms."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import asyncio
 import logging
 from collections.abc import Iterable
 
-from nio import AsyncClient, RoomCreateResponse, RoomPreset
+from nio import AsyncClient, MatrixRoom, RoomCreateResponse, RoomPreset
 
+from bot.cross_signing import call_homeserver
 from bot.metrics import Metrics
 from bot.sender import Sender
 from commands.core.content import message_content, txn_id_for
@@ -24,6 +25,11 @@ from storage.database import Database
 log = logging.getLogger(__name__)
 
 MAX_CREATE_ATTEMPTS = 5
+ENCRYPTION = {
+    "type": "m.room.encryption",
+    "state_key": "",
+    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+}
 
 
 class DirectMessages:
@@ -94,6 +100,26 @@ class DirectMessages:
             return None
         return room_id, event_id
 
+    async def _has_device_keys(self, user_id: str) -> bool:
+        """Whether the person has a device with keys: then the chat is encrypted, as Element
+        and Element X open theirs."""
+        if self.client.olm is None:
+            return False
+        status, keys = await call_homeserver(
+            self.client,
+            "POST",
+            "/_matrix/client/v3/keys/query",
+            {"device_keys": {user_id: []}},
+        )
+        return status == 200 and bool((keys.get("device_keys") or {}).get(user_id))
+
+    def _know_encrypted_room(self, room_id: str, user_id: str) -> None:
+        """The first message goes out before the sync brings the room: nio must know that it
+        is encrypted and that the person, invited, gets the room key too."""
+        room = MatrixRoom(room_id, self.client.user_id, encrypted=True)
+        room.add_member(user_id, None, None, invited=True)
+        self.client.rooms[room_id] = room
+
     async def room_for(self, user_id: str) -> str | None:
         """The direct-message room with a person, opened when there is none they are still in."""
         room_id = await bot_state.direct_room(self.db, user_id)
@@ -101,15 +127,21 @@ class DirectMessages:
         # A room opened moments ago is not synced yet; one the person left is opened anew.
         if room_id is not None and (room is None or user_id in room.users):
             return room_id
+        encrypted = await self._has_device_keys(user_id)
         for _attempt in range(MAX_CREATE_ATTEMPTS):
             await self.sender.bucket.acquire()
             # private_chat, not trusted_private_chat: that would make the person an admin of
             # the room, and so an organiser to the bot there.
             response = await self.client.room_create(
-                is_direct=True, invite=[user_id], preset=RoomPreset.private_chat
+                is_direct=True,
+                invite=[user_id],
+                preset=RoomPreset.private_chat,
+                initial_state=[ENCRYPTION] if encrypted else [],
             )
             if isinstance(response, RoomCreateResponse):
                 await bot_state.set_direct_room(self.db, user_id, response.room_id)
+                if encrypted:
+                    self._know_encrypted_room(response.room_id, user_id)
                 return response.room_id
             if response.status_code != "M_LIMIT_EXCEEDED":
                 break

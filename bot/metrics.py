@@ -38,6 +38,16 @@ class Metrics:
             "Seconds since the last successful sync",
             registry=self.registry,
         )
+        self.undecryptable = Counter(
+            "alumni_bot_undecryptable_events",
+            "Events the bot could not decrypt when they arrived (parked until their key comes)",
+            registry=self.registry,
+        )
+        self.parked = Gauge(
+            "alumni_bot_undecryptable_parked",
+            "Events parked now because their key has not arrived",
+            registry=self.registry,
+        )
         self.last_sync_monotonic: float | None = None
         self.commands_total = 0
         self.last_sync_age.set_function(self._last_sync_age_or_nan)

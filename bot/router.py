@@ -29,6 +29,7 @@ from bot.event_filter import (
     thread_root,
 )
 from bot.metrics import Metrics
+from bot.undecryptable import Undecryptable
 from commands.core.context import BotStatus, CommandContext
 from commands.core.dispatch import dispatch
 from commands.core.feature import Feature, On
@@ -86,8 +87,10 @@ class EventRouter:
         features: tuple[Feature, ...],
         metrics: Metrics,
         joined_at: dict[str, int],
+        undecryptable: Undecryptable | None = None,
     ) -> None:
         self.client = client
+        self.undecryptable = undecryptable
         self.config = config
         self.ports = ports
         self.db = ports.db
@@ -130,13 +133,47 @@ class EventRouter:
             if room_id in self.joined_at and room.timeline.limited and room.timeline.prev_batch:
                 events = await self._backfill(room_id, room.timeline.prev_batch, since) + events
             pending.extend(await self._pending_in(room_id, events))
+            await self._park_unreadable(room_id, events)
+        # Parked events whose key came in this batch: handled now, once, then unparked.
+        recovered: list[str] = []
+        if self.undecryptable is not None:
+            for room_id, event in await self.undecryptable.readable_now():
+                pending.extend(await self._pending_in(room_id, [event]))
+                recovered.append(event["event_id"])
+        await self._handle_pending(pending, replay, recovered)
+        if self.undecryptable is not None:
+            for event_id in recovered:
+                await self.undecryptable.done(event_id)
+            await self.undecryptable.tell_senders(self._sender_allowed)
+
+    async def _park_unreadable(self, room_id: str, events: list[dict[str, Any]]) -> None:
+        """Someone else's encrypted events since we joined that nio could not decrypt."""
+        if self.undecryptable is None:
+            return
+        since = self.joined_at.get(room_id, 0)
+        await self.undecryptable.park(
+            room_id,
+            [
+                event
+                for event in events
+                if event.get("sender") != self.client.user_id
+                and int(event.get("origin_server_ts", 0)) >= since
+            ],
+        )
+
+    def _sender_allowed(self, user_id: str) -> bool:
+        return sender_allowed(user_id, self.config.bot.organisers, self.allowed_servers)
+
+    async def _handle_pending(
+        self, pending: list[Pending], replay: bool, recovered: list[str]
+    ) -> None:
         if not pending:
             return
-        done = (
-            await bot_state.handled_among(self.db, [p.event["event_id"] for p in pending])
-            if replay
-            else set()
-        )
+        # A recovered event may have been handled before a crash that kept it parked.
+        checked = [
+            p.event["event_id"] for p in pending if replay or p.event["event_id"] in recovered
+        ]
+        done = await bot_state.handled_among(self.db, checked) if checked else set()
         for item in pending:
             event_id = item.event["event_id"]
             if event_id in done:

@@ -1,14 +1,16 @@
-"""The one path every message takes: idempotent transaction ids, pacing, and rate-limit retries."""
+"""The one path every message takes: idempotent transaction ids, pacing, rate-limit retries, and
+encryption in encrypted rooms (room keys shared with the members' devices first)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import ClientError
-from nio import AsyncClient, RoomSendResponse
+from nio import AsyncClient, MatrixRoom, RoomGetStateEventResponse, RoomSendResponse
 
 from bot.metrics import Metrics
 from commands.core.pacing import TokenBucket
@@ -20,10 +22,18 @@ MAX_ATTEMPTS = 6
 
 
 class Sender:
-    def __init__(self, client: AsyncClient, metrics: Metrics, bucket: TokenBucket) -> None:
+    def __init__(
+        self,
+        client: AsyncClient,
+        metrics: Metrics,
+        bucket: TokenBucket,
+        before_encrypted_send: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
         self.client = client
         self.metrics = metrics
         self.bucket = bucket
+        # Decides which devices get the room key (e.g. only cross-signed ones).
+        self.before_encrypted_send = before_encrypted_send
 
     async def send(
         self,
@@ -43,7 +53,11 @@ class Sender:
         while True:
             await self.bucket.acquire()
             try:
-                response = await self.client.room_send(room_id, event_type, content, tx_id=txn_id)
+                await self._prepare_room(room_id)
+                # As Element's default (AllDevicesIsolationMode): unverified devices get keys too.
+                response = await self.client.room_send(
+                    room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
+                )
             except (ClientError, TimeoutError) as exc:
                 failures = await self._after_failure(failures, txn_id, repr(exc))
                 continue
@@ -62,6 +76,20 @@ class Sender:
                 continue
             self.metrics.errors.labels("send").inc()
             raise SendRefused(f"{room_id} refused {txn_id}: {errcode} {response}")
+
+    async def _prepare_room(self, room_id: str) -> None:
+        """nio encrypts only for rooms it synced, and refuses unknown ones; a room opened
+        moments ago (a new direct chat) is made known with its encryption state."""
+        if self.client.olm is None:
+            return
+        room = self.client.rooms.get(room_id)
+        if room is None:
+            state = await self.client.room_get_state_event(room_id, "m.room.encryption")
+            encrypted = isinstance(state, RoomGetStateEventResponse) and bool(state.content)
+            room = MatrixRoom(room_id, self.client.user_id, encrypted)
+            self.client.rooms[room_id] = room
+        if room.encrypted and self.before_encrypted_send is not None:
+            await self.before_encrypted_send(room_id)
 
     async def _after_failure(self, failures: int, txn_id: str, reason: str) -> int:
         self.metrics.errors.labels("send").inc()

@@ -94,6 +94,8 @@ class SyncLoop:
         if not isinstance(response, SyncResponse):
             raise SyncFailed(str(response))
         self.metrics.sync_succeeded()
+        # Before the batch is handled: replies into encrypted rooms need the members' devices.
+        await crypto_upkeep(self.client)
         self.synced.set()
         if token is None:
             await self.router.note_rooms(response)
@@ -104,3 +106,18 @@ class SyncLoop:
 
     def stop(self) -> None:
         self.stopping.set()
+
+
+async def crypto_upkeep(client: AsyncClient) -> None:
+    """What nio's own sync_forever does after each sync: top up one-time keys, learn the
+    devices of changed users, open olm sessions, and send queued to-device messages (key
+    requests and their answers)."""
+    if client.olm is None:
+        return
+    if client.should_upload_keys:
+        await client.keys_upload()
+    if client.should_query_keys:
+        await client.keys_query()
+    if client.should_claim_keys:
+        await client.keys_claim(client.get_users_for_key_claiming())
+    await client.send_to_device_messages()

@@ -1,9 +1,11 @@
-"""The bot's own bookkeeping: sync position, device login, handled events, joined rooms."""
+"""The bot's own bookkeeping: sync position, device login, handled events, joined rooms, events
+parked until they can be read."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import delete, select
 
@@ -108,3 +110,50 @@ async def direct_room(db: Database, user_id: str) -> str | None:
 async def set_direct_room(db: Database, user_id: str, room_id: str) -> None:
     async with db.session() as session:
         await session.merge(DirectRoom(user_id=user_id, room_id=room_id))
+
+
+PARKED_PREFIX = "parked:"
+
+
+@dataclass(frozen=True)
+class ParkedEvent:
+    """An event the bot could not read yet, kept until its key arrives (no content: the event
+    is fetched again then)."""
+
+    event_id: str
+    room_id: str
+    sender: str
+    session_id: str
+    sender_key: str
+    parked_at: float
+    notified: bool = False
+
+
+async def park_event(db: Database, parked: ParkedEvent) -> bool:
+    """Keep `parked` unless it is kept already; True if it is new."""
+    key = PARKED_PREFIX + parked.event_id
+    async with db.session() as session:
+        if await session.get(KeyValue, key) is not None:
+            return False
+        session.add(KeyValue(key=key, value=json.dumps(asdict(parked))))
+        return True
+
+
+async def parked_events(db: Database) -> list[ParkedEvent]:
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(KeyValue.value).where(KeyValue.key.startswith(PARKED_PREFIX))
+        )
+        return [ParkedEvent(**json.loads(value)) for value in rows]
+
+
+async def set_parked_notified(db: Database, event_id: str) -> None:
+    async with db.session() as session:
+        row = await session.get(KeyValue, PARKED_PREFIX + event_id)
+        if row is not None:
+            row.value = json.dumps({**json.loads(row.value), "notified": True})
+
+
+async def unpark_event(db: Database, event_id: str) -> None:
+    async with db.session() as session:
+        await session.execute(delete(KeyValue).where(KeyValue.key == PARKED_PREFIX + event_id))

@@ -246,11 +246,16 @@ class BotProcess:
         )
 
     async def start(
-        self, fault: str | None = None, wait_healthy: bool = True, clock: str | None = None
+        self,
+        fault: str | None = None,
+        wait_healthy: bool = True,
+        clock: str | None = None,
+        args: tuple[str, ...] = (),
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         """`clock` ("2026-10-25 01:58:00", UTC) starts the bot with its clock shifted there
-        (Debian's faketime; the clock then runs on)."""
-        env = {**os.environ, "ALUMNI_BOT_PASSWORD": PASSWORD}
+        (Debian's faketime; the clock then runs on); `args` go after `run`."""
+        env = {**os.environ, "ALUMNI_BOT_PASSWORD": PASSWORD, **(extra_env or {})}
         env.pop("ALUMNI_BOT_FAULT", None)
         if fault is not None:
             env["ALUMNI_BOT_FAULT"] = fault
@@ -267,7 +272,7 @@ class BotProcess:
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
-                *("-m", "bot", "run", "-c", str(self.config_path)),
+                *("-m", "bot", "run", "-c", str(self.config_path), *args),
                 cwd=self.workdir,
                 env=env,
                 stdout=log,
