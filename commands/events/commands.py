@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from commands.core.context import CommandContext
 from commands.core.converters import ConversionError, Integer, Rest, Word
 from commands.core.formatted_text import argument_html
-from commands.core.i18n import Language, Localized
+from commands.core.i18n import NUMBERED, Language, Localized
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import bullet_list, escape
 from commands.core.unasked import dm_switch
@@ -374,8 +374,9 @@ async def list_events(ctx: CommandContext) -> None:
     items = []
     for row in rows:
         place = f" – {escape(row.place)}" if row.place else ""
+        number = NUMBERED.format(ctx.language, id=row.id)
         items.append(
-            f"<b>Nr. {row.id}</b> – {_when(row, ctx.language)} – {escape(row.title)}{place} – "
+            f"<b>{number}</b> – {_when(row, ctx.language)} – {escape(row.title)}{place} – "
             + _counts(counts.get(row.id, {}), ctx.language)
         )
     hint = ctx.hint("termin", "<nr>")

@@ -17,7 +17,7 @@ from commands.core.context import CommandContext
 from commands.core.converters import USER_ID_RE, ConversionError, Integer, Rest, number_in
 from commands.core.files import MARKDOWN_TYPE, ExportFile
 from commands.core.formatted_text import argument_html, sanitize
-from commands.core.i18n import Language, Localized
+from commands.core.i18n import NUMBERED, Language, Localized
 from commands.core.ports import Schedules
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import bullet_list, escape
@@ -645,7 +645,9 @@ async def agenda(ctx: CommandContext, termin: int, setzen: str | None) -> None:
     )
     html = f"<b>{head}</b><ol>{items}</ol>"
     if removed:
-        html += TAKEN_OFF.format(ctx.language, ids=", ".join(f"Nr. {i}" for i in removed))
+        html += TAKEN_OFF.format(
+            ctx.language, ids=", ".join(NUMBERED.format(ctx.language, id=i) for i in removed)
+        )
     await ctx.reply(html)
 
 
@@ -746,7 +748,9 @@ async def search(ctx: CommandContext, wörter: str) -> None:
     if found_entries:
         zone, people = ZoneInfo(ctx.timezone), await roster.names(ctx.db)
         lines = [
-            f"Nr. {e.topic_id}: " + entry_line(entry_view(e), zone, ctx.language, people)
+            NUMBERED.format(ctx.language, id=e.topic_id)
+            + ": "
+            + entry_line(entry_view(e), zone, ctx.language, people)
             for e in found_entries
         ]
         html += f"<b>{SEARCH_ENTRIES.get(ctx.language)}</b>" + bullet_list(lines)

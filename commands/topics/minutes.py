@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from commands.core.i18n import Language, Localized
+from commands.core.i18n import NUMBERED, Language, Localized
 from commands.core.rendering import bullet_list, escape, md
 from commands.core.time_phrases import format_when
 from commands.topics.plan import (
@@ -91,7 +91,9 @@ def render_markdown(minutes: MinutesView, language: Language) -> str:
         lines.append(md(EMPTY_AGENDA.format(language, id=minutes.event_id)))
     for number, (topic, _) in enumerate(minutes.agenda, 1):
         status = STATUS_NAMES[topic.status].get(language)
-        lines.append(f"{number}. {md(topic.title)} (Nr. {topic.id}, {status})")
+        lines.append(
+            f"{number}. {md(topic.title)} ({NUMBERED.format(language, id=topic.id)}, {status})"
+        )
     for number, (topic, entries) in enumerate(minutes.agenda, 1):
         lines += ["", f"## {number}. {md(topic.title)}", ""]
         if not entries:
@@ -128,7 +130,7 @@ def render_summary(minutes: MinutesView, language: Language, link: str) -> str:
             decisions=len(_of(entries, "decision")),
             actions=len(_of(entries, "action")),
         )
-        items.append(f"{title_html(topic)} (Nr. {topic.id}) – {counts}")
+        items.append(f"{title_html(topic)} ({NUMBERED.format(language, id=topic.id)}) – {counts}")
         for entry in _of(entries, "action"):
             if not entry.done:
                 details = _action_text(entry, minutes, language)

@@ -14,7 +14,7 @@ from commands.core.converters import ConversionError, Date, number_in
 from commands.core.emoji import reaction_key
 from commands.core.formatted_text import sanitize
 from commands.core.hashtags import tags_in
-from commands.core.i18n import Language, Localized
+from commands.core.i18n import NUMBERED, Language, Localized
 from commands.core.registry import OPENING_QUOTES, UnclosedQuote, next_token
 from commands.core.rendering import bullet_list, escape
 from commands.core.time_phrases import format_when
@@ -265,7 +265,8 @@ def entry_html(entry: EntryView) -> str:
 def topic_line(topic: TopicView, language: Language) -> str:
     """`Nr. 3 · Title #tag – 4 Unterstützende – auf der Agenda` (HTML)."""
     tags = " ".join(f"#{escape(tag)}" for tag in topic.tags)
-    parts = [f"<b>Nr. {topic.id}</b> {title_html(topic)}" + (f" {tags}" if tags else "")]
+    number = NUMBERED.format(language, id=topic.id)
+    parts = [f"<b>{number}</b> {title_html(topic)}" + (f" {tags}" if tags else "")]
     parts.append(SUPPORTERS.format(language, count=topic.supporters))
     parts.append(STATUS_NAMES[topic.status].get(language))
     if topic.event_id is not None:
