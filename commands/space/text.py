@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from commands.core.i18n import Language, Localized
+from commands.core.plurals import Plural
 from commands.core.rendering import bullet_list, escape
 from commands.space.plan import describe
 from commands.space.roster_plan import RosterEntry
@@ -52,7 +53,16 @@ UNLINKED = Localized(
     "Aus dem Space gelöst (nicht gelöscht): {rooms}",
     "Unlinked from the space (not deleted): {rooms}",
 )
-INVITED = Localized("{count} Einladungen: {people}", "{count} invitations: {people}")
+INVITED = Plural(
+    Localized(
+        "{count} Einladung: {people}",
+        "{count} invitation: {people}",
+    ),
+    Localized(
+        "{count} Einladungen: {people}",
+        "{count} invitations: {people}",
+    ),
+)
 STRANGERS = Localized(
     "In {room} sind Personen, die nicht im Verzeichnis stehen: {people}. Nimm sie mit {add} auf "
     "oder entferne sie.",

@@ -15,6 +15,7 @@ from commands.core.converters import ConversionError, Integer, Rest, visible
 from commands.core.files import CSV_TYPE, MARKDOWN_TYPE, ExportFile
 from commands.core.hashtags import TAG_RE
 from commands.core.i18n import Language, Localized
+from commands.core.plurals import Plural
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import escape
 from commands.surveys.commands import NO_DIRECT_ROOM, UNKNOWN, questions_of, view_of
@@ -64,16 +65,30 @@ NOT_YOUR_NEED = Localized(
     "Only whoever noted need no. {id} and the organisers may delete it.",
 )
 DELETED = Localized("Bedarf Nr. {id} ist gelöscht.", "Need no. {id} is deleted.")
-EXPORTED = Localized(
-    "Export{what}: {count} Dateien in unserem Direktchat. Zum Herunterladen (24 Stunden "
-    "gültig, nicht weitergeben): {links}",
-    "Export{what}: {count} files in our direct chat. To download (valid for 24 hours, do "
-    "not share): {links}",
+EXPORTED = Plural(
+    Localized(
+        "Export{what}: {count} Datei in unserem Direktchat. Zum Herunterladen (24 Stunden gültig, "
+        "nicht weitergeben): {links}",
+        "Export{what}: {count} file in our direct chat. To download (valid for 24 hours, do not "
+        "share): {links}",
+    ),
+    Localized(
+        "Export{what}: {count} Dateien in unserem Direktchat. Zum Herunterladen (24 Stunden "
+        "gültig, nicht weitergeben): {links}",
+        "Export{what}: {count} files in our direct chat. To download (valid for 24 hours, do not "
+        "share): {links}",
+    ),
 )
 OF_SURVEY = Localized(" von Erhebung Nr. {id}", " of survey no. {id}")
-SENT_TO_CHAT = Localized(
-    "Der Export ({count} Dateien, mit Links zum Herunterladen) ist in unserem Direktchat.",
-    "The export ({count} files, with links to download them) is in our direct chat.",
+SENT_TO_CHAT = Plural(
+    Localized(
+        "Der Export ({count} Datei, mit Link zum Herunterladen) ist in unserem Direktchat.",
+        "The export ({count} file, with a link to download it) is in our direct chat.",
+    ),
+    Localized(
+        "Der Export ({count} Dateien, mit Links zum Herunterladen) ist in unserem Direktchat.",
+        "The export ({count} files, with links to download them) is in our direct chat.",
+    ),
 )
 ONLY_TAGS = Localized(
     "Was ist der Bedarf? Beschreib ihn in Worten; #tags ordnen ihn nur ein.",

@@ -18,6 +18,7 @@ from commands.core.converters import USER_ID_RE, ConversionError, Integer, Rest,
 from commands.core.files import MARKDOWN_TYPE, ExportFile
 from commands.core.formatted_text import argument_html, sanitize
 from commands.core.i18n import NUMBERED, Language, Localized
+from commands.core.plurals import Plural
 from commands.core.ports import Schedules
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import bullet_list, escape
@@ -88,9 +89,15 @@ MERGED_ALREADY = Localized(
     "Thema Nr. {id} ist mit Nr. {into} zusammengeführt; schreib bitte dort.",
     "Topic no. {id} was merged into no. {into}; please write there.",
 )
-SUPPORTED = Localized(
-    "Du unterstützt Thema Nr. {id} ({count} Unterstützende).",
-    "You support topic no. {id} ({count} supporters).",
+SUPPORTED = Plural(
+    Localized(
+        "Du unterstützt Thema Nr. {id} ({count} unterstützende Person).",
+        "You support topic no. {id} ({count} supporter).",
+    ),
+    Localized(
+        "Du unterstützt Thema Nr. {id} ({count} Unterstützende).",
+        "You support topic no. {id} ({count} supporters).",
+    ),
 )
 SUPPORTED_ALREADY = Localized(
     "Du unterstützt Thema Nr. {id} schon; eine Stimme je Person.",

@@ -15,6 +15,7 @@ from commands.core.emoji import reaction_key
 from commands.core.formatted_text import sanitize
 from commands.core.hashtags import tags_in
 from commands.core.i18n import NUMBERED, Language, Localized
+from commands.core.plurals import Plural
 from commands.core.registry import OPENING_QUOTES, UnclosedQuote, next_token
 from commands.core.rendering import bullet_list, escape
 from commands.core.time_phrases import format_when
@@ -207,7 +208,16 @@ SUPPORT_HINT = Localized(
     "festgehalten)",
     "Support: 👍 on this message · Discussion: reply in the thread (kept as a note)",
 )
-SUPPORTERS = Localized("{count} Unterstützende", "{count} supporters")
+SUPPORTERS = Plural(
+    Localized(
+        "{count} unterstützende Person",
+        "{count} supporter",
+    ),
+    Localized(
+        "{count} Unterstützende",
+        "{count} supporters",
+    ),
+)
 FOR_EVENT = Localized("zu Termin Nr. {id}", "for event no. {id}")
 MERGED_INTO = Localized("zusammengeführt mit Nr. {id}", "merged into no. {id}")
 BECAUSE = Localized("Grund: {reason}", "reason: {reason}")
