@@ -21,6 +21,7 @@ from commands.core.i18n import NUMBERED, Language, Localized
 from commands.core.recurrence import Schedule, describe, next_occurrence, parse_schedule
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import bullet_list, escape
+from commands.core.rooms import person_pill
 from commands.core.time_phrases import format_when
 from storage import announcements
 from storage.announcements import NewAnnouncement
@@ -244,7 +245,7 @@ async def show_announcement(ctx: CommandContext, nr: int) -> None:
         "schedule": escape(_schedule_text(row, ctx.language)),
         "next": escape(_next_text(row, ctx.language)),
         "rooms": _rooms_text(ctx, row.room_ids),
-        "creator": escape(row.created_by),
+        "creator": person_pill(ctx.ports.homeserver, [*row.room_ids, ctx.room_id], row.created_by),
     }
     details = [line.format(ctx.language, **values) for line in DETAILS]
     if row.status == announcements.PAUSED:

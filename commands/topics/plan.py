@@ -15,6 +15,7 @@ from commands.core.emoji import reaction_key
 from commands.core.formatted_text import sanitize
 from commands.core.hashtags import tags_in
 from commands.core.i18n import NUMBERED, Language, Localized
+from commands.core.mentions import pill
 from commands.core.plurals import Plural
 from commands.core.registry import OPENING_QUOTES, UnclosedQuote, next_token
 from commands.core.rendering import bullet_list, escape
@@ -304,10 +305,10 @@ def entry_line(
 ) -> str:
     kind = KIND_NAMES[entry.kind].get(language)
     when = format_when(entry.created_at, zone, language)
-    who = escape(names.get(entry.author, entry.author))
+    who = pill(entry.author, names.get(entry.author))
     line = f"<b>{kind}</b> ({who}, {escape(when)}): {entry_html(entry)}"
     if entry.kind == "action":
-        owner = escape(names.get(entry.owner or "", entry.owner or ""))
+        owner = pill(entry.owner, names.get(entry.owner)) if entry.owner else ""
         state = (DONE_ACTION if entry.done else OPEN_ACTION).get(language)
         due = f", {due_text(entry.due, language)}" if entry.due else ""
         line += f" → {owner}{due} [A{entry.id}, {state}]"
