@@ -35,17 +35,22 @@ def plural_form(count: float, language: Language) -> str:
 @dataclass(frozen=True)
 class Plural:
     """A text about a number of things, with the form for one and the form for all other
-    numbers in each language; `{count}` in it is the number in the language's format."""
+    numbers in each language. The placeholder named `counted` (`{count}` unless said) picks
+    the form and is put in the language's number format."""
 
     one: Localized
     other: Localized
+    counted: str = "count"
 
     def choose(self, language: Language, count: float) -> Localized:
         return self.one if plural_form(count, language) == "one" else self.other
 
-    def format(self, language: Language, count: float, **values: object) -> str:
-        text = self.choose(language, count)
-        decimals = 0 if float(count).is_integer() else 1
-        return text.format(
-            language, count=format_number(count, language, decimals=decimals), **values
-        )
+    def format(self, language: Language, count: float | None = None, /, **values: object) -> str:
+        """`count` (if given) is the value of the counted placeholder."""
+        if count is not None:
+            values[self.counted] = count
+        number = values[self.counted]
+        assert isinstance(number, int | float), (self.counted, number)
+        decimals = 0 if float(number).is_integer() else 1
+        values[self.counted] = format_number(number, language, decimals=decimals)
+        return self.choose(language, number).format(language, **values)

@@ -57,11 +57,19 @@ NO_QUESTION = Localized(
     'Es fehlt die Frage. So geht es: !umfrage "Frage?" "Antwort 1" "Antwort 2"',
     'The question is missing. Write: !poll "Question?" "Answer 1" "Answer 2"',
 )
-ANSWER_COUNT = Localized(
-    "Eine Umfrage braucht {low} bis {high} Antworten, hier sind es {count}. Antworten mit "
-    'Leerzeichen gehören in Anführungszeichen: "Antwort 1" "Antwort 2".',
-    "A poll needs {low} to {high} answers; this one has {count}. Put answers with spaces in "
-    'quotation marks: "Answer 1" "Answer 2".',
+ANSWER_COUNT = Plural(
+    Localized(
+        "Eine Umfrage braucht {low} bis {high} Antworten, hier ist es {count}. Antworten mit "
+        'Leerzeichen gehören in Anführungszeichen: "Antwort 1" "Antwort 2".',
+        "A poll needs {low} to {high} answers; this one has {count}. Put answers with spaces "
+        'in quotation marks: "Answer 1" "Answer 2".',
+    ),
+    Localized(
+        "Eine Umfrage braucht {low} bis {high} Antworten, hier sind es {count}. Antworten mit "
+        'Leerzeichen gehören in Anführungszeichen: "Antwort 1" "Antwort 2".',
+        "A poll needs {low} to {high} answers; this one has {count}. Put answers with spaces "
+        'in quotation marks: "Answer 1" "Answer 2".',
+    ),
 )
 EMPTY_TEXT = Localized(
     "Frage und Antworten dürfen nicht leer sein.", "No empty question or answer."

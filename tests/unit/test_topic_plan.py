@@ -164,7 +164,7 @@ def test_minutes() -> None:
     assert "- [x] Raum buchen — verantwortlich: @ben:x" in markdown
     assert "## 2. Agil\n\nnichts festgehalten" in markdown
     summary = render_summary(minutes, "en", '<a href="x">file</a>')
-    assert "Participants (2)" in summary and "1 notes, 1 decisions, 2 action items" in summary
+    assert "Participants (2)" in summary and "1 note, 1 decision, 2 action items" in summary
     assert "Leitfaden entwerfen – owner: Anna Beispiel, due 15.12.2026" in summary
     assert "Raum buchen" not in summary  # done
 
