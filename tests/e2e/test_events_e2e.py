@@ -463,7 +463,7 @@ async def test_a_change_edits_the_card_in_place_and_notifies_yes_and_maybe(
     await command(network.orga, network, f"!teilnahme {number} vielleicht")
     await command(network.ben, network, f"!teilnahme {number} nein")
     listing = await answers_listing(network, number)
-    assert f"Zugesagt (1): {network.anna.user_id}" in listing, listing
+    assert f"Zugesagt (1): {pill_of(network.anna)}" in listing, listing
 
     changed = await command(
         network.orga, network, f'!termin ändern {number} zeit 30.09.2027 14:00-18:00 ort "Cottbus"'
