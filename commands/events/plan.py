@@ -16,7 +16,7 @@ from commands.core.i18n import Language, Localized
 from commands.core.offsets import NONE_WORDS, parse_offsets
 from commands.core.plurals import Plural
 from commands.core.registry import tokens_of
-from commands.core.time_phrases import local_to_utc, parse_when, read_time_of_day
+from commands.core.time_phrases import format_when, local_to_utc, parse_when, read_time_of_day
 from storage.models import Event
 from storage.outbox import NUDGE, REMINDER, PostPlan
 
@@ -205,12 +205,16 @@ def parse_span(text: str, now: dt.datetime, zone: ZoneInfo) -> Span:
     return _checked_span(start, parse_when(parts[1], now, zone), zone)
 
 
+def _when_in_both(instant: dt.datetime, zone: ZoneInfo) -> Localized:
+    return Localized(format_when(instant, zone, "de"), format_when(instant, zone, "en"))
+
+
 def _checked_span(start: dt.datetime, end: dt.datetime, zone: ZoneInfo) -> Span:
     if end <= start:
         raise ConversionError(
             END_BEFORE_START,
-            start=start.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
-            end=end.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
+            start=_when_in_both(start, zone),
+            end=_when_in_both(end, zone),
         )
     return Span(start, end)
 

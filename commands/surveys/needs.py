@@ -18,6 +18,7 @@ from commands.core.i18n import Language, Localized
 from commands.core.plurals import Plural
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import escape
+from commands.core.time_phrases import format_date
 from commands.surveys.commands import NO_DIRECT_ROOM, UNKNOWN, questions_of, view_of
 from commands.surveys.flow import valid_answers
 from commands.surveys.report import (
@@ -223,7 +224,7 @@ async def report(ctx: CommandContext, nr: int | None) -> None:
     panels = chart_panels(found.summaries, found.notes, ctx.language)
     if not panels:
         return
-    footer = CHART_FOOTER.format(ctx.language, when=now.strftime("%d.%m.%Y"))
+    footer = CHART_FOOTER.format(ctx.language, when=format_date(now.date(), ctx.language))
     if found.state is not None:
         footer += " · " + RESPONSES.format(ctx.language, count=found.state.responses)
     try:

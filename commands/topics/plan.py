@@ -19,7 +19,7 @@ from commands.core.mentions import pill
 from commands.core.plurals import Plural
 from commands.core.registry import OPENING_QUOTES, UnclosedQuote, next_token
 from commands.core.rendering import bullet_list, escape
-from commands.core.time_phrases import format_when
+from commands.core.time_phrases import format_date, format_when
 
 # The scheduler duty that plans action items due.
 ACTION_DUTY = "action"
@@ -227,8 +227,8 @@ DUE = Localized("bis {date}", "due {date}")
 
 
 def due_text(due: dt.date, language: Language) -> str:
-    """`bis 15.12.2026` / `due 15.12.2026`."""
-    return DUE.format(language, date=due.strftime(DATE_FORMAT))
+    """`bis 15.12.2026` / `due 15 Dec 2026`."""
+    return DUE.format(language, date=format_date(due, language))
 
 
 OPEN_ACTION = Localized("offen", "open")
@@ -351,7 +351,7 @@ def render_action_reminder(
     when = (
         TODAY.get(language)
         if entry.due >= today
-        else SINCE.format(language, date=entry.due.strftime(DATE_FORMAT))
+        else SINCE.format(language, date=format_date(entry.due, language))
     )
     return ACTION_REMINDER.format(
         language,

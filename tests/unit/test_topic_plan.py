@@ -165,7 +165,7 @@ def test_minutes() -> None:
     assert "## 2. Agil\n\nnichts festgehalten" in markdown
     summary = render_summary(minutes, "en", '<a href="x">file</a>')
     assert "Participants (2)" in summary and "1 note, 1 decision, 2 action items" in summary
-    assert "Leitfaden entwerfen – owner: Anna Beispiel, due 15.12.2026" in summary
+    assert "Leitfaden entwerfen – owner: Anna Beispiel, due 15 Dec 2026" in summary
     assert "Raum buchen" not in summary  # done
 
 
