@@ -4,6 +4,7 @@ German, and German and English told apart."""
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import itertools
 import pkgutil
@@ -14,6 +15,8 @@ from collections.abc import Iterator
 import pytest
 
 import commands
+from bot.features import build_registry
+from commands.core.example_dates import fill
 from commands.core.i18n import LANGUAGES, Language, Localized
 from commands.core.plurals import Plural, format_number, format_percent, plural_form
 
@@ -60,7 +63,23 @@ def _collect() -> tuple[dict[str, Localized], dict[str, Plural]]:
     return texts, plurals
 
 
+def _command_texts() -> dict[str, Localized]:
+    """The help of every command and its arguments, with the example dates filled in."""
+    today = dt.date(2026, 3, 1)
+    texts: dict[str, Localized] = {}
+    for command in build_registry():
+        for where, text in [
+            (command.name, command.help),
+            *((f"{command.name} {arg.name}", arg.help) for arg in command.args),
+            *((f"{command.name} {arg.name} shown", arg.shown) for arg in command.args if arg.shown),
+        ]:
+            filled = Localized(fill(text.de, today, "de"), fill(text.en, today, "en"))
+            texts[f"help of !{where}"] = filled
+    return texts
+
+
 TEXTS, PLURALS = _collect()
+TEXTS.update(_command_texts())
 
 
 def fields(text: str) -> set[str]:
