@@ -1,6 +1,7 @@
-"""Every text of every feature in both languages, with 0, 1 and 2 of each counted thing: no
-placeholder left, no "(n)"/"(s)" plural hacks, singular and plural as CLDR says, "Nr." only in
-German, and German and English told apart."""
+"""Every text of every feature (and every command's help) in both languages, with 0, 1 and 2
+of each counted thing: no placeholder left, no "(n)"/"(s)" plural hacks, singular and plural as
+CLDR says, "Nr." only in German, German and English told apart; numbers, dates and time zones
+in the reader's language; people as pills with their display name."""
 
 from __future__ import annotations
 
@@ -11,14 +12,21 @@ import pkgutil
 import re
 import string
 from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
 import commands
 from bot.features import build_registry
+from commands.core.context import BotStatus
 from commands.core.example_dates import fill
 from commands.core.i18n import LANGUAGES, Language, Localized
 from commands.core.plurals import Plural, format_number, format_percent, plural_form
+from commands.core.ports import Homeserver
+from commands.core.rendering import html_to_text
+from commands.core.rooms import person_pill
+from commands.general.admin import render_status
 
 # Placeholder names that stand for a number of things: each is rendered with 0, 1 and 2.
 COUNTED = frozenset({"count", "n", "votes", "handled", "added", "changed", "unchanged", "rejected"})
@@ -245,3 +253,55 @@ def test_cldr_rules_and_number_formats() -> None:
     assert format_number(0.5, "en", decimals=1) == "0.5"
     assert format_number(1234, "de") == "1.234" and format_number(1234, "en") == "1,234"
     assert format_percent(0.25, "de") == "25\xa0%" and format_percent(0.25, "en") == "25%"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "de",
+            [
+                "läuft seit Di., 29.09.2026, 10:00 Uhr (MESZ)",
+                "in 1 Raum",
+                "0 Befehle beantwortet",
+                "letzte Synchronisation vor 0,5 s",
+            ],
+        ),
+        (
+            "en",
+            [
+                "running since Tue, 29 Sep 2026, 10:00 (CEST)",
+                "in 1 room",
+                "0 commands answered",
+                "last sync 0.5 s ago",
+            ],
+        ),
+    ],
+)
+def test_status_counts_and_writes_numbers_and_zones_in_the_language(
+    language: Language, expected: list[str]
+) -> None:
+    started = dt.datetime(2026, 9, 29, 8, tzinfo=dt.UTC)
+    html = render_status(BotStatus("1.0", started, 1, 0, 0.46), language, "Europe/Berlin")
+    assert html_to_text(html).splitlines()[2:] == [f"- {line}" for line in expected]
+
+
+def _homeserver(names: dict[str, dict[str, str]]) -> Homeserver:
+    rooms = {
+        room_id: SimpleNamespace(
+            users={user: SimpleNamespace(display_name=name) for user, name in members.items()}
+        )
+        for room_id, members in names.items()
+    }
+    return cast(Homeserver, SimpleNamespace(rooms=rooms, user_id="@bot:x"))
+
+
+def test_a_person_is_a_pill_with_their_display_name() -> None:
+    client = _homeserver({"!a:x": {"@anna:x": "Anna <A>"}, "!b:x": {"@ben:x": "Ben"}})
+    shown = person_pill(client, ["!a:x", "!b:x"], "@ben:x")
+    assert shown == '<a href="https://matrix.to/#/@ben:x">Ben</a>'
+    assert html_to_text(person_pill(client, ["!a:x"], "@anna:x")) == "Anna <A>"
+    assert "&lt;A&gt;" in person_pill(client, ["!a:x"], "@anna:x")
+    # Unknown in those rooms: the roster's name, else the ID (Element still shows a pill).
+    assert html_to_text(person_pill(client, ["!a:x"], "@ben:x", "Ben Muster")) == "Ben Muster"
+    assert html_to_text(person_pill(client, ["!a:x"], "@carla:x")) == "@carla:x"
