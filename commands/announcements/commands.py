@@ -17,10 +17,11 @@ from commands.announcements.reach import describe_shortfalls, shortfalls, wants_
 from commands.core.context import CommandContext
 from commands.core.converters import ConversionError, Integer, Rest
 from commands.core.formatted_text import argument_html, plain_to_html, sanitize
-from commands.core.i18n import Language, Localized
+from commands.core.i18n import NUMBERED, Language, Localized
 from commands.core.recurrence import Schedule, describe, next_occurrence, parse_schedule
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import bullet_list, escape
+from commands.core.rooms import person_pill
 from commands.core.time_phrases import format_when
 from storage import announcements
 from storage.announcements import NewAnnouncement
@@ -217,8 +218,9 @@ async def list_announcements(ctx: CommandContext) -> None:
         state = (
             f" <i>({PAUSED.get(ctx.language)})</i>" if row.status == announcements.PAUSED else ""
         )
+        number = NUMBERED.format(ctx.language, id=row.id)
         items.append(
-            f"<b>Nr. {row.id}</b> – {escape(_next_text(row, ctx.language))} – "
+            f"<b>{number}</b> – {escape(_next_text(row, ctx.language))} – "
             f"{escape(_schedule_text(row, ctx.language))} – {_rooms_text(ctx, row.room_ids)} – "
             f"„{escape(preview)}“{state}"
         )
@@ -243,15 +245,14 @@ async def show_announcement(ctx: CommandContext, nr: int) -> None:
         "schedule": escape(_schedule_text(row, ctx.language)),
         "next": escape(_next_text(row, ctx.language)),
         "rooms": _rooms_text(ctx, row.room_ids),
-        "creator": escape(row.created_by),
+        "creator": person_pill(ctx.ports.homeserver, [*row.room_ids, ctx.room_id], row.created_by),
     }
     details = [line.format(ctx.language, **values) for line in DETAILS]
     if row.status == announcements.PAUSED:
         details.append(PAUSED.get(ctx.language))
     text = sanitize(row.html) if row.html else plain_to_html(row.text)
-    await ctx.reply(
-        f"<p><b>Nr. {row.id}</b></p><blockquote>{text}</blockquote>{bullet_list(details)}"
-    )
+    number = NUMBERED.format(ctx.language, id=row.id)
+    await ctx.reply(f"<p><b>{number}</b></p><blockquote>{text}</blockquote>{bullet_list(details)}")
 
 
 @group.command(

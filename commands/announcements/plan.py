@@ -14,6 +14,7 @@ from commands.announcements.reach import ROOM_MENTION
 from commands.core.converters import HERE_WORDS, ConversionError
 from commands.core.formatted_text import plain_to_html, sanitize
 from commands.core.i18n import Language, Localized
+from commands.core.plurals import Plural
 from commands.core.recurrence import Interval, OneOff, Recurring, Schedule, next_occurrence
 from commands.core.rendering import escape
 from commands.core.time_phrases import LATE_NOTE, format_when
@@ -45,11 +46,19 @@ TOO_LONG = Localized(
     "Der Text ist {length} Zeichen lang; erlaubt sind {limit}.",
     "The text is {length} characters long; the limit is {limit}.",
 )
-MISSED = Localized(
-    "Die Ankündigung Nr. {id} wurde {count}× nicht gesendet, weil der Bot nicht lief "
-    "(geplant: {first}{last}). Nächster Termin: {next}.",
-    "Announcement no. {id} was not sent {count} time(s) because the bot was not running "
-    "(due: {first}{last}). Next: {next}.",
+MISSED = Plural(
+    Localized(
+        "Die Ankündigung Nr. {id} wurde einmal nicht gesendet, weil der Bot nicht lief "
+        "(geplant: {first}{last}). Nächster Termin: {next}.",
+        "Announcement no. {id} was not sent once because the bot was not running (due: "
+        "{first}{last}). Next: {next}.",
+    ),
+    Localized(
+        "Die Ankündigung Nr. {id} wurde {count}-mal nicht gesendet, weil der Bot nicht lief "
+        "(geplant: {first}{last}). Nächster Termin: {next}.",
+        "Announcement no. {id} was not sent {count} times because the bot was not running (due: "
+        "{first}{last}). Next: {next}.",
+    ),
 )
 NONE_LEFT = Localized("keiner", "none")
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from commands.core.i18n import Language, Localized, parse_language
 from commands.core.mentions import members_named
+from commands.core.plurals import Plural
 
 if TYPE_CHECKING:
     from commands.core.context import CommandContext
@@ -26,7 +27,7 @@ ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 class ConversionError(ValueError):
     """A word could not be read as the argument's type; `message` says why, in both languages."""
 
-    def __init__(self, message: Localized, **values: object) -> None:
+    def __init__(self, message: Localized | Plural, **values: object) -> None:
         super().__init__(message.format("de", **values))
         self.message = message
         self.values = values

@@ -36,3 +36,7 @@ def parse_language(text: str) -> Language | None:
     if word in {"en", "englisch", "english", "eng"}:
         return "en"
     return None
+
+
+# How a numbered thing (an event, a poll, a topic) is referred to: "Nr. 3" is German only.
+NUMBERED = Localized("Nr. {id}", "No. {id}")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 
 from commands.core.i18n import Language, Localized
+from commands.core.plurals import Plural
 from commands.core.time_phrases import (
     DURATION_UNITS,
     WEEKDAY_NAMES,
@@ -507,20 +508,45 @@ _CRON = Localized("nach Cron-Ausdruck „{cron}“", "by cron expression “{cro
 
 _EVERY = Localized("alle {span}", "every {span}")
 _SPANS = (
-    (604800, Localized("Woche", "week"), Localized("Wochen", "weeks")),
-    (86400, Localized("Tag", "day"), Localized("Tage", "days")),
-    (3600, Localized("Stunde", "hour"), Localized("Stunden", "hours")),
-    (60, Localized("Minute", "minute"), Localized("Minuten", "minutes")),
-    (1, Localized("Sekunde", "second"), Localized("Sekunden", "seconds")),
+    (
+        604800,
+        Plural(
+            Localized("{count} Woche", "{count} week"), Localized("{count} Wochen", "{count} weeks")
+        ),
+    ),
+    (
+        86400,
+        Plural(Localized("{count} Tag", "{count} day"), Localized("{count} Tage", "{count} days")),
+    ),
+    (
+        3600,
+        Plural(
+            Localized("{count} Stunde", "{count} hour"),
+            Localized("{count} Stunden", "{count} hours"),
+        ),
+    ),
+    (
+        60,
+        Plural(
+            Localized("{count} Minute", "{count} minute"),
+            Localized("{count} Minuten", "{count} minutes"),
+        ),
+    ),
+    (
+        1,
+        Plural(
+            Localized("{count} Sekunde", "{count} second"),
+            Localized("{count} Sekunden", "{count} seconds"),
+        ),
+    ),
 )
 
 
 def _span(seconds: int, language: Language) -> str:
     """The largest unit that divides the interval: 7200 → "2 Stunden" / "2 hours"."""
-    for size, one, many in _SPANS:
+    for size, amount in _SPANS:
         if seconds % size == 0:
-            count = seconds // size
-            return f"{count} {(one if count == 1 else many).get(language)}"
+            return amount.format(language, seconds // size)
     raise AssertionError("every interval is a whole number of seconds")
 
 

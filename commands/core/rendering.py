@@ -32,16 +32,23 @@ def bullet_list(items: list[str]) -> str:
 
 
 class _TextExtractor(HTMLParser):
-    _BREAKS = frozenset({"br", "p", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "pre"})
+    _BREAKS = frozenset({"br", "p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "div"})
+    _LISTS = frozenset({"ul", "ol"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._cells_in_row = 0
+        self._list_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "li":
-            self.parts.append("\n- ")
+        if tag in self._LISTS:
+            # A list inside a list item goes on under it, indented, without a blank line.
+            if not self._list_depth:
+                self.parts.append("\n")
+            self._list_depth += 1
+        elif tag == "li":
+            self.parts.append("\n" + "  " * max(self._list_depth - 1, 0) + "- ")
         elif tag in self._BREAKS:
             self.parts.append("\n")
         elif tag == "tr":
@@ -53,7 +60,11 @@ class _TextExtractor(HTMLParser):
             self._cells_in_row += 1
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self._BREAKS and tag != "br":
+        if tag in self._LISTS:
+            self._list_depth = max(self._list_depth - 1, 0)
+            if not self._list_depth:
+                self.parts.append("\n")
+        elif tag in self._BREAKS and tag != "br":
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:

@@ -1,10 +1,15 @@
 """Small questions about rooms the bot asks the homeserver or its sync state: who has joined,
-whether a room is a chat with one person alone, which room an alias names."""
+whether a room is a chat with one person alone, which room an alias names, how a person is
+shown there."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from markupsafe import Markup
 from nio import MatrixRoom, RoomResolveAliasResponse
 
+from commands.core.mentions import pill
 from commands.core.ports import Homeserver
 
 # Room versions before 12, in which a room's creator is an ordinary user with power 100.
@@ -45,3 +50,20 @@ def display_name(client: Homeserver, room_id: str, user_id: str) -> str | None:
     user = room.users.get(user_id) if room is not None else None
     name = getattr(user, "display_name", None)
     return name if isinstance(name, str) and name and name != user_id else None
+
+
+def name_in_rooms(client: Homeserver, room_ids: Iterable[str], user_id: str) -> str | None:
+    """A person's display name in the first of `room_ids` that knows it."""
+    return next(
+        (found for room_id in room_ids if (found := display_name(client, room_id, user_id))),
+        None,
+    )
+
+
+def person_pill(
+    client: Homeserver, room_ids: Iterable[str], user_id: str, fallback: str | None = None
+) -> Markup:
+    """A person as Element shows them: a pill with their display name in the first of
+    `room_ids` that knows it, else `fallback` (e.g. the roster's name), else the bare ID.
+    A pill in a message does not notify; only `m.mentions` does."""
+    return pill(user_id, name_in_rooms(client, room_ids, user_id) or fallback)

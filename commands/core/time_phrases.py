@@ -542,5 +542,12 @@ def format_when(instant: dt.datetime, zone: ZoneInfo, language: Language) -> str
     return f"{_GERMAN_WEEKDAYS[weekday]}, {date}, {clock} Uhr ({zone_name})"
 
 
+def format_date(day: dt.date, language: Language) -> str:
+    """`15.12.2026` or `15 Dec 2026`."""
+    if language == "en":
+        return f"{day.day} {_ENGLISH_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day:02d}.{day.month:02d}.{day.year:04d}"
+
+
 # The note of a post sent late (the bot was down when it was due).
 LATE_NOTE = Localized("(verspätet gesendet – geplant war {due})", "(sent late – it was due {due})")

@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 from commands.core.context import CommandContext
 from commands.core.converters import ConversionError, Integer, Rest, Word
 from commands.core.formatted_text import argument_html
-from commands.core.i18n import Language, Localized
+from commands.core.i18n import NUMBERED, Language, Localized
+from commands.core.mentions import pills
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import bullet_list, escape
+from commands.core.rooms import name_in_rooms
 from commands.core.unasked import dm_switch
 from commands.events import calendar as event_calendar
 from commands.events.plan import (
@@ -374,8 +376,9 @@ async def list_events(ctx: CommandContext) -> None:
     items = []
     for row in rows:
         place = f" – {escape(row.place)}" if row.place else ""
+        number = NUMBERED.format(ctx.language, id=row.id)
         items.append(
-            f"<b>Nr. {row.id}</b> – {_when(row, ctx.language)} – {escape(row.title)}{place} – "
+            f"<b>{number}</b> – {_when(row, ctx.language)} – {escape(row.title)}{place} – "
             + _counts(counts.get(row.id, {}), ctx.language)
         )
     hint = ctx.hint("termin", "<nr>")
@@ -433,9 +436,17 @@ async def event_answers(ctx: CommandContext, nr: int) -> None:
     row = await _managed(ctx, nr)
     answers = await events.answers(ctx.db, nr)
     lines = [f"<b>{escape(row.title)}</b> – {_when(row, ctx.language)}"]
+    rooms = [*row.room_ids, ctx.room_id]
     for answer in (YES, MAYBE, NO):
-        people = sorted(user for user, given in answers.items() if given == answer)
-        shown = ", ".join(escape(user) for user in people) or NOBODY.get(ctx.language)
+        people = sorted(
+            (
+                (user, name_in_rooms(ctx.ports.homeserver, rooms, user))
+                for user, given in answers.items()
+                if given == answer
+            ),
+            key=lambda person: (person[1] or person[0]).casefold(),
+        )
+        shown = pills(people) or NOBODY.get(ctx.language)
         lines.append(f"{ANSWER_HEADINGS[answer].get(ctx.language)} ({len(people)}): {shown}")
     await ctx.reply("<br>".join(lines))
 

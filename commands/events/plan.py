@@ -14,8 +14,9 @@ from commands.core.converters import ConversionError
 from commands.core.emoji import reaction_key
 from commands.core.i18n import Language, Localized
 from commands.core.offsets import NONE_WORDS, parse_offsets
+from commands.core.plurals import Plural
 from commands.core.registry import tokens_of
-from commands.core.time_phrases import local_to_utc, parse_when, read_time_of_day
+from commands.core.time_phrases import format_when, local_to_utc, parse_when, read_time_of_day
 from storage.models import Event
 from storage.outbox import NUDGE, REMINDER, PostPlan
 
@@ -204,12 +205,16 @@ def parse_span(text: str, now: dt.datetime, zone: ZoneInfo) -> Span:
     return _checked_span(start, parse_when(parts[1], now, zone), zone)
 
 
+def _when_in_both(instant: dt.datetime, zone: ZoneInfo) -> Localized:
+    return Localized(format_when(instant, zone, "de"), format_when(instant, zone, "en"))
+
+
 def _checked_span(start: dt.datetime, end: dt.datetime, zone: ZoneInfo) -> Span:
     if end <= start:
         raise ConversionError(
             END_BEFORE_START,
-            start=start.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
-            end=end.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
+            start=_when_in_both(start, zone),
+            end=_when_in_both(end, zone),
         )
     return Span(start, end)
 
@@ -341,12 +346,39 @@ def plan_notices(kind: str, sequence: int, room_ids: list[str], now: dt.datetime
     return [PostPlan(kind, sequence, room_id, now) for room_id in room_ids]
 
 
-# (seconds, German singular, plural, dative plural, English singular, plural)
+def _unit(one_de: str, other_de: str, one_en: str, other_en: str) -> Plural:
+    return Plural(
+        Localized(f"{{count}} {one_de}", f"{{count}} {one_en}"),
+        Localized(f"{{count}} {other_de}", f"{{count}} {other_en}"),
+    )
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit of time, counted as "7 Tage" and, after "in", as "in 7 Tagen" (dative)."""
+
+    seconds: int
+    amount: Plural
+    dative: Plural
+
+
 UNITS = (
-    (7 * 86400, "Woche", "Wochen", "Wochen", "week", "weeks"),
-    (86400, "Tag", "Tage", "Tagen", "day", "days"),
-    (3600, "Stunde", "Stunden", "Stunden", "hour", "hours"),
-    (60, "Minute", "Minuten", "Minuten", "minute", "minutes"),
+    Unit(
+        7 * 86400,
+        _unit("Woche", "Wochen", "week", "weeks"),
+        _unit("Woche", "Wochen", "week", "weeks"),
+    ),
+    Unit(86400, _unit("Tag", "Tage", "day", "days"), _unit("Tag", "Tagen", "day", "days")),
+    Unit(
+        3600,
+        _unit("Stunde", "Stunden", "hour", "hours"),
+        _unit("Stunde", "Stunden", "hour", "hours"),
+    ),
+    Unit(
+        60,
+        _unit("Minute", "Minuten", "minute", "minutes"),
+        _unit("Minute", "Minuten", "minute", "minutes"),
+    ),
 )
 STARTS_IN = Localized("beginnt in {left}", "starts in {left}")
 RUNNING = Localized("läuft gerade, endet in {left}", "is on now, ends in {left}")
@@ -354,13 +386,8 @@ OVER = Localized("ist vorbei", "is over")
 AND = Localized(" und ", " and ")
 
 
-def _amount(
-    count: int, unit: tuple[int, str, str, str, str, str], language: Language, *, dative: bool
-) -> str:
-    _, one, many, many_dative, one_en, many_en = unit
-    if language == "en":
-        return f"{count} {one_en if count == 1 else many_en}"
-    return f"{count} {one if count == 1 else many_dative if dative else many}"
+def _amount(count: int, unit: Unit, language: Language, *, dative: bool) -> str:
+    return (unit.dative if dative else unit.amount).format(language, count)
 
 
 def countdown(
@@ -379,7 +406,7 @@ def _duration(span: dt.timedelta, language: Language) -> str:
     seconds = round(span.total_seconds() / 60) * 60
     parts = []
     for unit in UNITS[1:]:
-        count, seconds = divmod(seconds, unit[0])
+        count, seconds = divmod(seconds, unit.seconds)
         if count:
             parts.append(_amount(count, unit, language, dative=True))
         elif parts:
@@ -391,8 +418,8 @@ def _duration(span: dt.timedelta, language: Language) -> str:
 
 def describe_offset(seconds: int, language: Language) -> str:
     """`7 Tage`, `1 Stunde`, `90 Minuten`: in the largest unit that divides it."""
-    unit = next(unit for unit in UNITS if seconds % unit[0] == 0)
-    return _amount(seconds // unit[0], unit, language, dative=False)
+    unit = next(unit for unit in UNITS if seconds % unit.seconds == 0)
+    return _amount(seconds // unit.seconds, unit, language, dative=False)
 
 
 # What a change notice reports, in this order; "time" stands for starts_at and ends_at.

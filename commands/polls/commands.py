@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from commands.core.context import CommandContext
 from commands.core.converters import ConversionError, Integer, Rest
-from commands.core.i18n import Localized
+from commands.core.i18n import NUMBERED, Localized
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import bullet_list, escape
 from commands.polls.plan import (
@@ -174,7 +174,7 @@ async def list_polls(ctx: CommandContext) -> None:
         await ctx.schedules.settled(POLL_DUTY, row.id)
         result = await tally_of(ctx.db, row)
         items.append(
-            f"<b>Nr. {row.id}</b> – {escape(row.question)} – "
+            f"<b>{NUMBERED.format(ctx.language, id=row.id)}</b> – {escape(row.question)} – "
             f"{escape(ctx.room_label(row.room_id))} – "
             + PARTICIPANTS.format(ctx.language, result.voters)
         )

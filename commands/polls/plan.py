@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from commands.core.converters import ConversionError
 from commands.core.i18n import Language, Localized
+from commands.core.plurals import Plural, format_percent
 from commands.core.registry import tokens_of
 from commands.core.rendering import escape
 from commands.core.time_phrases import format_when, parse_when
@@ -56,11 +57,19 @@ NO_QUESTION = Localized(
     'Es fehlt die Frage. So geht es: !umfrage "Frage?" "Antwort 1" "Antwort 2"',
     'The question is missing. Write: !poll "Question?" "Answer 1" "Answer 2"',
 )
-ANSWER_COUNT = Localized(
-    "Eine Umfrage braucht {low} bis {high} Antworten, hier sind es {count}. Antworten mit "
-    'Leerzeichen gehören in Anführungszeichen: "Antwort 1" "Antwort 2".',
-    "A poll needs {low} to {high} answers; this one has {count}. Put answers with spaces in "
-    'quotation marks: "Answer 1" "Answer 2".',
+ANSWER_COUNT = Plural(
+    Localized(
+        "Eine Umfrage braucht {low} bis {high} Antworten, hier ist es {count}. Antworten mit "
+        'Leerzeichen gehören in Anführungszeichen: "Antwort 1" "Antwort 2".',
+        "A poll needs {low} to {high} answers; this one has {count}. Put answers with spaces "
+        'in quotation marks: "Answer 1" "Answer 2".',
+    ),
+    Localized(
+        "Eine Umfrage braucht {low} bis {high} Antworten, hier sind es {count}. Antworten mit "
+        'Leerzeichen gehören in Anführungszeichen: "Antwort 1" "Antwort 2".',
+        "A poll needs {low} to {high} answers; this one has {count}. Put answers with spaces "
+        'in quotation marks: "Answer 1" "Answer 2".',
+    ),
 )
 EMPTY_TEXT = Localized(
     "Frage und Antworten dürfen nicht leer sein.", "No empty question or answer."
@@ -249,34 +258,21 @@ def end_content(
     }
 
 
-@dataclass(frozen=True)
-class Counted:
-    """A text about a number of things, in the singular for exactly one and the plural else:
-    CLDR's plural rule for both German and English whole numbers."""
-
-    one: Localized
-    other: Localized
-
-    def format(self, language: Language, count: int, **values: object) -> str:
-        text = self.one if count == 1 else self.other
-        return text.format(language, count=count, **values)
-
-
 RESULT_TITLE = Localized("📊 Umfrage Nr. {id}: {question}", "📊 Poll no. {id}: {question}")
-PARTICIPANTS = Counted(
-    Localized("1 teilnehmende Person", "1 participant"),
+PARTICIPANTS = Plural(
+    Localized("{count} teilnehmende Person", "{count} participant"),
     Localized("{count} Teilnehmende", "{count} participants"),
 )
 VOTES = Localized("Stimmen", "Votes")
-SPOILED = Counted(
-    Localized("1 ungültige Stimme", "1 spoiled vote"),
+SPOILED = Plural(
+    Localized("{count} ungültige Stimme", "{count} spoiled vote"),
     Localized("{count} ungültige Stimmen", "{count} spoiled votes"),
 )
-UNREADABLE_VOTES = Counted(
+UNREADABLE_VOTES = Plural(
     Localized(
-        "⚠️ Verschlüsselte Antworten von 1 Person kann ich nicht lesen; sie sind nicht "
+        "⚠️ Verschlüsselte Antworten von {count} Person kann ich nicht lesen; sie sind nicht "
         "gezählt. Umfragen mit mir gehören in unverschlüsselte Räume.",
-        "⚠️ I cannot read encrypted answers from 1 person; they are not counted. Polls "
+        "⚠️ I cannot read encrypted answers from {count} person; they are not counted. Polls "
         "with me belong in unencrypted rooms.",
     ),
     Localized(
@@ -345,7 +341,7 @@ def render_results(poll: PollView, result: Tally, language: Language) -> str:
             text = f"<b>{text}</b>"
         rows.append(
             f"<tr><td>{text}</td><td><code>{bar}</code></td><td>{count}</td>"
-            f"<td>{share * 100:.0f} %</td></tr>"
+            f"<td>{format_percent(share, language)}</td></tr>"
         )
     html += f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     # A paragraph of its own, so that the plain body has it on its own line after the table.
@@ -357,8 +353,8 @@ def render_results(poll: PollView, result: Tally, language: Language) -> str:
     return html + f"<p>{footer}</p>"
 
 
-VOTED = Counted(
-    Localized("Bisher hat 1 Person abgestimmt.", "So far 1 person has voted."),
+VOTED = Plural(
+    Localized("Bisher hat {count} Person abgestimmt.", "So far {count} person has voted."),
     Localized("Bisher haben {count} Personen abgestimmt.", "So far {count} people have voted."),
 )
 COUNTS_AFTER_VOTING = Localized(

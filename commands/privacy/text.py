@@ -4,6 +4,7 @@ report, the note to the organisers, and the privacy notice."""
 from __future__ import annotations
 
 from commands.core.i18n import Language, Localized
+from commands.core.plurals import Plural, format_number
 from commands.core.rendering import bullet_list, escape
 from commands.privacy.export import label
 from commands.privacy.settings import Notice, PrivacyConfig
@@ -25,7 +26,6 @@ EXPORT_DONE = Localized(
     "readable summary (Markdown).",
 )
 EXPORT_EMPTY = Localized("Der Bot speichert nichts über dich.", "The bot stores nothing about you.")
-COUNT = Localized("{what}: {count}", "{what}: {count}")
 EXPORT_FOOT = Localized(
     "Nachrichten, Reaktionen und Stimmen in den Räumen liegen im Raum, nicht beim Bot. Löschen "
     "lassen: {command}",
@@ -92,16 +92,17 @@ NOTICE_FIELDS = {
     "rights": Localized("Ihre Rechte", "Your rights"),
     "contact": Localized("Kontakt", "Contact"),
 }
+# The periods are written out with DAYS ("1 Tag", "30 Tage").
 RETENTION_DEFAULT = Localized(
-    "Bearbeitete Nachrichten-IDs {handled} Tage; Zu- und Absagen {rsvps} Tage nach dem Termin; "
-    "gespiegelte Stimmen {polls} Tage nach dem Ende der Umfrage; Gespräche und Teilnahme an "
-    "Erhebungen {surveys} Tage nach deren Ende; Buchführung der Direktnachrichten {direct} Tage; "
+    "Bearbeitete Nachrichten-IDs {handled}; Zu- und Absagen {rsvps} nach dem Termin; "
+    "gespiegelte Stimmen {polls} nach dem Ende der Umfrage; Gespräche und Teilnahme an "
+    "Erhebungen {surveys} nach deren Ende; Buchführung der Direktnachrichten {direct}; "
     "Download-Links 24 Stunden.",
-    "Handled message ids {handled} days; answers to events {rsvps} days after the event; "
-    "mirrored votes {polls} days after the poll ended; survey conversations and participation "
-    "{surveys} days after the close; direct-message bookkeeping {direct} days; download links "
-    "24 hours.",
+    "Handled message ids {handled}; answers to events {rsvps} after the event; mirrored votes "
+    "{polls} after the poll ended; survey conversations and participation {surveys} after the "
+    "close; direct-message bookkeeping {direct}; download links 24 hours.",
 )
+DAYS = Plural(Localized("{count} Tag", "{count} day"), Localized("{count} Tage", "{count} days"))
 RIGHTS_COMMANDS = Localized(
     "Auskunft: {export} · Löschung: {erase}", "Access: {export} · Erasure: {erase}"
 )
@@ -109,7 +110,7 @@ RIGHTS_COMMANDS = Localized(
 
 def counts(items: list[tuple[str, int]], language: Language) -> str:
     return bullet_list(
-        [COUNT.format(language, what=escape(what), count=count) for what, count in items]
+        [f"{escape(what)}: {format_number(count, language)}" for what, count in items]
     )
 
 
@@ -127,11 +128,11 @@ def render_notice(config: PrivacyConfig, language: Language, export: str, erase:
     r = config.retention
     generated = RETENTION_DEFAULT.format(
         language,
-        handled=r.handled_events,
-        rsvps=r.rsvps_after_event,
-        polls=r.closed_poll_votes,
-        surveys=r.survey_conversations,
-        direct=r.direct_chats,
+        handled=DAYS.format(language, r.handled_events),
+        rsvps=DAYS.format(language, r.rsvps_after_event),
+        polls=DAYS.format(language, r.closed_poll_votes),
+        surveys=DAYS.format(language, r.survey_conversations),
+        direct=DAYS.format(language, r.direct_chats),
     )
     for key, title in NOTICE_FIELDS.items():
         value: str = getattr(notice, key)

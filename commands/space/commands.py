@@ -9,8 +9,10 @@ from typing import Protocol
 from commands.core.context import CommandContext
 from commands.core.converters import ConversionError, Rest, UserId, Word
 from commands.core.i18n import Language, Localized
+from commands.core.mentions import pill, pills
 from commands.core.registry import Arg, CommandGroup, Role
-from commands.core.rendering import bullet_list, code, escape
+from commands.core.rendering import bullet_list, escape
+from commands.core.rooms import person_pill
 from commands.space.plan import SpaceSpec
 from commands.space.roster_plan import (
     ImportPlan,
@@ -233,7 +235,7 @@ async def list_members(ctx: CommandContext) -> None:
             )
         )
         return
-    items = [f"{escape(describe(e, ctx.language))} – {code(e.user_id)}" for e in entries]
+    items = [f"{pill(e.user_id, e.name)}, {escape(details(e, ctx.language))}" for e in entries]
     title = ROSTER_TITLE.format(ctx.language, count=len(entries))
     await ctx.reply(f"<b>{title}</b>{bullet_list(items)}")
 
@@ -256,7 +258,9 @@ def _checked(ctx: CommandContext, row: dict[str, str]) -> RosterEntry:
 async def _add(ctx: CommandContext, entry: RosterEntry) -> None:
     await roster.put(ctx.db, [member_row(entry)])
     html = ADDED.format(
-        ctx.language, user=escape(entry.user_id), entry=escape(describe(entry, ctx.language))
+        ctx.language,
+        user=pill(entry.user_id, entry.name),
+        entry=escape(describe(entry, ctx.language)),
     )
     space = space_of(ctx)
     if space is not None:
@@ -316,7 +320,7 @@ async def remove_member(ctx: CommandContext, person: str, bestätigen: str | Non
         await ctx.reply(
             CONFIRM_REMOVAL.format(
                 ctx.language,
-                user=escape(person),
+                user=pill(person, stored.name),
                 entry=escape(describe(entry_of(stored), ctx.language)),
                 command=ctx.hint("mitglied entfernen", person, confirm),
             )
@@ -328,7 +332,7 @@ async def remove_member(ctx: CommandContext, person: str, bestätigen: str | Non
     space = space_of(ctx)
     rooms = await space.remove(person) if space is not None else []
     shown = ", ".join(escape(room) for room in rooms) or NOWHERE.get(ctx.language)
-    await ctx.reply(REMOVED.format(ctx.language, user=escape(person), rooms=shown))
+    await ctx.reply(REMOVED.format(ctx.language, user=pill(person, stored.name), rooms=shown))
 
 
 @group.command(
@@ -424,9 +428,10 @@ def render_import(
     if not applied:
         html += IMPORT_NOTHING_CHANGED.format(language, command=anyway_command)
     if invited:
-        html += INVITED_TO.format(language, rooms=", ".join(escape(u) for u in invited))
+        names = {entry.user_id: entry.name for entry in plan.writes}
+        html += INVITED_TO.format(language, rooms=pills([(u, names.get(u)) for u in invited]))
     if plan.not_in_file:
-        people = ", ".join(escape(entry.user_id) for entry in plan.not_in_file[:30])
+        people = pills([(entry.user_id, entry.name) for entry in plan.not_in_file[:30]])
         html += "<br>" + NOT_IN_FILE.format(language, command=remove_command, people=people)
     return html
 
@@ -469,7 +474,8 @@ async def admit(ctx: CommandContext, person: str, angaben: str | None) -> None:
 async def reject(ctx: CommandContext, person: str) -> None:
     if not await _space(ctx).reject(person):
         raise ConversionError(NO_KNOCK, user=person)
-    await ctx.reply(REJECTED_KNOCK.format(ctx.language, user=escape(person)))
+    shown = person_pill(ctx.ports.homeserver, [ctx.room_id], person)
+    await ctx.reply(REJECTED_KNOCK.format(ctx.language, user=shown))
 
 
 @group.command(

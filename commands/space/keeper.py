@@ -31,10 +31,11 @@ from nio import (
 
 from commands.core.content import message_content, txn_id_for
 from commands.core.i18n import Language, Localized
+from commands.core.mentions import pill
 from commands.core.pacing import TokenBucket
 from commands.core.ports import Ports, SendRefused
 from commands.core.rendering import escape
-from commands.core.rooms import room_id_of, server_of
+from commands.core.rooms import person_pill, room_id_of, server_of
 from commands.core.time_phrases import format_when
 from commands.space.commands import entry_of
 from commands.space.plan import (
@@ -570,7 +571,10 @@ class SpaceKeeper:
             await self._kick(room_id, user_id, KICK_NOT_ON_ROSTER)
             add = self.direct.command("mitglied hinzufügen", self.language, user_id)
             html = OUTSIDER_REMOVED.format(
-                self.language, user=escape(user_id), room=escape(self.label(key)), add=add
+                self.language,
+                user=person_pill(self.client, [room_id], user_id),
+                room=escape(self.label(key)),
+                add=add,
             )
             await self.tell_organisers(
                 html, f"outsider|{room_id}|{user_id}|{utc_now().isoformat()}"
@@ -621,8 +625,7 @@ class SpaceKeeper:
         )
         html = KNOCKED.format(
             self.language,
-            user=escape(user_id),
-            name=escape(knock.display_name or "?"),
+            user=pill(user_id, knock.display_name),
             reason=shown_reason,
             admit=self.direct.command("zulassen", self.language, user_id),
             reject=self.direct.command("ablehnen", self.language, user_id),

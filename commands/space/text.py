@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from commands.core.i18n import Language, Localized
+from commands.core.mentions import pills
+from commands.core.plurals import Plural
 from commands.core.rendering import bullet_list, escape
 from commands.space.plan import describe
 from commands.space.roster_plan import RosterEntry
@@ -52,7 +54,16 @@ UNLINKED = Localized(
     "Aus dem Space gelöst (nicht gelöscht): {rooms}",
     "Unlinked from the space (not deleted): {rooms}",
 )
-INVITED = Localized("{count} Einladungen: {people}", "{count} invitations: {people}")
+INVITED = Plural(
+    Localized(
+        "{count} Einladung: {people}",
+        "{count} invitation: {people}",
+    ),
+    Localized(
+        "{count} Einladungen: {people}",
+        "{count} invitations: {people}",
+    ),
+)
 STRANGERS = Localized(
     "In {room} sind Personen, die nicht im Verzeichnis stehen: {people}. Nimm sie mit {add} auf "
     "oder entferne sie.",
@@ -137,14 +148,14 @@ def render_report(report: SpaceReport, language: Language, add_command: str) -> 
     if report.unlinked:
         items.append(UNLINKED.format(language, rooms=_labels(report.unlinked)))
     if report.invited:
-        people = ", ".join(sorted({escape(user) for user, _ in report.invited}))
+        people = pills([(user, None) for user in sorted({user for user, _ in report.invited})])
         items.append(INVITED.format(language, count=len(report.invited), people=people))
     for room, strangers in report.strangers:
         items.append(
             STRANGERS.format(
                 language,
                 room=escape(room),
-                people=", ".join(escape(user) for user in strangers),
+                people=pills([(user, None) for user in strangers]),
                 add=add_command,
             )
         )
@@ -201,9 +212,8 @@ WRONG_ROLE_REMOVED = Localized(
     "belong there, change their role: {change}",
 )
 KNOCKED = Localized(
-    "🔔 {user} ({name}) bittet um Aufnahme in den Space{reason}. Aufnehmen: {admit} · "
-    "Ablehnen: {reject}",
-    "🔔 {user} ({name}) asks to join the space{reason}. Admit: {admit} · Reject: {reject}",
+    "🔔 {user} bittet um Aufnahme in den Space{reason}. Aufnehmen: {admit} · Ablehnen: {reject}",
+    "🔔 {user} asks to join the space{reason}. Admit: {admit} · Reject: {reject}",
 )
 KNOCK_REASON = Localized(": „{reason}“", ": “{reason}”")
 

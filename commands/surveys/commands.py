@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from commands.core.context import CommandContext
 from commands.core.converters import ConversionError, Integer, Rest
 from commands.core.i18n import LANGUAGES, Localized
+from commands.core.plurals import Plural
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import bullet_list, escape
 from commands.core.time_phrases import format_when
@@ -88,20 +89,34 @@ CHANGING = Localized(
     "Deine Antworten von {when} – ändern kannst du sie bis {closes}:",
     "Your answers of {when} – you can change them until {closes}:",
 )
-CREATED = Localized(
-    "Erhebung Nr. {id} „{title}“ ist angelegt: {count} Fragen, {kind}, offen {opens} bis "
-    "{closes}.{invite} Auswertung: {report}",
-    "Survey no. {id} “{title}” is set up: {count} questions, {kind}, open {opens} until "
-    "{closes}.{invite} Report: {report}",
+CREATED = Plural(
+    Localized(
+        "Erhebung Nr. {id} „{title}“ ist angelegt: {count} Frage, {kind}, offen {opens} bis "
+        "{closes}.{invite} Auswertung: {report}",
+        "Survey no. {id} “{title}” is set up: {count} question, {kind}, open {opens} until "
+        "{closes}.{invite} Report: {report}",
+    ),
+    Localized(
+        "Erhebung Nr. {id} „{title}“ ist angelegt: {count} Fragen, {kind}, offen {opens} bis "
+        "{closes}.{invite} Auswertung: {report}",
+        "Survey no. {id} “{title}” is set up: {count} questions, {kind}, open {opens} until "
+        "{closes}.{invite} Report: {report}",
+    ),
 )
 FROM_NOW = Localized("ab jetzt", "from now")
 INVITES = Localized(
     " Zum Beginn lade ich die Mitglieder von {rooms} per Direktnachricht ein.",
     " At the start I invite the members of {rooms} by direct message.",
 )
-LIST_LINE = Localized(
-    "<b>Nr. {id}</b> – {title} – {kind} – {state} – {count} Teilnahmen",
-    "<b>No. {id}</b> – {title} – {kind} – {state} – {count} responses",
+LIST_LINE = Plural(
+    Localized(
+        "<b>Nr. {id}</b> – {title} – {kind} – {state} – {count} Teilnahme",
+        "<b>No. {id}</b> – {title} – {kind} – {state} – {count} response",
+    ),
+    Localized(
+        "<b>Nr. {id}</b> – {title} – {kind} – {state} – {count} Teilnahmen",
+        "<b>No. {id}</b> – {title} – {kind} – {state} – {count} responses",
+    ),
 )
 NO_SURVEYS = Localized(
     "Es gibt noch keine Erhebung. Anlegen: {command}",

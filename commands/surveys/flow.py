@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from commands.core.i18n import Localized
+from commands.core.plurals import Plural
 from commands.surveys.definition import SCALE, Question
 
 MAX_TEXT_ANSWER = 2000
@@ -48,9 +49,16 @@ ONE_ONLY = Localized(
     "Hier geht nur eine Antwort. Schreib eine Nummer von 1 bis {count}.",
     "Only one answer here. Write a number from 1 to {count}.",
 )
-TOO_MANY = Localized(
-    "Hier gehen höchstens {limit} Antworten, du hast {count} gewählt.",
-    "At most {limit} answers here; you chose {count}.",
+TOO_MANY = Plural(
+    Localized(
+        "Hier geht höchstens {limit} Antwort, du hast {count} gewählt.",
+        "At most {limit} answer here; you chose {count}.",
+    ),
+    Localized(
+        "Hier gehen höchstens {limit} Antworten, du hast {count} gewählt.",
+        "At most {limit} answers here; you chose {count}.",
+    ),
+    counted="limit",
 )
 NOT_ON_SCALE = Localized(
     "„{text}“ liegt nicht auf der Skala. Schreib eine Zahl von 1 bis 5.",
@@ -61,8 +69,8 @@ TEXT_TOO_LONG = Localized(
     "The answer is {length} characters long; the limit is {limit}. Please shorten it.",
 )
 NO_SUCH_QUESTION = Localized(
-    "Eine Frage {number} gibt es nicht; es sind {count}.",
-    "There is no question {number}; there are {count}.",
+    "Eine Frage {number} gibt es nicht; die letzte ist Frage {count}.",
+    "There is no question {number}; the last one is question {count}.",
 )
 REQUIRED = Localized(
     "Frage {number} muss beantwortet werden.", "Question {number} needs an answer."
@@ -186,7 +194,7 @@ def first_missing(questions: Sequence[Question], answers: Mapping[str, Answer]) 
 
 @dataclass(frozen=True)
 class Rejected:
-    problem: Localized
+    problem: Localized | Plural
     values: Mapping[str, object] = field(default_factory=dict)
 
 

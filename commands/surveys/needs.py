@@ -17,9 +17,11 @@ from commands.core.converters import ConversionError, Integer, Rest, visible
 from commands.core.files import CSV_TYPE, MARKDOWN_TYPE, ExportFile
 from commands.core.hashtags import TAG_RE
 from commands.core.i18n import Language, Localized
+from commands.core.plurals import Plural
 from commands.core.ports import Settings
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import escape
+from commands.core.time_phrases import format_date
 from commands.surveys.commands import NO_DIRECT_ROOM, UNKNOWN, questions_of, view_of
 from commands.surveys.flow import valid_answers
 from commands.surveys.report import (
@@ -69,16 +71,30 @@ NOT_YOUR_NEED = Localized(
     "Only whoever noted need no. {id} and the organisers may delete it.",
 )
 DELETED = Localized("Bedarf Nr. {id} ist gelöscht.", "Need no. {id} is deleted.")
-EXPORTED = Localized(
-    "Export{what}: {count} Dateien in unserem Direktchat. Zum Herunterladen (24 Stunden "
-    "gültig, nicht weitergeben): {links}",
-    "Export{what}: {count} files in our direct chat. To download (valid for 24 hours, do "
-    "not share): {links}",
+EXPORTED = Plural(
+    Localized(
+        "Export{what}: {count} Datei in unserem Direktchat. Zum Herunterladen (24 Stunden gültig, "
+        "nicht weitergeben): {links}",
+        "Export{what}: {count} file in our direct chat. To download (valid for 24 hours, do not "
+        "share): {links}",
+    ),
+    Localized(
+        "Export{what}: {count} Dateien in unserem Direktchat. Zum Herunterladen (24 Stunden "
+        "gültig, nicht weitergeben): {links}",
+        "Export{what}: {count} files in our direct chat. To download (valid for 24 hours, do not "
+        "share): {links}",
+    ),
 )
 OF_SURVEY = Localized(" von Erhebung Nr. {id}", " of survey no. {id}")
-SENT_TO_CHAT = Localized(
-    "Der Export ({count} Dateien, mit Links zum Herunterladen) ist in unserem Direktchat.",
-    "The export ({count} files, with links to download them) is in our direct chat.",
+SENT_TO_CHAT = Plural(
+    Localized(
+        "Der Export ({count} Datei, mit Link zum Herunterladen) ist in unserem Direktchat.",
+        "The export ({count} file, with a link to download it) is in our direct chat.",
+    ),
+    Localized(
+        "Der Export ({count} Dateien, mit Links zum Herunterladen) ist in unserem Direktchat.",
+        "The export ({count} files, with links to download them) is in our direct chat.",
+    ),
 )
 ONLY_TAGS = Localized(
     "Was ist der Bedarf? Beschreib ihn in Worten; #tags ordnen ihn nur ein.",
@@ -233,7 +249,7 @@ async def report(ctx: CommandContext, nr: int | None) -> None:
     panels = chart_panels(found.summaries, found.notes, ctx.language)
     if not panels:
         return
-    footer = CHART_FOOTER.format(ctx.language, when=now.strftime("%d.%m.%Y"))
+    footer = CHART_FOOTER.format(ctx.language, when=format_date(now.date(), ctx.language))
     if found.state is not None:
         footer += " · " + RESPONSES.format(ctx.language, count=found.state.responses)
     try:

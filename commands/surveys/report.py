@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from commands.core.bar_chart import Panel
 from commands.core.hashtags import tags_in
 from commands.core.i18n import Language, Localized
+from commands.core.plurals import Plural, format_number, format_percent
 from commands.core.rendering import escape, md
 from commands.core.time_phrases import format_when
 from commands.surveys.definition import SCALE, Question
@@ -130,8 +131,26 @@ KIND_NAMES = {
     "scale": Localized("Skala 1–5", "scale 1–5"),
     "text": Localized("Freitext", "free text"),
 }
-RESPONSES = Localized("{count} Teilnahmen", "{count} responses")
-ANSWERED = Localized("{count} Antworten", "{count} answers")
+RESPONSES = Plural(
+    Localized(
+        "{count} Teilnahme",
+        "{count} response",
+    ),
+    Localized(
+        "{count} Teilnahmen",
+        "{count} responses",
+    ),
+)
+ANSWERED = Plural(
+    Localized(
+        "{count} Antwort",
+        "{count} answer",
+    ),
+    Localized(
+        "{count} Antworten",
+        "{count} answers",
+    ),
+)
 MEAN = Localized("Durchschnitt {mean} (n = {count})", "average {mean} (n = {count})")
 NO_MEAN = Localized("noch keine Antworten", "no answers yet")
 UNTAGGED = Localized("ohne Tag", "untagged")
@@ -200,8 +219,7 @@ def _choice_labels(summary: QuestionSummary) -> list[str]:
 
 
 def _number(value: float, language: Language) -> str:
-    text = f"{value:.1f}"
-    return text.replace(".", ",") if language == "de" else text
+    return format_number(value, language, decimals=1)
 
 
 def _question_line(number: int, summary: QuestionSummary, language: Language) -> str:
@@ -256,7 +274,7 @@ def _html_summary(summary: QuestionSummary, language: Language) -> str:
         bar = "█" * round(share * BAR_WIDTH) or "·"
         rows.append(
             f"<tr><td>{escape(label)}</td><td><code>{bar}</code></td><td>{count}</td>"
-            f"<td>{share * 100:.0f} %</td></tr>"
+            f"<td>{format_percent(share, language)}</td></tr>"
         )
     table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     return html + table
@@ -355,7 +373,7 @@ def _markdown_summary(summary: QuestionSummary, language: Language) -> list[str]
         _shares(summary.counts, summary.answered),
         strict=True,
     ):
-        lines.append(f"| {md(label)} | {number} | {part * 100:.0f} % |")
+        lines.append(f"| {md(label)} | {number} | {format_percent(part, language)} |")
     return [*lines, ""]
 
 

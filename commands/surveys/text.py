@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from commands.core.i18n import Language, Localized
+from commands.core.plurals import Plural
 from commands.core.rendering import escape
 from commands.core.time_phrases import format_when
 from commands.surveys.definition import Question
@@ -43,8 +44,15 @@ NAMED = Localized(
     "Antworten bis {closes}.",
     "Named: the organisers see who answered what. You can change your answers until {closes}.",
 )
-HOW_LONG = Localized(
-    "{count} Fragen, offen bis {closes}.", "{count} questions, open until {closes}."
+HOW_LONG = Plural(
+    Localized(
+        "{count} Frage, offen bis {closes}.",
+        "{count} question, open until {closes}.",
+    ),
+    Localized(
+        "{count} Fragen, offen bis {closes}.",
+        "{count} questions, open until {closes}.",
+    ),
 )
 QUESTION_HEAD = Localized("Frage {number} von {count}", "Question {number} of {count}")
 REQUIRED_MARK = Localized(" (Pflicht)", " (required)")
@@ -212,10 +220,19 @@ CLOSED_MEANWHILE = Localized(
     "Erhebung Nr. {id} ist inzwischen geschlossen; nicht abgesendete Antworten habe ich verworfen.",
     "Survey no. {id} has closed in the meantime; I discarded the answers not sent.",
 )
-CLOSED_REPORT = Localized(
-    "Erhebung Nr. {id} „{title}“ ist geschlossen: {count} Teilnahmen. Auswertung: {report} · "
-    "Export: {export}",
-    "Survey no. {id} “{title}” has closed: {count} responses. Report: {report} · Export: {export}",
+CLOSED_REPORT = Plural(
+    Localized(
+        "Erhebung Nr. {id} „{title}“ ist geschlossen: {count} Teilnahme. Auswertung: {report} · "
+        "Export: {export}",
+        "Survey no. {id} “{title}” has closed: {count} response. Report: {report} · Export: "
+        "{export}",
+    ),
+    Localized(
+        "Erhebung Nr. {id} „{title}“ ist geschlossen: {count} Teilnahmen. Auswertung: {report} · "
+        "Export: {export}",
+        "Survey no. {id} “{title}” has closed: {count} responses. Report: {report} · Export: "
+        "{export}",
+    ),
 )
 
 

@@ -17,10 +17,12 @@ from commands.core.context import CommandContext
 from commands.core.converters import USER_ID_RE, ConversionError, Integer, Rest, number_in
 from commands.core.files import MARKDOWN_TYPE, ExportFile
 from commands.core.formatted_text import argument_html, sanitize
-from commands.core.i18n import Language, Localized
+from commands.core.i18n import NUMBERED, Language, Localized
+from commands.core.plurals import Plural
 from commands.core.ports import Schedules
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import bullet_list, escape
+from commands.core.rooms import display_name, person_pill
 from commands.events.commands import may_manage
 from commands.events.plan import YES
 from commands.topics.minutes import MinutesView, render_markdown, render_summary
@@ -88,9 +90,15 @@ MERGED_ALREADY = Localized(
     "Thema Nr. {id} ist mit Nr. {into} zusammengeführt; schreib bitte dort.",
     "Topic no. {id} was merged into no. {into}; please write there.",
 )
-SUPPORTED = Localized(
-    "Du unterstützt Thema Nr. {id} ({count} Unterstützende).",
-    "You support topic no. {id} ({count} supporters).",
+SUPPORTED = Plural(
+    Localized(
+        "Du unterstützt Thema Nr. {id} ({count} unterstützende Person).",
+        "You support topic no. {id} ({count} supporter).",
+    ),
+    Localized(
+        "Du unterstützt Thema Nr. {id} ({count} Unterstützende).",
+        "You support topic no. {id} ({count} supporters).",
+    ),
 )
 SUPPORTED_ALREADY = Localized(
     "Du unterstützt Thema Nr. {id} schon; eine Stimme je Person.",
@@ -279,6 +287,16 @@ async def topic_command(ctx: CommandContext, text: str) -> None:
         await topics.set_columns(ctx.db, row.id, message_event_id=message_id)
 
 
+async def _names(ctx: CommandContext, entries: list[EntryView]) -> dict[str, str]:
+    """How the authors and owners of `entries` are shown: by their name on the roster, else
+    by their display name here."""
+    names = await roster.names(ctx.db)
+    for user in {e.author for e in entries} | {e.owner for e in entries if e.owner}:
+        if user not in names and (name := display_name(ctx.ports.homeserver, ctx.room_id, user)):
+            names[user] = name
+    return names
+
+
 async def _show(ctx: CommandContext, number: int) -> None:
     row = await _topic(ctx, number)
     supporters = len(await topics.supporters(ctx.db, row.id))
@@ -288,7 +306,7 @@ async def _show(ctx: CommandContext, number: int) -> None:
         entries,
         ZoneInfo(ctx.timezone),
         ctx.language,
-        await roster.names(ctx.db),
+        await _names(ctx, entries),
     )
     await ctx.reply(html)
 
@@ -562,7 +580,7 @@ async def action(ctx: CommandContext, nr: int, angaben: str) -> None:
             ctx.language,
             entry=entry.id,
             id=nr,
-            owner=escape(owner),
+            owner=person_pill(ctx.ports.homeserver, [ctx.room_id], owner),
             due=due,
             done=ctx.hint("aufgabe erledigt", entry.id),
         ),
@@ -645,7 +663,9 @@ async def agenda(ctx: CommandContext, termin: int, setzen: str | None) -> None:
     )
     html = f"<b>{head}</b><ol>{items}</ol>"
     if removed:
-        html += TAKEN_OFF.format(ctx.language, ids=", ".join(f"Nr. {i}" for i in removed))
+        html += TAKEN_OFF.format(
+            ctx.language, ids=", ".join(NUMBERED.format(ctx.language, id=i) for i in removed)
+        )
     await ctx.reply(html)
 
 
@@ -744,10 +764,13 @@ async def search(ctx: CommandContext, wörter: str) -> None:
         ]
         html += f"<b>{SEARCH_TOPICS.get(ctx.language)}</b>" + bullet_list(lines)
     if found_entries:
-        zone, people = ZoneInfo(ctx.timezone), await roster.names(ctx.db)
+        views = [entry_view(e) for e in found_entries]
+        zone, people = ZoneInfo(ctx.timezone), await _names(ctx, views)
         lines = [
-            f"Nr. {e.topic_id}: " + entry_line(entry_view(e), zone, ctx.language, people)
-            for e in found_entries
+            NUMBERED.format(ctx.language, id=e.topic_id)
+            + ": "
+            + entry_line(v, zone, ctx.language, people)
+            for e, v in zip(found_entries, views, strict=True)
         ]
         html += f"<b>{SEARCH_ENTRIES.get(ctx.language)}</b>" + bullet_list(lines)
     await ctx.reply(html)

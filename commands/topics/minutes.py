@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from commands.core.i18n import Language, Localized
+from commands.core.i18n import NUMBERED, Language, Localized
+from commands.core.plurals import Plural
 from commands.core.rendering import bullet_list, escape, md
 from commands.core.time_phrases import format_when
 from commands.topics.plan import (
@@ -55,9 +56,16 @@ ACTIONS = Localized("Aufgaben", "Action items")
 OPEN_ACTIONS = Localized("Offene Aufgaben", "Open action items")
 NOTHING = Localized("nichts festgehalten", "nothing recorded")
 OWNER = Localized("verantwortlich: {owner}", "owner: {owner}")
-COUNTS = Localized(
-    "{notes} Notizen, {decisions} Beschlüsse, {actions} Aufgaben",
-    "{notes} notes, {decisions} decisions, {actions} action items",
+NOTES_COUNT = Plural(
+    Localized("{count} Notiz", "{count} note"), Localized("{count} Notizen", "{count} notes")
+)
+DECISIONS_COUNT = Plural(
+    Localized("{count} Beschluss", "{count} decision"),
+    Localized("{count} Beschlüsse", "{count} decisions"),
+)
+ACTIONS_COUNT = Plural(
+    Localized("{count} Aufgabe", "{count} action item"),
+    Localized("{count} Aufgaben", "{count} action items"),
 )
 FILE_HINT = Localized(
     "Das ganze Protokoll steht in der Datei; herunterladen auch hier: {link}",
@@ -91,7 +99,9 @@ def render_markdown(minutes: MinutesView, language: Language) -> str:
         lines.append(md(EMPTY_AGENDA.format(language, id=minutes.event_id)))
     for number, (topic, _) in enumerate(minutes.agenda, 1):
         status = STATUS_NAMES[topic.status].get(language)
-        lines.append(f"{number}. {md(topic.title)} (Nr. {topic.id}, {status})")
+        lines.append(
+            f"{number}. {md(topic.title)} ({NUMBERED.format(language, id=topic.id)}, {status})"
+        )
     for number, (topic, entries) in enumerate(minutes.agenda, 1):
         lines += ["", f"## {number}. {md(topic.title)}", ""]
         if not entries:
@@ -122,13 +132,15 @@ def render_summary(minutes: MinutesView, language: Language, link: str) -> str:
     items = []
     open_actions = []
     for topic, entries in minutes.agenda:
-        counts = COUNTS.format(
-            language,
-            notes=len(_of(entries, "note")),
-            decisions=len(_of(entries, "decision")),
-            actions=len(_of(entries, "action")),
+        counts = ", ".join(
+            amount.format(language, len(_of(entries, kind)))
+            for amount, kind in (
+                (NOTES_COUNT, "note"),
+                (DECISIONS_COUNT, "decision"),
+                (ACTIONS_COUNT, "action"),
+            )
         )
-        items.append(f"{title_html(topic)} (Nr. {topic.id}) – {counts}")
+        items.append(f"{title_html(topic)} ({NUMBERED.format(language, id=topic.id)}) – {counts}")
         for entry in _of(entries, "action"):
             if not entry.done:
                 details = _action_text(entry, minutes, language)

@@ -14,10 +14,12 @@ from commands.core.converters import ConversionError, Date, number_in
 from commands.core.emoji import reaction_key
 from commands.core.formatted_text import sanitize
 from commands.core.hashtags import tags_in
-from commands.core.i18n import Language, Localized
+from commands.core.i18n import NUMBERED, Language, Localized
+from commands.core.mentions import pill
+from commands.core.plurals import Plural
 from commands.core.registry import OPENING_QUOTES, UnclosedQuote, next_token
 from commands.core.rendering import bullet_list, escape
-from commands.core.time_phrases import format_when
+from commands.core.time_phrases import format_date, format_when
 
 # The scheduler duty that plans action items due.
 ACTION_DUTY = "action"
@@ -207,7 +209,16 @@ SUPPORT_HINT = Localized(
     "festgehalten)",
     "Support: 👍 on this message · Discussion: reply in the thread (kept as a note)",
 )
-SUPPORTERS = Localized("{count} Unterstützende", "{count} supporters")
+SUPPORTERS = Plural(
+    Localized(
+        "{count} unterstützende Person",
+        "{count} supporter",
+    ),
+    Localized(
+        "{count} Unterstützende",
+        "{count} supporters",
+    ),
+)
 FOR_EVENT = Localized("zu Termin Nr. {id}", "for event no. {id}")
 MERGED_INTO = Localized("zusammengeführt mit Nr. {id}", "merged into no. {id}")
 BECAUSE = Localized("Grund: {reason}", "reason: {reason}")
@@ -216,8 +227,8 @@ DUE = Localized("bis {date}", "due {date}")
 
 
 def due_text(due: dt.date, language: Language) -> str:
-    """`bis 15.12.2026` / `due 15.12.2026`."""
-    return DUE.format(language, date=due.strftime(DATE_FORMAT))
+    """`bis 15.12.2026` / `due 15 Dec 2026`."""
+    return DUE.format(language, date=format_date(due, language))
 
 
 OPEN_ACTION = Localized("offen", "open")
@@ -265,7 +276,8 @@ def entry_html(entry: EntryView) -> str:
 def topic_line(topic: TopicView, language: Language) -> str:
     """`Nr. 3 · Title #tag – 4 Unterstützende – auf der Agenda` (HTML)."""
     tags = " ".join(f"#{escape(tag)}" for tag in topic.tags)
-    parts = [f"<b>Nr. {topic.id}</b> {title_html(topic)}" + (f" {tags}" if tags else "")]
+    number = NUMBERED.format(language, id=topic.id)
+    parts = [f"<b>{number}</b> {title_html(topic)}" + (f" {tags}" if tags else "")]
     parts.append(SUPPORTERS.format(language, count=topic.supporters))
     parts.append(STATUS_NAMES[topic.status].get(language))
     if topic.event_id is not None:
@@ -293,10 +305,10 @@ def entry_line(
 ) -> str:
     kind = KIND_NAMES[entry.kind].get(language)
     when = format_when(entry.created_at, zone, language)
-    who = escape(names.get(entry.author, entry.author))
+    who = pill(entry.author, names.get(entry.author))
     line = f"<b>{kind}</b> ({who}, {escape(when)}): {entry_html(entry)}"
     if entry.kind == "action":
-        owner = escape(names.get(entry.owner or "", entry.owner or ""))
+        owner = pill(entry.owner, names.get(entry.owner)) if entry.owner else ""
         state = (DONE_ACTION if entry.done else OPEN_ACTION).get(language)
         due = f", {due_text(entry.due, language)}" if entry.due else ""
         line += f" → {owner}{due} [A{entry.id}, {state}]"
@@ -339,7 +351,7 @@ def render_action_reminder(
     when = (
         TODAY.get(language)
         if entry.due >= today
-        else SINCE.format(language, date=entry.due.strftime(DATE_FORMAT))
+        else SINCE.format(language, date=format_date(entry.due, language))
     )
     return ACTION_REMINDER.format(
         language,

@@ -61,7 +61,9 @@ async def test_a_person_picked_as_a_pill_is_the_action_items_owner(room: Room) -
     reply = (await room.orga.wait_reply(command, room.bot.user_id))["content"]
 
     assert "Aufgabe A1 zu Thema Nr. 1" in reply["body"]
-    assert room.member.user_id in reply["body"]
+    # The owner is shown as a pill with their display name, not as a bare Matrix ID.
+    assert f'<a href="https://matrix.to/#/{room.member.user_id}">' in reply["formatted_body"]
+    assert room.member.user_id not in reply["body"]
     assert room.member.user_id in reply["m.mentions"]["user_ids"]
     # The pill itself notified the person picked (Synapse's is_user_mention rule) …
     highlights = await notified_events(room.member, highlight=True)
@@ -96,8 +98,9 @@ async def test_a_person_picked_as_a_pill_is_the_action_items_owner(room: Room) -
         },
     )
     shown = await room.orga.send_text(room.room_id, "!thema 1", **{"m.mentions": {}})
-    log = (await room.orga.wait_reply(shown, room.bot.user_id))["content"]["body"]
-    assert f"→ {room.orga.user_id}" in log and f"→ {room.member.user_id}" not in log
+    log = (await room.orga.wait_reply(shown, room.bot.user_id))["content"]["formatted_body"]
+    assert f'→ <a href="https://matrix.to/#/{room.orga.user_id}">' in log
+    assert room.member.user_id not in log
     # The edit is no new command: one answer to the command, none to its edit.
     assert await room.orga.count_replies(room.room_id, command, room.bot.user_id) == 1
 
@@ -121,7 +124,8 @@ async def test_a_unique_display_name_names_a_person_and_an_unknown_one_says_how(
         room.room_id, '!aufgabe 1 "Mira Muster" Protokoll schreiben', **{"m.mentions": {}}
     )
     reply = (await room.orga.wait_reply(typed, room.bot.user_id))["content"]
-    assert "Aufgabe A1" in reply["body"] and room.member.user_id in reply["body"]
+    assert "Aufgabe A1" in reply["body"] and "für Mira Muster" in reply["body"]
+    assert f'<a href="https://matrix.to/#/{room.member.user_id}">' in reply["formatted_body"]
 
     unknown = await room.orga.send_text(room.room_id, "!aufgabe 1 Zoe Text", **{"m.mentions": {}})
     answer = (await room.orga.wait_reply(unknown, room.bot.user_id))["content"]

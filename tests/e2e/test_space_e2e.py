@@ -305,7 +305,9 @@ async def test_a_roster_file_is_checked_before_anything_changes(
             rooms["organisation"], "!mitglieder import --trotzdem", **reply_to
         )
         report = (await orga.wait_reply(event_id, network.bot.user_id, within=WAIT))["content"]
-        assert "Eingeladen" in report["body"] and carla.user_id in report["body"]
+        # The people invited are pills, named by the roster's name.
+        assert "Eingeladen: Carla Neu" in report["body"], report["body"]
+        assert f'<a href="https://matrix.to/#/{carla.user_id}">' in report["formatted_body"]
         await carla.wait_for(lambda: rooms["space"] in carla.invites, within=WAIT)
         listing = await command(orga, network, rooms["organisation"], "!mitglieder")
         assert "Carla Neu, Eberswalde, Durchgang 3, Smart City Manager:in" in listing

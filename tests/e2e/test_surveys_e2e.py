@@ -317,7 +317,7 @@ async def test_a_named_survey_is_changed_until_it_closes(network: Network) -> No
     orga_dm = await direct_chat(network.orga, network)
     told = await network.orga.wait_for(
         lambda: [
-            e for e in bot_messages(network.orga, network, orga_dm) if "1 Teilnahmen" in body(e)
+            e for e in bot_messages(network.orga, network, orga_dm) if "1 Teilnahme." in body(e)
         ]
     )
     assert f"!bedarfe auswertung {number}" in body(told[0])

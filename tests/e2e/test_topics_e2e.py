@@ -92,10 +92,10 @@ async def test_a_topic_from_proposal_to_minutes(meeting: Meeting) -> None:
 
     # Support: 👍 counts once per person and goes with the reaction; the command counts too.
     reaction = await ben.react(meeting.room_id, root, "👍")
-    assert "1 Unterstützende" in body(await say(orga, meeting, "!themen"))
+    assert "1 unterstützende Person" in body(await say(orga, meeting, "!themen"))
     await ben.redact(meeting.room_id, reaction)
     assert "0 Unterstützende" in body(await say(orga, meeting, "!themen"))
-    assert "1 Unterstützende" in body(await say(anna, meeting, "!thema +1 1"))
+    assert "1 unterstützende Person" in body(await say(anna, meeting, "!thema +1 1"))
     assert "schon" in body(await say(anna, meeting, "!thema +1 1"))
 
     # The discussion: thread replies are notes; an edit changes one, a redaction removes one.

@@ -86,7 +86,7 @@ def test_html_escapes_user_text_and_shows_bars_and_means() -> None:
     assert "Bedarfe &lt;2026&gt;" in html and "<2026>" not in html
     assert "4 Teilnahmen" in html
     assert "Durchschnitt 3,7 (n = 3)" in html
-    assert "<td>Fachbereich</td><td><code>" in html and "<td>67 %</td>" in html
+    assert "<td>Fachbereich</td><td><code>" in html and "<td>67\xa0%</td>" in html
     assert "<b>#it</b> (2)" in html and "ohne Tag" in html
     assert "Schnell notierte Bedarfe (2)" in html and "#austausch" in html
     english = render_html(STATE, summarise(QUESTIONS, RESPONSES), [], NOW, "en", "!need")
@@ -109,7 +109,7 @@ def test_markdown_report() -> None:
         STATE, summarise(QUESTIONS, RESPONSES), NEEDS, NOW, "de", "Europe/Berlin"
     )
     assert markdown.startswith("# 📋 Erhebung Nr. 7: Bedarfe \\<2026\\>")
-    assert "| Fachbereich | 2 | 67 % |" in markdown
+    assert "| Fachbereich | 2 | 67\xa0% |" in markdown
     assert "## 3\\. Wie gut verankert? (Skala 1–5, 3 Antworten)" in markdown
     assert "### #it (2)" in markdown
     assert "- Vernetzung mit KTS \\#austausch — @a:x, Di., 01.12.2026, 13:00 Uhr (MEZ)" in markdown

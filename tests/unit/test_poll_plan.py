@@ -467,7 +467,7 @@ def test_end_content_points_at_the_given_start() -> None:
 
 ROW = re.compile(
     r"<tr><td>(?P<text>.*?)</td><td><code>(?P<bar>.*?)</code></td>"
-    r"<td>(?P<count>\d+)</td><td>(?P<share>\d+) %</td></tr>"
+    r"<td>(?P<count>\d+)</td><td>(?P<share>\d+)\s?%</td></tr>"
 )
 
 
@@ -1021,7 +1021,9 @@ def test_plain_body_of_the_result_has_the_footer_on_its_own_line(
     spoiled = [(f"@s{n}", 100 + n, ["zz"]) for n in range(count)]
     body = message_content(render_results(view(), tally_of(*votes, *spoiled), language))["body"]
     assert body.splitlines()[-1] == PLAIN_FOOTERS[(language, count)], body
-    assert body.splitlines()[-2].endswith(" %")
+    # The share in the language's format: "50 %" (no-break space) in German, "50%" in English.
+    share_at_end = r"\d\xa0%$" if language == "de" else r"\d%$"
+    assert re.search(share_at_end, body.splitlines()[-2]), body
 
 
 UNREADABLE_TEXTS: dict[tuple[Language, int], str] = {

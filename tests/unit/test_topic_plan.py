@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from commands.core.converters import ConversionError
+from commands.core.rendering import html_to_text
 from commands.topics.minutes import MinutesView, render_markdown, render_summary
 from commands.topics.plan import (
     EntryView,
@@ -133,7 +134,10 @@ def test_a_topic_with_its_log() -> None:
 
     html = render_topic(TOPIC, entries(), ZoneInfo("Europe/Berlin"), "de", {"@anna:x": "Anna"})
     assert "Mandat &lt;nötig&gt;" in html and "3 Unterstützende" in html and "besprochen" in html
-    assert "→ Anna, bis 15.12.2026 [A3, offen]" in html and "[A4, erledigt]" in html
+    # People are pills: named by the roster's name, else (plain text) by their ID.
+    assert '→ <a href="https://matrix.to/#/@anna:x">Anna</a>, bis 15.12.2026 [A3, offen]' in html
+    assert "→ Anna, bis 15.12.2026 [A3, offen]" in html_to_text(html)
+    assert '<a href="https://matrix.to/#/@ben:x">@ben:x</a> [A4, erledigt]' in html
 
 
 def test_minutes() -> None:
@@ -160,8 +164,8 @@ def test_minutes() -> None:
     assert "- [x] Raum buchen — verantwortlich: @ben:x" in markdown
     assert "## 2. Agil\n\nnichts festgehalten" in markdown
     summary = render_summary(minutes, "en", '<a href="x">file</a>')
-    assert "Participants (2)" in summary and "1 notes, 1 decisions, 2 action items" in summary
-    assert "Leitfaden entwerfen – owner: Anna Beispiel, due 15.12.2026" in summary
+    assert "Participants (2)" in summary and "1 note, 1 decision, 2 action items" in summary
+    assert "Leitfaden entwerfen – owner: Anna Beispiel, due 15 Dec 2026" in summary
     assert "Raum buchen" not in summary  # done
 
 
