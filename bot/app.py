@@ -21,7 +21,7 @@ from bot.router import EventRouter
 from bot.scheduler import Scheduler
 from bot.sender import Sender
 from bot.sync_loop import SyncLoop
-from commands.core.pacing import TokenBucket
+from commands.core.pacing import HomeserverPacer
 from commands.core.ports import Links, NetworkFilter, Ports, Schedules, Settings
 from storage import bot_state
 from storage.database import Database, open_database
@@ -42,8 +42,8 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         client = await log_in(config.matrix, homeserver, db)
         resources.push_async_callback(client.close)
         metrics = Metrics()
-        bucket = TokenBucket(config.matrix.send_rate_per_second, config.matrix.send_burst)
-        sender = Sender(client, metrics, bucket)
+        pacer = HomeserverPacer(config.matrix.send_rate_per_second, config.matrix.send_burst)
+        sender = Sender(client, metrics, pacer)
         links = await load_links(db, config.http.base_url)
         scheduler = Scheduler([], metrics)
         ports = make_ports(db, client, sender, metrics, config.settings(), links, scheduler)

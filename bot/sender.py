@@ -1,4 +1,5 @@
-"""The one path every message takes: idempotent transaction ids, pacing, and rate-limit retries."""
+"""The one path every message takes: idempotent transaction ids, pacing that follows the
+homeserver's rate limit, and retries."""
 
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ from aiohttp import ClientError
 from nio import AsyncClient, RoomSendResponse
 
 from bot.metrics import Metrics
-from commands.core.pacing import TokenBucket
-from commands.core.ports import RetryLater, SendRefused
+from commands.core.ports import Pacer, RetryLater, SendRefused
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ MAX_ATTEMPTS = 6
 
 
 class Sender:
-    def __init__(self, client: AsyncClient, metrics: Metrics, bucket: TokenBucket) -> None:
+    def __init__(self, client: AsyncClient, metrics: Metrics, bucket: Pacer) -> None:
         self.client = client
         self.metrics = metrics
         self.bucket = bucket

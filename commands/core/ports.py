@@ -156,8 +156,9 @@ class Settings:
     survey_files: tuple[Path, ...] = ()
     # Parsed feature tables of the configuration (e.g. "space"), by table name.
     sections: Mapping[str, Any] = field(default_factory=dict)
-    # Send pace for work of its own (the space keeps its pace apart from the replies).
-    send_rate_per_second: float = 0.0
+    # The operator's cap on the send pace (None: follow the homeserver alone); the space keeps
+    # its own pace apart from the replies.
+    send_rate_per_second: float | None = None
     send_burst: int = 10
 
 

@@ -31,7 +31,7 @@ from nio import (
 
 from commands.core.content import message_content, txn_id_for
 from commands.core.i18n import Language, Localized
-from commands.core.pacing import TokenBucket
+from commands.core.pacing import HomeserverPacer
 from commands.core.ports import Ports, SendRefused
 from commands.core.rendering import escape
 from commands.core.rooms import room_id_of, server_of
@@ -104,7 +104,7 @@ class SpaceKeeper:
         self.spec = spec
         self.language = settings.language
         # Its own pace for invitations, kicks and state: a long reconcile never holds up replies.
-        self.bucket = TokenBucket(settings.send_rate_per_second, settings.send_burst)
+        self.bucket = HomeserverPacer(settings.send_rate_per_second, settings.send_burst)
         self.allowed_servers = frozenset(settings.allowed_servers)
         # Roster members with the role Organisation (kept here: roles are asked for on every
         # command).

@@ -217,6 +217,8 @@ class BotProcess:
             "send_burst": 100,
             **(matrix_settings or {}),
         }
+        # None leaves a key out: the bot's own default.
+        matrix = {key: value for key, value in matrix.items() if value is not None}
         bot = {"organisers": organisers, "allowed_servers": allowed_servers, **(bot_settings or {})}
         tables = {
             "matrix": matrix,
