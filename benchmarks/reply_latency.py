@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO))
 from bot.features import build_registry  # noqa: E402
 from bot.homeserver import RELAXED_RATE_LIMITS, LocalSynapse, free_port  # noqa: E402
 from commands.core.help_text import render_overview  # noqa: E402
+from commands.core.registry import Role  # noqa: E402
 from commands.core.rendering import html_to_text  # noqa: E402
 
 PASSWORD = "benchmark password"
@@ -128,7 +129,8 @@ class Tester:
         for response in responses:
             if response.event_id in self.waiting:
                 await asyncio.wait_for(self.waiting[response.event_id], 300)
-        return max(self.replies[response.event_id] for response in responses) - started
+        times = sorted(self.replies[response.event_id] - started for response in responses)
+        return times[-1]
 
 
 async def login(base_url: str, user_id: str) -> AsyncClient:
@@ -151,7 +153,7 @@ async def room_with(client: AsyncClient, bot_id: str) -> str:
 
 def help_reply() -> tuple[str, str]:
     """The floor sends alumni-bot's own `!hilfe` answer, so only the bots' work differs."""
-    html = render_overview(build_registry(), "!", "de")
+    html = render_overview(build_registry(), "!", "de", Role.NETWORK)
     return html_to_text(html), html
 
 
@@ -276,7 +278,9 @@ async def drain(count: int) -> None:
         room_id = await room_with(client, ours)
         tester = Tester(client)
         syncing = asyncio.create_task(tester.sync_forever())
-        await asyncio.sleep(1)  # the tester's sync is running before the first reply can come
+        # The bot's join took one of its messages (Synapse counts membership events): the
+        # burst starts with a full bucket.
+        await asyncio.sleep(1 / SYNAPSE_MESSAGE_RATE + 1)
         elapsed = await tester.burst(room_id, count)
         syncing.cancel()
         await client.close()

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from storage.database import Database
 from storage.models import UserSetting
 
-
 _languages: WeakKeyDictionary[Database, dict[str, str | None]] = WeakKeyDictionary()
 
 

@@ -5,8 +5,11 @@ stops limiting; an operator's explicit rate is a cap on top."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -15,7 +18,7 @@ Sleep = Callable[[float], Awaitable[None]]
 # further clean send: a probe whether the limit still holds, and a quick way back once it is
 # lifted. A probe that is refused costs no throughput: its retry waits exactly the time
 # the homeserver names, and teaches the interval again.
-PROBE_AFTER = 5
+PROBE_AFTER = 10
 # Idle for this many learned intervals, the homeserver's bucket has refilled (Synapse's default
 # burst of 10 at 0.2/s takes 50 s): start again without pacing.
 RELAX_AFTER_INTERVALS = 10
@@ -113,6 +116,7 @@ class HomeserverPacer:
             if self.interval and self._clean >= PROBE_AFTER:
                 self.interval = self.interval / 2 if self.interval / 2 >= MIN_INTERVAL else 0.0
             self._not_before = now + self.interval
+            log.debug("send at %.3f, interval %.3f, clean %d", now, self.interval, self._clean)
 
     def pause(self, seconds: float) -> None:
         """The homeserver refused a send and asked to wait `seconds`."""
@@ -125,3 +129,4 @@ class HomeserverPacer:
             self.interval = max(self.interval, gap)
         self._not_before = max(self._not_before, allowed_at)
         self._clean = 0
+        log.debug("refused at %.3f, wait %.3f, interval %.3f", now, seconds, self.interval)
