@@ -14,7 +14,7 @@ from bot.config import Config
 from bot.direct_messages import DirectMessages
 from bot.download_links import load_links
 from bot.features import FEATURES, build_registry
-from bot.http_server import make_app, start_http
+from bot.http_server import make_app, make_standby_app, start_http
 from bot.login import log_in
 from bot.metrics import Metrics
 from bot.router import EventRouter
@@ -25,8 +25,12 @@ from commands.core.pacing import HomeserverPacer
 from commands.core.ports import Links, NetworkFilter, Ports, Schedules, Settings
 from storage import bot_state
 from storage.database import Database, open_database
+from storage.instance_lock import InstanceLock, instance_lock_for
 
 log = logging.getLogger(__name__)
+
+# How often a standby asks for the lock: a dead active instance is replaced within a few seconds.
+STANDBY_RETRY_SECONDS = 2.0
 
 
 async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = None) -> None:
@@ -37,6 +41,11 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
     async with contextlib.AsyncExitStack() as resources:
+        lock = instance_lock_for(config.storage.url)
+        resources.push_async_callback(lock.release)
+        # Before the database is migrated or the bot logs in: a standby touches nothing.
+        if not await _hold_or_wait(lock, config, stop):
+            return
         db = await open_database(config.storage.url)
         resources.push_async_callback(db.close)
         client = await log_in(config.matrix, homeserver, db)
@@ -76,6 +85,33 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         sync_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sync_task
+
+
+async def _hold_or_wait(lock: InstanceLock, config: Config, stop: asyncio.Event) -> bool:
+    """True once this instance is the active one; False if stopped while a standby."""
+    if await lock.try_acquire():
+        log.info("active instance (holding the %s)", lock.where)
+        return True
+    log.warning(
+        "STANDBY: another instance is active on this database (%s is held); not syncing, "
+        "scheduling or answering; asking again every %.0f s",
+        lock.where,
+        STANDBY_RETRY_SECONDS,
+    )
+    runner = await start_http(
+        make_standby_app(config.matrix.user_id), config.http.host, config.http.port
+    )
+    try:
+        while not await lock.try_acquire():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), STANDBY_RETRY_SECONDS)
+            if stop.is_set():
+                log.info("standby stopped")
+                return False
+    finally:
+        await runner.cleanup()
+    log.warning("TAKING OVER: the %s is ours; this instance is now the active one", lock.where)
+    return True
 
 
 def make_ports(

@@ -201,7 +201,9 @@ class BotProcess:
         matrix_settings: dict[str, object] | None = None,
         bot_settings: dict[str, object] | None = None,
         space: dict[str, object] | None = None,
+        database: Path | None = None,
     ) -> None:
+        """`database`: another process's SQLite file to share (default: one in `workdir`)."""
         self.synapse = synapse
         self.workdir = workdir
         self.user_id = user_id
@@ -223,7 +225,7 @@ class BotProcess:
         tables = {
             "matrix": matrix,
             "bot": bot,
-            "storage": {"url": f"sqlite+aiosqlite:///{workdir / 'bot.db'}"},
+            "storage": {"url": f"sqlite+aiosqlite:///{database or workdir / 'bot.db'}"},
             "http": {"listen": f"127.0.0.1:{self.http_port}"},
         }
         if space is not None:
