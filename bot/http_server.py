@@ -20,13 +20,16 @@ DB_KEY = web.AppKey("db", Database)
 LINKS_KEY = web.AppKey("links", DownloadLinks)
 TIMEZONE_KEY = web.AppKey("timezone", str)
 DOWNLOADS_KEY = web.AppKey("downloads", dict[str, DownloadMaker])
-# A healthy loop completes a sync at least every long-poll timeout (30 s); allow one slow round.
+# A healthy loop completes a sync at least every long-poll timeout (30 s), or handles an event
+# or gets a send answered; allow one slow round.
 HEALTHY_SYNC_AGE_SECONDS = 75.0
 
 
 async def healthz(request: web.Request) -> web.Response:
     age = request.app[METRICS_KEY].last_sync_age_seconds()
-    syncing = age is not None and age <= HEALTHY_SYNC_AGE_SECONDS
+    # A batch of replies that waits out rate limits keeps the loop from the next sync, but
+    # the loop is not stuck: only no progress at all is unhealthy.
+    syncing = request.app[METRICS_KEY].loop_alive(HEALTHY_SYNC_AGE_SECONDS)
     body = {
         "status": "ok" if syncing else "not syncing",
         "syncing": syncing,

@@ -38,6 +38,15 @@ class Sender:
         Rate limits are waited out; connection faults and server errors are retried a few times,
         then RetryLater is raised; any other refusal raises SendRefused.
         """
+        self.metrics.sends_waiting += 1
+        try:
+            return await self._send(room_id, content, txn_id, event_type)
+        finally:
+            self.metrics.sends_waiting -= 1
+
+    async def _send(
+        self, room_id: str, content: dict[str, Any], txn_id: str, event_type: str
+    ) -> str:
         started = time.monotonic()
         failures = 0
         while True:
@@ -47,6 +56,7 @@ class Sender:
             except (ClientError, TimeoutError) as exc:
                 failures = await self._after_failure(failures, txn_id, repr(exc))
                 continue
+            self.metrics.progressed()
             if isinstance(response, RoomSendResponse):
                 self.metrics.send_latency.observe(time.monotonic() - started)
                 return response.event_id
