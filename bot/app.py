@@ -15,6 +15,7 @@ from bot.direct_messages import DirectMessages
 from bot.download_links import load_links
 from bot.features import FEATURES, build_registry
 from bot.http_server import make_app, make_standby_app, start_http
+from bot.job_worker import JobWorker
 from bot.login import log_in
 from bot.metrics import Metrics
 from bot.router import EventRouter
@@ -56,6 +57,8 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         links = await load_links(db, config.http.base_url)
         scheduler = Scheduler([], metrics)
         ports = make_ports(db, client, sender, metrics, config.settings(), links, scheduler)
+        worker = JobWorker(db, FEATURES, metrics)
+        ports.jobs = worker
         for feature in FEATURES:
             if feature.setup is not None:
                 await feature.setup(ports)
@@ -75,6 +78,9 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         if await _first_of(sync.synced, stop) is sync.synced:
             resources.callback(scheduler.shutdown)
             log.info("planned: %s", await scheduler.start())
+            # Beside the sync loop: slow work never holds up an answer.
+            jobs_task = asyncio.create_task(worker.run(ports), name="jobs")
+            resources.callback(jobs_task.cancel)
             for feature in FEATURES:
                 if feature.after_first_sync is not None:
                     # In the background: creating rooms waits out rate limits; commands go on.

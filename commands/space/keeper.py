@@ -29,6 +29,7 @@ from nio import (
     UploadResponse,
 )
 
+from commands.core import faults
 from commands.core.content import message_content, txn_id_for
 from commands.core.i18n import Language, Localized
 from commands.core.pacing import HomeserverPacer
@@ -518,6 +519,7 @@ class SpaceKeeper:
 
     async def on_member(self, room_id: str, event: Mapping[str, Any]) -> None:
         """A membership change in a room of the space (from the sync)."""
+        await faults.slow_point(faults.SLOW_SPACE_MEMBER)
         key = self.key_of(room_id)
         user_id = event.get("state_key")
         content = event.get("content") or {}
