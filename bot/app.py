@@ -47,6 +47,8 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         # Before the database is migrated or the bot logs in: a standby touches nothing.
         if not await _hold_or_wait(lock, config, stop):
             return
+        watch = asyncio.create_task(_watch_lock(lock, stop), name="instance-lock")
+        resources.callback(watch.cancel)
         db = await open_database(config.storage.url)
         resources.push_async_callback(db.close)
         client = await log_in(config.matrix, homeserver, db)
@@ -118,6 +120,15 @@ async def _hold_or_wait(lock: InstanceLock, config: Config, stop: asyncio.Event)
         await runner.cleanup()
     log.warning("TAKING OVER: the %s is ours; this instance is now the active one", lock.where)
     return True
+
+
+async def _watch_lock(lock: InstanceLock, stop: asyncio.Event) -> None:
+    """An active instance that lost its lock stops: a standby may already be taking over."""
+    while not stop.is_set():
+        await asyncio.sleep(STANDBY_RETRY_SECONDS)
+        if not await lock.still_held():
+            log.critical("lost the %s; stopping so that only one instance runs", lock.where)
+            stop.set()
 
 
 def make_ports(

@@ -30,6 +30,9 @@ class InstanceLock(Protocol):
     async def try_acquire(self) -> bool:
         """True once this process holds the lock (and then on every further call)."""
 
+    async def still_held(self) -> bool:
+        """False when the lock was lost under us (PostgreSQL dropped its connection)."""
+
     async def release(self) -> None: ...
 
 
@@ -54,6 +57,9 @@ class FileLock:
         os.ftruncate(self._fd, 0)
         os.write(self._fd, f"{os.getpid()}\n".encode())
         return True
+
+    async def still_held(self) -> bool:
+        return self._held
 
     async def release(self) -> None:
         if self._fd is not None:
@@ -85,6 +91,22 @@ class AdvisoryLock:
             await self._drop_connection()
             return False
         return self._held
+
+    async def still_held(self) -> bool:
+        if not self._held or self._connection is None:
+            return False
+        try:
+            await self._connection.execute(text("SELECT 1"))
+        except (OSError, SQLAlchemyError) as exc:
+            log.critical("the connection holding the instance lock is gone: %s", exc)
+            await self._drop_connection()
+            return False
+        return True
+
+    async def backend_pid(self) -> int | None:
+        if self._connection is None:
+            return None
+        return (await self._connection.execute(text("SELECT pg_backend_pid()"))).scalar()
 
     async def release(self) -> None:
         await self._drop_connection()

@@ -8,8 +8,11 @@ import signal
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
-from storage.instance_lock import InstanceLock, instance_lock_for
+from sqlalchemy import text
+
+from storage.instance_lock import AdvisoryLock, InstanceLock, instance_lock_for
 
 REPO = Path(__file__).resolve().parents[2]
 HOLDER = textwrap.dedent(
@@ -74,4 +77,24 @@ async def test_the_lock_dies_with_its_process(db_url: str) -> None:
         if holder.returncode is None:
             holder.kill()
             await holder.wait()
+        await lock.release()
+
+
+async def test_a_lock_lost_with_its_connection_is_noticed(db_url: str, postgres: Any) -> None:
+    lock = instance_lock_for(db_url)
+    try:
+        assert await lock.try_acquire()
+        assert await lock.still_held()
+        if not isinstance(lock, AdvisoryLock):
+            return  # a lock file is held until the process ends
+        # The database exists, so the session's PostgreSQL server was reached.
+        pid = await lock.backend_pid()
+        async with postgres.admin.connect() as connection:
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+        assert not await lock.still_held()
+        other = instance_lock_for(db_url)
+        assert await acquired_within(other, 10)
+        await other.release()
+    finally:
         await lock.release()
