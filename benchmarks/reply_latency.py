@@ -5,6 +5,11 @@
 A tester sends `!hilfe` and waits for the reply, alternating between the two bots (each in its own
 room) so that both see the same server conditions; the floor bot answers with the same text.
 Prints p50/p95 for both, their ratio, and the RSS of the alumni-bot process after the run.
+alumni-bot runs with its default configuration: no pacing of its own.
+
+Drain: on a second Synapse with its default message limit (`rc_message`: a burst of 10, then
+0.2/s) for the bot, a tester (exempt through the admin API `override_ratelimit`) sends `--drain`
+commands at once; the time until the last reply is printed against the least the limit allows.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import psutil
 from nio import AsyncClient, LoginResponse, RoomCreateResponse, SyncResponse
 
@@ -26,11 +32,16 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bot.features import build_registry  # noqa: E402
-from bot.homeserver import LocalSynapse, free_port  # noqa: E402
+from bot.homeserver import RELAXED_RATE_LIMITS, LocalSynapse, free_port  # noqa: E402
 from commands.core.help_text import render_overview  # noqa: E402
+from commands.core.registry import Role  # noqa: E402
 from commands.core.rendering import html_to_text  # noqa: E402
 
 PASSWORD = "benchmark password"
+# Synapse's own rc_message when the configuration names none.
+SYNAPSE_MESSAGE_RATE = 0.2
+SYNAPSE_MESSAGE_BURST = 10
+DEFAULT_MESSAGE_LIMIT = {k: v for k, v in RELAXED_RATE_LIMITS.items() if k != "rc_message"}
 
 BARE_BOT = """
 import asyncio, sys
@@ -99,6 +110,28 @@ class Tester:
         self.waiting[event_id] = future
         return await asyncio.wait_for(future, 30) - started
 
+    async def burst(self, room_id: str, count: int) -> float:
+        """`count` commands at once; the seconds from the first send to the last reply."""
+        started = time.perf_counter()
+        responses = await asyncio.gather(
+            *(
+                self.client.room_send(
+                    room_id, "m.room.message", {"msgtype": "m.text", "body": "!hilfe"}
+                )
+                for _ in range(count)
+            )
+        )
+        loop = asyncio.get_running_loop()
+        for response in responses:
+            event_id = response.event_id
+            if event_id not in self.replies:
+                self.waiting[event_id] = loop.create_future()
+        for response in responses:
+            if response.event_id in self.waiting:
+                await asyncio.wait_for(self.waiting[response.event_id], 300)
+        times = sorted(self.replies[response.event_id] - started for response in responses)
+        return times[-1]
+
 
 async def login(base_url: str, user_id: str) -> AsyncClient:
     client = AsyncClient(base_url, user_id)
@@ -120,7 +153,7 @@ async def room_with(client: AsyncClient, bot_id: str) -> str:
 
 def help_reply() -> tuple[str, str]:
     """The floor sends alumni-bot's own `!hilfe` answer, so only the bots' work differs."""
-    html = render_overview(build_registry(), "!", "de")
+    html = render_overview(build_registry(), "!", "de", Role.NETWORK)
     return html_to_text(html), html
 
 
@@ -135,8 +168,6 @@ def alumni_bot_config(workdir: Path, base_url: str, user_id: str, tester_id: str
         f"""[matrix]
 homeserver = "{base_url}"
 user_id = "{user_id}"
-send_rate_per_second = 1000
-send_burst = 1000
 [bot]
 organisers = ["{tester_id}"]
 allowed_servers = ["localhost"]
@@ -158,19 +189,8 @@ async def run(count: int) -> None:
         ours = await synapse.register_user("alumni-bot", PASSWORD)
         bare = await synapse.register_user("bare-bot", PASSWORD)
         tester_id = await synapse.register_user("tester", PASSWORD)
-        env = {"ALUMNI_BOT_PASSWORD": PASSWORD, "PATH": "/usr/bin:/bin"}
-        config = alumni_bot_config(workdir, synapse.base_url, ours, tester_id)
+        processes.append(await start_alumni_bot(workdir, synapse.base_url, ours, tester_id))
         log = (workdir / "bots.log").open("ab")
-        processes.append(
-            await asyncio.create_subprocess_exec(
-                sys.executable,
-                *("-m", "bot", "--log-level", "WARNING", "run", "-c", str(config)),
-                cwd=REPO,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        )
         processes.append(
             await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -218,10 +238,75 @@ def report(samples: dict[str, list[float]], rss: int) -> None:
     print(f"alumni-bot RSS after the run: {rss / 2**20:.1f} MB (target <= 80 MB)")
 
 
+async def start_alumni_bot(
+    workdir: Path, base_url: str, user_id: str, tester_id: str
+) -> asyncio.subprocess.Process:
+    env = {"ALUMNI_BOT_PASSWORD": PASSWORD, "PATH": "/usr/bin:/bin"}
+    config = alumni_bot_config(workdir, base_url, user_id, tester_id)
+    log = (workdir / "bots.log").open("ab")
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "bot", "--log-level", "WARNING", "run", "-c", str(config)),
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+async def exempt(base_url: str, client: AsyncClient) -> None:
+    """Lift the message limit for the tester, as an operator would for the bot (README)."""
+    url = f"{base_url}/_synapse/admin/v1/users/{client.user_id}/override_ratelimit"
+    headers = {"Authorization": f"Bearer {client.access_token}"}
+    async with aiohttp.ClientSession() as session:
+        body = {"messages_per_second": 0, "burst_count": 0}
+        async with session.post(url, json=body, headers=headers) as response:
+            assert response.status == 200, await response.text()
+
+
+async def drain(count: int) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="reply-drain-"))
+    synapse = LocalSynapse(workdir / "synapse", rate_limits=DEFAULT_MESSAGE_LIMIT)
+    await synapse.start()
+    process: asyncio.subprocess.Process | None = None
+    try:
+        ours = await synapse.register_user("alumni-bot", PASSWORD)
+        tester_id = await synapse.register_user("tester", PASSWORD, admin=True)
+        process = await start_alumni_bot(workdir, synapse.base_url, ours, tester_id)
+        client = await login(synapse.base_url, tester_id)
+        await exempt(synapse.base_url, client)
+        room_id = await room_with(client, ours)
+        tester = Tester(client)
+        syncing = asyncio.create_task(tester.sync_forever())
+        # The bot's join took one of its messages (Synapse counts membership events): the
+        # burst starts with a full bucket.
+        await asyncio.sleep(1 / SYNAPSE_MESSAGE_RATE + 1)
+        elapsed = await tester.burst(room_id, count)
+        syncing.cancel()
+        await client.close()
+        allowed = max(0, count - SYNAPSE_MESSAGE_BURST) / SYNAPSE_MESSAGE_RATE
+        print(
+            f"     drain: {count} commands at once under Synapse's default rc_message "
+            f"({SYNAPSE_MESSAGE_BURST} at once, then {SYNAPSE_MESSAGE_RATE}/s): last reply after "
+            f"{elapsed:.1f} s; the limit allows {allowed:.1f} s "
+            f"(ratio {elapsed / allowed if allowed else float('nan'):.3f}, target <= 1.1)"
+        )
+    finally:
+        if process is not None:
+            process.terminate()
+            await process.wait()
+        await synapse.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", "--count", type=int, default=200, help="round trips per bot")
-    asyncio.run(run(parser.parse_args().count))
+    parser.add_argument("--drain", type=int, default=20, help="commands at once (0: skip)")
+    args = parser.parse_args()
+    if args.count:
+        asyncio.run(run(args.count))
+    if args.drain:
+        asyncio.run(drain(args.drain))
 
 
 if __name__ == "__main__":

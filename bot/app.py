@@ -17,7 +17,8 @@ from bot.device_trust import CrossSignedOnly
 from bot.direct_messages import DirectMessages
 from bot.download_links import load_links
 from bot.features import FEATURES, build_registry
-from bot.http_server import make_app, start_http
+from bot.http_server import make_app, make_standby_app, start_http
+from bot.job_worker import JobWorker
 from bot.login import log_in, store_dir
 from bot.metrics import Metrics
 from bot.router import EventRouter
@@ -25,12 +26,16 @@ from bot.scheduler import Scheduler
 from bot.sender import Sender
 from bot.sync_loop import SyncLoop
 from bot.undecryptable import Undecryptable
-from commands.core.pacing import TokenBucket
+from commands.core.pacing import HomeserverPacer
 from commands.core.ports import Links, NetworkFilter, Ports, Schedules, Settings
 from storage import bot_state
 from storage.database import Database, open_database
+from storage.instance_lock import InstanceLock, instance_lock_for
 
 log = logging.getLogger(__name__)
+
+# How often a standby asks for the lock: a dead active instance is replaced within a few seconds.
+STANDBY_RETRY_SECONDS = 2.0
 
 
 async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = None) -> None:
@@ -41,6 +46,13 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
     async with contextlib.AsyncExitStack() as resources:
+        lock = instance_lock_for(config.storage.url)
+        resources.push_async_callback(lock.release)
+        # Before the database is migrated or the bot logs in: a standby touches nothing.
+        if not await _hold_or_wait(lock, config, stop):
+            return
+        watch = asyncio.create_task(_watch_lock(lock, stop), name="instance-lock")
+        resources.callback(watch.cancel)
         db = await open_database(config.storage.url)
         resources.push_async_callback(db.close)
         client = await log_in(config.matrix, homeserver, db)
@@ -53,16 +65,18 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
             recovery=config.matrix.recovery_key,
         )
         metrics = Metrics()
-        bucket = TokenBucket(config.matrix.send_rate_per_second, config.matrix.send_burst)
+        pacer = HomeserverPacer(config.matrix.send_rate_per_second, config.matrix.send_burst)
         sender = Sender(
             client,
             metrics,
-            bucket,
+            pacer,
             CrossSignedOnly(client) if config.matrix.only_cross_signed_devices else None,
         )
         links = await load_links(db, config.http.base_url)
         scheduler = Scheduler([], metrics)
         ports = make_ports(db, client, sender, metrics, config.settings(), links, scheduler)
+        worker = JobWorker(db, FEATURES, metrics)
+        ports.jobs = worker
         for feature in FEATURES:
             if feature.setup is not None:
                 await feature.setup(ports)
@@ -95,6 +109,9 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         if await _first_of(sync.synced, stop) is sync.synced:
             resources.callback(scheduler.shutdown)
             log.info("planned: %s", await scheduler.start())
+            # Beside the sync loop: slow work never holds up an answer.
+            jobs_task = asyncio.create_task(worker.run(ports), name="jobs")
+            resources.callback(jobs_task.cancel)
             for feature in FEATURES:
                 if feature.after_first_sync is not None:
                     # In the background: creating rooms waits out rate limits; commands go on.
@@ -105,6 +122,42 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         sync_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sync_task
+
+
+async def _hold_or_wait(lock: InstanceLock, config: Config, stop: asyncio.Event) -> bool:
+    """True once this instance is the active one; False if stopped while a standby."""
+    if await lock.try_acquire():
+        log.info("active instance (holding the %s)", lock.where)
+        return True
+    log.warning(
+        "STANDBY: another instance is active on this database (%s is held); not syncing, "
+        "scheduling or answering; asking again every %.0f s",
+        lock.where,
+        STANDBY_RETRY_SECONDS,
+    )
+    runner = await start_http(
+        make_standby_app(config.matrix.user_id), config.http.host, config.http.port
+    )
+    try:
+        while not await lock.try_acquire():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), STANDBY_RETRY_SECONDS)
+            if stop.is_set():
+                log.info("standby stopped")
+                return False
+    finally:
+        await runner.cleanup()
+    log.warning("TAKING OVER: the %s is ours; this instance is now the active one", lock.where)
+    return True
+
+
+async def _watch_lock(lock: InstanceLock, stop: asyncio.Event) -> None:
+    """An active instance that lost its lock stops: a standby may already be taking over."""
+    while not stop.is_set():
+        await asyncio.sleep(STANDBY_RETRY_SECONDS)
+        if not await lock.still_held():
+            log.critical("lost the %s; stopping so that only one instance runs", lock.where)
+            stop.set()
 
 
 def make_ports(

@@ -36,7 +36,8 @@ class MatrixConfig:
     device_name: str = "alumni-bot"
     password: str | None = None
     access_token: str | None = None
-    send_rate_per_second: float = 0.2
+    # None: send at once and follow the homeserver's M_LIMIT_EXCEEDED; a number caps the pace.
+    send_rate_per_second: float | None = None
     send_burst: int = 10
     # nio's crypto store (olm account, sessions) for the stored device; None: next to the database.
     crypto_store: Path | None = None
@@ -225,7 +226,9 @@ def _matrix_config(table: dict[str, Any], env: dict[str, str] | os._Environ[str]
             f'matrix.user_id: {user_id!r} is not a Matrix user id like "@alumni-bot:example.org"'
         )
     rate = table.get("send_rate_per_second", MatrixConfig.send_rate_per_second)
-    if not isinstance(rate, int | float) or isinstance(rate, bool) or rate <= 0:
+    if rate is not None and (
+        not isinstance(rate, int | float) or isinstance(rate, bool) or rate <= 0
+    ):
         raise ConfigError(f"matrix.send_rate_per_second: must be a number > 0, got {rate!r}")
     burst = table.get("send_burst", MatrixConfig.send_burst)
     if not isinstance(burst, int) or isinstance(burst, bool) or burst < 1:
@@ -249,7 +252,7 @@ def _matrix_config(table: dict[str, Any], env: dict[str, str] | os._Environ[str]
         device_name=_string(table, "matrix.device_name", MatrixConfig.device_name),
         password=password,
         access_token=token,
-        send_rate_per_second=float(rate),
+        send_rate_per_second=None if rate is None else float(rate),
         send_burst=burst,
         crypto_store=Path(store) if store else None,
         only_cross_signed_devices=only_signed,

@@ -1,6 +1,6 @@
-"""HTTP endpoints: /healthz (200 only while syncing) and /metrics (Prometheus) for operators,
-/downloads/<signed link> for the files features handed out links to, and the routes features
-declare."""
+"""HTTP endpoints: /healthz (200 only while syncing, or while waiting as a standby) and /metrics
+(Prometheus) for operators, /downloads/<signed link> for the files features handed out links to,
+and the routes features declare."""
 
 from __future__ import annotations
 
@@ -20,20 +20,35 @@ DB_KEY = web.AppKey("db", Database)
 LINKS_KEY = web.AppKey("links", DownloadLinks)
 TIMEZONE_KEY = web.AppKey("timezone", str)
 DOWNLOADS_KEY = web.AppKey("downloads", dict[str, DownloadMaker])
-# A healthy loop completes a sync at least every long-poll timeout (30 s); allow one slow round.
+# A healthy loop completes a sync at least every long-poll timeout (30 s), or handles an event
+# or gets a send answered; allow one slow round.
 HEALTHY_SYNC_AGE_SECONDS = 75.0
 
 
 async def healthz(request: web.Request) -> web.Response:
     age = request.app[METRICS_KEY].last_sync_age_seconds()
-    syncing = age is not None and age <= HEALTHY_SYNC_AGE_SECONDS
+    # A batch of replies that waits out rate limits keeps the loop from the next sync, but
+    # the loop is not stuck: only no progress at all is unhealthy.
+    syncing = request.app[METRICS_KEY].loop_alive(HEALTHY_SYNC_AGE_SECONDS)
     body = {
         "status": "ok" if syncing else "not syncing",
         "syncing": syncing,
         "last_sync_age_seconds": None if age is None else round(age, 3),
         "user_id": request.app[USER_KEY],
+        "standby": False,
     }
     return web.json_response(body, status=200 if syncing else 503)
+
+
+async def standby_healthz(request: web.Request) -> web.Response:
+    body = {
+        "status": "standby",
+        "syncing": False,
+        "last_sync_age_seconds": None,
+        "user_id": request.app[USER_KEY],
+        "standby": True,
+    }
+    return web.json_response(body, status=200)
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -90,6 +105,14 @@ def make_app(
     for feature in features:
         if feature.routes is not None:
             app.router.add_routes(feature.routes(ports))
+    return app
+
+
+def make_standby_app(user_id: str) -> web.Application:
+    """While another instance is active: healthy, and saying that it waits."""
+    app = web.Application()
+    app[USER_KEY] = user_id
+    app.router.add_get("/healthz", standby_healthz)
     return app
 
 

@@ -1,4 +1,4 @@
-"""Prometheus metrics of one bot instance."""
+"""Prometheus metrics of one bot instance, and whether its sync loop is alive."""
 
 from __future__ import annotations
 
@@ -49,6 +49,10 @@ class Metrics:
             registry=self.registry,
         )
         self.last_sync_monotonic: float | None = None
+        # The loop moves on with every sync, every event handled and every send answered;
+        # a send that waits out the homeserver's pace is waiting, not stuck.
+        self.last_progress_monotonic: float | None = None
+        self.sends_waiting = 0
         self.commands_total = 0
         self.last_sync_age.set_function(self._last_sync_age_or_nan)
 
@@ -61,7 +65,18 @@ class Metrics:
         self.commands.labels(outcome).inc()
 
     def sync_succeeded(self) -> None:
-        self.last_sync_monotonic = time.monotonic()
+        self.last_sync_monotonic = self.last_progress_monotonic = time.monotonic()
+
+    def progressed(self) -> None:
+        self.last_progress_monotonic = time.monotonic()
+
+    def loop_alive(self, max_age: float) -> bool:
+        """Synced once, and since then moving or waiting on sends within `max_age` seconds."""
+        if self.last_sync_monotonic is None or self.last_progress_monotonic is None:
+            return False
+        if self.sends_waiting > 0:
+            return True
+        return time.monotonic() - self.last_progress_monotonic <= max_age
 
     def last_sync_age_seconds(self) -> float | None:
         if self.last_sync_monotonic is None:

@@ -189,6 +189,7 @@ class EventRouter:
                 log.exception("event %s in %s failed", event_id, item.room_id)
                 self.metrics.errors.labels("command").inc()
             await bot_state.mark_handled(self.db, event_id, item.room_id)
+            self.metrics.progressed()
 
     async def _handle(self, item: Pending) -> None:
         ctx = await self._context(item)

@@ -1,5 +1,6 @@
-"""The one path every message takes: idempotent transaction ids, pacing, rate-limit retries, and
-encryption in encrypted rooms (room keys shared with the members' devices first)."""
+"""The one path every message takes: idempotent transaction ids, pacing that follows the
+homeserver's rate limit, retries, and encryption in encrypted rooms (room keys shared with the
+members' devices first)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,7 @@ from aiohttp import ClientError
 from nio import AsyncClient, MatrixRoom, RoomGetStateEventResponse, RoomSendResponse
 
 from bot.metrics import Metrics
-from commands.core.pacing import TokenBucket
-from commands.core.ports import RetryLater, SendRefused
+from commands.core.ports import Pacer, RetryLater, SendRefused
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class Sender:
         self,
         client: AsyncClient,
         metrics: Metrics,
-        bucket: TokenBucket,
+        bucket: Pacer,
         before_encrypted_send: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.client = client
@@ -48,6 +48,15 @@ class Sender:
         Rate limits are waited out; connection faults and server errors are retried a few times,
         then RetryLater is raised; any other refusal raises SendRefused.
         """
+        self.metrics.sends_waiting += 1
+        try:
+            return await self._send(room_id, content, txn_id, event_type)
+        finally:
+            self.metrics.sends_waiting -= 1
+
+    async def _send(
+        self, room_id: str, content: dict[str, Any], txn_id: str, event_type: str
+    ) -> str:
         started = time.monotonic()
         failures = 0
         while True:
@@ -61,6 +70,7 @@ class Sender:
             except (ClientError, TimeoutError) as exc:
                 failures = await self._after_failure(failures, txn_id, repr(exc))
                 continue
+            self.metrics.progressed()
             if isinstance(response, RoomSendResponse):
                 self.metrics.send_latency.observe(time.monotonic() - started)
                 return response.event_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -89,6 +90,19 @@ class JoinedRoom(Base):
 
     room_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     joined_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class PendingJob(Base):
+    """Slow work taken from a sync batch, run beside the sync loop; deleted once done."""
+
+    __tablename__ = "pending_job"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    # The same work is queued once, however often its batch is replayed (e.g. the event id).
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
 class UserSetting(Base):

@@ -1,7 +1,9 @@
-"""Named crash points for the crash-recovery tests: the process dies there when told to."""
+"""Named crash points for the crash-recovery tests: the process dies there when told to; and
+slow points, where it dawdles (work that waits out a rate limit, without the homeserver's)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 
@@ -9,6 +11,8 @@ FAULT_ENV = "ALUMNI_BOT_FAULT"
 BEFORE_REPLY = "before-reply"
 AFTER_SEND = "after-send"
 AFTER_ANNOUNCEMENT = "after-announcement"
+SLOW_SPACE_MEMBER = "slow-space-member"
+SLOW_SECONDS = 60.0
 
 log = logging.getLogger(__name__)
 
@@ -19,3 +23,10 @@ def crash_point(name: str) -> None:
         log.critical("fault injection: dying at %s", name)
         logging.shutdown()
         os._exit(137)
+
+
+async def slow_point(name: str) -> None:
+    """Wait SLOW_SECONDS if ALUMNI_BOT_FAULT names this point; otherwise do nothing."""
+    if os.environ.get(FAULT_ENV) == name:
+        log.critical("fault injection: slow at %s", name)
+        await asyncio.sleep(SLOW_SECONDS)

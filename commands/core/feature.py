@@ -1,6 +1,6 @@
 """How a feature declares itself, in one object in its package's `__init__.py`: its command
 groups, the room signals it handles, its scheduled duties, its configuration table, the files
-behind its download links, its HTTP routes, and what it does at start."""
+behind its download links, its HTTP routes, the slow work it queues, and what it does at start."""
 
 from __future__ import annotations
 
@@ -47,6 +47,8 @@ SignalHandler = Callable[["CommandContext", Any], Awaitable[bool | None]]
 # Whether a signal is the feature's at all; one that no feature accepts is not even recorded
 # as handled (nothing of the chat is kept that no feature needs).
 Accepts = Callable[[Ports, str, Any], Awaitable[bool]]
+# Runs one queued job (`Ports.jobs`) from its stored payload; RetryLater keeps it queued.
+JobHandler = Callable[[Ports, dict[str, Any]], Awaitable[None]]
 # The file a download path names (data as it is now), or None.
 DownloadMaker = Callable[[Database, str, dt.datetime, str], Awaitable[ExportFile | None]]
 
@@ -92,3 +94,5 @@ class Feature:
     # Download path prefix → the file behind it.
     downloads: Mapping[str, DownloadMaker] = field(default_factory=dict)
     routes: Callable[[Ports], Sequence[web.RouteDef]] | None = None
+    # Job kind → its handler, for the work the feature queues beside the sync loop.
+    jobs: Mapping[str, JobHandler] = field(default_factory=dict)

@@ -38,6 +38,13 @@ class Pacer(Protocol):
     def pause(self, seconds: float) -> None: ...
 
 
+class Jobs(Protocol):
+    """Slow work beside the sync loop: stored at once (so a crash loses none; a key is queued
+    only once, however often a batch is replayed), run in order by a background task."""
+
+    async def enqueue(self, kind: str, key: str, payload: dict[str, Any]) -> None: ...
+
+
 class Messenger(Protocol):
     """The one send path: idempotent per transaction id, paced, retried."""
 
@@ -156,8 +163,9 @@ class Settings:
     survey_files: tuple[Path, ...] = ()
     # Parsed feature tables of the configuration (e.g. "space"), by table name.
     sections: Mapping[str, Any] = field(default_factory=dict)
-    # Send pace for work of its own (the space keeps its pace apart from the replies).
-    send_rate_per_second: float = 0.0
+    # The operator's cap on the send pace (None: follow the homeserver alone); the space keeps
+    # its own pace apart from the replies.
+    send_rate_per_second: float | None = None
     send_burst: int = 10
 
 
@@ -176,6 +184,8 @@ class Ports:
     links: Links
     # What features set up at start (e.g. the space's keeper), by feature name.
     runtimes: dict[str, Any] = field(default_factory=dict)
+    # The queue of slow work; None: it runs where it is asked for (tests without the bot).
+    jobs: Jobs | None = None
     # Who organises the whole network beyond `settings.organisers` (e.g. from the roster).
     network_organiser_sources: list[Callable[[], Iterable[str]]] = field(default_factory=list)
     # Who belongs to the network: nobody else gets a message unasked or a network-only

@@ -3,6 +3,8 @@ membership; knocks; the welcome of new members."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from commands.core.context import CommandContext
 from commands.core.feature import ConfigTable, Feature, On
 from commands.core.ports import Ports
@@ -17,10 +19,24 @@ async def in_space(ports: Ports, room_id: str, signal: Membership | StateChange)
     return keeper is not None and keeper.key_of(room_id) is not None
 
 
+MEMBER_JOB = "space.member"
+
+
 async def on_member(ctx: CommandContext, signal: Membership) -> None:
-    keeper = start.keeper_of(ctx.ports)
+    """Kicks, knocks and welcomes wait out rate limits: queued, they run beside the sync loop."""
+    event = dict(signal.event)
+    if ctx.ports.jobs is not None:
+        await ctx.ports.jobs.enqueue(
+            MEMBER_JOB, event["event_id"], {"room_id": ctx.room_id, "event": event}
+        )
+        return
+    await run_member_job(ctx.ports, {"room_id": ctx.room_id, "event": event})
+
+
+async def run_member_job(ports: Ports, payload: dict[str, Any]) -> None:
+    keeper = start.keeper_of(ports)
     if keeper is not None:
-        await keeper.on_member(ctx.room_id, signal.event)
+        await keeper.on_member(payload["room_id"], payload["event"])
 
 
 async def is_join_rule_here(ports: Ports, room_id: str, signal: StateChange) -> bool:
@@ -45,4 +61,5 @@ FEATURE = Feature(
     config=ConfigTable("space", parse_space, with_files),
     setup=start.set_up,
     after_first_sync=start.reconcile_at_start,
+    jobs={MEMBER_JOB: run_member_job},
 )

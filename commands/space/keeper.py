@@ -29,10 +29,11 @@ from nio import (
     UploadResponse,
 )
 
+from commands.core import faults
 from commands.core.content import message_content, txn_id_for
 from commands.core.i18n import Language, Localized
 from commands.core.mentions import pill
-from commands.core.pacing import TokenBucket
+from commands.core.pacing import HomeserverPacer
 from commands.core.ports import Ports, SendRefused
 from commands.core.rendering import escape
 from commands.core.rooms import person_pill, room_id_of, server_of
@@ -106,7 +107,7 @@ class SpaceKeeper:
         self.spec = spec
         self.language = settings.language
         # Its own pace for invitations, kicks and state: a long reconcile never holds up replies.
-        self.bucket = TokenBucket(settings.send_rate_per_second, settings.send_burst)
+        self.bucket = HomeserverPacer(settings.send_rate_per_second, settings.send_burst)
         self.allowed_servers = frozenset(settings.allowed_servers)
         # Roster members with the role Organisation (kept here: roles are asked for on every
         # command).
@@ -547,6 +548,7 @@ class SpaceKeeper:
 
     async def on_member(self, room_id: str, event: Mapping[str, Any]) -> None:
         """A membership change in a room of the space (from the sync)."""
+        await faults.slow_point(faults.SLOW_SPACE_MEMBER)
         key = self.key_of(room_id)
         user_id = event.get("state_key")
         content = event.get("content") or {}

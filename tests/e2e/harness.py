@@ -210,8 +210,10 @@ class BotProcess:
         space: dict[str, object] | None = None,
         storage_url: str | None = None,
         extra_tables: dict[str, dict[str, object]] | None = None,
+        database: Path | None = None,
     ) -> None:
-        """`storage_url`: the bot's database (default SQLite in `workdir`)."""
+        """`storage_url`: the bot's database (default SQLite in `workdir`); `database`:
+        another process's SQLite file to share."""
         self.synapse = synapse
         self.workdir = workdir
         self.user_id = user_id
@@ -227,11 +229,15 @@ class BotProcess:
             "send_burst": 100,
             **(matrix_settings or {}),
         }
+        # None leaves a key out: the bot's own default.
+        matrix = {key: value for key, value in matrix.items() if value is not None}
         bot = {"organisers": organisers, "allowed_servers": allowed_servers, **(bot_settings or {})}
         tables = {
             "matrix": matrix,
             "bot": bot,
-            "storage": {"url": storage_url or f"sqlite+aiosqlite:///{workdir / 'bot.db'}"},
+            "storage": {
+                "url": storage_url or f"sqlite+aiosqlite:///{database or workdir / 'bot.db'}"
+            },
             "http": {"listen": f"127.0.0.1:{self.http_port}"},
         }
         if space is not None:

@@ -1,7 +1,9 @@
-"""A homeserver that enforces a message rate limit: 429s are waited out, pacing avoids them."""
+"""A homeserver that enforces a message rate limit: 429s are waited out, the bot's default pace
+follows the limit, an explicit pace avoids it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -25,7 +27,7 @@ async def strict_synapse(tmp_path_factory: pytest.TempPathFactory) -> AsyncItera
 
 
 async def burst_of_commands(
-    synapse: LocalSynapse, workdir: Path, rate: float, burst: int
+    synapse: LocalSynapse, workdir: Path, rate: float | None, burst: int | None
 ) -> BotProcess:
     """Commands that piled up while the bot was down: it answers all of them in one burst."""
     orga = await MatrixUser.create(synapse, "orga")
@@ -66,3 +68,14 @@ async def test_rate_limited_sends_are_retried_after_the_wait(
 async def test_pacing_stays_below_the_limit(strict_synapse: LocalSynapse, tmp_path: Path) -> None:
     bot = await burst_of_commands(strict_synapse, tmp_path, rate=0.9, burst=3)
     assert "rate limited" not in bot.log_path.read_text()
+
+
+async def test_by_default_the_bot_follows_the_limit_it_is_told(
+    strict_synapse: LocalSynapse, tmp_path: Path
+) -> None:
+    started = asyncio.get_running_loop().time()
+    bot = await burst_of_commands(strict_synapse, tmp_path, rate=None, burst=None)
+    log = bot.log_path.read_text()
+    # Sent at once until refused; then the pace is learned, not a retry for every reply.
+    assert 1 <= log.count("rate limited") <= COMMANDS - 3
+    assert asyncio.get_running_loop().time() - started < 60

@@ -195,6 +195,26 @@ async def test_language_setting(db: Database) -> None:
     assert await user_settings.get_language(db, "@carla:example.org") is None
 
 
+async def test_a_known_language_is_answered_without_a_round_trip(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await user_settings.set_language(db, "@anna:example.org", "en")
+    assert await user_settings.get_language(db, "@ben:example.org") is None
+
+    def no_session() -> None:
+        raise AssertionError("the database was asked again")
+
+    monkeypatch.setattr(db, "session", no_session)
+
+    assert await user_settings.get_language(db, "@anna:example.org") == "en"
+    assert await user_settings.get_language(db, "@ben:example.org") is None
+    monkeypatch.undo()
+    # !sprache changes it, and the next answer uses the new one.
+    await user_settings.set_language(db, "@ben:example.org", "en")
+    monkeypatch.setattr(db, "session", no_session)
+    assert await user_settings.get_language(db, "@ben:example.org") == "en"
+
+
 async def test_utc_datetime_returns_aware_utc(db: Database) -> None:
     local = dt.datetime(2026, 9, 29, 10, 0, 0, 123456, tzinfo=BERLIN_SUMMER)
     async with db.session() as session:

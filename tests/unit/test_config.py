@@ -49,7 +49,7 @@ def test_minimal_remote_config_gets_the_defaults() -> None:
     assert config.matrix.password == "geheim"
     assert config.matrix.access_token is None
     assert config.matrix.device_name == "alumni-bot"
-    assert config.matrix.send_rate_per_second == 0.2
+    assert config.matrix.send_rate_per_second is None
     assert config.matrix.send_burst == 10
     assert config.bot == BotConfig()
     assert config.storage == StorageConfig()
