@@ -132,7 +132,7 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
         user_id = await session.user_of(request)
         if user_id is None:
             return await message(request, "login_needed_title", "login_needed", 401, None)
-        return viewer_of(ports, user_id)
+        return await viewer_of(ports, user_id)
 
     async def organiser(request: web.Request) -> Viewer | web.Response:
         viewer = await logged_in(request)

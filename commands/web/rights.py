@@ -13,7 +13,7 @@ from commands.core.rooms import CLASSIC_ROOM_VERSIONS, ORGANISER_POWER, joined_m
 from storage.models import Event
 
 
-def role_in(ports: Ports, room_id: str, user_id: str) -> Role:
+async def role_in(ports: Ports, room_id: str, user_id: str) -> Role:
     """The role a command from `user_id` would have in `room_id`."""
     if user_id in ports.network_organisers():
         return Role.NETWORK
@@ -24,11 +24,23 @@ def role_in(ports: Ports, room_id: str, user_id: str) -> Role:
     # A direct chat makes nobody an organiser (its creator holds power 100 there).
     if joined_members(room) <= {homeserver.user_id, user_id}:
         return Role.MEMBER
-    if room.room_version not in CLASSIC_ROOM_VERSIONS and user_id == room.creator:
+    if room.room_version not in CLASSIC_ROOM_VERSIONS and user_id in await _creators(
+        ports, room_id
+    ):
         return Role.ORGANISER
     if room.power_levels.get_user_level(user_id) >= ORGANISER_POWER:
         return Role.ORGANISER
     return Role.MEMBER
+
+
+async def _creators(ports: Ports, room_id: str) -> set[str]:
+    """From room version 12 on a room's creators outrank everyone; nio does not keep them."""
+    response = await ports.homeserver.room_get_state(room_id)
+    for event in getattr(response, "events", None) or []:
+        if isinstance(event, dict) and event.get("type") == "m.room.create":
+            extra = (event.get("content") or {}).get("additional_creators")
+            return {event.get("sender"), *(extra if isinstance(extra, list) else ())}
+    return set()
 
 
 @dataclass(frozen=True)
@@ -60,7 +72,7 @@ class Viewer:
         return self.network or room_id in self.joined or room_id in self.organised
 
 
-def viewer_of(ports: Ports, user_id: str) -> Viewer:
+async def viewer_of(ports: Ports, user_id: str) -> Viewer:
     rooms = ports.homeserver.rooms
     joined = frozenset(
         room_id for room_id, room in rooms.items() if user_id in joined_members(room)
@@ -70,7 +82,11 @@ def viewer_of(ports: Ports, user_id: str) -> Viewer:
         network=user_id in ports.network_organisers(),
         joined=joined,
         organised=frozenset(
-            room_id for room_id in joined if role_in(ports, room_id, user_id) >= Role.ORGANISER
+            [
+                room_id
+                for room_id in joined
+                if await role_in(ports, room_id, user_id) >= Role.ORGANISER
+            ]
         ),
     )
 
