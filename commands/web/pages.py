@@ -23,7 +23,7 @@ from commands.core.ports import Ports
 from commands.events.creation import create_announced
 from commands.events.plan import details_from_fields
 from commands.events.text import describe_reminders
-from commands.web import login, session
+from commands.web import login, openid, session
 from commands.web.rights import Viewer, event_rooms, room_label, viewer_of
 from commands.web.texts import TEXTS, texts
 from commands.web.views import Page, event_list, overview, when
@@ -114,7 +114,12 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
         return await session.language_of(request, default)
 
     async def message(
-        request: web.Request, title_key: str, text_key: str, status: int, viewer: Viewer | None
+        request: web.Request,
+        title_key: str,
+        text_key: str,
+        status: int,
+        viewer: Viewer | None,
+        widget: bool = False,
     ) -> web.Response:
         language = await language_for(request, viewer.user_id if viewer else None)
         command = ports.direct.command_text("web", language)
@@ -126,12 +131,15 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
             language,
             status=status,
             message=TEXTS[text_key].format(language, command=command),
+            widget=widget,
         )
 
     async def logged_in(request: web.Request) -> Viewer | web.Response:
         user_id = await session.user_of(request)
         if user_id is None:
-            return await message(request, "login_needed_title", "login_needed", 401, None)
+            return await message(
+                request, "login_needed_title", "login_needed", 401, None, widget=True
+            )
         return await viewer_of(ports, user_id)
 
     async def organiser(request: web.Request) -> Viewer | web.Response:
@@ -156,6 +164,25 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
         language = parse_language(await user_settings.get_language(ports.db, user_id) or "")
         await session.log_in(request, user_id, language)
         raise web.HTTPSeeOther(f"{site.root}/web/", headers=SECURITY_HEADERS)
+
+    async def widget_login(request: web.Request) -> web.Response:
+        # JSON only: a form on another site cannot send it without the browser asking first.
+        if request.content_type != "application/json":
+            raise web.HTTPUnsupportedMediaType()
+        try:
+            sent = await request.json()
+        except ValueError:
+            raise web.HTTPBadRequest() from None
+        token = sent.get("access_token") if isinstance(sent, dict) else None
+        user_id = None
+        if isinstance(token, str):
+            # Only the configured homeserver is asked, never a server the request names.
+            user_id = await openid.user_of_token(ports.homeserver.homeserver, token)
+        if user_id is None:
+            return web.json_response({"ok": False}, status=403, headers=SECURITY_HEADERS)
+        language = parse_language(await user_settings.get_language(ports.db, user_id) or "")
+        await session.log_in(request, user_id, language)
+        return web.json_response({"ok": True}, headers=SECURITY_HEADERS)
 
     async def logout(request: web.Request) -> web.Response:
         viewer = await logged_in(request)
@@ -305,6 +332,7 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
         web.get("/web", to_overview),
         web.get("/web/", sessions(overview_page)),
         web.get("/web/login/{token}", sessions(login_page)),
+        web.post("/web/openid", sessions(widget_login)),
         web.post("/web/logout", sessions(logout)),
         web.get("/web/events", sessions(events_page)),
         web.get("/web/events/new", sessions(new_event_page)),

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 import secrets
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import pytest
@@ -198,3 +199,45 @@ async def test_members_stay_off_organiser_pages_and_old_links_fail(room: Room) -
         assert response.status == 403
         assert "gilt nicht" in await response.text()
         assert "alumni_web" not in response.headers.get("Set-Cookie", "")
+
+
+async def openid_token(user: MatrixUser) -> str:
+    """What Element asks the homeserver for when a widget calls `get_openid`."""
+    url = (
+        f"{user.synapse.base_url}/_matrix/client/v3/user/{quote(user.user_id)}/openid/request_token"
+    )
+    headers = {"Authorization": f"Bearer {user.client.access_token}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, headers=headers, json={}) as response,
+    ):
+        assert response.status == 200, await response.text()
+        return str((await response.json())["access_token"])
+
+
+async def test_the_widget_logs_in_with_an_openid_token(room: Room) -> None:
+    async with browser() as page:
+        async with page.get(f"{base(room.bot)}/web/?widgetId=w1") as response:
+            assert response.status == 401
+            assert "/web/static/widget.js" in await response.text()
+        openid = f"{base(room.bot)}/web/openid"
+        # A made-up token, and a form post (which another site could send), log nobody in.
+        async with page.post(openid, json={"access_token": "erfunden"}) as response:
+            assert response.status == 403
+        token = await openid_token(room.member)
+        async with page.post(openid, data={"access_token": token}) as response:
+            assert response.status == 415
+        async with page.get(f"{base(room.bot)}/web/") as response:
+            assert response.status == 401
+        async with page.post(openid, json={"access_token": token}) as response:
+            assert response.status == 200
+        async with page.get(f"{base(room.bot)}/web/") as response:
+            assert response.status == 200
+            assert room.member.user_id in await response.text()
+        async with page.get(f"{base(room.bot)}/web/events/new") as response:
+            assert response.status == 403
+    # The server asks only its configured homeserver: a server named in the request is ignored.
+    async with browser() as page:
+        fake = {"access_token": token + "x", "matrix_server_name": "evil.example.org"}
+        async with page.post(f"{base(room.bot)}/web/openid", json=fake) as response:
+            assert response.status == 403
