@@ -4,6 +4,7 @@ pages, and an event created through the form whose card a Matrix client sees in 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 import secrets
@@ -48,12 +49,14 @@ def bot_messages(user: MatrixUser, room_id: str, bot_id: str, needle: str) -> li
     ]
 
 
-async def login_link(user: MatrixUser, room: Room) -> str:
+async def login_link(
+    user: MatrixUser, room: Room, other_rooms: frozenset[str] = frozenset()
+) -> str:
     """`!web` in the room; the link from the direct message the bot then sends."""
     command = await user.client.room_send(room.room_id, "m.room.message", element_text("!web"))
     reply = await user.wait_reply(command.event_id, room.bot.user_id)
     assert "Direktnachricht" in reply["content"]["body"]
-    invites = await user.wait_for(lambda: user.invites - {room.room_id}, within=30)
+    invites = await user.wait_for(lambda: user.invites - {room.room_id, *other_rooms}, within=30)
     (direct,) = invites
     await user.join(direct)
     (message,) = await user.wait_for(
@@ -241,3 +244,44 @@ async def test_the_widget_logs_in_with_an_openid_token(room: Room) -> None:
         fake = {"access_token": token + "x", "matrix_server_name": "evil.example.org"}
         async with page.post(f"{base(room.bot)}/web/openid", json=fake) as response:
             assert response.status == 403
+
+
+async def test_a_room_organiser_announces_only_in_rooms_they_organise(room: Room) -> None:
+    # The member organises the room (power 50) but not a second room of the bot's.
+    levels = await room.orga.client.room_get_state_event(room.room_id, "m.room.power_levels")
+    content = dict(levels.content)
+    content["users"] = {**content.get("users", {}), room.member.user_id: 50}
+    put = await room.orga.client.room_put_state(room.room_id, "m.room.power_levels", content)
+    assert getattr(put, "event_id", None), put
+    other = await room.orga.create_room(invite=[room.bot.user_id, room.member.user_id])
+    await room.member.join(other)
+    await room.orga.wait_membership(other, room.bot.user_id, "join")
+    await room.orga.wait_membership(other, room.member.user_id, "join")
+    link = await login_link(room.member, room, frozenset({other}))
+    async with browser() as page:
+        async with page.get(link) as response:
+            assert response.status == 200
+        form_html = ""
+        async with asyncio.timeout(30):
+            while f'value="{room.room_id}"' not in form_html:
+                async with page.get(f"{base(room.bot)}/web/events/new") as response:
+                    assert response.status == 200
+                    form_html = await response.text()
+                await asyncio.sleep(0.2)
+        assert f'value="{other}"' not in form_html
+        fields = {
+            "csrf_token": hidden(form_html, "csrf_token"),
+            "form_id": hidden(form_html, "form_id"),
+            "title": "Raumtreffen",
+            "date": (dt.date.today() + dt.timedelta(days=20)).isoformat(),
+            "start": "18:00",
+            "rooms": other,
+        }
+        async with page.post(f"{base(room.bot)}/web/events/new", data=fields) as response:
+            assert response.status == 400
+            assert "darfst du keinen Termin ankündigen" in await response.text()
+        async with page.post(
+            f"{base(room.bot)}/web/events/new", data=fields | {"rooms": room.room_id}
+        ) as response:
+            assert response.status == 200
+            assert "Raumtreffen" in await response.text()

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from commands.core.converters import ConversionError
 from commands.events.plan import BAD_URL, END_BEFORE_START, TITLE_MISSING, details_from_fields
-from commands.web import login
+from commands.web import login, session
 from commands.web.rights import Viewer
 from storage.database import Database, open_database
 from storage.models import Event, WebLogin
@@ -140,3 +140,17 @@ def test_rights_are_those_of_the_commands() -> None:
     assert member.may_manage(_event("@m:x", ["!c"]))
     assert room_organiser.may_manage(in_b) and not room_organiser.may_manage(in_a)
     assert all(network.may_manage(row) for row in (in_a, in_b, elsewhere))
+
+
+@pytest.mark.parametrize("secure", [True, False])
+async def test_session_cookies_are_encrypted_httponly_lax_and_secure_behind_https(
+    db: Database, secure: bool
+) -> None:
+    storage = await session.cookie_storage(db, secure=secure, path="/alumni/web")
+    assert storage.cookie_params["httponly"] is True
+    assert storage.cookie_params["samesite"] == "Lax"
+    assert storage.cookie_params["secure"] is secure
+    assert storage.cookie_params["path"] == "/alumni/web"
+    # The key is kept: sessions outlive a restart.
+    again = await session.cookie_storage(db, secure=secure, path="/alumni/web")
+    assert again._fernet.decrypt(storage._fernet.encrypt(b"x")) == b"x"
