@@ -87,6 +87,11 @@ def hidden(html: str, name: str) -> str:
 
 async def test_login_link_works_once_and_the_form_creates_an_event(room: Room) -> None:
     link = await login_link(room.orga, room)
+    # The homeserver's link preview fetches the link: that must not use it up.
+    preview = {"User-Agent": "Synapse (bot; +https://github.com/element-hq/synapse)"}
+    async with browser() as previewer, previewer.get(link, headers=preview) as response:
+        assert response.status == 200
+        assert "Set-Cookie" not in response.headers
     async with browser() as page:
         async with page.get(link) as response:
             assert response.status == 200
