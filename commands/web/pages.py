@@ -63,6 +63,8 @@ def templates() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("commands.web", "templates"),
         autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
         enable_async=True,
         undefined=jinja2.StrictUndefined,
     )
