@@ -3,7 +3,7 @@ in `bot/` that names them. A new feature is a new package under `commands/` and 
 
 from __future__ import annotations
 
-from commands import announcements, events, general, polls, privacy, space, surveys, topics
+from commands import announcements, events, general, polls, privacy, space, surveys, topics, web
 from commands.core.feature import Feature
 from commands.core.registry import Registry
 
@@ -16,6 +16,7 @@ FEATURES: tuple[Feature, ...] = (
     space.FEATURE,
     announcements.FEATURE,
     privacy.FEATURE,
+    web.FEATURE,
 )
 
 

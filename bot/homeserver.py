@@ -167,7 +167,8 @@ def write_synapse_config(
                 "type": "http",
                 "tls": False,
                 "x_forwarded": False,
-                "resources": [{"names": ["client"], "compress": False}],
+                # openid: the userinfo endpoint that checks an Element widget's OpenID token.
+                "resources": [{"names": ["client", "openid"], "compress": False}],
             }
         ],
         "database": {"name": "sqlite3", "args": {"database": str(data_dir / "homeserver.db")}},

@@ -547,3 +547,15 @@ class TopicEntryEdit(Base):
     entry_id: Mapped[int] = mapped_column(
         ForeignKey("topic_entry.id", ondelete="CASCADE"), index=True
     )
+
+
+class WebLogin(Base):
+    """A one-time login link to the web page, sent by direct message: only its hash is kept,
+    bound to one Matrix user, used once, valid for minutes."""
+
+    __tablename__ = "web_login"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

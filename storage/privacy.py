@@ -38,6 +38,7 @@ from storage.models import (
     TopicEntry,
     TopicVote,
     UserSetting,
+    WebLogin,
 )
 
 # What stands where an erased person's id stood, in rows others rely on (minutes, events).
@@ -77,6 +78,8 @@ HANDLING: dict[str, Handling] = {
         Handling(RosterMember, ("user_id",), Erasure.ORGANISERS),
         Handling(Knock, ("user_id",), Erasure.DELETE),
         Handling(DirectRoom, ("user_id",), Erasure.DELETE),
+        # Hashed one-time login links: bookkeeping, deleted minutes after they expire.
+        Handling(WebLogin, ("user_id",), Erasure.DELETE, exported=False),
         Handling(Rsvp, ("user_id",), Erasure.DELETE),
         Handling(EventNudge, ("user_id",), Erasure.DELETE),
         Handling(PollResponse, ("sender",), Erasure.DELETE),

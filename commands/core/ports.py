@@ -146,6 +146,9 @@ class Errors(Protocol):
 class Links(Protocol):
     """Signed links to the bot's HTTP server."""
 
+    # Where people reach the HTTP server (`http.public_url`), without a trailing slash.
+    base_url: str
+
     def link(self, path: str, now: dt.datetime) -> str: ...
 
 

@@ -16,6 +16,7 @@ from commands.core.rendering import bullet_list, escape
 from commands.core.rooms import name_in_rooms
 from commands.core.unasked import dm_switch
 from commands.events import calendar as event_calendar
+from commands.events.creation import create_announced
 from commands.events.plan import (
     ANSWERS,
     EVENT_DUTY,
@@ -33,7 +34,6 @@ from commands.events.plan import (
 )
 from commands.events.text import ANSWER_WORDS, describe_reminders, format_span, render_card
 from storage import events, user_settings
-from storage.events import NewEvent
 from storage.models import Event
 from storage.outbox import ANNOUNCE, CANCEL, UPDATE
 
@@ -196,34 +196,17 @@ async def create_event(ctx: CommandContext, angaben: str) -> None:
         return
     now = ctx.now()
     details = parse_details(angaben, now, ZoneInfo(ctx.timezone), new=True)
-    assert details.title is not None and details.span is not None
     room_ids = await _resolve_rooms(ctx, details.rooms or ["hier"])
-    offsets = details.offsets if details.offsets is not None else list(ctx.default_reminders)
-    posts = plan_notices(ANNOUNCE, 0, room_ids, now) + plan_reminders(
-        details.span.starts_at, offsets, room_ids, now, ZoneInfo(ctx.timezone)
+    row = await create_announced(
+        ctx.ports,
+        source=ctx.event_id,
+        created_by=ctx.sender,
+        command_room_id=ctx.room_id,
+        details=details,
+        room_ids=room_ids,
+        now=now,
+        description_html=_description_html(ctx, details.description),
     )
-    row = await events.create(
-        ctx.db,
-        NewEvent(
-            source_event_id=ctx.event_id,
-            created_by=ctx.sender,
-            command_room_id=ctx.room_id,
-            title=details.title,
-            starts_at=details.span.starts_at,
-            ends_at=details.span.ends_at,
-            timezone=ctx.timezone,
-            place=details.place,
-            online_link=details.online_link,
-            agenda_link=details.agenda_link,
-            description=details.description,
-            closed=details.closed if details.closed is not None else True,
-            room_ids=room_ids,
-            reminder_offsets=offsets,
-            description_html=_description_html(ctx, details.description),
-        ),
-        posts,
-    )
-    await ctx.schedules.changed(EVENT_DUTY, row.id)
     await _confirm(ctx, CREATED, row)
 
 

@@ -454,3 +454,31 @@ def what_changed(before: Event, values: Mapping[str, object]) -> dict[str, list[
         if old_value != new_value:
             changes[name] = [old_value, new_value]
     return {name: changes[name] for name in CHANGE_FIELDS if name in changes}
+
+
+DATE_MISSING = Localized("Es fehlt das Datum des Termins.", "The date of the event is missing.")
+START_MISSING = Localized(
+    "Es fehlt die Uhrzeit, zu der der Termin beginnt.", "The event's start time is missing."
+)
+
+
+def details_from_fields(
+    fields: Mapping[str, str], now: dt.datetime, zone: ZoneInfo
+) -> EventDetails:
+    """A new event from a form's separate fields (title, date `2026-09-29`, start and end
+    `10:00`, place, online link), checked by the same rules and messages as `!termin neu`."""
+    details = EventDetails()
+    details.title = _limited(fields.get("title", ""), "title", MAX_TITLE)
+    date = fields.get("date", "").strip()
+    start = fields.get("start", "").strip()
+    end = fields.get("end", "").strip()
+    if not date:
+        raise ConversionError(DATE_MISSING)
+    if not start:
+        raise ConversionError(START_MISSING)
+    details.span = parse_span(f"{date} {start}-{end}" if end else f"{date} {start}", now, zone)
+    for name in ("place", "online_link"):
+        value = fields.get(name, "").strip()
+        if value:
+            _apply(details, name, [value], now, zone)
+    return details

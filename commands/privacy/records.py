@@ -50,6 +50,13 @@ RECORDS: dict[str, Record] = {
             f"{_days('handled_events')} days (`retention.handled_events`)",
         ),
     ),
+    "web_login": Record(
+        Localized(
+            "Einmal-Anmeldelinks zur Webseite (nur ihr Hash), an eine Person gebunden",
+            "one-time login links to the web page (only their hash), bound to one person",
+        ),
+        Localized("10 Minuten gültig, danach gelöscht", "valid for 10 minutes, then deleted"),
+    ),
     "device_login": Record(
         Localized("Anmeldung des Bot-Kontos selbst (kein Mitglied)", "the bot account's login"),
         Localized("solange der Bot läuft", "while the bot runs"),

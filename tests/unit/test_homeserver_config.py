@@ -47,7 +47,7 @@ def test_listens_on_loopback_client_api_only(tmp_path: Path) -> None:
     assert listener["type"] == "http"
     assert listener["tls"] is False
     assert listener["x_forwarded"] is False
-    assert listener["resources"] == [{"names": ["client"], "compress": False}]
+    assert listener["resources"] == [{"names": ["client", "openid"], "compress": False}]
     assert config["server_name"] == "localhost"
     assert config["database"]["name"] == "sqlite3"
     assert Path(config["database"]["args"]["database"]).parent == tmp_path.resolve()
