@@ -239,14 +239,16 @@ async def test_an_encrypted_reaction_answers_an_event(encrypted: Encrypted) -> N
     )[0]
     assert card["event_id"] in e.member.decrypted
     await e.member.react(e.room_id, card["event_id"], "✅")
-    listing = ""
+    listing, shown = "", ""
     for _attempt in range(20):
         asked = await e.orga.send_text(e.room_id, "!termin antworten 1")
-        listing = (await e.orga.wait_decrypted_reply(asked, e.bot.user_id))["content"]["body"]
-        if e.member.user_id in listing:
+        content = (await e.orga.wait_decrypted_reply(asked, e.bot.user_id))["content"]
+        # People are shown as pills: their name in the body, their id in the link.
+        listing, shown = content["body"], content.get("formatted_body", "")
+        if e.member.user_id in shown:
             break
         await asyncio.sleep(0.5)
-    assert "Zugesagt (1)" in listing and e.member.user_id in listing, listing
+    assert "Zugesagt (1)" in listing and f"https://matrix.to/#/{e.member.user_id}" in shown
 
 
 async def test_an_encrypted_direct_chat_as_element_opens_it(
