@@ -1,5 +1,6 @@
 """Signed, expiring links to files the bot's HTTP server makes on request (the needs exports):
-the link itself is the right to read, handed only to organisers, valid for a day."""
+the link itself is the right to read, handed only to organisers, valid for a day unless the
+configuration says otherwise."""
 
 from __future__ import annotations
 
@@ -27,18 +28,20 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-@dataclass(frozen=True)
+@dataclass
 class DownloadLinks:
-    """`base_url` is where people reach the HTTP server (config `http.public_url`)."""
+    """`base_url` is where people reach the HTTP server (config `http.public_url`);
+    `valid_for` may be set by a feature (the privacy settings)."""
 
     key: bytes
     base_url: str
+    valid_for: dt.timedelta = VALID_FOR
 
     def link(self, path: str, now: dt.datetime) -> str:
         return f"{self.base_url}/downloads/{self.token(path, now)}"
 
     def token(self, path: str, now: dt.datetime) -> str:
-        expires = int((now + VALID_FOR).timestamp())
+        expires = int((now + self.valid_for).timestamp())
         payload = _b64(json.dumps({"p": path, "e": expires}, separators=(",", ":")).encode())
         return f"{payload}.{self._sign(payload)}"
 

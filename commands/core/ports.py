@@ -144,10 +144,11 @@ class Errors(Protocol):
 
 
 class Links(Protocol):
-    """Signed links to the bot's HTTP server."""
+    """Signed links to the bot's HTTP server, valid for `valid_for` from when they are made."""
 
     # Where people reach the HTTP server (`http.public_url`), without a trailing slash.
     base_url: str
+    valid_for: dt.timedelta
 
     def link(self, path: str, now: dt.datetime) -> str: ...
 

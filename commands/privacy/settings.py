@@ -13,7 +13,8 @@ from storage.privacy import Retention
 TABLE = "privacy"
 NOTICE_KEYS = ("controller", "contact", "purposes", "legal_basis", "retention", "rights")
 RETENTION_KEYS = tuple(f.name for f in fields(Retention))
-KEYS = {"notice", "retention", "min_group_size"}
+KEYS = {"notice", "retention", "min_group_size", "download_link_hours"}
+DEFAULT_DOWNLOAD_LINK_HOURS = 24
 DEFAULT_MIN_GROUP_SIZE = 5
 
 
@@ -39,6 +40,8 @@ class PrivacyConfig:
     retention: Retention = field(default_factory=Retention)
     # Below this many answers an anonymous survey shows no breakdown and no free texts.
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+    # How long a download link (an export, the minutes) stays valid.
+    download_link_hours: int = DEFAULT_DOWNLOAD_LINK_HOURS
 
 
 def _unknown(table: dict[str, Any], known: set[str] | tuple[str, ...], prefix: str) -> None:
@@ -73,10 +76,16 @@ def parse_privacy(table: dict[str, Any]) -> PrivacyConfig:
         key: _whole(value, f"privacy.retention.{key}", 1) for key, value in retention_raw.items()
     }
     size = _whole(table.get("min_group_size", DEFAULT_MIN_GROUP_SIZE), "privacy.min_group_size", 1)
+    hours = _whole(
+        table.get("download_link_hours", DEFAULT_DOWNLOAD_LINK_HOURS),
+        "privacy.download_link_hours",
+        1,
+    )
     return PrivacyConfig(
         notice=Notice(**{k: v.strip() for k, v in notice_raw.items()}),
         retention=Retention(**days),
         min_group_size=size,
+        download_link_hours=hours,
     )
 
 

@@ -97,12 +97,15 @@ RETENTION_DEFAULT = Localized(
     "Bearbeitete Nachrichten-IDs {handled}; Zu- und Absagen {rsvps} nach dem Termin; "
     "gespiegelte Stimmen {polls} nach dem Ende der Umfrage; Gespräche und Teilnahme an "
     "Erhebungen {surveys} nach deren Ende; Buchführung der Direktnachrichten {direct}; "
-    "Download-Links 24 Stunden.",
+    "Download-Links {links}.",
     "Handled message ids {handled}; answers to events {rsvps} after the event; mirrored votes "
     "{polls} after the poll ended; survey conversations and participation {surveys} after the "
-    "close; direct-message bookkeeping {direct}; download links 24 hours.",
+    "close; direct-message bookkeeping {direct}; download links {links}.",
 )
 DAYS = Plural(Localized("{count} Tag", "{count} day"), Localized("{count} Tage", "{count} days"))
+HOURS = Plural(
+    Localized("{count} Stunde", "{count} hour"), Localized("{count} Stunden", "{count} hours")
+)
 RIGHTS_COMMANDS = Localized(
     "Auskunft: {export} · Löschung: {erase}", "Access: {export} · Erasure: {erase}"
 )
@@ -133,6 +136,7 @@ def render_notice(config: PrivacyConfig, language: Language, export: str, erase:
         polls=DAYS.format(language, r.closed_poll_votes),
         surveys=DAYS.format(language, r.survey_conversations),
         direct=DAYS.format(language, r.direct_chats),
+        links=HOURS.format(language, config.download_link_hours),
     )
     for key, title in NOTICE_FIELDS.items():
         value: str = getattr(notice, key)

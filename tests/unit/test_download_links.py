@@ -30,3 +30,10 @@ def test_forged_and_altered_links_name_nothing() -> None:
     assert LINKS.path_of(forged + "." + signature, NOW) is None
     for junk in ("", ".", "abc", "a.b.c", "!!!." + signature, payload + ".ä€", "ü.ü"):
         assert LINKS.path_of(junk, NOW) is None
+
+
+def test_a_link_is_valid_as_long_as_configured() -> None:
+    links = DownloadLinks(b"k" * 32, "https://bot.example.org", valid_for=dt.timedelta(hours=2))
+    token = links.token("minutes/de/1.md", NOW)
+    assert links.path_of(token, NOW + dt.timedelta(hours=2) - dt.timedelta(seconds=1))
+    assert links.path_of(token, NOW + dt.timedelta(hours=2, seconds=1)) is None

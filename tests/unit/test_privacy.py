@@ -15,13 +15,14 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
 
+from bot.download_links import DownloadLinks
 from bot.features import build_registry
 from commands.core.dispatch import Outcome, dispatch
 from commands.core.i18n import Language
 from commands.core.ports import Ports, Settings
 from commands.core.registry import Role
 from commands.core.rendering import code
-from commands.privacy import records
+from commands.privacy import FEATURE, records
 from commands.privacy.duty import RetentionDuty
 from commands.privacy.settings import PrivacyConfig, parse_privacy, privacy_of
 from commands.privacy.text import render_notice
@@ -354,3 +355,27 @@ async def test_nobody_is_told_of_someone_not_on_the_roster(db: Database) -> None
     assert await dispatch(ctx, "daten-löschen bestätigen") is Outcome.OK
     assert "Der Bot hatte nichts gespeichert." in ctx.only_reply
     assert direct.sent == []
+
+
+async def test_download_links_last_as_the_privacy_table_says() -> None:
+    config = parse_privacy({"download_link_hours": 2})
+    assert config.download_link_hours == 2
+    with pytest.raises(ValueError, match=r"privacy\.download_link_hours"):
+        parse_privacy({"download_link_hours": 0})
+    links = DownloadLinks(b"k" * 32, "https://bot.example.org")
+    unused: Any = None
+    ports = Ports(
+        db=unused,
+        settings=Settings(sections={"privacy": config}),
+        registry=unused,
+        schedules=unused,
+        messenger=unused,
+        direct=unused,
+        homeserver=unused,
+        errors=unused,
+        links=links,
+    )
+    assert FEATURE.setup is not None
+    await FEATURE.setup(ports)
+    assert links.valid_for == dt.timedelta(hours=2)
+    assert "Download-Links 2 Stunden" in render_notice(config, "de", "!a", "!b")
