@@ -58,6 +58,21 @@ PEOPLE = (
 )
 
 
+# What `!datenschutz` shows in the demo (a real operator writes theirs; config.example.toml has
+# a complete example).
+DEMO_NOTICE = (
+    ("controller", "Demo-Betrieb auf diesem Rechner (kein echter Verantwortlicher)."),
+    ("contact", "Wer diese Demo gestartet hat."),
+    (
+        "purposes",
+        "Vernetzung der Smart City Manager:innen: Termine und Erinnerungen, Umfragen, die "
+        "Bedarfserhebung, Themen und Protokolle.",
+    ),
+    ("legal_basis", "Demo ohne echte Personen; im Betrieb: Art. 6 Abs. 1 lit. e DSGVO."),
+    ("rights", "Auskunft, Berichtigung, Löschung, Einschränkung, Widerspruch, Beschwerde."),
+)
+
+
 def workshop_day(today: dt.date) -> dt.date:
     """The next 29 September (the workshop the seed text announces) with a day ahead for its
     survey, which closes the evening before."""
@@ -120,6 +135,8 @@ def config_toml(
             lines.append(f"topic = {_string(topic)}")
         lines += [f'alias = "{key}"', f'order = "{order}"', f'post = "{post}"']
         lines.append(f'members = ["{members}"]' if members != "alle" else 'members = "alle"')
+    lines += ["", "[privacy.notice]"]
+    lines += [f"{key} = {_string(text)}" for key, text in DEMO_NOTICE]
     return "\n".join(lines) + "\n"
 
 

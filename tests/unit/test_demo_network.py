@@ -60,6 +60,8 @@ def test_the_demo_files_load_as_a_configuration(tmp_path: Path) -> None:
     assert [room.key for room in space.spec.rooms] == [key for key, *_ in ROOMS]
     assert space.spec.organisers_room == "organisation"
     assert space.roster == (tmp_path / ROSTER_FILE).resolve()
+    # !datenschutz in the demo shows a notice, as the welcome promises.
+    assert config.sections["privacy"].notice.given
     rows = [row for _, row in read_rows((tmp_path / ROSTER_FILE).read_text())]
     assert [(row["user_id"], row.get("cohort"), row["role"]) for row in rows] == [
         ("@orga:localhost", None, "Organisation"),
