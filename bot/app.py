@@ -7,7 +7,9 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
 import signal
+import threading
 
 from nio import AsyncClient
 
@@ -33,6 +35,9 @@ from storage.database import Database, open_database
 from storage.instance_lock import InstanceLock, instance_lock_for
 
 log = logging.getLogger(__name__)
+
+# How long a stop may take before the process ends anyway.
+SHUTDOWN_SECONDS = 10.0
 
 # How often a standby asks for the lock: a dead active instance is replaced within a few seconds.
 STANDBY_RETRY_SECONDS = 2.0
@@ -118,10 +123,25 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
                     task = asyncio.create_task(feature.after_first_sync(ports))
                     resources.callback(task.cancel)
         await stop.wait()
+        _exit_if_stuck(SHUTDOWN_SECONDS)
         sync.stop()
         sync_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sync_task
+
+
+def _exit_if_stuck(seconds: float) -> None:
+    """A stop that hangs (a request that never returns) ends the process after `seconds`, as
+    an orchestrator would: nothing is lost that a kill -9 would lose, and that is nothing."""
+
+    def force() -> None:
+        log.error("shutdown took longer than %.0f s; exiting now", seconds)
+        os._exit(1)
+
+    # A thread, not the event loop: the loop itself may be what hangs.
+    timer = threading.Timer(seconds, force)
+    timer.daemon = True
+    timer.start()
 
 
 async def _hold_or_wait(lock: InstanceLock, config: Config, stop: asyncio.Event) -> bool:
