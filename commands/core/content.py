@@ -32,8 +32,7 @@ def message_content(
     """`html` is HTML by type (a plain str is taken as text and escaped). `mentions` (user ids) and
     `room` (@room) are who gets notified (of an m.text; an m.notice notifies nobody); an
     empty `m.mentions` keeps Synapse's legacy rules from matching names in the body."""
-    # Transitional: a str is the HTML it still is in the packages not converted yet.
-    html = html if isinstance(html, Markup) else Markup(html)
+    html = Markup.escape(html)
     mentioned: dict[str, Any] = {}
     if mentions:
         mentioned["user_ids"] = sorted(set(mentions))

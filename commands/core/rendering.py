@@ -37,21 +37,6 @@ class Markup(markupsafe.Markup):
         # html.escape's entities (&quot;, not markupsafe's &#34;): the bytes the bot always sent.
         return cls(html.escape(neutral(str(s)), quote=True))
 
-    # Transitional (removed once every package builds its HTML by type): a plain str added to
-    # a Markup is the HTML it still is in the packages not converted yet.
-    def __add__(self, value: Any, /) -> Markup:
-        if isinstance(value, str) and not hasattr(value, "__html__"):
-            return self.__class__(str.__add__(self, value))
-        return super().__add__(value)
-
-    def __radd__(self, value: Any, /) -> Markup:
-        if isinstance(value, str) and not hasattr(value, "__html__"):
-            return self.__class__(str.__add__(value, self))
-        return super().__radd__(value)
-
-    def replace(self, old: str, new: str, count: Any = -1, /) -> Markup:
-        return self.__class__(str.replace(self, old, new, count))
-
 
 BR = Markup("<br>")
 
@@ -84,8 +69,7 @@ def link(href: str, label: str | Markup) -> Markup:
 def bullet_list(items: Iterable[str | Markup]) -> Markup:
     """A `<ul>`; str items are escaped, Markup items kept."""
     return Markup("<ul>{}</ul>").format(
-        # Transitional: a str item is the HTML it still is in the packages not converted yet.
-        Markup("").join(Markup("<li>{}</li>").format(Markup(i)) for i in items)
+        Markup("").join(Markup("<li>{}</li>").format(i) for i in items)
     )
 
 
