@@ -174,6 +174,11 @@ async def test_the_space_is_set_up_as_configured_and_a_second_run_changes_nothin
         lambda: notes_in(orga, rooms["organisation"], bot, "Abgleich"), within=WAIT
     )
     assert "Angelegt" in report[0]["content"]["body"]
+    # The people invited are pills with their roster name, never bare Matrix ids.
+    body, html = report[0]["content"]["body"], report[0]["content"]["formatted_body"]
+    assert "Einladungen: Anna Beispiel, Ben Muster, Olga Orga" in body, body
+    assert anna.user_id not in body
+    assert f'<a href="https://matrix.to/#/{anna.user_id}">Anna Beispiel</a>' in html
 
     # The roster is invited: Anna to the space and the everyone-rooms, not to the organisation.
     await anna.wait_for(lambda: rooms["space"] in anna.invites, within=WAIT)
