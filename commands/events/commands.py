@@ -247,6 +247,9 @@ async def change_event(ctx: CommandContext, nr: int, angaben: str) -> None:
     details = parse_details(angaben, now, zone, new=False)
     if details.is_empty():
         raise ConversionError(NOTHING_TO_CHANGE)
+    if details.span is not None:
+        # "zeit 16.01. 10:00" moves the event; it does not shorten it to an hour.
+        details.span = details.span.keeping(row.ends_at - row.starts_at)
     room_ids = await _resolve_rooms(ctx, details.rooms) if details.rooms else row.room_ids
     values = _changed_values(details, room_ids)
     if "description" in values:
