@@ -21,7 +21,7 @@ from commands.core.i18n import NUMBERED, Language, Localized
 from commands.core.recurrence import Schedule, describe, next_occurrence, parse_schedule
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import bullet_list, escape
-from commands.core.rooms import person_pill
+from commands.core.rooms import is_creator, person_pill
 from commands.core.time_phrases import format_when
 from storage import announcements
 from storage.announcements import NewAnnouncement
@@ -182,15 +182,20 @@ async def _confirm(ctx: CommandContext, row: Announcement, first: dt.datetime | 
         first=escape(format_when(first, zone, ctx.language) if first else "–"),
         rooms=_rooms_text(ctx, row.room_ids),
     )
-    await ctx.reply(f"<p>{scheduled}</p>{_room_mention_note(ctx, row)}")
+    await ctx.reply(f"<p>{scheduled}</p>{await _room_mention_note(ctx, row)}")
 
 
-def _room_mention_note(ctx: CommandContext, row: Announcement) -> str:
+async def _room_mention_note(ctx: CommandContext, row: Announcement) -> str:
     """Where the post cannot notify the whole room as asked: which rooms, which levels (HTML)."""
     if not row.room_mention:
         return ""
     homeserver = ctx.ports.homeserver
-    gaps = shortfalls(homeserver.rooms, row.room_ids, homeserver.user_id)
+    created = [
+        room_id
+        for room_id in row.room_ids
+        if await is_creator(homeserver, room_id, homeserver.user_id, ctx.ports.creators)
+    ]
+    gaps = shortfalls(homeserver.rooms, row.room_ids, homeserver.user_id, created)
     if not gaps:
         return ""
     labels = {gap.room_id: ctx.room_label(gap.room_id) for gap in gaps}
@@ -276,7 +281,7 @@ async def change_text(ctx: CommandContext, nr: int, text: str) -> None:
         html=str(html) if html is not None else None,
         room_mention=wants_room_mention(ctx.content, text),
     )
-    note = _room_mention_note(ctx, changed or row)
+    note = await _room_mention_note(ctx, changed or row)
     next_text = escape(_next_text(row, ctx.language))
     await ctx.reply(f"<p>{CHANGED.format(ctx.language, id=nr, next=next_text)}</p>{note}")
 
