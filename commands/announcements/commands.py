@@ -39,6 +39,11 @@ SCHEDULED = Localized(
     "Ankündigung Nr. {id} geplant: {schedule}. Zuerst: <b>{first}</b>. Räume: {rooms}.",
     "Announcement no. {id} scheduled: {schedule}. First: <b>{first}</b>. Rooms: {rooms}.",
 )
+# A post that goes out once: its time is said once.
+SCHEDULED_ONCE = Localized(
+    "Ankündigung Nr. {id} geplant: <b>{first}</b>. Räume: {rooms}.",
+    "Announcement no. {id} scheduled: <b>{first}</b>. Rooms: {rooms}.",
+)
 UNKNOWN_NUMBER = Localized(
     "Eine Ankündigung Nr. {id} gibt es nicht (mehr). Alle: {command}",
     "There is no (longer an) announcement no. {id}. All of them: {command}",
@@ -175,7 +180,7 @@ async def announce(ctx: CommandContext, angaben: str) -> None:
 
 async def _confirm(ctx: CommandContext, row: Announcement, first: dt.datetime | None) -> None:
     zone = ZoneInfo(row.timezone)
-    scheduled = SCHEDULED.format(
+    scheduled = (SCHEDULED_ONCE if row.cron is None else SCHEDULED).format(
         ctx.language,
         id=row.id,
         schedule=escape(_schedule_text(row, ctx.language)),
