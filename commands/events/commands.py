@@ -367,8 +367,14 @@ async def list_events(ctx: CommandContext) -> None:
             f"<b>{number}</b> – {_when(row, ctx.language)} – {escape(row.title)}{place} – "
             + _counts(counts.get(row.id, {}), ctx.language)
         )
-    hint = ctx.hint("termin", "<nr>")
-    await ctx.reply(bullet_list(items) + hint)
+    one = ONE_IN_FULL.format(ctx.language, command=ctx.hint("termin", rows[0].id))
+    await ctx.reply(f"{bullet_list(items)}<p>{one}</p>")
+
+
+ONE_IN_FULL = Localized(
+    "Einen Termin ganz, mit Countdown und den Antworten: {command}",
+    "One event in full, with a countdown and the answers: {command}",
+)
 
 
 def _counts(counts: dict[str, int], language: Language) -> str:
