@@ -14,6 +14,7 @@ import pytest
 import pytest_asyncio
 from nio.events.room_events import DefaultLevels, PowerLevels
 
+from commands.announcements import commands as announcement_commands
 from commands.announcements.duty import AnnouncementDuty
 from commands.announcements.plan import plan_firing, render_post
 from commands.announcements.reach import (
@@ -269,3 +270,10 @@ async def test_duty_sends_a_plain_announcement_as_text_mentioning_nobody(db: Dat
         assert content["msgtype"] == "m.text" and content["m.mentions"] == {}
         assert content["formatted_body"].startswith("Kaffee &lt;jetzt&gt;<br><i>(verspätet")
         assert content["body"].startswith("Kaffee <jetzt>\n(verspätet")
+
+
+def test_the_help_warns_that_room_in_the_command_notifies_where_it_is_typed() -> None:
+    # Element sends the command with m.mentions.room: the room it is typed in is pinged at once.
+    (command,) = [c for c in announcement_commands.group.commands if c.name == "ankuendigung"]
+    assert "im Organisationsraum" in command.help.de
+    assert "organisers' room" in command.help.en
