@@ -236,7 +236,9 @@ async def test_the_room_is_the_source_of_truth_after_a_restart(voting: Voting) -
     """The mirror is wiped while the bot is down (as if votes had been missed): at start the bot
     reads every vote back from the room with /relations."""
     anna, ben = voting.voters[:2]
-    reply = await command(voting.orga, voting, '!umfrage "Wann?" "Morgens" "Abends"')
+    reply = await command(
+        voting.orga, voting, '!umfrage "Wann?" "Morgens" "Abends" --zwischenstand'
+    )
     number = int(re.search(r"Nr\. (\d+)", reply["content"]["body"])[1])  # type: ignore[index]
     start = (
         await anna.wait_for(
