@@ -21,7 +21,7 @@ from commands.core.i18n import NUMBERED, Language, Localized
 from commands.core.recurrence import Schedule, describe, next_occurrence, parse_schedule
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import Markup, bold, bullet_list, escape, paragraph
-from commands.core.rooms import person_pill
+from commands.core.rooms import is_creator, person_pill
 from commands.core.time_phrases import format_when
 from storage import announcements
 from storage.announcements import NewAnnouncement
@@ -38,6 +38,11 @@ NUMBER = Arg(
 SCHEDULED = Localized(
     "Ankündigung Nr. {id} geplant: {schedule}. Zuerst: <b>{first}</b>. Räume: {rooms}.",
     "Announcement no. {id} scheduled: {schedule}. First: <b>{first}</b>. Rooms: {rooms}.",
+)
+# A post that goes out once: its time is said once.
+SCHEDULED_ONCE = Localized(
+    "Ankündigung Nr. {id} geplant: <b>{first}</b>. Räume: {rooms}.",
+    "Announcement no. {id} scheduled: <b>{first}</b>. Rooms: {rooms}.",
 )
 UNKNOWN_NUMBER = Localized(
     "Eine Ankündigung Nr. {id} gibt es nicht (mehr). Alle: {command}",
@@ -122,14 +127,18 @@ def _first_due(schedule: Schedule, now: dt.datetime, zone: ZoneInfo) -> dt.datet
     help=Localized(
         "Plant eine Ankündigung, einmalig oder wiederkehrend, in einen oder mehrere Räume. "
         "Formatierung (fett, Listen, Links) bleibt erhalten; @room aus der Vorschlagsliste "
-        "benachrichtigt alle im Raum, wenn der Bot dort die Berechtigung dazu hat.\n"
+        "benachrichtigt alle im Raum, wenn der Bot dort die Berechtigung dazu hat. Schreib den "
+        "Befehl dann im Organisationsraum: das @room im Befehl benachrichtigt sonst schon alle "
+        "in dem Raum, in dem du ihn schreibst.\n"
         "Beispiele: !ankuendigung morgen 9 Uhr in #allgemein #workshop: Der Workshop beginnt.\n"
         "!ankuendigung jeden Montag 9 Uhr in #allgemein: Wochenstart – was steht an?\n"
         "Zeiten: {datum+30} 10:00, {tag+30} 10 Uhr, in 2 Stunden, übermorgen 18 Uhr, "
         "täglich 8:30, am 1. jedes Monats 9 Uhr, cron 0 9 * * 1.",
         "Schedules an announcement, once or recurring, into one or more rooms. Formatting "
         "(bold, lists, links) is kept; @room picked from the suggestions notifies everyone in "
-        "the room where the bot has the power for it.\n"
+        "the room where the bot has the power for it. Then write the command in the organisers' "
+        "room: the @room in the command itself already notifies everyone in the room you write "
+        "it in.\n"
         "Examples: !announce tomorrow 9am in #general: The workshop starts.\n"
         "!announce every monday 9:00 in #general: New week – what is coming up?\n"
         "Times: {datum+30} 10:00, in 2 hours, next friday 14:00, daily 8:30, "
@@ -175,22 +184,27 @@ async def announce(ctx: CommandContext, angaben: str) -> None:
 
 async def _confirm(ctx: CommandContext, row: Announcement, first: dt.datetime | None) -> None:
     zone = ZoneInfo(row.timezone)
-    scheduled = SCHEDULED.html(
+    scheduled = (SCHEDULED_ONCE if row.cron is None else SCHEDULED).html(
         ctx.language,
         id=row.id,
         schedule=_schedule_text(row, ctx.language),
         first=format_when(first, zone, ctx.language) if first else "–",
         rooms=_rooms_text(ctx, row.room_ids),
     )
-    await ctx.reply(paragraph(scheduled) + _room_mention_note(ctx, row))
+    await ctx.reply(paragraph(scheduled) + await _room_mention_note(ctx, row))
 
 
-def _room_mention_note(ctx: CommandContext, row: Announcement) -> Markup:
+async def _room_mention_note(ctx: CommandContext, row: Announcement) -> Markup:
     """Where the post cannot notify the whole room as asked: which rooms, which levels (HTML)."""
     if not row.room_mention:
         return Markup()
     homeserver = ctx.ports.homeserver
-    gaps = shortfalls(homeserver.rooms, row.room_ids, homeserver.user_id)
+    created = [
+        room_id
+        for room_id in row.room_ids
+        if await is_creator(homeserver, room_id, homeserver.user_id, ctx.ports.creators)
+    ]
+    gaps = shortfalls(homeserver.rooms, row.room_ids, homeserver.user_id, created)
     if not gaps:
         return Markup()
     labels = {gap.room_id: ctx.room_label(gap.room_id) for gap in gaps}
@@ -287,7 +301,7 @@ async def change_text(ctx: CommandContext, nr: int, text: str) -> None:
         html=str(html) if html is not None else None,
         room_mention=wants_room_mention(ctx.content, text),
     )
-    note = _room_mention_note(ctx, changed or row)
+    note = await _room_mention_note(ctx, changed or row)
     next_text = _next_text(row, ctx.language)
     await ctx.reply(paragraph(CHANGED.html(ctx.language, id=nr, next=next_text)) + note)
 

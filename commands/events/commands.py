@@ -12,7 +12,7 @@ from commands.core.formatted_text import argument_html
 from commands.core.i18n import NUMBERED, Language, Localized
 from commands.core.mentions import pills
 from commands.core.registry import Arg, CommandGroup, Role
-from commands.core.rendering import BR, Markup, bold, bullet_list, escape
+from commands.core.rendering import BR, Markup, bold, bullet_list, escape, paragraph
 from commands.core.rooms import name_in_rooms
 from commands.core.unasked import dm_switch
 from commands.events import calendar as event_calendar
@@ -247,6 +247,9 @@ async def change_event(ctx: CommandContext, nr: int, angaben: str) -> None:
     details = parse_details(angaben, now, zone, new=False)
     if details.is_empty():
         raise ConversionError(NOTHING_TO_CHANGE)
+    if details.span is not None:
+        # "zeit 16.01. 10:00" moves the event; it does not shorten it to an hour.
+        details.span = details.span.keeping(row.ends_at - row.starts_at)
     room_ids = await _resolve_rooms(ctx, details.rooms) if details.rooms else row.room_ids
     values = _changed_values(details, room_ids)
     if "description" in values:
@@ -367,8 +370,14 @@ async def list_events(ctx: CommandContext) -> None:
                 _counts(counts.get(row.id, {}), ctx.language),
             )
         )
-    hint = ctx.hint("termin", "<nr>")
-    await ctx.reply(bullet_list(items) + hint)
+    one = ONE_IN_FULL.html(ctx.language, command=ctx.hint("termin", rows[0].id))
+    await ctx.reply(bullet_list(items) + paragraph(one))
+
+
+ONE_IN_FULL = Localized(
+    "Einen Termin ganz, mit Countdown und den Antworten: {command}",
+    "One event in full, with a countdown and the answers: {command}",
+)
 
 
 def _counts(counts: dict[str, int], language: Language) -> Markup:

@@ -435,16 +435,19 @@ class SpaceKeeper:
         children: Mapping[str, RoomSpec],
         report: SpaceReport,
     ) -> None:
-        people: dict[str, RosterRole] = {
-            row.user_id: entry_of(row).role for row in await roster.members(self.db)
-        }
+        rows = await roster.members(self.db)
+        people: dict[str, RosterRole] = {row.user_id: entry_of(row).role for row in rows}
         # Organisers of the configuration belong everywhere, on the roster or not.
         people |= dict.fromkeys(self.config_organisers, "organiser")
+        names = {row.user_id: row.name for row in rows}
         for user_id, role in people.items():
             for room_id in [space_id, *self._rooms_for(role, children)]:
                 seen = observed.get(room_id)
                 if seen is not None and await self._invite(seen, user_id, force=False):
                     report.invited.append((user_id, self.label(self.key_of(room_id) or "")))
+                    name = names.get(user_id) or seen.display_name(user_id)
+                    if name:
+                        report.names[user_id] = name
 
     def _rooms_for(self, role: RosterRole, children: Mapping[str, RoomSpec]) -> list[str]:
         return [room_id for room_id, spec in children.items() if spec.for_role(role)]
@@ -483,6 +486,9 @@ class SpaceKeeper:
             strangers = sorted(present - known)
             if strangers:
                 report.strangers.append((self.label(self.key_of(room_id) or ""), strangers))
+                for user_id in strangers:
+                    if name := seen.display_name(user_id):
+                        report.names[user_id] = name
 
     async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
         """A homeserver call at the keeper's pace, waiting out rate limits (Synapse limits room

@@ -174,11 +174,23 @@ async def test_the_space_is_set_up_as_configured_and_a_second_run_changes_nothin
         lambda: notes_in(orga, rooms["organisation"], bot, "Abgleich"), within=WAIT
     )
     assert "Angelegt" in report[0]["content"]["body"]
+    # The people invited are pills with their roster name, never bare Matrix ids.
+    body, html = report[0]["content"]["body"], report[0]["content"]["formatted_body"]
+    assert "Einladungen: Anna Beispiel, Ben Muster, Olga Orga" in body, body
+    assert anna.user_id not in body
+    assert f'<a href="https://matrix.to/#/{anna.user_id}">Anna Beispiel</a>' in html
 
     # The roster is invited: Anna to the space and the everyone-rooms, not to the organisation.
     await anna.wait_for(lambda: rooms["space"] in anna.invites, within=WAIT)
     await anna.wait_for(lambda: rooms["allgemein"] in anna.invites, within=WAIT)
     assert rooms["organisation"] not in anna.invites
+
+    # The bot made the rooms (room version 12: as their creator it is above every power
+    # level): an announcement with @room picked in Element can go into #ankuendigungen.
+    text = f"!ankuendigung morgen 9 Uhr in {network.room_alias('ankuendigungen')}: @room Hallo"
+    event_id = await orga.send_text(rooms["organisation"], text, **{"m.mentions": {"room": True}})
+    scheduled = (await orga.wait_reply(event_id, bot, within=WAIT))["content"]["body"]
+    assert "Ankündigung Nr. 1 geplant" in scheduled and "Hinweis" not in scheduled, scheduled
 
     again = await command(orga, network, rooms["organisation"], "!space abgleichen")
     assert "nichts geändert" in again, again

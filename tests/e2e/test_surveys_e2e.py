@@ -420,3 +420,26 @@ async def test_a_survey_from_a_file_named_in_the_configuration(
         assert "Nr. 1" in body(listing) and "Nr. 2" not in body(listing)
     finally:
         await bot.stop()
+
+
+async def test_who_joins_a_surveys_room_while_it_is_open_is_invited(
+    synapse: LocalSynapse, orga: MatrixUser, member: MatrixUser, tmp_path: Path
+) -> None:
+    # At the demo's first start the survey opens before its rooms have members: the people are
+    # only invited to them. Whoever joins later, while the survey is open, gets the questions.
+    bot = await start_bot(synapse, tmp_path, orga)
+    try:
+        room_id = await orga.create_room(invite=[bot.user_id, member.user_id])
+        await orga.wait_membership(room_id, bot.user_id, "join")
+        network = Network(bot, orga, [member], room_id, tmp_path)
+        number = await set_up(network, anonymous=True)
+        assert not member.invites - {room_id}, "invited before joining the survey's room"
+
+        await member.join(room_id)
+        dm = await direct_chat(member, network)
+        invitation = await first_message(member, network, dm)
+        assert f"Erhebung Nr. {number}" in body(invitation) and "Frage 1 von 4" in body(invitation)
+        assert "Frage 2 von 4" in await answer(member, network, dm, "1")
+
+    finally:
+        await bot.stop()
