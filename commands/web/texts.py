@@ -99,6 +99,84 @@ TEXTS: dict[str, Localized] = {
         "This page is for organisers: the network's team and the organisers of a room "
         "(power level 50 or more).",
     ),
+    "forbidden_network": Localized(
+        "Diese Seite ist für das Netzwerk-Team: die Befehle dazu darf nur es geben.",
+        "This page is for the network's team: only they may give its commands.",
+    ),
+    # The members page (commands.space's roster).
+    "members": Localized("Mitglieder", "Members"),
+    "roster": Localized("Mitgliederverzeichnis", "Roster"),
+    "empty_roster": Localized("Das Verzeichnis ist leer.", "The roster is empty."),
+    "matrix_id": Localized("Matrix-ID", "Matrix ID"),
+    "name": Localized("Name", "Name"),
+    "municipality": Localized("Kommune", "Municipality"),
+    "cohort": Localized("Durchgang", "Cohort"),
+    "role": Localized("Rolle", "Role"),
+    "cohort_hint": Localized(
+        "Pflicht für Smart City Manager:innen und Fachvorgesetzte. Bekannt: {known}",
+        "Required for Smart City Managers and supervisors. Known: {known}",
+    ),
+    "actions": Localized("Aktionen", "Actions"),
+    "remove": Localized("Entfernen", "Remove"),
+    "remove_named": Localized("{name} entfernen", "Remove {name}"),
+    "add_member": Localized("Eintrag hinzufügen oder ändern", "Add or change an entry"),
+    "add_member_intro": Localized(
+        "Wie mit !mitglied hinzufügen im Chat kommt die Person ins Verzeichnis (ein vorhandener "
+        "Eintrag wird geändert) und wird in den Space und die Räume ihrer Rolle eingeladen.",
+        "As with !member add in the chat, the person is put on the roster (an existing entry is "
+        "changed) and invited to the space and the rooms of their role.",
+    ),
+    "save_entry": Localized("Eintrag speichern", "Save entry"),
+    "import_heading": Localized("Verzeichnis aus einer Datei einlesen", "Import a roster file"),
+    "import_intro": Localized(
+        "CSV (wie aus Excel, „CSV UTF-8“) oder TOML, höchstens 1 MB. Spalten: matrix_id; name; "
+        "kommune; durchgang; rolle. Du siehst vor dem Übernehmen jede Änderung und jede "
+        "abgelehnte Zeile. Ein Einlesen entfernt niemanden.",
+        "CSV (as from Excel, “CSV UTF-8”) or TOML, at most 1 MB. Columns: matrix_id; name; "
+        "municipality; cohort; role. Before anything is applied you see every change and every "
+        "rejected line. An import never removes anyone.",
+    ),
+    "roster_file": Localized("Datei", "File"),
+    "check_file": Localized("Datei prüfen", "Check file"),
+    "no_roster_file": Localized(
+        "Bitte wähle eine Datei (CSV oder TOML).", "Please choose a file (CSV or TOML)."
+    ),
+    "file_too_big": Localized("Die Datei ist größer als 1 MB.", "The file is larger than 1 MB."),
+    "roster_preview": Localized("Vorschau des Einlesens", "Import preview"),
+    "preview_refused": Localized(
+        "Nicht übernommen: Die Datei hat abgelehnte Zeilen. Korrigiere sie, oder übernimm "
+        "ausdrücklich nur die gültigen Zeilen.",
+        "Not applied: the file has rejected lines. Correct them, or apply only the valid lines "
+        "explicitly.",
+    ),
+    "new_entries": Localized("Neu", "New"),
+    "changed_entries": Localized("Geändert", "Changed"),
+    "before": Localized("Bisher", "Before"),
+    "after": Localized("Neu", "After"),
+    "unchanged_entries": Localized("Unverändert: {number}", "Unchanged: {number}"),
+    "rejected_lines": Localized("Abgelehnte Zeilen", "Rejected lines"),
+    "line": Localized("Zeile", "Line"),
+    "reason": Localized("Grund", "Reason"),
+    "not_in_file": Localized(
+        "Nicht in der Datei (bleiben im Verzeichnis)",
+        "Not in the file (they stay on the roster)",
+    ),
+    "none": Localized("keine", "none"),
+    "apply_import": Localized("Änderungen übernehmen", "Apply the changes"),
+    "apply_valid_only": Localized(
+        "Nur die gültigen Zeilen übernehmen (wie --trotzdem)",
+        "Apply only the valid lines (as --anyway)",
+    ),
+    "cancel_import": Localized("Nicht übernehmen", "Do not apply"),
+    "remove_member": Localized("Eintrag entfernen", "Remove entry"),
+    "confirm_removal": Localized(
+        "Wirklich entfernen? {user} ({entry}) wird aus dem Verzeichnis gelöscht und aus dem "
+        "Space und allen seinen Räumen entfernt.",
+        "Really remove? {user} ({entry}) is deleted from the roster and removed from the space "
+        "and all its rooms.",
+    ),
+    "confirm_remove": Localized("Ja, entfernen", "Yes, remove"),
+    "keep": Localized("Abbrechen", "Cancel"),
     "csrf_title": Localized("Formular abgelaufen", "Form expired"),
     "csrf": Localized(
         "Das Formular war nicht mehr gültig. Bitte lade die Seite neu und sende es noch einmal.",
