@@ -177,6 +177,71 @@ TEXTS: dict[str, Localized] = {
     ),
     "confirm_remove": Localized("Ja, entfernen", "Yes, remove"),
     "keep": Localized("Abbrechen", "Cancel"),
+    # The needs survey pages (commands.surveys).
+    "surveys": Localized("Bedarfserhebungen", "Needs surveys"),
+    "no_surveys_yet": Localized("Es gibt noch keine Erhebung.", "There is no survey yet."),
+    "survey_kind": Localized("Art", "Kind"),
+    "survey_state": Localized("Stand", "State"),
+    "responses": Localized("Teilnahmen", "Responses"),
+    "survey_report": Localized("Auswertung", "Report"),
+    "report_of": Localized("Auswertung von Nr. {id}", "Report of no. {id}"),
+    "chart_alt": Localized(
+        "Balkendiagramm der Antworten je Frage und der notierten Bedarfe je Thema; die Zahlen "
+        "stehen in der Auswertung darüber.",
+        "Bar chart of the answers per question and of the noted needs per topic; the figures "
+        "are in the report above.",
+    ),
+    "downloads": Localized("Herunterladen", "Downloads"),
+    "download_hint": Localized(
+        "Dieselben Dateien wie mit !export bedarfe im Chat: CSV für Excel und Markdown.",
+        "The same files as !export needs in the chat: CSV for Excel and Markdown.",
+    ),
+    "new_survey": Localized("Neue Erhebung", "New survey"),
+    "new_survey_intro": Localized(
+        "Wie mit !bedarfe anlegen im Chat. Aus dem Formular oder einer TOML-Datei wird dieselbe "
+        "Beschreibung; du siehst sie Zeile für Zeile geprüft, bevor sie gespeichert wird.",
+        "As with !needs create in the chat. The form or a TOML file give the same description; "
+        "you see it checked line by line before it is saved.",
+    ),
+    "from_form": Localized("Aus dem Formular", "From the form"),
+    "from_file": Localized("Aus einer TOML-Datei", "From a TOML file"),
+    "description": Localized("Beschreibung", "Description"),
+    "anonymous_survey": Localized(
+        "Anonym (die Antworten sind mit niemandem verbunden; Ergebnisse erst nach dem Ende)",
+        "Anonymous (the answers are linked to nobody; results only after the end)",
+    ),
+    "opens": Localized("Beginn (leer: sofort)", "Opens (empty: now)"),
+    "closes": Localized("Ende", "Closes"),
+    "time": Localized("Uhrzeit", "Time"),
+    "invite_rooms": Localized(
+        "Mitglieder dieser Räume zum Beginn per Direktnachricht einladen",
+        "Invite the members of these rooms by direct message when it opens",
+    ),
+    "questions": Localized("Fragen (TOML)", "Questions (TOML)"),
+    "questions_hint": Localized(
+        "Je Frage ein [[frage]]-Block mit text, art (einfach, mehrfach, skala, text) und "
+        "antworten.",
+        "One [[frage]] block per question with text, art (single: einfach, multiple: mehrfach, "
+        "scale: skala, text) and antworten (the answers).",
+    ),
+    "toml_file": Localized("TOML-Datei", "TOML file"),
+    "check_survey": Localized("Prüfen", "Check"),
+    "survey_preview": Localized("Erhebung prüfen", "Check the survey"),
+    "survey_file_unreadable": Localized(
+        "Die Datei ist kein Text in UTF-8 oder größer als 30 000 Zeichen.",
+        "The file is not UTF-8 text or is longer than 30,000 characters.",
+    ),
+    "survey_help": Localized("die Hilfe auf der Seite „Neue Erhebung“", "the help on “New survey”"),
+    "definition": Localized("Die Beschreibung, Zeile für Zeile", "The description, line by line"),
+    "wrong_line": Localized(
+        "Zeile {line}: hier liegt der Fehler", "line {line}: the error is here"
+    ),
+    "survey_ok": Localized(
+        "Alles gültig. So wird die Erhebung angelegt:",
+        "Everything is valid. This is the survey that will be set up:",
+    ),
+    "save_survey": Localized("Erhebung anlegen", "Set up the survey"),
+    "edit_again": Localized("Ändern", "Change"),
     "csrf_title": Localized("Formular abgelaufen", "Form expired"),
     "csrf": Localized(
         "Das Formular war nicht mehr gültig. Bitte lade die Seite neu und sende es noch einmal.",
