@@ -242,6 +242,36 @@ TEXTS: dict[str, Localized] = {
     ),
     "save_survey": Localized("Erhebung anlegen", "Set up the survey"),
     "edit_again": Localized("Ändern", "Change"),
+    # The announcements page (commands.announcements).
+    "announcements": Localized("Ankündigungen", "Announcements"),
+    "new_announcement": Localized("Neue Ankündigung", "New announcement"),
+    "announcement_intro": Localized(
+        "Wie mit !ankuendigung im Chat: einmalig oder wiederkehrend, in einen oder mehrere Räume.",
+        "As with !announce in the chat: once or recurring, into one or more rooms.",
+    ),
+    "when_phrase": Localized("Wann", "When"),
+    "when_hint": Localized(
+        "wie im Chat, z. B. „morgen 9 Uhr“, „jeden Montag 9 Uhr“, „täglich 8:30“, "
+        "„29.09.2027 10:00“",
+        "as in the chat, e.g. “tomorrow 9am”, “every monday 9:00”, “daily 8:30”, "
+        "“2027-09-29 10:00”",
+    ),
+    "announcement_text": Localized("Text", "Text"),
+    "schedule_announcement": Localized("Ankündigung planen", "Schedule announcement"),
+    "room_not_yours_announce": Localized(
+        "In einem der gewählten Räume darfst du nichts ankündigen.",
+        "You may not announce anything in one of the chosen rooms.",
+    ),
+    "next_post": Localized("Nächster Termin", "Next"),
+    "schedule": Localized("Zeitplan", "Schedule"),
+    "pause": Localized("Pausieren", "Pause"),
+    "resume": Localized("Fortsetzen", "Resume"),
+    "cancel_announcement": Localized("Löschen", "Cancel"),
+    "action_named": Localized("{action}: Nr. {id}", "{action}: no. {id}"),
+    "resumed": Localized(
+        "Ankündigung Nr. {id} läuft wieder. Nächster Termin: {next}.",
+        "Announcement no. {id} is running again. Next: {next}.",
+    ),
     "csrf_title": Localized("Formular abgelaufen", "Form expired"),
     "csrf": Localized(
         "Das Formular war nicht mehr gültig. Bitte lade die Seite neu und sende es noch einmal.",
