@@ -21,7 +21,15 @@ from commands.core.ports import Ports
 from commands.events.creation import create_announced
 from commands.events.plan import details_from_fields
 from commands.events.text import describe_reminders
-from commands.web import announcement_pages, login, members, openid, session, survey_pages
+from commands.web import (
+    announcement_pages,
+    login,
+    members,
+    openid,
+    poll_pages,
+    session,
+    survey_pages,
+)
 from commands.web.rights import Viewer, event_rooms, room_label
 from commands.web.site import SECURITY_HEADERS, Site
 from commands.web.texts import TEXTS
@@ -31,7 +39,7 @@ from storage.models import utc_now
 
 FEATURE_NAME = "web"
 # The modules of the pages beyond the overview and the events; each gives its routes.
-PAGES = (announcement_pages, members, survey_pages)
+PAGES = (announcement_pages, members, poll_pages, survey_pages)
 STATIC_TYPES = {"style.css": "text/css", "widget.js": "text/javascript"}
 # Link previews (the homeserver's, chat apps') fetch a link to show it; that must not use it up.
 PREVIEW_AGENTS = re.compile(r"synapse|bot|preview|crawler|spider|facebookexternalhit", re.I)

@@ -272,6 +272,15 @@ TEXTS: dict[str, Localized] = {
         "Ankündigung Nr. {id} läuft wieder. Nächster Termin: {next}.",
         "Announcement no. {id} is running again. Next: {next}.",
     ),
+    # The polls page (commands.polls).
+    "polls": Localized("Umfragen", "Polls"),
+    "no_polls_yet": Localized(
+        "In deinen Räumen gab es noch keine Umfrage.", "There has been no poll in your rooms yet."
+    ),
+    "poll_chart_alt": Localized(
+        "Balkendiagramm der Stimmen je Antwort; die Zahlen stehen in der Tabelle darüber.",
+        "Bar chart of the votes per answer; the figures are in the table above.",
+    ),
     "csrf_title": Localized("Formular abgelaufen", "Form expired"),
     "csrf": Localized(
         "Das Formular war nicht mehr gültig. Bitte lade die Seite neu und sende es noch einmal.",
