@@ -23,12 +23,14 @@ from commands.events.plan import details_from_fields
 from commands.events.text import describe_reminders
 from commands.web import (
     announcement_pages,
+    event_edit,
     login,
     members,
     openid,
     poll_pages,
     session,
     survey_pages,
+    topic_pages,
 )
 from commands.web.rights import Viewer, event_rooms, room_label
 from commands.web.site import SECURITY_HEADERS, Site
@@ -39,7 +41,7 @@ from storage.models import utc_now
 
 FEATURE_NAME = "web"
 # The modules of the pages beyond the overview and the events; each gives its routes.
-PAGES = (announcement_pages, members, poll_pages, survey_pages)
+PAGES = (announcement_pages, event_edit, members, poll_pages, survey_pages, topic_pages)
 STATIC_TYPES = {"style.css": "text/css", "widget.js": "text/javascript"}
 # Link previews (the homeserver's, chat apps') fetch a link to show it; that must not use it up.
 PREVIEW_AGENTS = re.compile(r"synapse|bot|preview|crawler|spider|facebookexternalhit", re.I)
@@ -130,11 +132,14 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
         language = await language_for(request, viewer.user_id)
         page = Page(ports, viewer, language)
         created = None
-        number = request.query.get("angelegt", "")
-        if number.isdigit() and len(number) <= 9:
+        # After the form: what was created ("angelegt") or changed ("geaendert").
+        for parameter, key in (("angelegt", "created"), ("geaendert", "changed_notice")):
+            number = request.query.get(parameter, "")
+            if not (number.isdigit() and len(number) <= 9):
+                continue
             row = await events.get(ports.db, int(number))
             if row is not None and viewer.may_manage(row):
-                created = TEXTS["created"].format(
+                created = TEXTS[key].format(
                     language,
                     id=row.id,
                     title=row.title,

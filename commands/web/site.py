@@ -12,6 +12,7 @@ import jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from commands.core.files import ExportFile
 from commands.core.i18n import Language, parse_language
 from commands.core.ports import Ports
 from commands.web import session
@@ -186,6 +187,18 @@ class Site:
 
     def redirect(self, path: str) -> web.HTTPSeeOther:
         return web.HTTPSeeOther(f"{self.root}/web/{path}", headers=SECURITY_HEADERS)
+
+
+def attachment(made: ExportFile) -> web.Response:
+    """A file to download (an export, minutes)."""
+    return web.Response(
+        body=made.data,
+        headers={
+            **SECURITY_HEADERS,
+            "Content-Type": f"{made.mimetype}; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{made.filename}"',
+        },
+    )
 
 
 def field(form: Form, name: str) -> str:

@@ -26,7 +26,7 @@ from commands.surveys.needs import export_file, export_paths, material, report_c
 from commands.surveys.report import KIND_NAMES, chart_panels, render_html
 from commands.surveys.text import privacy_word, state_text
 from commands.web.rights import Viewer, event_rooms, room_label
-from commands.web.site import SECURITY_HEADERS, Asked, Site, number
+from commands.web.site import SECURITY_HEADERS, Asked, Site, attachment, number
 from commands.web.texts import TEXTS
 from storage import surveys
 from storage.models import utc_now
@@ -206,14 +206,7 @@ def routes(site: Site) -> list[web.RouteDef]:
         made = await export_file(ports.db, path, utc_now(), ports.settings.timezone)
         if made is None or (survey.id != made_survey(name) and name != "notes.csv"):
             raise web.HTTPNotFound(headers=SECURITY_HEADERS)
-        return web.Response(
-            body=made.data,
-            headers={
-                **SECURITY_HEADERS,
-                "Content-Type": f"{made.mimetype}; charset=utf-8",
-                "Content-Disposition": f'attachment; filename="{made.filename}"',
-            },
-        )
+        return attachment(made)
 
     async def form_page(
         asked: Asked,

@@ -281,6 +281,33 @@ TEXTS: dict[str, Localized] = {
         "Balkendiagramm der Stimmen je Antwort; die Zahlen stehen in der Tabelle darüber.",
         "Bar chart of the votes per answer; the figures are in the table above.",
     ),
+    # Changing an event (commands.events).
+    "edit_event": Localized("Termin ändern", "Change event"),
+    "edit_named": Localized("Nr. {id} ändern", "Change no. {id}"),
+    "edit_intro": Localized(
+        "Wie mit !termin ändern im Chat: die Karte in den Räumen wird angepasst, die Änderung "
+        "dort angekündigt und die Erinnerungen neu geplant.",
+        "As with !event edit in the chat: the card in the rooms is updated, the change is "
+        "posted there and the reminders are planned anew.",
+    ),
+    "save_change": Localized("Änderung speichern", "Save the change"),
+    "changed_meanwhile": Localized(
+        "Der Termin wurde inzwischen anders geändert. Hier ist er, wie er jetzt ist.",
+        "The event was changed meanwhile. Here it is as it is now.",
+    ),
+    "changed_notice": Localized(
+        "Termin Nr. {id} geändert: {title}, {when}. Die Änderung geht in: {rooms}.",
+        "Event no. {id} changed: {title}, {when}. The change is posted in: {rooms}.",
+    ),
+    # The topics page (commands.topics).
+    "topics": Localized("Themen", "Topics"),
+    "ranked_topics": Localized("Offene Themen nach Unterstützung", "Open topics by support"),
+    "no_topics": Localized("Es gibt keine offenen Themen.", "There are no open topics."),
+    "agendas": Localized("Agenda der nächsten Termine", "Agenda of the next events"),
+    "agenda_empty": Localized("Noch keine Themen auf der Agenda.", "No topics on the agenda yet."),
+    "minutes_download": Localized(
+        "Protokoll herunterladen (Markdown)", "Download the minutes (Markdown)"
+    ),
     "csrf_title": Localized("Formular abgelaufen", "Form expired"),
     "csrf": Localized(
         "Das Formular war nicht mehr gültig. Bitte lade die Seite neu und sende es noch einmal.",
