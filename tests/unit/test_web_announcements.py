@@ -4,23 +4,12 @@ messages), once per form; paused, resumed and cancelled only by whom the command
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any, cast
-
-import pytest_asyncio
 
 from commands.announcements.plan import ANNOUNCEMENT_DUTY
 from storage import announcements
-from storage.database import Database, open_database
+from storage.database import Database
 from tests.unit.web_site import MEMBER, ORGA, ROOM, ROOM_ORGA, log_in, make_ports, site
-
-
-@pytest_asyncio.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database("sqlite+aiosqlite:///" + str(tmp_path / "t.db"))
-    yield database
-    await database.close()
 
 
 def form_id(html: str) -> str:

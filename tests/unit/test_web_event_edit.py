@@ -6,30 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest_asyncio
 from sqlalchemy import select
 
+from commands.core.ports import Ports
 from commands.events.creation import create_announced
 from commands.events.plan import details_from_fields
 from commands.web.event_edit import fields_of
 from storage import events
-from storage.database import Database, open_database
-from storage.models import EventPost
+from storage.database import Database
+from storage.models import Event, EventPost
 from storage.outbox import UPDATE
 from tests.unit.web_site import MEMBER, ROOM, ROOM_ORGA, log_in, make_ports, site
 
 ZONE = ZoneInfo("Europe/Berlin")
-
-
-@pytest_asyncio.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database("sqlite+aiosqlite:///" + str(tmp_path / "t.db"))
-    yield database
-    await database.close()
 
 
 def fields(**changed: str) -> dict[str, str]:
@@ -38,19 +29,23 @@ def fields(**changed: str) -> dict[str, str]:
     return given | {"place": "Potsdam", "online_link": ""} | changed
 
 
-async def test_a_change_is_posted_as_the_command_posts_it(db: Database) -> None:
-    ports = make_ports(db)
+async def announced(ports: Ports, room_ids: list[str]) -> Event:
+    """An event a room's organiser announced, as `!termin neu` does."""
     now = dt.datetime.now(dt.UTC)
-    details = details_from_fields(fields(), now, ZONE)
-    row = await create_announced(
+    return await create_announced(
         ports,
         source="$neu",
         created_by=ROOM_ORGA,
         command_room_id=ROOM,
-        details=details,
-        room_ids=[ROOM],
+        details=details_from_fields(fields(), now, ZONE),
+        room_ids=room_ids,
         now=now,
     )
+
+
+async def test_a_change_is_posted_as_the_command_posts_it(db: Database) -> None:
+    ports = make_ports(db)
+    row = await announced(ports, [ROOM])
     assert fields_of(row) == fields()
     async with site(ports) as client:
         csrf = await log_in(client, ports, ROOM_ORGA)
@@ -79,17 +74,7 @@ async def test_a_change_is_posted_as_the_command_posts_it(db: Database) -> None:
 
 async def test_only_who_manages_the_event_may_change_it(db: Database) -> None:
     ports = make_ports(db)
-    now = dt.datetime.now(dt.UTC)
-    details = details_from_fields(fields(), now, ZONE)
-    row = await create_announced(
-        ports,
-        source="$neu",
-        created_by=ROOM_ORGA,
-        command_room_id=ROOM,
-        details=details,
-        room_ids=["!anderer:example.org"],
-        now=now,
-    )
+    row = await announced(ports, ["!anderer:example.org"])
     async with site(ports) as client:
         csrf = await log_in(client, ports, MEMBER)
         assert (await client.get(f"/web/events/{row.id}/edit")).status == 403
@@ -101,16 +86,7 @@ async def test_only_who_manages_the_event_may_change_it(db: Database) -> None:
 
 async def test_the_events_page_links_the_form_for_who_manages(db: Database) -> None:
     ports = make_ports(db)
-    now = dt.datetime.now(dt.UTC)
-    row = await create_announced(
-        ports,
-        source="$neu",
-        created_by=ROOM_ORGA,
-        command_room_id=ROOM,
-        details=details_from_fields(fields(), now, ZONE),
-        room_ids=[ROOM],
-        now=now,
-    )
+    row = await announced(ports, [ROOM])
     async with site(ports) as client:
         await log_in(client, ports, MEMBER)
         assert f"/web/events/{row.id}/edit" not in await (await client.get("/web/events")).text()

@@ -4,17 +4,13 @@ confirmed and valid; an entry is added and removed as by the roster commands."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
-import pytest_asyncio
 from aiohttp import FormData
 
 from commands.space.roster_plan import RosterEntry, plan_import, read_rows
 from commands.web.members import preview, roster_rows
 from storage import roster
-from storage.database import Database, open_database
+from storage.database import Database
 from tests.unit.web_site import MEMBER, ORGA, ROOM_ORGA, log_in, make_ports, site
 
 GOOD = "@anna:example.org"
@@ -23,13 +19,6 @@ CSV = (
     f"{GOOD};Anna Beispiel;Potsdam;;Gast\n"
     "@ben:other.org;Ben;Cottbus;;Gast\n"
 )
-
-
-@pytest_asyncio.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database("sqlite+aiosqlite:///" + str(tmp_path / "t.db"))
-    yield database
-    await database.close()
 
 
 def test_the_preview_names_every_change_and_every_rejected_line() -> None:

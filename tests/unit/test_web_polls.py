@@ -3,24 +3,12 @@ hidden results stay hidden while the poll is open; polls of other rooms are not 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest_asyncio
-
 from storage import polls
-from storage.database import Database, open_database
+from storage.database import Database
 from storage.polls import NewPoll, SeenResponse
 from tests.unit.web_site import MEMBER, ROOM, log_in, make_ports, site
 
 ANSWERS = [{"id": "a1", "text": "Rolle <b>1</b>"}, {"id": "a2", "text": "Agiles Arbeiten"}]
-
-
-@pytest_asyncio.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database("sqlite+aiosqlite:///" + str(tmp_path / "t.db"))
-    yield database
-    await database.close()
 
 
 async def started(db: Database, question: str, room: str, disclosed: bool) -> int:

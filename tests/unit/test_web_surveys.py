@@ -8,13 +8,10 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
-import pytest_asyncio
 from aiohttp import FormData
 
 from commands.core.converters import ConversionError
@@ -22,7 +19,7 @@ from commands.surveys.commands import new_survey
 from commands.surveys.definition import SURVEY_DUTY, parse_toml
 from commands.web.survey_pages import QUESTION_EXAMPLE, error_line, toml_of_form
 from storage import surveys
-from storage.database import Database, open_database
+from storage.database import Database
 from storage.surveys import NewSurvey
 from tests.unit.web_site import MEMBER, ORGA, ROOM_ORGA, log_in, make_ports, site
 
@@ -33,13 +30,6 @@ text = "Wo ist die Rolle angesiedelt?"
 art = "einfach"
 antworten = ["Fachbereich", "Stabsstelle"]
 """
-
-
-@pytest_asyncio.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database("sqlite+aiosqlite:///" + str(tmp_path / "t.db"))
-    yield database
-    await database.close()
 
 
 def form_fields(**changed: str) -> dict[str, str]:

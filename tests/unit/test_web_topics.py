@@ -4,24 +4,13 @@ event's agenda, and its minutes for those who manage the event (as `!protokoll`)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import pytest_asyncio
 
 from commands.events.creation import create_announced
 from commands.events.plan import details_from_fields
 from storage import topics
-from storage.database import Database, open_database
+from storage.database import Database
 from tests.unit.web_site import MEMBER, ROOM, ROOM_ORGA, log_in, make_ports, site
-
-
-@pytest_asyncio.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database("sqlite+aiosqlite:///" + str(tmp_path / "t.db"))
-    yield database
-    await database.close()
 
 
 async def test_topics_ranked_with_agenda_and_minutes(db: Database) -> None:
