@@ -42,6 +42,9 @@ class Space(Protocol):
     async def reconcile(self) -> SpaceReport:
         """Create or adopt what is missing, fix links, join rules and rights, invite the roster."""
 
+    async def preview(self) -> SpaceReport:
+        """What a reconcile would do now, nothing written or sent (a dry run)."""
+
     async def report(self, report: SpaceReport, *, at_start: bool) -> None:
         """Tell the organisers' room what a reconcile did."""
 

@@ -27,8 +27,10 @@ from commands.web import (
     login,
     members,
     openid,
+    own_data,
     poll_pages,
     session,
+    space_page,
     survey_pages,
     topic_pages,
 )
@@ -41,7 +43,16 @@ from storage.models import utc_now
 
 FEATURE_NAME = "web"
 # The modules of the pages beyond the overview and the events; each gives its routes.
-PAGES = (announcement_pages, event_edit, members, poll_pages, survey_pages, topic_pages)
+PAGES = (
+    announcement_pages,
+    event_edit,
+    members,
+    own_data,
+    poll_pages,
+    space_page,
+    survey_pages,
+    topic_pages,
+)
 STATIC_TYPES = {"style.css": "text/css", "widget.js": "text/javascript"}
 # Link previews (the homeserver's, chat apps') fetch a link to show it; that must not use it up.
 PREVIEW_AGENTS = re.compile(r"synapse|bot|preview|crawler|spider|facebookexternalhit", re.I)

@@ -308,6 +308,50 @@ TEXTS: dict[str, Localized] = {
     "minutes_download": Localized(
         "Protokoll herunterladen (Markdown)", "Download the minutes (Markdown)"
     ),
+    # The space page (commands.space).
+    "space": Localized("Space", "Space"),
+    "space_intro": Localized(
+        "Was !space abgleichen jetzt ändern würde. Diese Seite liest nur; geändert wird erst "
+        "mit dem Befehl im Chat.",
+        "What !space sync would change now. This page only reads; changes are made by the "
+        "command in the chat.",
+    ),
+    "space_nothing": Localized(
+        "Alles ist, wie es sein soll; ein Abgleich würde nichts ändern.",
+        "Everything is as it should be; a sync would change nothing.",
+    ),
+    "would_create": Localized("Würde angelegt", "Would be created"),
+    "would_adopt": Localized("Würde übernommen", "Would be adopted"),
+    "would_unlink": Localized(
+        "Würde aus dem Space gelöst (nicht gelöscht)", "Would be unlinked (not deleted)"
+    ),
+    "would_set": Localized("Würde gesetzt", "Would be set"),
+    "would_invite": Localized("Würde eingeladen", "Would be invited"),
+    "room": Localized("Raum", "Room"),
+    "setting": Localized("Einstellung", "Setting"),
+    "strangers": Localized(
+        "Personen in Räumen, die nicht im Verzeichnis stehen",
+        "People in rooms who are not on the roster",
+    ),
+    "space_problems": Localized("Was nicht ginge", "What would not work"),
+    # One's own data (commands.privacy).
+    "own_data": Localized("Meine Daten", "My data"),
+    "own_answers": Localized(
+        "Meine Antworten zu den nächsten Terminen", "My answers to the next events"
+    ),
+    "no_own_answers": Localized(
+        "Du hast auf keinen der nächsten Termine geantwortet.",
+        "You have not answered any of the next events.",
+    ),
+    "stored_about_you": Localized(
+        "Was der Bot über dich speichert", "What the bot stores about you"
+    ),
+    "purpose": Localized("Wofür", "Purpose"),
+    "entries": Localized("Einträge", "Entries"),
+    "own_files": Localized(
+        "Alles im Einzelnen, wie mit !meine-daten im Chat:",
+        "Everything in detail, as with !my-data in the chat:",
+    ),
     "csrf_title": Localized("Formular abgelaufen", "Form expired"),
     "csrf": Localized(
         "Das Formular war nicht mehr gültig. Bitte lade die Seite neu und sende es noch einmal.",

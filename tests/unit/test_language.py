@@ -156,7 +156,7 @@ SAME_IN_BOTH = {
 }
 # Words both languages use, wherever a text of only that word stands (the web page's labels,
 # named by their place in a dict that grows).
-SAME_WORDS = frozenset({"Online", "Name", "Text"})
+SAME_WORDS = frozenset({"Online", "Name", "Text", "Space"})
 
 
 def all_renderings() -> Iterator[tuple[str, Language, str]]:
