@@ -454,3 +454,53 @@ async def test_a_member_is_refused_every_organiser_page(room: Room) -> None:
             data = {"csrf_token": csrf, "user_id": room.member.user_id, "name": "Ich"}
             async with page.post(f"{base(room.bot)}{path}", data=data) as response:
                 assert response.status == 403, path
+
+
+async def test_an_event_changed_on_the_page_edits_its_card_and_posts_the_change(
+    room: Room,
+) -> None:
+    async with browser() as page:
+        await logged_in(page, room.orga, room)
+        async with page.get(f"{base(room.bot)}/web/events/new") as response:
+            form_html = await response.text()
+        day = (dt.date.today() + dt.timedelta(days=15)).isoformat()
+        fields = {
+            "csrf_token": hidden(form_html, "csrf_token"),
+            "form_id": hidden(form_html, "form_id"),
+            "title": "Änderbar",
+            "date": day,
+            "start": "10:00",
+            "place": "Potsdam",
+            "rooms": room.room_id,
+        }
+        async with page.post(f"{base(room.bot)}/web/events/new", data=fields) as response:
+            number = re.search(r"Termin Nr\. (\d+) angelegt", await response.text())
+        assert number
+        (card,) = await room.member.wait_for(
+            lambda: bot_messages(room.member, room.room_id, room.bot.user_id, "Änderbar")
+        )
+        async with page.get(f"{base(room.bot)}/web/events/{number[1]}/edit") as response:
+            edit_html = await response.text()
+        assert 'value="Potsdam"' in edit_html
+        change = fields | {"form_id": hidden(edit_html, "form_id"), "place": "Cottbus"}
+        del change["rooms"]
+        url = f"{base(room.bot)}/web/events/{number[1]}/edit"
+        async with page.post(url, data=change) as response:
+            assert response.status == 200
+            assert f"Termin Nr. {number[1]} geändert" in await response.text()
+
+    def changed() -> list[Event]:
+        return [
+            event
+            for event in bot_messages(room.member, room.room_id, room.bot.user_id, "Cottbus")
+            if event["event_id"] != card["event_id"]
+        ]
+
+    seen = await room.member.wait_for(lambda: len(changed()) >= 2 and changed())
+    edits = [e for e in seen if e["content"].get("m.relates_to", {}).get("rel_type") == "m.replace"]
+    notices = [e for e in seen if e not in edits]
+    # The card is edited in place; the change is posted as a notice of its own.
+    assert edits and all(
+        e["content"]["m.relates_to"]["event_id"] == card["event_id"] for e in edits
+    )
+    assert notices and "Potsdam" in notices[0]["content"]["body"]
