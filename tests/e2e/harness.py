@@ -319,7 +319,13 @@ class BotProcess:
                 stderr=subprocess.STDOUT,
             )
         if wait_healthy:
-            await self.wait_healthy()
+            try:
+                await self.wait_healthy()
+            except BaseException:
+                # A bot that did not come up (or a run interrupted meanwhile) is not left behind.
+                if self.process.returncode is None:
+                    self.process.kill()
+                raise
 
     async def wait_healthy(self, within: float = 30.0) -> dict[str, Any]:
         url = f"http://127.0.0.1:{self.http_port}/healthz"
