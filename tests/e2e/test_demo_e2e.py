@@ -9,8 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.homeserver import free_port
 
+pytestmark = pytest.mark.sqlite_only(
+    "the demo keeps all it makes in its data dir, in SQLite, and the test reads that file"
+)
 DEMO_ROOMS = [
     "demo",
     "allgemein",

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -251,8 +250,7 @@ async def test_the_room_is_the_source_of_truth_after_a_restart(voting: Voting) -
     before = counts_in(await results(voting, number))
     assert before == {"Morgens": 1, "Abends": 1}
     await voting.bot.stop()
-    with sqlite3.connect(voting.bot.workdir / "bot.db") as connection:
-        connection.execute("DELETE FROM poll_response")
+    await voting.bot.query("DELETE FROM poll_response")
     await vote(ben, voting, start["event_id"], [ids[0]])
     await voting.bot.start()
     assert counts_in(await results(voting, number)) == {"Morgens": 2, "Abends": 0}

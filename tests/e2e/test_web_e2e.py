@@ -199,7 +199,7 @@ async def test_members_stay_off_organiser_pages_and_old_links_fail(room: Room) -
 
     # A link whose ten minutes are over is refused.
     token = secrets.token_urlsafe(32)
-    db = await open_database(f"sqlite+aiosqlite:///{room.bot.workdir / 'bot.db'}")
+    db = await open_database(room.bot.storage_url)
     try:
         past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
         await web_storage.add_login(db, login.token_hash(token), room.orga.user_id, past)
