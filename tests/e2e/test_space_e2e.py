@@ -439,7 +439,7 @@ async def test_the_web_page_shows_what_a_reconcile_would_change_and_changes_noth
     )
     # The link as `!web` makes it (the direct message itself is tested in test_web_e2e).
     token = secrets.token_urlsafe(32)
-    db = await open_database(f"sqlite+aiosqlite:///{network.bot.workdir / 'bot.db'}")
+    db = await open_database(network.bot.storage_url)
     try:
         valid = dt.datetime.now(dt.UTC) + login.VALID_FOR
         await web_storage.add_login(db, login.token_hash(token), orga.user_id, valid)
