@@ -185,7 +185,7 @@ def survey_toml(day: dt.date) -> str:
     the evening before the workshop."""
     closes = (day - dt.timedelta(days=1)).strftime("%d.%m.%Y")
     description = (
-        f"Vor dem 2. Transfer-Workshop am {day:%d.%m.%Y} erheben wir, was Ihre Kommune für die "
+        f"Vor dem 2. Transfer-Workshop am {day:%d.%m.%Y} erheben wir, was deine Kommune für die "
         "Rolle der Smart City Manager:innen braucht. Die Antworten sind anonym."
     )
     return f"""titel = {_string(SURVEY_TITLE)}
@@ -195,7 +195,7 @@ ende = "{closes} 18:00"
 einladen = ["#allgemein"]
 
 [[frage]]
-text = "Wo ist die Rolle der Smart City Manager:in in Ihrer Kommune angesiedelt?"
+text = "Wo ist die Rolle der Smart City Manager:in in deiner Kommune angesiedelt?"
 art = "einfach"
 antworten = ["Fachbereich", "Zentrale Stelle", "Stabsstelle", "Noch nicht entschieden"]
 
@@ -206,7 +206,7 @@ von = "gar nicht"
 bis = "sehr gut"
 
 [[frage]]
-text = "Wobei braucht Ihre Kommune am meisten Unterstützung? (höchstens zwei)"
+text = "Wobei braucht deine Kommune am meisten Unterstützung? (höchstens zwei)"
 art = "mehrfach"
 max = 2
 antworten = [
@@ -217,6 +217,6 @@ antworten = [
 ]
 
 [[frage]]
-text = "Welche weiteren Bedarfe hat Ihre Kommune? (#tags möglich)"
+text = "Welche weiteren Bedarfe hat deine Kommune? (#tags möglich)"
 art = "text"
 """

@@ -26,9 +26,9 @@ GIVE_UP_SECONDS = 2 * 24 * 3600.0
 
 NOTICE: dict[Language, str] = {
     "de": (
-        "🔒 Ihre verschlüsselte Nachricht im Raum {room} konnte ich nicht lesen: "
-        "Ihr Gerät hat mir den Schlüssel dafür nicht gegeben. Falls sie für mich war, senden "
-        "Sie sie bitte noch einmal. Bleibt es dabei, prüfen Sie in Element unter "
+        "🔒 Deine verschlüsselte Nachricht im Raum {room} konnte ich nicht lesen: "
+        "Dein Gerät hat mir den Schlüssel dafür nicht gegeben. Falls sie für mich war, sende "
+        "sie bitte noch einmal. Bleibt es dabei, prüfe in Element unter "
         "Einstellungen → Sicherheit, ob Nachrichten an nicht verifizierte Geräte gesendet werden."
     ),
     "en": (

@@ -36,6 +36,11 @@ class ConversionError(ValueError):
         return self.message.format(language, **self.values)
 
 
+class NotAllowed(ConversionError):
+    """The asker lacks the right for this item (not their event, poll, topic …): the answer
+    says who may, and leaves out how to type the command, which was typed right."""
+
+
 class Converter(Protocol):
     """`kind` is shown in help; `greedy` converters take the rest of the line as one string.
 

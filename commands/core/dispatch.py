@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from commands.core.context import CommandContext
-from commands.core.converters import ConversionError
+from commands.core.converters import ConversionError, NotAllowed
 from commands.core.i18n import Language, Localized
 from commands.core.ports import RetryLater
 from commands.core.registry import HELP_COMMAND, Command, Invocation, Role, UsageError
@@ -92,6 +92,9 @@ async def dispatch(ctx: CommandContext, text: str) -> Outcome:
         await parsed.run(ctx)
     except RetryLater:
         raise
+    except NotAllowed as exc:
+        await ctx.reply(escape(exc.text(ctx.language)))
+        return Outcome.DENIED
     except ConversionError as exc:
         # Input a handler could only judge with its data (a time in the past, an unknown room).
         await _reply_usage(ctx, command, exc.text(ctx.language))

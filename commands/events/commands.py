@@ -7,7 +7,7 @@ from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from commands.core.context import CommandContext
-from commands.core.converters import ConversionError, Integer, Rest, Word
+from commands.core.converters import ConversionError, Integer, NotAllowed, Rest, Word
 from commands.core.formatted_text import argument_html
 from commands.core.i18n import NUMBERED, Language, Localized
 from commands.core.mentions import pills
@@ -123,7 +123,7 @@ async def _managed(ctx: CommandContext, number: int) -> Event:
     of its rooms (being an organiser of some room of their own is not enough)."""
     row = await _active(ctx, number)
     if not may_manage(ctx, row):
-        raise ConversionError(NOT_YOURS, id=number)
+        raise NotAllowed(NOT_YOURS, id=number)
     return row
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from commands.core.context import CommandContext
-from commands.core.converters import ConversionError, Integer, Rest
+from commands.core.converters import ConversionError, Integer, NotAllowed, Rest
 from commands.core.i18n import NUMBERED, Localized
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import BR, Markup, bold, bullet_list, escape
@@ -232,7 +232,7 @@ async def end_poll_command(ctx: CommandContext, nr: int | None) -> None:
         assert nr is not None
         row = await _poll(ctx, nr)
     if ctx.sender != row.created_by and ctx.role_there(row.room_id) < Role.ORGANISER:
-        raise ConversionError(NOT_YOURS, id=row.id)
+        raise NotAllowed(NOT_YOURS, id=row.id)
     here = row.room_id == ctx.room_id
     if row.status == polls.OPEN:
         # In the poll's room the final result answers this command: one message, not an
@@ -274,7 +274,7 @@ REMINDING = Localized(
 async def remind_voters(ctx: CommandContext, nr: int) -> None:
     row = await _poll(ctx, nr)
     if ctx.role_there(row.room_id) < Role.ORGANISER:
-        raise ConversionError(NOT_YOURS_TO_REMIND, id=nr)
+        raise NotAllowed(NOT_YOURS_TO_REMIND, id=nr)
     if row.status != polls.OPEN:
         await ctx.reply(ALREADY_ENDED.html(ctx.language, id=nr))
         return

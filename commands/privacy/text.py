@@ -89,7 +89,7 @@ NOTICE_FIELDS = {
     "purposes": Localized("Zwecke", "Purposes"),
     "legal_basis": Localized("Rechtsgrundlage", "Legal basis"),
     "retention": Localized("Speicherdauer", "Retention"),
-    "rights": Localized("Ihre Rechte", "Your rights"),
+    "rights": Localized("Deine Rechte", "Your rights"),
     "contact": Localized("Kontakt", "Contact"),
 }
 # The periods are written out with DAYS ("1 Tag", "30 Tage").

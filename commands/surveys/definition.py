@@ -88,7 +88,7 @@ von = "gar nicht"
 bis = "sehr gut"
 
 [[frage]]
-text = "Welche Bedarfe hat Ihre Kommune? (#tags möglich)"
+text = "Welche Bedarfe hat deine Kommune? (#tags möglich)"
 art = "text\""""
 
 NOT_TOML = Localized(

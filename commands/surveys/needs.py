@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from commands.core.bar_chart import chart_png
 from commands.core.context import CommandContext
-from commands.core.converters import ConversionError, Integer, Rest, visible
+from commands.core.converters import ConversionError, Integer, NotAllowed, Rest, visible
 from commands.core.files import CSV_TYPE, MARKDOWN_TYPE, ExportFile
 from commands.core.hashtags import TAG_RE
 from commands.core.i18n import Language, Localized
@@ -157,7 +157,7 @@ async def delete_need(ctx: CommandContext, nr: int) -> None:
     if need is None:
         raise ConversionError(NO_SUCH_NEED, id=nr)
     if need.author != ctx.sender and ctx.role < Role.NETWORK:
-        raise ConversionError(NOT_YOUR_NEED, id=nr)
+        raise NotAllowed(NOT_YOUR_NEED, id=nr)
     await needs.remove(ctx.db, nr)
     await ctx.reply(DELETED.html(ctx.language, id=nr))
 

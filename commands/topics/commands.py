@@ -14,7 +14,14 @@ from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from commands.core.context import CommandContext
-from commands.core.converters import USER_ID_RE, ConversionError, Integer, Rest, number_in
+from commands.core.converters import (
+    USER_ID_RE,
+    ConversionError,
+    Integer,
+    NotAllowed,
+    Rest,
+    number_in,
+)
 from commands.core.files import MARKDOWN_TYPE, ExportFile
 from commands.core.formatted_text import argument_html, sanitize
 from commands.core.i18n import NUMBERED, Language, Localized
@@ -228,7 +235,7 @@ async def _open_topic(ctx: CommandContext, number: int) -> Topic:
 
 def _manage(ctx: CommandContext, topic: Topic) -> None:
     if ctx.role_there(topic.room_id) < Role.ORGANISER:
-        raise ConversionError(NOT_YOURS, id=topic.id)
+        raise NotAllowed(NOT_YOURS, id=topic.id)
 
 
 async def _event(ctx: CommandContext, number: int) -> Event:
@@ -610,7 +617,7 @@ async def action_done(ctx: CommandContext, nr: int) -> None:
         topic is not None and ctx.role_there(topic.room_id) >= Role.ORGANISER
     )
     if not allowed:
-        raise ConversionError(NOT_YOUR_ACTION, id=nr)
+        raise NotAllowed(NOT_YOUR_ACTION, id=nr)
     await topics.set_entry(ctx.db, nr, done=True)
     await ctx.schedules.changed(ACTION_DUTY, nr)
     await ctx.reply(ACTION_DONE.html(ctx.language, id=nr))
@@ -641,7 +648,7 @@ async def agenda(ctx: CommandContext, termin: int, setzen: str | None) -> None:
         if word.lower() not in AGENDA_SET_WORDS:
             raise ConversionError(AGENDA_USAGE)
         if not may_manage(ctx, event):
-            raise ConversionError(NOT_YOUR_EVENT, id=termin)
+            raise NotAllowed(NOT_YOUR_EVENT, id=termin)
         numbers = parse_order(order)
         for number in numbers:
             row = await _open_topic(ctx, number)
@@ -659,7 +666,9 @@ async def agenda(ctx: CommandContext, termin: int, setzen: str | None) -> None:
         return
     counts = {row.id: len(await topics.supporters(ctx.db, row.id)) for row in rows}
     items = Markup("").join(
-        Markup("<li>{}</li>").format(topic_line(view(row, counts[row.id]), ctx.language))
+        Markup("<li>{}</li>").format(
+            topic_line(view(row, counts[row.id]), ctx.language, with_event=False)
+        )
         for row in rows
     )
     html = Markup("<b>{}</b><ol>{}</ol>").format(head, items)
@@ -705,7 +714,7 @@ async def minutes_of(db: Database, event: Event) -> MinutesView:
 async def minutes(ctx: CommandContext, termin: int) -> None:
     event = await _event(ctx, termin)
     if not may_manage(ctx, event):
-        raise ConversionError(NOT_YOUR_EVENT, id=termin)
+        raise NotAllowed(NOT_YOUR_EVENT, id=termin)
     made = await minutes_export(ctx.db, event, ctx.language)
     await ctx.reply_file(made.filename, made.data, made.mimetype)
     link_url = ctx.download_link(f"minutes/{ctx.language}/{termin}.md")

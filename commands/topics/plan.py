@@ -273,14 +273,15 @@ def entry_html(entry: EntryView) -> Markup:
     return sanitize(entry.html) if entry.html else escape(entry.text)
 
 
-def topic_line(topic: TopicView, language: Language) -> Markup:
-    """`Nr. 3 · Title #tag – 4 Unterstützende – auf der Agenda` (HTML)."""
+def topic_line(topic: TopicView, language: Language, *, with_event: bool = True) -> Markup:
+    """`Nr. 3 · Title #tag – 4 Unterstützende – auf der Agenda` (HTML); `with_event=False` in
+    an event's agenda, whose heading already names the event."""
     tags = " ".join(f"#{tag}" for tag in topic.tags)
     number = NUMBERED.format(language, id=topic.id)
     parts = [Markup("{} {}").format(bold(number), title_html(topic)) + (f" {tags}" if tags else "")]
     parts.append(SUPPORTERS.html(language, count=topic.supporters))
     parts.append(STATUS_NAMES[topic.status].markup(language))
-    if topic.event_id is not None:
+    if topic.event_id is not None and with_event:
         parts.append(FOR_EVENT.html(language, id=topic.event_id))
     if topic.merged_into is not None:
         parts.append(MERGED_INTO.html(language, id=topic.merged_into))

@@ -85,7 +85,7 @@ def routes(site: Site) -> list[web.RouteDef]:
             paused_word=PAUSED.get(language),
             rooms=[
                 {"id": room, "label": room_label(ports, room), "checked": room in chosen}
-                for room in event_rooms(ports, asked.viewer)
+                for room in await event_rooms(ports, asked.viewer)
             ],
             form=form or {"when": "", "text": "", "form_id": secrets.token_urlsafe(16)},
             notice=notice,
@@ -107,7 +107,7 @@ def routes(site: Site) -> list[web.RouteDef]:
         )
         row = await announcements.by_source(ports.db, source)
         if row is None:
-            allowed = event_rooms(ports, asked.viewer)
+            allowed = await event_rooms(ports, asked.viewer)
             try:
                 if not chosen:
                     raise ConversionError(TEXTS["rooms_missing"])

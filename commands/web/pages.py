@@ -179,7 +179,7 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
     ) -> web.Response:
         rooms = [
             {"id": room_id, "label": room_label(ports, room_id), "checked": room_id in chosen}
-            for room_id in event_rooms(ports, viewer)
+            for room_id in await event_rooms(ports, viewer)
         ]
         return await render(
             request,
@@ -223,7 +223,7 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
         stored = await events.by_source(ports.db, source)
         if stored is not None:
             raise web.HTTPSeeOther(f"{site.root}/web/events?angelegt={stored.id}")
-        allowed = event_rooms(ports, viewer)
+        allowed = await event_rooms(ports, viewer)
         room_ids = list(dict.fromkeys(chosen))
         error = None
         if not room_ids:

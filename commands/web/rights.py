@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from commands.core.ports import Ports
 from commands.core.registry import Role
-from commands.core.rooms import CLASSIC_ROOM_VERSIONS, ORGANISER_POWER, joined_members
+from commands.core.rooms import ORGANISER_POWER, bot_may_post, is_creator, joined_members
 from storage.models import Event
 
 
@@ -24,23 +24,11 @@ async def role_in(ports: Ports, room_id: str, user_id: str) -> Role:
     # A direct chat makes nobody an organiser (its creator holds power 100 there).
     if joined_members(room) <= {homeserver.user_id, user_id}:
         return Role.MEMBER
-    if room.room_version not in CLASSIC_ROOM_VERSIONS and user_id in await _creators(
-        ports, room_id
-    ):
+    if await is_creator(homeserver, room_id, user_id, ports.creators):
         return Role.ORGANISER
     if room.power_levels.get_user_level(user_id) >= ORGANISER_POWER:
         return Role.ORGANISER
     return Role.MEMBER
-
-
-async def _creators(ports: Ports, room_id: str) -> set[str]:
-    """From room version 12 on a room's creators outrank everyone; nio does not keep them."""
-    response = await ports.homeserver.room_get_state(room_id)
-    for event in getattr(response, "events", None) or []:
-        if isinstance(event, dict) and event.get("type") == "m.room.create":
-            extra = (event.get("content") or {}).get("additional_creators")
-            return {event.get("sender"), *(extra if isinstance(extra, list) else ())}
-    return set()
 
 
 @dataclass(frozen=True)
@@ -91,7 +79,7 @@ async def viewer_of(ports: Ports, user_id: str) -> Viewer:
     )
 
 
-def event_rooms(ports: Ports, viewer: Viewer) -> list[str]:
+async def event_rooms(ports: Ports, viewer: Viewer) -> list[str]:
     """The rooms the viewer may announce an event in, as `!termin neu … räume` allows: rooms
     they organise (network organisers: every room of the bot's) where the bot may post; no
     direct chat."""
@@ -100,7 +88,7 @@ def event_rooms(ports: Ports, viewer: Viewer) -> list[str]:
     found = []
     for room_id in candidates:
         room = homeserver.rooms.get(room_id)
-        if room is None or not room.power_levels.can_user_send_message(homeserver.user_id):
+        if room is None or not await bot_may_post(homeserver, room_id, ports.creators):
             continue
         if joined_members(room) <= {homeserver.user_id, viewer.user_id}:
             continue

@@ -94,9 +94,9 @@ def error_line(text: str, problem: ConversionError) -> int | None:
     return None
 
 
-def resolve_invites(ports: Ports, viewer: Viewer, rooms: Sequence[str]) -> tuple[str, ...]:
+async def resolve_invites(ports: Ports, viewer: Viewer, rooms: Sequence[str]) -> tuple[str, ...]:
     """The rooms to invite as ids: a room the viewer may post in, named by id or alias."""
-    allowed = {room_id: room_label(ports, room_id) for room_id in event_rooms(ports, viewer)}
+    allowed = {room_id: room_label(ports, room_id) for room_id in await event_rooms(ports, viewer)}
     resolved = []
     for room in rooms:
         match = next(
@@ -223,7 +223,7 @@ def routes(site: Site) -> list[web.RouteDef]:
             anonymous=given.get("anonymous", "yes") == "yes",
             rooms=[
                 {"id": room, "label": room_label(ports, room)}
-                for room in event_rooms(ports, asked.viewer)
+                for room in await event_rooms(ports, asked.viewer)
             ],
             error=error,
         )
@@ -258,7 +258,7 @@ def routes(site: Site) -> list[web.RouteDef]:
         definition = None
         try:
             definition = parse_toml(text, now, zone, TEXTS["survey_help"].get(language))
-            rooms = resolve_invites(ports, asked.viewer, definition.invite_rooms)
+            rooms = await resolve_invites(ports, asked.viewer, definition.invite_rooms)
             definition = replace(definition, invite_rooms=rooms)
         except ConversionError as error:
             problem = error

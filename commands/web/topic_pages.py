@@ -37,7 +37,11 @@ def routes(site: Site) -> list[web.RouteDef]:
         for event in await visible_events_of(asked):
             agenda_rows = await topics.agenda(ports.db, event.id)
             items = [
-                topic_line(view(row, len(await topics.supporters(ports.db, row.id))), language)
+                topic_line(
+                    view(row, len(await topics.supporters(ports.db, row.id))),
+                    language,
+                    with_event=False,
+                )
                 for row in agenda_rows
             ]
             agendas.append(
