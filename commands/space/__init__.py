@@ -9,7 +9,7 @@ from commands.core.context import CommandContext
 from commands.core.feature import ConfigTable, Feature, On
 from commands.core.ports import Ports
 from commands.core.signals import Membership, StateChange
-from commands.space import commands, start
+from commands.space import commands, reconcile, start
 from commands.space.plan import JOIN_RULES
 from commands.space.settings import parse_space, with_files
 
@@ -60,6 +60,6 @@ FEATURE = Feature(
     ),
     config=ConfigTable("space", parse_space, with_files),
     setup=start.set_up,
-    after_first_sync=start.reconcile_at_start,
-    jobs={MEMBER_JOB: run_member_job},
+    after_first_sync=reconcile.reconcile_at_start,
+    jobs={MEMBER_JOB: run_member_job, reconcile.RECONCILE_JOB: reconcile.run_reconcile_job},
 )

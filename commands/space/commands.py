@@ -24,7 +24,6 @@ from commands.space.roster_plan import (
     plan_import,
     read_rows,
 )
-from commands.space.text import SpaceReport, render_report
 from storage import roster
 from storage.database import Database
 from storage.models import RosterMember
@@ -37,12 +36,6 @@ class Space(Protocol):
     """The alumni space as commands may act on it (implemented by `bot/`)."""
 
     spec: SpaceSpec
-
-    async def reconcile(self) -> SpaceReport:
-        """Create or adopt what is missing, fix links, join rules and rights, invite the roster."""
-
-    async def report(self, report: SpaceReport, *, at_start: bool) -> None:
-        """Tell the organisers' room what a reconcile did."""
 
     async def admit(self, user_id: str) -> list[str]:
         """Invite someone on the roster to the space and their rooms; the rooms invited to."""
@@ -191,25 +184,6 @@ def member_row(entry: RosterEntry) -> RosterMember:
 
 async def stored_roster(db: Database) -> dict[str, RosterEntry]:
     return {row.user_id: entry_of(row) for row in await roster.members(db)}
-
-
-@group.command(
-    "space abgleichen",
-    aliases=("space sync",),
-    help=Localized(
-        "Legt an, was vom Space fehlt, übernimmt vorhandene Räume, verknüpft sie, setzt "
-        "Beitrittsregeln und Rechte und lädt das Verzeichnis ein. Ändert nichts, was stimmt; "
-        "löscht nie einen Raum.",
-        "Creates what is missing of the space, adopts existing rooms, links them, sets join "
-        "rules and rights and invites the roster. Changes nothing that is right; never deletes "
-        "a room.",
-    ),
-    role=Role.NETWORK,
-)
-async def reconcile(ctx: CommandContext) -> None:
-    space = _space(ctx)
-    report = await space.reconcile()
-    await ctx.reply(render_report(report, ctx.language, ctx.hint("mitglied hinzufügen")))
 
 
 @group.command(

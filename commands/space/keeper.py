@@ -124,6 +124,8 @@ class SpaceKeeper:
         # Config key → room id of every room the bot runs ("space" for the space).
         self.ids: dict[str, str] = {}
         self.lock = asyncio.Lock()
+        # While a reconcile runs: where its report is kept after each change.
+        self._save: Callable[[SpaceReport], Awaitable[None]] | None = None
 
     async def load(self) -> None:
         self.ids = {row.key: row.room_id for row in await roster.rooms(self.db) if row.linked}
@@ -148,15 +150,33 @@ class SpaceKeeper:
     # --- reconcile ----------------------------------------------------------------------------
 
     async def reconcile(
-        self, prepare: Callable[[], Awaitable[list[Localized]]] | None = None
+        self,
+        prepare: Callable[[], Awaitable[list[Localized]]] | None = None,
+        *,
+        resumed: SpaceReport | None = None,
+        save: Callable[[SpaceReport], Awaitable[None]] | None = None,
     ) -> SpaceReport:
         """`prepare` runs first under the same lock (the roster file at start), its problems
-        joining the report: nothing asked of the space meanwhile sees half of it."""
+        joining the report: nothing asked of the space meanwhile sees half of it. `resumed`:
+        what a run cut short had done (a second run finds it done and does not report it
+        again); `save` is told the report after every change, so that a crash keeps it."""
         async with self.lock:
             problems = await prepare() if prepare is not None else []
-            report = await self._reconcile()
+            report = resumed or SpaceReport()
+            # What a run finds wrong is found again; only what it did is carried over.
+            report.strangers.clear()
+            report.problems.clear()
+            self._save = save
+            try:
+                await self._reconcile(report)
+            finally:
+                self._save = None
             report.problems.extend(problems)
             return report
+
+    async def _progress(self, report: SpaceReport) -> None:
+        if self._save is not None:
+            await self._save(report)
 
     async def _joined_rooms(self) -> set[str] | None:
         """The rooms the bot is in; None if the homeserver would not say (then nothing is
@@ -164,12 +184,11 @@ class SpaceKeeper:
         response = await self.client.joined_rooms()
         return set(response.rooms) if isinstance(response, JoinedRoomsResponse) else None
 
-    async def _reconcile(self) -> SpaceReport:
-        report = SpaceReport()
+    async def _reconcile(self, report: SpaceReport) -> None:
         joined = await self._joined_rooms()
         if joined is None:
             report.problems.append(NO_ROOM_LIST)
-            return report
+            return
         await self.refresh()
         organisers = self.organisers()
         demote = await self._raised() - organisers
@@ -177,7 +196,7 @@ class SpaceKeeper:
         space_id = await self._space(joined, report, created)
         if space_id is None:
             report.problems.append(NO_SPACE)
-            return report
+            return
         children: dict[str, RoomSpec] = {}
         for spec in self.spec.rooms:
             room_id = await self._room(spec, space_id, joined, report, created)
@@ -224,7 +243,6 @@ class SpaceKeeper:
         await self._set_raised(organisers | (await self._raised() - demote))
         await self._invite_roster(observed, space_id, children, report)
         await self._strangers(observed, created, organisers, report)
-        return report
 
     async def _unlink(self, key: str, room_id: str, space_id: str, report: SpaceReport) -> None:
         """The room stays; the space no longer lists it, nor (if the bot may) it the space."""
@@ -236,6 +254,7 @@ class SpaceKeeper:
         await roster.set_room(self.db, key, room_id, linked=False)
         self.ids.pop(key, None)
         report.unlinked.append(key)
+        await self._progress(report)
 
     async def _raised(self) -> set[str]:
         """Whom the bot gave organiser power (so it can take it back, and only that)."""
@@ -329,6 +348,7 @@ class SpaceKeeper:
             return None
         await self._remember(key, found)
         report.adopted.append(self.label(key))
+        await self._progress(report)
         return found
 
     async def _join(
@@ -344,6 +364,7 @@ class SpaceKeeper:
         if adopted:
             await self._remember(key, room_id)
             report.adopted.append(self.label(key))
+            await self._progress(report)
         return room_id
 
     async def _created(
@@ -364,6 +385,7 @@ class SpaceKeeper:
         await self._remember(key, response.room_id)
         created.add(response.room_id)
         report.created.append(self.label(key))
+        await self._progress(report)
         return response.room_id
 
     async def _remember(self, key: str, room_id: str) -> None:
@@ -405,6 +427,7 @@ class SpaceKeeper:
                 )
             elif not quiet:
                 report.changed.append((label, change.event_type))
+                await self._progress(report)
         return failed
 
     async def _avatar_url(self, report: SpaceReport) -> str | None:
@@ -445,6 +468,7 @@ class SpaceKeeper:
                 seen = observed.get(room_id)
                 if seen is not None and await self._invite(seen, user_id, force=False):
                     report.invited.append((user_id, self.label(self.key_of(room_id) or "")))
+                    await self._progress(report)
 
     def _rooms_for(self, role: RosterRole, children: Mapping[str, RoomSpec]) -> list[str]:
         return [room_id for room_id, spec in children.items() if spec.for_role(role)]
@@ -492,18 +516,21 @@ class SpaceKeeper:
             response = await call()
             if getattr(response, "status_code", None) != "M_LIMIT_EXCEEDED":
                 return response
-            self.bucket.pause((getattr(response, "retry_after_ms", None) or 1000) / 1000)
+            wait = (getattr(response, "retry_after_ms", None) or 1000) / 1000
+            log.info("space: the homeserver limits the rate; waiting %.1f s", wait)
+            self.bucket.pause(wait)
         return response
 
-    async def report(self, report: SpaceReport, *, at_start: bool) -> None:
-        """Tell the organisers what a reconcile did; at start only if it did or could not do
-        something (people in a room who are not on the roster are no news at every start)."""
+    async def report(self, report: SpaceReport, *, at_start: bool, key: str) -> None:
+        """Tell the organisers what a reconcile did, once per `key`; at start only if it did
+        or could not do something (people in a room who are not on the roster are no news at
+        every start)."""
         news = report.created or report.adopted or report.changed or report.unlinked
         if at_start and not (news or report.invited or report.problems):
             return
         add = self.direct.command("mitglied hinzufügen", self.language)
         html = render_report(report, self.language, add)
-        await self.tell_organisers(html, f"report|{utc_now().isoformat()}")
+        await self.tell_organisers(html, f"report|{key}")
 
     async def tell_organisers(self, html: str, key: str) -> None:
         room_id = self.ids.get(self.spec.organisers_room or "")
@@ -542,7 +569,7 @@ class SpaceKeeper:
                     problem(CANNOT_SET, room=self.label(key), what=what, error=_error(response))
                 )
         if not report.empty:
-            await self.report(report, at_start=False)
+            await self.report(report, at_start=False, key=f"join-rule|{utc_now().isoformat()}")
 
     # --- membership ---------------------------------------------------------------------------
 

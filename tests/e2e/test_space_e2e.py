@@ -62,19 +62,26 @@ def space_config(alias: str, roster_file: Path) -> dict[str, object]:
     }
 
 
+def write_roster(folder: Path, orga: MatrixUser, anna: MatrixUser, ben: MatrixUser) -> Path:
+    """The roster as Excel saves it: Olga organises, Anna is a Smart City Manager:in, Ben a
+    Fachvorgesetzter."""
+    roster_file = folder / "verzeichnis.csv"
+    roster_file.write_text(
+        "\ufeffMatrix-ID;Name;Kommune;Durchgang;Rolle\r\n"
+        f"{orga.user_id};Olga Orga;MIL;;Organisation\r\n"
+        f"{anna.user_id};Anna Beispiel;Potsdam;1;Smart City Manager:in\r\n"
+        f"{ben.user_id};Ben Muster;Cottbus;2;Fachvorgesetzte:r\r\n",
+        encoding="utf-8",
+    )
+    return roster_file
+
+
 @pytest_asyncio.fixture
 async def network(
     synapse: LocalSynapse, orga: MatrixUser, member: MatrixUser, tmp_path: Path
 ) -> AsyncIterator[Network]:
     ben = await MatrixUser.create(synapse, "ben")
-    roster_file = tmp_path / "verzeichnis.csv"
-    roster_file.write_text(
-        "\ufeffMatrix-ID;Name;Kommune;Durchgang;Rolle\r\n"
-        f"{orga.user_id};Olga Orga;MIL;;Organisation\r\n"
-        f"{member.user_id};Anna Beispiel;Potsdam;1;Smart City Manager:in\r\n"
-        f"{ben.user_id};Ben Muster;Cottbus;2;Fachvorgesetzte:r\r\n",
-        encoding="utf-8",
-    )
+    roster_file = write_roster(tmp_path, orga, member, ben)
     alias = unique("alumni").lower()
     config = space_config(alias, roster_file)
     bot = await start_bot(synapse, tmp_path / "bot", orga, space=config)
@@ -110,6 +117,18 @@ async def command(user: MatrixUser, network: Network, room_id: str, text: str) -
     event_id = await user.send_text(room_id, text)
     reply = await user.wait_reply(event_id, network.bot.user_id, within=WAIT)
     return reply["content"]["body"]
+
+
+async def reconciled(user: MatrixUser, network: Network, room_id: str) -> str:
+    """`!space abgleichen`: answered at once that it runs, then with the result."""
+    event_id = await user.send_text(room_id, "!space abgleichen")
+    bot = network.bot.user_id
+    running = await user.wait_reply(event_id, bot, within=WAIT)
+    assert "läuft" in running["content"]["body"]
+
+    answers = await user.wait_for(lambda: user.replies_to(event_id, bot)[1:], within=WAIT)
+    body: str = answers[0]["content"]["body"]
+    return body
 
 
 async def resolved(user: MatrixUser, alias: str) -> str:
@@ -180,15 +199,13 @@ async def test_the_space_is_set_up_as_configured_and_a_second_run_changes_nothin
     await anna.wait_for(lambda: rooms["allgemein"] in anna.invites, within=WAIT)
     assert rooms["organisation"] not in anna.invites
 
-    again = await command(orga, network, rooms["organisation"], "!space abgleichen")
+    again = await reconciled(orga, network, rooms["organisation"])
     assert "nichts geändert" in again, again
     # Nor does a restart (nothing new is reported).
     before = len(notes_in(orga, rooms["organisation"], bot, "Abgleich"))
     await network.bot.stop()
     await network.bot.start()
-    assert "nichts geändert" in await command(
-        orga, network, rooms["organisation"], "!space abgleichen"
-    )
+    assert "nichts geändert" in await reconciled(orga, network, rooms["organisation"])
     assert len(notes_in(orga, rooms["organisation"], bot, "Abgleich")) == before
 
 
@@ -259,7 +276,7 @@ async def test_members_come_in_outsiders_are_kept_out(
     await network.bot.stop()
     await network.bot.start()
     # Answered once the reconcile at start (with the roster file) is done.
-    await command(orga, network, rooms["organisation"], "!space abgleichen")
+    await reconciled(orga, network, rooms["organisation"])
     listing = await command(orga, network, rooms["organisation"], "!mitglieder")
     assert "Anna Beispiel" not in listing and "Ben Muster" in listing
     state = await state_of(orga, rooms["space"])
@@ -360,12 +377,12 @@ async def test_adopted_rooms_say_which_right_is_missing_and_a_later_run_finishes
             power["users"] = {**power.get("users", {}), bot_id: 100}
             put = await orga.client.room_put_state(room_id, "m.room.power_levels", power)
             assert hasattr(put, "event_id"), put
-        fixed = await command(orga, network, organisation, "!space abgleichen")
+        fixed = await reconciled(orga, network, organisation)
         assert "Nicht möglich" not in fixed, fixed
         assert "Übernommen: Ankündigungen" in fixed
         state = await state_of(orga, allgemein)
         assert state[("m.room.join_rules", "")]["join_rule"] == "restricted"
-        assert "nichts geändert" in await command(orga, network, organisation, "!space abgleichen")
+        assert "nichts geändert" in await reconciled(orga, network, organisation)
     finally:
         await bot.stop()
 
