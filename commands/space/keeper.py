@@ -620,7 +620,7 @@ class SpaceKeeper:
             # Told like an outsider: someone tried a room their role does not open.
             html = WRONG_ROLE_REMOVED.format(
                 self.language,
-                user=escape(user_id),
+                user=person_pill(self.client, [room_id], user_id),
                 role=escape(ROLE_NAMES[entry.role].get(self.language)),
                 room=escape(self.label(key)),
                 roles=escape(", ".join(ROLE_NAMES[role].get(self.language) for role in roles)),
