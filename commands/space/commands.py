@@ -1,5 +1,7 @@
 """The alumni space and its roster: organisers reconcile the space, add, import and remove
-members, admit or reject who knocks; everyone finds fellow alumni with `!wer`."""
+members, admit or reject who knocks; everyone finds fellow alumni with `!wer`. What the
+homeserver has to do for them (invitations that wait out its limits, removals) is queued and
+answered when done (see `queued`, `member_jobs`)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import bullet_list, escape
 from commands.core.rooms import person_pill
 from commands.space.plan import SpaceSpec
+from commands.space.queued import ADMIT_JOB, RECONCILE_JOB, REJECT_JOB, REMOVE_JOB, queue
 from commands.space.roster_plan import (
     ImportPlan,
     Rejected,
@@ -82,7 +85,10 @@ NOT_ON_ROSTER = Localized(
     "{user} steht nicht im Mitgliederverzeichnis.", "{user} is not on the roster."
 )
 ADDED = Localized("{user} ist im Verzeichnis: {entry}.", "{user} is on the roster: {entry}.")
-INVITED_TO = Localized(" Eingeladen: {rooms}.", " Invited: {rooms}.")
+INVITING = Localized(
+    " Die Einladungen verschicke ich im Hintergrund und antworte hier, sobald sie draußen sind.",
+    " I am sending the invitations in the background and will answer here once they are out.",
+)
 CONFIRM_REMOVAL = Localized(
     "Wirklich entfernen? {user} ({entry}) wird aus dem Verzeichnis gelöscht und aus dem Space "
     "und allen seinen Räumen entfernt. Bestätigen: {command}",
@@ -94,11 +100,13 @@ NOT_A_CONFIRMATION = Localized(
     "„{word}“ bestätigt nichts; schreib „bestätigen“.",
     "“{word}” confirms nothing; write “confirm”.",
 )
-REMOVED = Localized(
-    "{user} ist aus dem Verzeichnis gelöscht und entfernt aus: {rooms}.",
-    "{user} is off the roster and removed from: {rooms}.",
+REMOVED = Localized("{user} ist aus dem Verzeichnis gelöscht.", "{user} is off the roster.")
+REMOVING = Localized(
+    "{user} ist aus dem Verzeichnis gelöscht. Aus dem Space und seinen Räumen entferne ich "
+    "die Person im Hintergrund und antworte hier, sobald es getan ist.",
+    "{user} is off the roster. I am removing them from the space and its rooms in the "
+    "background and will answer here once it is done.",
 )
-NOWHERE = Localized("keinem Raum (war in keinem)", "no room (was in none)")
 NO_MATCH = Localized(
     "Niemand im Verzeichnis passt zu „{query}“. Such nach Kommune, Name oder Durchgang.",
     "Nobody on the roster matches “{query}”. Search by municipality, name or cohort.",
@@ -137,8 +145,15 @@ UNKNOWN_OPTION = Localized(
     "„{word}“ kenne ich hier nicht; möglich ist --trotzdem.",
     "I don't know “{word}” here; possible: --anyway.",
 )
-REJECTED_KNOCK = Localized(
-    "Die Anfrage von {user} ist abgelehnt.", "The request of {user} is turned down."
+REJECTING = Localized(
+    "Die Anfrage von {user} lehne ich im Hintergrund ab und antworte hier, sobald es getan ist.",
+    "I am turning down the request of {user} in the background and will answer here once done.",
+)
+RECONCILING = Localized(
+    "Der Abgleich des Space läuft. Das Ergebnis schicke ich als Antwort hierher, sobald er "
+    "fertig ist; Einladungen warten dabei oft die Grenzen des Homeservers ab.",
+    "The space is being reconciled. I will answer here with the result once it is done; "
+    "invitations often wait out the homeserver's limits on the way.",
 )
 MEMBERS_ONLY = Localized(
     "Das Verzeichnis sehen nur Mitglieder des Netzwerks.",
@@ -184,6 +199,25 @@ def member_row(entry: RosterEntry) -> RosterMember:
 
 async def stored_roster(db: Database) -> dict[str, RosterEntry]:
     return {row.user_id: entry_of(row) for row in await roster.members(db)}
+
+
+@group.command(
+    "space abgleichen",
+    aliases=("space sync",),
+    help=Localized(
+        "Legt an, was vom Space fehlt, übernimmt vorhandene Räume, verknüpft sie, setzt "
+        "Beitrittsregeln und Rechte und lädt das Verzeichnis ein. Ändert nichts, was stimmt; "
+        "löscht nie einen Raum. Läuft im Hintergrund; das Ergebnis kommt als Antwort.",
+        "Creates what is missing of the space, adopts existing rooms, links them, sets join "
+        "rules and rights and invites the roster. Changes nothing that is right; never deletes "
+        "a room. Runs in the background; the result comes as an answer.",
+    ),
+    role=Role.NETWORK,
+)
+async def reconcile(ctx: CommandContext) -> None:
+    _space(ctx)
+    await ctx.reply(RECONCILING.get(ctx.language))
+    await queue(ctx, RECONCILE_JOB)
 
 
 @group.command(
@@ -236,12 +270,11 @@ async def _add(ctx: CommandContext, entry: RosterEntry) -> None:
         user=pill(entry.user_id, entry.name),
         entry=escape(describe(entry, ctx.language)),
     )
-    space = space_of(ctx)
-    if space is not None:
-        rooms = await space.admit(entry.user_id)
-        if rooms:
-            html += INVITED_TO.format(ctx.language, rooms=", ".join(escape(r) for r in rooms))
-    await ctx.reply(html)
+    if space_of(ctx) is None:
+        await ctx.reply(html)
+        return
+    await ctx.reply(html + INVITING.get(ctx.language))
+    await queue(ctx, ADMIT_JOB, people=[[entry.user_id, entry.name]])
 
 
 @group.command(
@@ -304,9 +337,12 @@ async def remove_member(ctx: CommandContext, person: str, bestätigen: str | Non
         raise ConversionError(NOT_A_CONFIRMATION, word=bestätigen)
     await roster.remove(ctx.db, person)
     space = space_of(ctx)
-    rooms = await space.remove(person) if space is not None else []
-    shown = ", ".join(escape(room) for room in rooms) or NOWHERE.get(ctx.language)
-    await ctx.reply(REMOVED.format(ctx.language, user=pill(person, stored.name), rooms=shown))
+    if space is None:
+        await ctx.reply(REMOVED.format(ctx.language, user=pill(person, stored.name)))
+        return
+    await space.refresh()
+    await ctx.reply(REMOVING.format(ctx.language, user=pill(person, stored.name)))
+    await queue(ctx, REMOVE_JOB, user_id=person, name=stored.name)
 
 
 @group.command(
@@ -346,15 +382,14 @@ async def import_members(ctx: CommandContext, trotzdem: str | None) -> None:
     plan, applied = await import_roster(
         ctx.db, text, cohorts, ctx.allowed_servers, trotzdem is not None
     )
-    invited: list[str] = []
+    inviting = space is not None and applied and bool(plan.added)
     if space is not None and applied:
         await space.refresh()
-        for entry in plan.added:
-            if await space.admit(entry.user_id):
-                invited.append(entry.user_id)
     anyway = "--anyway" if ctx.language == "en" else "--trotzdem"
     hints = (ctx.hint("mitglieder import", anyway), ctx.hint("mitglied entfernen"))
-    await ctx.reply(render_import(plan, applied, invited, ctx.language, *hints))
+    await ctx.reply(render_import(plan, applied, inviting, ctx.language, *hints))
+    if inviting:
+        await queue(ctx, ADMIT_JOB, people=[[entry.user_id, entry.name] for entry in plan.added])
 
 
 async def import_roster(
@@ -381,7 +416,7 @@ async def import_roster(
 def render_import(
     plan: ImportPlan,
     applied: bool,
-    invited: Sequence[str],
+    inviting: bool,
     language: Language,
     anyway_command: str,
     remove_command: str,
@@ -401,9 +436,8 @@ def render_import(
         html += bullet_list(items)
     if not applied:
         html += IMPORT_NOTHING_CHANGED.format(language, command=anyway_command)
-    if invited:
-        names = {entry.user_id: entry.name for entry in plan.writes}
-        html += INVITED_TO.format(language, rooms=pills([(u, names.get(u)) for u in invited]))
+    if inviting:
+        html += INVITING.get(language)
     if plan.not_in_file:
         people = pills([(entry.user_id, entry.name) for entry in plan.not_in_file[:30]])
         html += "<br>" + NOT_IN_FILE.format(language, command=remove_command, people=people)
@@ -446,10 +480,12 @@ async def admit(ctx: CommandContext, person: str, angaben: str | None) -> None:
     role=Role.NETWORK,
 )
 async def reject(ctx: CommandContext, person: str) -> None:
-    if not await _space(ctx).reject(person):
+    _space(ctx)
+    if await roster.knock_of(ctx.db, person) is None:
         raise ConversionError(NO_KNOCK, user=person)
     shown = person_pill(ctx.ports.homeserver, [ctx.room_id], person)
-    await ctx.reply(REJECTED_KNOCK.format(ctx.language, user=shown))
+    await ctx.reply(REJECTING.format(ctx.language, user=shown))
+    await queue(ctx, REJECT_JOB, user_id=person)
 
 
 @group.command(

@@ -108,6 +108,9 @@ class SpaceKeeper:
         self.language = settings.language
         # Its own pace for invitations, kicks and state: a long reconcile never holds up replies.
         self.bucket = HomeserverPacer(settings.send_rate_per_second, settings.send_burst)
+        # A room made public is closed again from the sync loop: never behind the reconcile's
+        # waits for invitations, which may last minutes.
+        self.urgent = HomeserverPacer(settings.send_rate_per_second, settings.send_burst)
         self.allowed_servers = frozenset(settings.allowed_servers)
         # Roster members with the role Organisation (kept here: roles are asked for on every
         # command).
@@ -508,17 +511,20 @@ class SpaceKeeper:
             if strangers:
                 report.strangers.append((self.label(self.key_of(room_id) or ""), strangers))
 
-    async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
-        """A homeserver call at the keeper's pace, waiting out rate limits (Synapse limits room
-        creation and invitations tightly)."""
+    async def _call(
+        self, call: Callable[[], Awaitable[T]], pacer: HomeserverPacer | None = None
+    ) -> T:
+        """A homeserver call at the keeper's pace (or `pacer`'s), waiting out rate limits
+        (Synapse limits room creation and invitations tightly)."""
+        pacer = pacer or self.bucket
         for _attempt in range(MAX_ATTEMPTS):
-            await self.bucket.acquire()
+            await pacer.acquire()
             response = await call()
             if getattr(response, "status_code", None) != "M_LIMIT_EXCEEDED":
                 return response
             wait = (getattr(response, "retry_after_ms", None) or 1000) / 1000
             log.info("space: the homeserver limits the rate; waiting %.1f s", wait)
-            self.bucket.pause(wait)
+            pacer.pause(wait)
         return response
 
     async def report(self, report: SpaceReport, *, at_start: bool, key: str) -> None:
@@ -549,7 +555,9 @@ class SpaceKeeper:
 
     async def on_join_rule(self, room_id: str) -> None:
         """Someone changed the join rule of a room of the space (made it public, say): it is
-        set back at once, not at the next reconcile, and the organisers hear of it."""
+        set back at once, not at the next reconcile, and the organisers hear of it. Called from
+        the sync loop: it takes neither the lock nor the pace of a reconcile, which may be
+        waiting out the homeserver's limits for minutes."""
         key, space_id = self.key_of(room_id), self.ids.get(SPACE_KEY)
         spec = self.spec.room(key) if key is not None else None
         if key is None or space_id is None or (spec is None and key != SPACE_KEY):
@@ -559,7 +567,7 @@ class SpaceKeeper:
         seen = await self._observe(room_id, report, key)
         if seen is not None and seen.state.get((JOIN_RULES, "")) != wanted:
             response = await self._call(
-                lambda: self.client.room_put_state(room_id, JOIN_RULES, wanted, "")
+                lambda: self.client.room_put_state(room_id, JOIN_RULES, wanted, ""), self.urgent
             )
             if isinstance(response, RoomPutStateResponse):
                 report.changed.append((self.label(key), JOIN_RULES))
@@ -703,7 +711,8 @@ class SpaceKeeper:
 
     async def admit(self, user_id: str) -> list[str]:
         """Invite someone on the roster to the space and the rooms of their role (also after
-        they left of their own accord: an organiser let them in again)."""
+        they left of their own accord: an organiser let them in again); the rooms they are
+        invited to now."""
         async with self.lock:
             await self.refresh()
             row = await roster.get(self.db, user_id)
@@ -718,7 +727,12 @@ class SpaceKeeper:
             for key in keys:
                 room_id = self.ids.get(key)
                 seen = await self._observe(room_id, SpaceReport(), key) if room_id else None
-                if seen is not None and await self._invite(seen, user_id, force=True):
+                if seen is None:
+                    continue
+                # One pending already counts: the same admission run again after a crash
+                # names what its first run did.
+                pending = seen.memberships().get(user_id) == "invite"
+                if await self._invite(seen, user_id, force=True) or pending:
                     invited.append(self.label(key))
             return invited
 

@@ -1,7 +1,8 @@
 """Reconciling the space as durable slow work: `!space abgleichen` answers at once and the
-reconcile (and the one at start) runs beside the sync loop from the job queue. What a run has
-done is kept in the database after every change, so that a run cut short by a crash resumes
-(each change is made only where the state still lacks it) and still reports everything, once."""
+reconcile (and the one at start) runs beside the sync loop from the job queue (see `queued`).
+What a run has done is kept in the database after every change, so that a run cut short by a
+crash resumes (each change is made only where the state still lacks it) and still reports
+everything, once; that progress is deleted when the run ends."""
 
 from __future__ import annotations
 
@@ -9,13 +10,8 @@ import json
 import logging
 from typing import Any
 
-from commands.core.content import message_content, txn_id_for
-from commands.core.context import CommandContext
-from commands.core.converters import ConversionError
-from commands.core.i18n import Language, Localized
-from commands.core.ports import Ports, SendRefused
-from commands.core.registry import Role
-from commands.space.commands import NO_SPACE, group, space_of
+from commands.core.ports import Ports
+from commands.space.queued import RECONCILE_JOB, answer, language_of
 from commands.space.start import keeper_of, read_roster_file
 from commands.space.text import SpaceReport, render_report
 from storage import bot_state
@@ -23,46 +19,9 @@ from storage.models import utc_now
 
 log = logging.getLogger(__name__)
 
-RECONCILE_JOB = "space.reconcile"
 PROGRESS_KEY = "space_reconcile_progress|"
 # What a run did, carried over a crash; what it found wrong is found again by the next.
 CARRIED = ("created", "adopted", "changed", "unlinked", "invited")
-
-RUNNING = Localized(
-    "Der Abgleich des Space läuft. Das Ergebnis schicke ich als Antwort hierher, sobald er "
-    "fertig ist; Einladungen warten dabei oft die Grenzen des Homeservers ab.",
-    "The space is being reconciled. I will answer here with the result once it is done; "
-    "invitations often wait out the homeserver's limits on the way.",
-)
-
-
-@group.command(
-    "space abgleichen",
-    aliases=("space sync",),
-    help=Localized(
-        "Legt an, was vom Space fehlt, übernimmt vorhandene Räume, verknüpft sie, setzt "
-        "Beitrittsregeln und Rechte und lädt das Verzeichnis ein. Ändert nichts, was stimmt; "
-        "löscht nie einen Raum. Läuft im Hintergrund; das Ergebnis kommt als Antwort.",
-        "Creates what is missing of the space, adopts existing rooms, links them, sets join "
-        "rules and rights and invites the roster. Changes nothing that is right; never deletes "
-        "a room. Runs in the background; the result comes as an answer.",
-    ),
-    role=Role.NETWORK,
-)
-async def reconcile(ctx: CommandContext) -> None:
-    if space_of(ctx) is None:
-        raise ConversionError(NO_SPACE)
-    # Answered first, queued second: a crash in between replays the command, whose answer
-    # goes out once (its transaction id) and whose job is queued once (its key).
-    await ctx.reply(RUNNING.get(ctx.language))
-    payload = {
-        "key": ctx.event_id,
-        "room_id": ctx.room_id,
-        "event_id": ctx.event_id,
-        "thread_root": ctx.thread_root,
-        "language": ctx.language,
-    }
-    await _queue(ctx.ports, payload)
 
 
 async def reconcile_at_start(ports: Ports) -> None:
@@ -94,27 +53,20 @@ async def run_reconcile_job(ports: Ports, payload: dict[str, Any]) -> None:
 
     at_start = bool(payload.get("at_start"))
     prepare = (lambda: read_roster_file(ports, keeper)) if at_start else None
-    report = await keeper.reconcile(prepare, resumed=resumed, save=save)
-    if at_start:
-        await keeper.report(report, at_start=True, key=key)
-    else:
-        await _answer(ports, payload, report)
-    await bot_state.delete_value(ports.db, progress)
-
-
-async def _answer(ports: Ports, payload: dict[str, Any], report: SpaceReport) -> None:
-    """The result, as a second answer to the command (sent once, by its transaction id)."""
-    language: Language = "en" if payload.get("language") == "en" else "de"
-    html = render_report(report, language, ports.direct.command("mitglied hinzufügen", language))
-    content = message_content(
-        html, reply_to=payload["event_id"], thread_root=payload.get("thread_root")
-    )
     try:
-        await ports.messenger.send(
-            payload["room_id"], content, txn_id=txn_id_for("space-reconciled", payload["key"])
-        )
-    except SendRefused:
-        log.warning("the room of a reconcile command refused its result")
+        report = await keeper.reconcile(prepare, resumed=resumed, save=save)
+        if at_start:
+            await keeper.report(report, at_start=True, key=key)
+        else:
+            language = language_of(payload)
+            add = ports.direct.command("mitglied hinzufügen", language)
+            await answer(ports, payload, render_report(report, language, add), RECONCILE_JOB)
+    except Exception:
+        # A failed run is dropped: the people it names are not kept for a run that never
+        # resumes. (A crash or a stop is no exception here: the job and its progress stay.)
+        await bot_state.delete_value(ports.db, progress)
+        raise
+    await bot_state.delete_value(ports.db, progress)
 
 
 def report_to_json(report: SpaceReport) -> str:

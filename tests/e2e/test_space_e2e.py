@@ -119,15 +119,22 @@ async def command(user: MatrixUser, network: Network, room_id: str, text: str) -
     return reply["content"]["body"]
 
 
+async def answered_twice(
+    user: MatrixUser, network: Network, room_id: str, text: str, **extra: Any
+) -> tuple[Event, Event]:
+    """A command whose work runs in the background: answered at once, then with the result."""
+    event_id = await user.send_text(room_id, text, **extra)
+    bot = network.bot.user_id
+    first = await user.wait_reply(event_id, bot, within=WAIT)
+    answers = await user.wait_for(lambda: user.replies_to(event_id, bot)[1:], within=WAIT)
+    return first, answers[0]
+
+
 async def reconciled(user: MatrixUser, network: Network, room_id: str) -> str:
     """`!space abgleichen`: answered at once that it runs, then with the result."""
-    event_id = await user.send_text(room_id, "!space abgleichen")
-    bot = network.bot.user_id
-    running = await user.wait_reply(event_id, bot, within=WAIT)
+    running, result = await answered_twice(user, network, room_id, "!space abgleichen")
     assert "läuft" in running["content"]["body"]
-
-    answers = await user.wait_for(lambda: user.replies_to(event_id, bot)[1:], within=WAIT)
-    body: str = answers[0]["content"]["body"]
+    body: str = result["content"]["body"]
     return body
 
 
@@ -247,8 +254,11 @@ async def test_members_come_in_outsiders_are_kept_out(
             lambda: notes_in(orga, rooms["organisation"], bot, "bittet um Aufnahme"), within=WAIT
         )
         assert "KTS, Berlin" in note[0]["content"]["body"]
-        reply = await command(orga, network, rooms["organisation"], f"!zulassen {outsider.user_id}")
-        assert "Fritz Fremd; KTS, Gast" in reply, reply
+        reply, result = await answered_twice(
+            orga, network, rooms["organisation"], f"!zulassen {outsider.user_id}"
+        )
+        assert "Fritz Fremd; KTS, Gast" in reply["content"]["body"], reply
+        assert "Alumni" in result["content"]["body"], result
         await accept_invite(outsider, rooms["space"])
         await asyncio.sleep(1)
         state = await state_of(orga, rooms["space"])
@@ -266,10 +276,11 @@ async def test_members_come_in_outsiders_are_kept_out(
     # Removing a member takes a confirmation, then they are out of every room.
     ask = await command(orga, network, rooms["organisation"], f"!mitglied entfernen {anna.user_id}")
     assert "Wirklich" in ask
-    done = await command(
+    reply, done = await answered_twice(
         orga, network, rooms["organisation"], f"!mitglied entfernen {anna.user_id} bestätigen"
     )
-    assert "entfernt" in done
+    assert "aus dem Verzeichnis gelöscht" in reply["content"]["body"]
+    assert "ist entfernt aus" in done["content"]["body"], done
     for key in ("space", "allgemein", "ankuendigungen"):
         state = await state_of(orga, rooms[key])
         assert state[("m.room.member", anna.user_id)]["membership"] == "leave", key
@@ -320,12 +331,14 @@ async def test_a_roster_file_is_checked_before_anything_changes(
         assert "nichts geändert" in report["body"]
         assert rooms["space"] not in carla.invites
 
-        event_id = await orga.send_text(
-            rooms["organisation"], "!mitglieder import --trotzdem", **reply_to
+        imported, invited = await answered_twice(
+            orga, network, rooms["organisation"], "!mitglieder import --trotzdem", **reply_to
         )
-        report = (await orga.wait_reply(event_id, network.bot.user_id, within=WAIT))["content"]
+        assert "1 neu" in imported["content"]["body"], imported
         # The people invited are pills, named by the roster's name.
-        assert "Eingeladen: Carla Neu" in report["body"], report["body"]
+        report = invited["content"]
+        assert "Einladungen in den Space:" in report["body"], report["body"]
+        assert "Carla Neu: Alumni" in report["body"], report["body"]
         assert f'<a href="https://matrix.to/#/{carla.user_id}">' in report["formatted_body"]
         await carla.wait_for(lambda: rooms["space"] in carla.invites, within=WAIT)
         listing = await command(orga, network, rooms["organisation"], "!mitglieder")

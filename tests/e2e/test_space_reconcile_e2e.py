@@ -2,12 +2,14 @@
 invitee (Synapse's `rc_invites.per_user`), the reconcile waits while another member's command
 is answered at once and /healthz stays 200 past its threshold; killed with -9 in the middle,
 the restarted bot resumes it, invites nobody twice and sends one result that names every
-invitation."""
+invitation. Meanwhile `!mitglied hinzufügen` is answered at once and invites once the
+reconcile is done, and a room made public is closed again at once."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -81,6 +83,39 @@ async def fill_invite_limit(orga: MatrixUser, invitee: str) -> None:
     raise AssertionError("the homeserver never limited the invitations")
 
 
+async def limited_network(
+    synapse: LocalSynapse, tmp_path: Path, name: str, **http: object
+) -> Network:
+    """A bot running the space of Olga (organiser), Anna and Ben."""
+    orga = await MatrixUser.create(synapse, "orga")
+    anna = await MatrixUser.create(synapse, "anna")
+    ben = await MatrixUser.create(synapse, "ben")
+    alias = unique(name).lower()
+    bot = await start_bot(
+        synapse,
+        tmp_path / "bot",
+        orga,
+        space=space_config(alias, write_roster(tmp_path, orga, anna, ben)),
+        http_settings=http,
+    )
+    return Network(bot, orga, anna, ben, alias, synapse.server_name)
+
+
+async def use_up_annas_invites(network: Network, rooms: dict[str, str]) -> list[str]:
+    """Anna's invitations are taken back, and her limit is used up: a reconcile has to invite
+    her three times, waiting 10 s before each. Ben joins Allgemein. Anna's rooms."""
+    orga, anna = network.orga, network.anna
+    annas = [rooms[key] for key in ("space", "allgemein", "ankuendigungen")]
+    await anna.wait_for(lambda: set(annas) <= anna.invites, within=WAIT)
+    await accept_invite(network.ben, rooms["allgemein"])
+    for room_id in annas:
+        revoked = await orga.client.room_kick(room_id, anna.user_id)
+        assert isinstance(revoked, RoomKickResponse), revoked
+    anna.invites.clear()
+    await fill_invite_limit(orga, anna.user_id)
+    return annas
+
+
 class HealthWatch:
     """Asks /healthz every quarter second and keeps every status that was not 200."""
 
@@ -102,33 +137,16 @@ class HealthWatch:
 async def test_a_reconcile_waits_out_invite_limits_beside_the_loop_and_survives_a_kill(
     invite_limited_synapse: LocalSynapse, tmp_path: Path
 ) -> None:
-    synapse = invite_limited_synapse
-    orga = await MatrixUser.create(synapse, "orga")
-    anna = await MatrixUser.create(synapse, "anna")
-    ben = await MatrixUser.create(synapse, "ben")
-    alias = unique("limits").lower()
-    bot = await start_bot(
-        synapse,
-        tmp_path / "bot",
-        orga,
-        space=space_config(alias, write_roster(tmp_path, orga, anna, ben)),
-        http_settings={"unhealthy_after_seconds": UNHEALTHY_AFTER},
+    network = await limited_network(
+        invite_limited_synapse, tmp_path, "limits", unhealthy_after_seconds=UNHEALTHY_AFTER
     )
+    bot, orga, anna, ben = network.bot, network.orga, network.anna, network.ben
     bot_id = bot.user_id
     watch = HealthWatch(bot)
     watching: asyncio.Task[None] | None = None
     try:
-        rooms = await set_up(Network(bot, orga, anna, ben, alias, synapse.server_name))
-        annas = [rooms[key] for key in ("space", "allgemein", "ankuendigungen")]
-        await anna.wait_for(lambda: set(annas) <= anna.invites, within=WAIT)
-        await accept_invite(ben, rooms["allgemein"])
-        # Anna's invitations are taken back, and her limit is used up: the reconcile has to
-        # invite her three times, waiting 10 s before each.
-        for room_id in annas:
-            revoked = await orga.client.room_kick(room_id, anna.user_id)
-            assert isinstance(revoked, RoomKickResponse), revoked
-        anna.invites.clear()
-        await fill_invite_limit(orga, anna.user_id)
+        rooms = await set_up(network)
+        annas = await use_up_annas_invites(network, rooms)
 
         logged = len(bot.log_path.read_text())
         command = await orga.send_text(rooms["organisation"], "!space abgleichen")
@@ -162,6 +180,8 @@ async def test_a_reconcile_waits_out_invite_limits_beside_the_loop_and_survives_
             within=90,
         )
         body = result[0]["content"]["body"]
+        # What the run did, kept while it ran, is gone with its end.
+        assert not progress_kept(tmp_path / "bot" / "bot.db")
         # The invitation made before the kill is reported too: the result names all three.
         assert "3 Einladungen" in body, body
         assert anna.user_id in body and ben.user_id not in body
@@ -178,6 +198,87 @@ async def test_a_reconcile_waits_out_invite_limits_beside_the_loop_and_survives_
         await bot.stop()
         for user in (orga, anna, ben):
             await user.close()
+
+
+async def test_member_commands_and_a_public_room_are_answered_while_a_reconcile_waits(
+    invite_limited_synapse: LocalSynapse, tmp_path: Path
+) -> None:
+    network = await limited_network(invite_limited_synapse, tmp_path, "members")
+    bot, orga, anna, ben = network.bot, network.orga, network.anna, network.ben
+    carl = await MatrixUser.create(invite_limited_synapse, "carl")
+    bot_id = bot.user_id
+    try:
+        rooms = await set_up(network)
+        await use_up_annas_invites(network, rooms)
+        logged = len(bot.log_path.read_text())
+        reconcile = await orga.send_text(rooms["organisation"], "!space abgleichen")
+        await orga.wait_reply(reconcile, bot_id, within=WAIT)
+        await orga.wait_for(lambda: WAITING in bot.log_path.read_text()[logged:], within=WAIT)
+
+        # An organiser adds Carl: answered at once, the invitations follow.
+        add = await orga.send_text(
+            rooms["organisation"],
+            f"!mitglied hinzufügen {carl.user_id} Carl Neu; Cottbus; 2; Smart City Manager:in",
+        )
+        first = await orga.wait_reply(add, bot_id, within=WAIT)
+        added_ms = first["origin_server_ts"] - await server_ts(orga, add)
+        assert "Carl Neu" in first["content"]["body"] and "Hintergrund" in first["content"]["body"]
+        assert added_ms < ANSWERED_WITHIN_MS, added_ms
+        # Another member is answered at once too.
+        probe = await ben.send_text(rooms["allgemein"], "!hilfe")
+        answer = await ben.wait_reply(probe, bot_id, within=WAIT)
+        help_ms = answer["origin_server_ts"] - await server_ts(ben, probe)
+        assert help_ms < ANSWERED_WITHIN_MS, help_ms
+        # A room made public is closed again at once, not after the reconcile's waits.
+        general = rooms["allgemein"]
+        opened = await orga.client.room_put_state(
+            general, "m.room.join_rules", {"join_rule": "public"}
+        )
+        assert hasattr(opened, "event_id"), opened
+        opened_ts = await server_ts(orga, opened.event_id)
+        closing = await orga.wait_for(
+            lambda: next(
+                (
+                    e
+                    for room, e in orga.events
+                    if room == general
+                    and e.get("type") == "m.room.join_rules"
+                    and e["sender"] == bot_id
+                    and e["content"].get("join_rule") == "restricted"
+                    and e["origin_server_ts"] >= opened_ts
+                ),
+                None,
+            ),
+            within=WAIT,
+        )
+        closed_ms = closing["origin_server_ts"] - opened_ts
+        assert closed_ms < ANSWERED_WITHIN_MS, closed_ms
+        print(f"added {added_ms} ms, help {help_ms} ms, closed {closed_ms} ms")
+
+        # Once the reconcile is done, Carl is invited, once, and the command answered again.
+        results = await orga.wait_for(lambda: orga.replies_to(add, bot_id)[1:], within=90)
+        body = results[0]["content"]["body"]
+        assert "Einladungen in den Space:" in body and "Carl Neu: Alumni" in body, body
+        carls = [rooms[key] for key in ("space", "allgemein", "ankuendigungen")]
+        await carl.wait_for(lambda: set(carls) <= carl.invites, within=WAIT)
+        assert [r for r in orga.replies_to(reconcile, bot_id) if RESULT in r["content"]["body"]]
+        await asyncio.sleep(2)
+        for room_id in carls:
+            assert await invitations(orga, room_id, carl.user_id) == 1
+        assert await orga.count_replies(rooms["organisation"], add, bot_id) == 2
+    finally:
+        await bot.stop()
+        for user in (orga, anna, ben, carl):
+            await user.close()
+
+
+def progress_kept(database: Path) -> list[str]:
+    """The reconcile progress rows in the bot's SQLite database."""
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        rows = connection.execute(
+            "SELECT key FROM bot_state WHERE key LIKE 'space_reconcile_progress|%'"
+        ).fetchall()
+    return [key for (key,) in rows]
 
 
 async def server_ts(user: MatrixUser, event_id: str) -> int:
