@@ -402,6 +402,32 @@ async def test_adopted_rooms_say_which_right_is_missing_and_a_later_run_finishes
         await bot.stop()
 
 
+async def test_a_knock_turned_down_is_answered_at_once_and_again_when_done(
+    network: Network, synapse: LocalSynapse
+) -> None:
+    orga, bot = network.orga, network.bot.user_id
+    rooms = await set_up(network)
+    knocker = await MatrixUser.create(synapse, "klopf")
+    try:
+        knocked = await knocker.client.room_knock(rooms["space"], reason="Bitte")
+        assert isinstance(knocked, RoomKnockResponse), knocked
+        await orga.wait_for(
+            lambda: notes_in(orga, rooms["organisation"], bot, knocker.user_id), within=WAIT
+        )
+        reply, result = await answered_twice(
+            orga, network, rooms["organisation"], f"!ablehnen {knocker.user_id}"
+        )
+        assert "im Hintergrund" in reply["content"]["body"], reply
+        assert "ist abgelehnt" in result["content"]["body"], result
+        state = await state_of(orga, rooms["space"])
+        assert state[("m.room.member", knocker.user_id)]["membership"] == "leave"
+        # Nothing is pending any more: a second `!ablehnen` says so at once.
+        again = await command(orga, network, rooms["organisation"], f"!ablehnen {knocker.user_id}")
+        assert "keine Anfrage" in again, again
+    finally:
+        await knocker.close()
+
+
 async def test_a_room_made_public_is_closed_again_at_once(network: Network) -> None:
     orga, bot = network.orga, network.bot.user_id
     rooms = await set_up(network)

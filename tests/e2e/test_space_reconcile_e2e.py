@@ -272,6 +272,50 @@ async def test_member_commands_and_a_public_room_are_answered_while_a_reconcile_
             await user.close()
 
 
+async def test_an_admission_cut_short_by_a_kill_invites_once_and_names_every_room(
+    invite_limited_synapse: LocalSynapse, tmp_path: Path
+) -> None:
+    network = await limited_network(invite_limited_synapse, tmp_path, "admit")
+    bot, orga = network.bot, network.orga
+    dora = await MatrixUser.create(invite_limited_synapse, "dora")
+    bot_id = bot.user_id
+    try:
+        rooms = await set_up(network)
+        doras = [rooms[key] for key in ("space", "allgemein", "ankuendigungen")]
+        await fill_invite_limit(orga, dora.user_id)
+        logged = len(bot.log_path.read_text())
+        add = await orga.send_text(
+            rooms["organisation"],
+            f"!mitglied hinzufügen {dora.user_id} Dora Neu; Eberswalde; 1; Smart City Manager:in",
+        )
+        await orga.wait_reply(add, bot_id, within=WAIT)
+        # Killed once the first invitation went out and the next one waits.
+        await dora.wait_for(lambda: dora.invites & set(doras), within=WAIT)
+        waits = bot.log_path.read_text()[logged:].count(WAITING)
+        await orga.wait_for(
+            lambda: bot.log_path.read_text()[logged:].count(WAITING) > waits, within=WAIT
+        )
+        assert bot.process is not None
+        bot.process.kill()
+        await bot.wait_exit()
+        await bot.start()
+
+        results = await orga.wait_for(lambda: orga.replies_to(add, bot_id)[1:], within=90)
+        body = results[0]["content"]["body"]
+        # The one answer names every room, the one invited to before the kill too.
+        for name in ("Alumni-Netzwerk", "Allgemein", "Ankündigungen"):
+            assert name in body, body
+        await dora.wait_for(lambda: set(doras) <= dora.invites, within=WAIT)
+        await asyncio.sleep(2)
+        for room_id in doras:
+            assert await invitations(orga, room_id, dora.user_id) == 1
+        assert await orga.count_replies(rooms["organisation"], add, bot_id) == 2
+    finally:
+        await bot.stop()
+        for user in (orga, network.anna, network.ben, dora):
+            await user.close()
+
+
 def progress_kept(database: Path) -> list[str]:
     """The reconcile progress rows in the bot's SQLite database."""
     with contextlib.closing(sqlite3.connect(database)) as connection:
