@@ -10,6 +10,7 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Awaitable, Callable
 
 from nio import AsyncClient
 
@@ -26,7 +27,7 @@ from bot.metrics import Metrics
 from bot.router import EventRouter
 from bot.scheduler import Scheduler
 from bot.sender import Sender
-from bot.sync_loop import SyncLoop
+from bot.sync_loop import SyncLoop, long_poll_seconds
 from bot.undecryptable import Undecryptable
 from commands.core.pacing import HomeserverPacer
 from commands.core.ports import Links, NetworkFilter, Ports, Schedules, Settings
@@ -103,10 +104,11 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
             await bot_state.joined_rooms(db),
             undecryptable,
         )
-        app = make_app(metrics, config.matrix.user_id, ports, links, FEATURES)
+        unhealthy_after = config.http.unhealthy_after_seconds
+        app = make_app(metrics, config.matrix.user_id, ports, links, FEATURES, unhealthy_after)
         runner = await start_http(app, config.http.host, config.http.port)
         resources.push_async_callback(runner.cleanup)
-        sync = SyncLoop(client, db, router, metrics)
+        sync = SyncLoop(client, db, router, metrics, long_poll_seconds(unhealthy_after))
         log.info("alumni-bot running as %s on %s", config.matrix.user_id, homeserver)
         sync_task = asyncio.create_task(sync.run(), name="sync")
         # Deliveries need the rooms and their members, which the first sync brings (nio keeps
@@ -117,17 +119,30 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
             # Beside the sync loop: slow work never holds up an answer.
             jobs_task = asyncio.create_task(worker.run(ports), name="jobs")
             resources.callback(jobs_task.cancel)
-            for feature in FEATURES:
-                if feature.after_first_sync is not None:
-                    # In the background: creating rooms waits out rate limits; commands go on.
-                    task = asyncio.create_task(feature.after_first_sync(ports))
-                    resources.callback(task.cancel)
+            hooks = [f.after_first_sync for f in FEATURES if f.after_first_sync is not None]
+            # In the background: creating rooms waits out rate limits; commands go on.
+            hooks_task = asyncio.create_task(_after_first_round(sync, hooks, ports))
+            resources.callback(hooks_task.cancel)
         await stop.wait()
         _exit_if_stuck(SHUTDOWN_SECONDS)
         sync.stop()
         sync_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sync_task
+
+
+async def _after_first_round(
+    sync: SyncLoop, hooks: list[Callable[[Ports], Awaitable[None]]], ports: Ports
+) -> None:
+    """The features' start work, once the first batch is handled: a room the bot was invited
+    to while it was down has been joined by then (the space adopts it, never makes it twice)."""
+    await sync.caught_up.wait()
+    for hook in hooks:
+        try:
+            await hook(ports)
+        except Exception:
+            log.exception("start work of a feature failed")
+            ports.errors.count("start")
 
 
 def _exit_if_stuck(seconds: float) -> None:

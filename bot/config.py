@@ -78,6 +78,8 @@ class HttpConfig:
     port: int = 8080
     # Where people reach the HTTP server (download links); default http://host:port.
     public_url: str | None = None
+    # /healthz answers 503 once the sync loop has made no progress for this long.
+    unhealthy_after_seconds: float = 75.0
 
     @property
     def base_url(self) -> str:
@@ -196,7 +198,7 @@ def parse_config(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) ->
         },
     )
     _reject_unknown(storage, "storage.", {"url"})
-    _reject_unknown(http, "http.", {"listen", "public_url"})
+    _reject_unknown(http, "http.", {"listen", "public_url", "unhealthy_after_seconds"})
     sections = {}
     for name, table in tables.items():
         if name in raw:
@@ -328,7 +330,15 @@ def _http_config(table: dict[str, Any]) -> HttpConfig:
             f"http.public_url: {public_url!r} is not an http(s) URL "
             '(e.g. "https://bot.example.org")'
         )
-    return HttpConfig(host=host.strip("[]"), port=int(port_text), public_url=public_url)
+    unhealthy = table.get("unhealthy_after_seconds", HttpConfig.unhealthy_after_seconds)
+    if not isinstance(unhealthy, int | float) or isinstance(unhealthy, bool) or unhealthy < 1:
+        raise ConfigError(f"http.unhealthy_after_seconds: must be a number >= 1, got {unhealthy!r}")
+    return HttpConfig(
+        host=host.strip("[]"),
+        port=int(port_text),
+        public_url=public_url,
+        unhealthy_after_seconds=float(unhealthy),
+    )
 
 
 def _table(raw: dict[str, Any], key: str) -> dict[str, Any]:

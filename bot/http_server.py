@@ -20,16 +20,14 @@ DB_KEY = web.AppKey("db", Database)
 LINKS_KEY = web.AppKey("links", DownloadLinks)
 TIMEZONE_KEY = web.AppKey("timezone", str)
 DOWNLOADS_KEY = web.AppKey("downloads", dict[str, DownloadMaker])
-# A healthy loop completes a sync at least every long-poll timeout (30 s), or handles an event
-# or gets a send answered; allow one slow round.
-HEALTHY_SYNC_AGE_SECONDS = 75.0
+UNHEALTHY_AFTER_KEY = web.AppKey("unhealthy_after", float)
 
 
 async def healthz(request: web.Request) -> web.Response:
     age = request.app[METRICS_KEY].last_sync_age_seconds()
     # A batch of replies that waits out rate limits keeps the loop from the next sync, but
     # the loop is not stuck: only no progress at all is unhealthy.
-    syncing = request.app[METRICS_KEY].loop_alive(HEALTHY_SYNC_AGE_SECONDS)
+    syncing = request.app[METRICS_KEY].loop_alive(request.app[UNHEALTHY_AFTER_KEY])
     body = {
         "status": "ok" if syncing else "not syncing",
         "syncing": syncing,
@@ -89,9 +87,14 @@ def make_app(
     ports: Ports,
     links: DownloadLinks,
     features: tuple[Feature, ...],
+    unhealthy_after: float,
 ) -> web.Application:
+    """`unhealthy_after`: seconds without progress of the sync loop before /healthz says 503
+    (a healthy loop completes a long poll well within them, or handles an event, or gets a
+    send answered)."""
     app = web.Application()
     app[METRICS_KEY] = metrics_
+    app[UNHEALTHY_AFTER_KEY] = unhealthy_after
     app[USER_KEY] = user_id
     app[DB_KEY] = ports.db
     app[LINKS_KEY] = links

@@ -30,6 +30,7 @@ from bot.event_filter import (
 )
 from bot.metrics import Metrics
 from bot.undecryptable import Undecryptable
+from commands.core import faults
 from commands.core.context import BotStatus, CommandContext
 from commands.core.dispatch import dispatch
 from commands.core.feature import Feature, On
@@ -194,6 +195,8 @@ class EventRouter:
     async def _handle(self, item: Pending) -> None:
         ctx = await self._context(item)
         if item.text is not None:
+            # A handler that hangs (the health tests): the loop itself is stuck.
+            await faults.slow_point(faults.SLOW_COMMAND)
             self.metrics.sync_lag.observe(
                 max(0.0, time.time() - item.event["origin_server_ts"] / 1000)
             )

@@ -18,9 +18,9 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 
-SYNC_TIMEOUT_MS = 30_000
+LONG_POLL_SECONDS = 30.0
 # nio sets no client timeout on a full-state sync; a homeserver that hangs must not stall us.
-REQUEST_TIMEOUT_SECONDS = SYNC_TIMEOUT_MS / 1000 + 30
+REQUEST_GRACE_SECONDS = 30.0
 # Short: after an outage the homeserver is asked again within seconds of being back.
 MAX_BACKOFF_SECONDS = 5.0
 # Handled-event ids only guard against replays from the last saved position, which is never
@@ -40,17 +40,31 @@ class SyncFailed(RuntimeError):
     pass
 
 
+def long_poll_seconds(unhealthy_after: float) -> float:
+    """How long one sync may wait for news: well within the time after which /healthz calls
+    a loop without progress stuck, so that an idle bot stays healthy."""
+    return min(LONG_POLL_SECONDS, 0.4 * unhealthy_after)
+
+
 class SyncLoop:
     def __init__(
-        self, client: AsyncClient, db: Database, router: EventRouter, metrics: Metrics
+        self,
+        client: AsyncClient,
+        db: Database,
+        router: EventRouter,
+        metrics: Metrics,
+        long_poll: float = LONG_POLL_SECONDS,
     ) -> None:
         self.client = client
+        self.long_poll = long_poll
         self.db = db
         self.router = router
         self.metrics = metrics
         self.stopping = asyncio.Event()
         # Set once the first sync of this start arrived: the client knows the rooms.
         self.synced = asyncio.Event()
+        # Set once that first batch is handled too: invitations in it are answered.
+        self.caught_up = asyncio.Event()
 
     async def run(self) -> None:
         token = await bot_state.get_sync_token(self.db)
@@ -84,12 +98,12 @@ class SyncLoop:
         # healthy at once.
         response = await asyncio.wait_for(
             self.client.sync(
-                timeout=0 if first_round else SYNC_TIMEOUT_MS,
+                timeout=0 if first_round else int(self.long_poll * 1000),
                 sync_filter=FIRST_SYNC_FILTER if token is None else SYNC_FILTER,
                 since=token,
                 full_state=first_round,
             ),
-            REQUEST_TIMEOUT_SECONDS,
+            self.long_poll + REQUEST_GRACE_SECONDS,
         )
         if not isinstance(response, SyncResponse):
             raise SyncFailed(str(response))
@@ -102,6 +116,7 @@ class SyncLoop:
         else:
             await self.router.handle_sync(response, token, replay)
         await bot_state.set_sync_token(self.db, response.next_batch)
+        self.caught_up.set()
         return response.next_batch
 
     def stop(self) -> None:

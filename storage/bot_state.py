@@ -33,6 +33,11 @@ async def set_value(db: Database, key: str, value: str) -> None:
         await session.merge(KeyValue(key=key, value=value))
 
 
+async def delete_value(db: Database, key: str) -> None:
+    async with db.session() as session:
+        await session.execute(delete(KeyValue).where(KeyValue.key == key))
+
+
 async def get_sync_token(db: Database) -> str | None:
     return await get_value(db, SYNC_TOKEN)
 

@@ -22,8 +22,10 @@ from storage.models import (
     EventNudge,
     EventPost,
     HandledEvent,
+    KeyValue,
     Knock,
     Need,
+    PendingJob,
     Poll,
     PollEnd,
     PollResponse,
@@ -55,6 +57,8 @@ class Erasure(enum.Enum):
     ORGANISERS = "organisers"
     # Not about members: the bot's own account.
     NOT_PERSONAL = "not personal"
+    # Held only while a piece of slow work runs (inside a JSON value), deleted when it ends.
+    TRANSIENT = "transient"
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,9 @@ HANDLING: dict[str, Handling] = {
     h.model.__tablename__: h
     for h in (
         Handling(DeviceLogin, ("user_id",), Erasure.NOT_PERSONAL, exported=False),
+        # Ids inside JSON values: the slow work of the space while it runs (see RECORDS).
+        Handling(KeyValue, ("value",), Erasure.TRANSIENT, exported=False),
+        Handling(PendingJob, ("payload",), Erasure.TRANSIENT, exported=False),
         Handling(UserSetting, ("user_id",), Erasure.DELETE),
         Handling(RosterMember, ("user_id",), Erasure.ORGANISERS),
         Handling(Knock, ("user_id",), Erasure.DELETE),

@@ -12,6 +12,7 @@ BEFORE_REPLY = "before-reply"
 AFTER_SEND = "after-send"
 AFTER_ANNOUNCEMENT = "after-announcement"
 SLOW_SPACE_MEMBER = "slow-space-member"
+SLOW_COMMAND = "slow-command"
 SLOW_SECONDS = 60.0
 
 log = logging.getLogger(__name__)

@@ -61,6 +61,34 @@ RECORDS: dict[str, Record] = {
         Localized("Anmeldung des Bot-Kontos selbst (kein Mitglied)", "the bot account's login"),
         Localized("solange der Bot läuft", "while the bot runs"),
     ),
+    "bot_state": Record(
+        Localized(
+            "Werte des Bots selbst (Sync-Position); solange ein Abgleich des Space läuft, was er "
+            "schon getan hat (wen er eingeladen hat), damit er nach einem Absturz weiterläuft "
+            "und alles einmal meldet; wem der Bot Organisationsrechte gab, damit er nur diese "
+            "zurücknimmt",
+            "the bot's own values (sync position); while a reconcile of the space runs, what it "
+            "has done (whom it invited), so that it resumes after a crash and reports everything "
+            "once; whom the bot gave organiser power, so that it takes back only that",
+        ),
+        Localized(
+            "der Stand eines Abgleichs bis zu dessen Ende (Minuten); die Organisationsrechte, "
+            "bis die Person keine Organisatorin mehr ist",
+            "a reconcile's progress until it ends (minutes); organiser power until the person "
+            "organises no more",
+        ),
+    ),
+    "pending_job": Record(
+        Localized(
+            "langsame Arbeit neben der Sync-Schleife (Einladen, Entfernen, Begrüßen, "
+            "Beitrittsanfragen), mit dem Ereignis oder Befehl, der sie auslöste",
+            "slow work beside the sync loop (inviting, removing, welcoming, knocks), with the "
+            "event or command that caused it",
+        ),
+        Localized(
+            "bis die Arbeit getan ist (Sekunden bis Minuten)", "until done (seconds to minutes)"
+        ),
+    ),
     "user_setting": Record(
         Localized(
             "Sprache und Erinnerungswunsch einer Person", "a person's language and reminders"
@@ -199,6 +227,7 @@ ERASURE_TEXT = {
     Erasure.ANONYMISE: "anonymisiert / anonymised",
     Erasure.ORGANISERS: "durch die Organisation / by the organisers",
     Erasure.NOT_PERSONAL: "kein Mitglied / not a member",
+    Erasure.TRANSIENT: "mit dem Ende der Arbeit / when the work ends",
 }
 
 

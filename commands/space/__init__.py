@@ -9,7 +9,7 @@ from commands.core.context import CommandContext
 from commands.core.feature import ConfigTable, Feature, On
 from commands.core.ports import Ports
 from commands.core.signals import Membership, StateChange
-from commands.space import commands, start
+from commands.space import commands, member_jobs, queued, reconcile, start
 from commands.space.plan import JOIN_RULES
 from commands.space.settings import parse_space, with_files
 
@@ -60,6 +60,12 @@ FEATURE = Feature(
     ),
     config=ConfigTable("space", parse_space, with_files),
     setup=start.set_up,
-    after_first_sync=start.reconcile_at_start,
-    jobs={MEMBER_JOB: run_member_job},
+    after_first_sync=reconcile.reconcile_at_start,
+    jobs={
+        MEMBER_JOB: run_member_job,
+        queued.RECONCILE_JOB: reconcile.run_reconcile_job,
+        queued.ADMIT_JOB: member_jobs.run_admit_job,
+        queued.REMOVE_JOB: member_jobs.run_remove_job,
+        queued.REJECT_JOB: member_jobs.run_reject_job,
+    },
 )

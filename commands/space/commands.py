@@ -1,5 +1,7 @@
 """The alumni space and its roster: organisers reconcile the space, add, import and remove
-members, admit or reject who knocks; everyone finds fellow alumni with `!wer`."""
+members, admit or reject who knocks; everyone finds fellow alumni with `!wer`. What the
+homeserver has to do for them (invitations that wait out its limits, removals) is queued and
+answered when done (see `queued`, `member_jobs`)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import BR, Markup, bold, bullet_list, escape, link
 from commands.core.rooms import person_pill
 from commands.space.plan import SpaceSpec
+from commands.space.queued import ADMIT_JOB, RECONCILE_JOB, REJECT_JOB, REMOVE_JOB, queue
 from commands.space.roster_plan import (
     ImportPlan,
     Rejected,
@@ -25,7 +28,7 @@ from commands.space.roster_plan import (
     plan_import,
     read_rows,
 )
-from commands.space.text import SpaceReport, render_report
+from commands.space.text import SpaceReport
 from storage import roster
 from storage.database import Database
 from storage.models import RosterMember
@@ -39,14 +42,8 @@ class Space(Protocol):
 
     spec: SpaceSpec
 
-    async def reconcile(self) -> SpaceReport:
-        """Create or adopt what is missing, fix links, join rules and rights, invite the roster."""
-
     async def preview(self) -> SpaceReport:
         """What a reconcile would do now, nothing written or sent (a dry run)."""
-
-    async def report(self, report: SpaceReport, *, at_start: bool) -> None:
-        """Tell the organisers' room what a reconcile did."""
 
     async def admit(self, user_id: str) -> list[str]:
         """Invite someone on the roster to the space and their rooms; the rooms invited to."""
@@ -103,7 +100,10 @@ NOT_ON_ROSTER = Localized(
     "{user} steht nicht im Mitgliederverzeichnis.", "{user} is not on the roster."
 )
 ADDED = Localized("{user} ist im Verzeichnis: {entry}.", "{user} is on the roster: {entry}.")
-INVITED_TO = Localized(" Eingeladen: {rooms}.", " Invited: {rooms}.")
+INVITING = Localized(
+    " Die Einladungen verschicke ich im Hintergrund und antworte hier, sobald sie draußen sind.",
+    " I am sending the invitations in the background and will answer here once they are out.",
+)
 CONFIRM_REMOVAL = Localized(
     "Wirklich entfernen? {user} ({entry}) wird aus dem Verzeichnis gelöscht und aus dem Space "
     "und allen seinen Räumen entfernt. Bestätigen: {command}",
@@ -115,11 +115,15 @@ NOT_A_CONFIRMATION = Localized(
     "„{word}“ bestätigt nichts; schreib „bestätigen“.",
     "“{word}” confirms nothing; write “confirm”.",
 )
-REMOVED = Localized(
-    "{user} ist aus dem Verzeichnis gelöscht und entfernt aus: {rooms}.",
-    "{user} is off the roster and removed from: {rooms}.",
+REMOVED = Localized("{user} ist aus dem Verzeichnis gelöscht.", "{user} is off the roster.")
+# The web page's members form admits at once (a request, not the sync loop, waits for it).
+INVITED_TO = Localized(" Eingeladen: {rooms}.", " Invited: {rooms}.")
+REMOVING = Localized(
+    "{user} ist aus dem Verzeichnis gelöscht. Aus dem Space und seinen Räumen entferne ich "
+    "die Person im Hintergrund und antworte hier, sobald es getan ist.",
+    "{user} is off the roster. I am removing them from the space and its rooms in the "
+    "background and will answer here once it is done.",
 )
-NOWHERE = Localized("keinem Raum (war in keinem)", "no room (was in none)")
 NO_MATCH = Localized(
     "Niemand im Verzeichnis passt zu „{query}“. Such nach Kommune, Name oder Durchgang.",
     "Nobody on the roster matches “{query}”. Search by municipality, name or cohort.",
@@ -158,8 +162,15 @@ UNKNOWN_OPTION = Localized(
     "„{word}“ kenne ich hier nicht; möglich ist --trotzdem.",
     "I don't know “{word}” here; possible: --anyway.",
 )
-REJECTED_KNOCK = Localized(
-    "Die Anfrage von {user} ist abgelehnt.", "The request of {user} is turned down."
+REJECTING = Localized(
+    "Die Anfrage von {user} lehne ich im Hintergrund ab und antworte hier, sobald es getan ist.",
+    "I am turning down the request of {user} in the background and will answer here once done.",
+)
+RECONCILING = Localized(
+    "Der Abgleich des Space läuft. Das Ergebnis schicke ich als Antwort hierher, sobald er "
+    "fertig ist; Einladungen warten dabei oft die Grenzen des Homeservers ab.",
+    "The space is being reconciled. I will answer here with the result once it is done; "
+    "invitations often wait out the homeserver's limits on the way.",
 )
 MEMBERS_ONLY = Localized(
     "Das Verzeichnis sehen nur Mitglieder des Netzwerks.",
@@ -213,17 +224,17 @@ async def stored_roster(db: Database) -> dict[str, RosterEntry]:
     help=Localized(
         "Legt an, was vom Space fehlt, übernimmt vorhandene Räume, verknüpft sie, setzt "
         "Beitrittsregeln und Rechte und lädt das Verzeichnis ein. Ändert nichts, was stimmt; "
-        "löscht nie einen Raum.",
+        "löscht nie einen Raum. Läuft im Hintergrund; das Ergebnis kommt als Antwort.",
         "Creates what is missing of the space, adopts existing rooms, links them, sets join "
         "rules and rights and invites the roster. Changes nothing that is right; never deletes "
-        "a room.",
+        "a room. Runs in the background; the result comes as an answer.",
     ),
     role=Role.NETWORK,
 )
 async def reconcile(ctx: CommandContext) -> None:
-    space = _space(ctx)
-    report = await space.reconcile()
-    await ctx.reply(render_report(report, ctx.language, ctx.hint("mitglied hinzufügen")))
+    _space(ctx)
+    await ctx.reply(RECONCILING.get(ctx.language))
+    await queue(ctx, RECONCILE_JOB)
 
 
 @group.command(
@@ -289,15 +300,18 @@ async def remove_entry(ports: Ports, user_id: str) -> list[str]:
 
 
 async def _add(ctx: CommandContext, entry: RosterEntry) -> None:
-    rooms = await add_entry(ctx.ports, entry)
+    await roster.put(ctx.db, [member_row(entry)])
     html = ADDED.html(
         ctx.language,
         user=pill(entry.user_id, entry.name),
         entry=describe(entry, ctx.language),
     )
-    if rooms:
-        html += INVITED_TO.html(ctx.language, rooms=Markup(", ").join(rooms))
-    await ctx.reply(html)
+    if space_of(ctx) is None:
+        await ctx.reply(html)
+        return
+    # The invitations may wait out the homeserver's limits: they run beside the sync loop.
+    await ctx.reply(html + INVITING.markup(ctx.language))
+    await queue(ctx, ADMIT_JOB, people=[[entry.user_id, entry.name]])
 
 
 @group.command(
@@ -358,9 +372,14 @@ async def remove_member(ctx: CommandContext, person: str, bestätigen: str | Non
         return
     if bestätigen.lower() not in CONFIRM_WORDS:
         raise ConversionError(NOT_A_CONFIRMATION, word=bestätigen)
-    rooms = await remove_entry(ctx.ports, person)
-    shown = Markup(", ").join(rooms) or NOWHERE.markup(ctx.language)
-    await ctx.reply(REMOVED.html(ctx.language, user=pill(person, stored.name), rooms=shown))
+    await roster.remove(ctx.db, person)
+    space = space_of(ctx)
+    if space is None:
+        await ctx.reply(REMOVED.html(ctx.language, user=pill(person, stored.name)))
+        return
+    await space.refresh()
+    await ctx.reply(REMOVING.html(ctx.language, user=pill(person, stored.name)))
+    await queue(ctx, REMOVE_JOB, user_id=person, name=stored.name)
 
 
 @group.command(
@@ -398,10 +417,15 @@ async def import_members(ctx: CommandContext, trotzdem: str | None) -> None:
     plan, applied = await import_roster(
         ctx.db, text, cohorts_of(ctx.ports), ctx.allowed_servers, trotzdem is not None
     )
-    invited = await admit_imported(ctx.ports, plan) if applied else []
+    space = space_of(ctx)
+    inviting = space is not None and applied and bool(plan.added)
+    if space is not None and applied:
+        await space.refresh()
     anyway = "--anyway" if ctx.language == "en" else "--trotzdem"
     hints = (ctx.hint("mitglieder import", anyway), ctx.hint("mitglied entfernen"))
-    await ctx.reply(render_import(plan, applied, invited, ctx.language, *hints))
+    await ctx.reply(render_import(plan, applied, inviting, ctx.language, *hints))
+    if inviting:
+        await queue(ctx, ADMIT_JOB, people=[[entry.user_id, entry.name] for entry in plan.added])
 
 
 async def import_roster(
@@ -457,7 +481,7 @@ def import_summary(plan: ImportPlan, language: Language) -> str:
 def render_import(
     plan: ImportPlan,
     applied: bool,
-    invited: Sequence[str],
+    inviting: bool,
     language: Language,
     anyway_command: Markup,
     remove_command: Markup,
@@ -471,9 +495,8 @@ def render_import(
         html += bullet_list(items)
     if not applied:
         html += IMPORT_NOTHING_CHANGED.html(language, command=anyway_command)
-    if invited:
-        names = {entry.user_id: entry.name for entry in plan.writes}
-        html += INVITED_TO.html(language, rooms=pills([(u, names.get(u)) for u in invited]))
+    if inviting:
+        html += INVITING.markup(language)
     if plan.not_in_file:
         people = pills([(entry.user_id, entry.name) for entry in plan.not_in_file[:30]])
         html += BR + NOT_IN_FILE.html(language, command=remove_command, people=people)
@@ -516,10 +539,12 @@ async def admit(ctx: CommandContext, person: str, angaben: str | None) -> None:
     role=Role.NETWORK,
 )
 async def reject(ctx: CommandContext, person: str) -> None:
-    if not await _space(ctx).reject(person):
+    _space(ctx)
+    if await roster.knock_of(ctx.db, person) is None:
         raise ConversionError(NO_KNOCK, user=person)
     shown = person_pill(ctx.ports.homeserver, [ctx.room_id], person)
-    await ctx.reply(REJECTED_KNOCK.html(ctx.language, user=shown))
+    await ctx.reply(REJECTING.html(ctx.language, user=shown))
+    await queue(ctx, REJECT_JOB, user_id=person)
 
 
 @group.command(

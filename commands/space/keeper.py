@@ -108,6 +108,9 @@ class SpaceKeeper:
         self.language = settings.language
         # Its own pace for invitations, kicks and state: a long reconcile never holds up replies.
         self.bucket = HomeserverPacer(settings.send_rate_per_second, settings.send_burst)
+        # A room made public is closed again from the sync loop: never behind the reconcile's
+        # waits for invitations, which may last minutes.
+        self.urgent = HomeserverPacer(settings.send_rate_per_second, settings.send_burst)
         self.allowed_servers = frozenset(settings.allowed_servers)
         # Roster members with the role Organisation (kept here: roles are asked for on every
         # command).
@@ -126,6 +129,8 @@ class SpaceKeeper:
         self.lock = asyncio.Lock()
         # A dry run (`preview`): everything is read and planned, nothing is written or sent.
         self.dry = False
+        # While a reconcile runs: where its report is kept after each change.
+        self._save: Callable[[SpaceReport], Awaitable[None]] | None = None
 
     async def load(self) -> None:
         self.ids = {row.key: row.room_id for row in await roster.rooms(self.db) if row.linked}
@@ -150,13 +155,27 @@ class SpaceKeeper:
     # --- reconcile ----------------------------------------------------------------------------
 
     async def reconcile(
-        self, prepare: Callable[[], Awaitable[list[Localized]]] | None = None
+        self,
+        prepare: Callable[[], Awaitable[list[Localized]]] | None = None,
+        *,
+        resumed: SpaceReport | None = None,
+        save: Callable[[SpaceReport], Awaitable[None]] | None = None,
     ) -> SpaceReport:
         """`prepare` runs first under the same lock (the roster file at start), its problems
-        joining the report: nothing asked of the space meanwhile sees half of it."""
+        joining the report: nothing asked of the space meanwhile sees half of it. `resumed`:
+        what a run cut short had done (a second run finds it done and does not report it
+        again); `save` is told the report after every change, so that a crash keeps it."""
         async with self.lock:
             problems = await prepare() if prepare is not None else []
-            report = await self._reconcile()
+            report = resumed or SpaceReport()
+            # What a run finds wrong is found again; only what it did is carried over.
+            report.strangers.clear()
+            report.problems.clear()
+            self._save = save
+            try:
+                await self._reconcile(report)
+            finally:
+                self._save = None
             report.problems.extend(problems)
             return report
 
@@ -165,10 +184,16 @@ class SpaceKeeper:
         (the same planning code, under the same lock)."""
         async with self.lock:
             self.dry = True
+            report = SpaceReport()
             try:
-                return await self._reconcile()
+                await self._reconcile(report)
             finally:
                 self.dry = False
+            return report
+
+    async def _progress(self, report: SpaceReport) -> None:
+        if self._save is not None and not self.dry:
+            await self._save(report)
 
     async def _joined_rooms(self) -> set[str] | None:
         """The rooms the bot is in; None if the homeserver would not say (then nothing is
@@ -176,12 +201,11 @@ class SpaceKeeper:
         response = await self.client.joined_rooms()
         return set(response.rooms) if isinstance(response, JoinedRoomsResponse) else None
 
-    async def _reconcile(self) -> SpaceReport:
-        report = SpaceReport()
+    async def _reconcile(self, report: SpaceReport) -> None:
         joined = await self._joined_rooms()
         if joined is None:
             report.problems.append(NO_ROOM_LIST)
-            return report
+            return
         await self.refresh()
         organisers = self.organisers()
         demote = await self._raised() - organisers
@@ -190,7 +214,7 @@ class SpaceKeeper:
         if space_id is None:
             if not (self.dry and report.created):
                 report.problems.append(NO_SPACE)
-            return report
+            return
         children: dict[str, RoomSpec] = {}
         for spec in self.spec.rooms:
             room_id = await self._room(spec, space_id, joined, report, created)
@@ -237,7 +261,6 @@ class SpaceKeeper:
         await self._set_raised(organisers | (await self._raised() - demote))
         await self._invite_roster(observed, space_id, children, report)
         await self._strangers(observed, created, organisers, report)
-        return report
 
     async def _unlink(self, key: str, room_id: str, space_id: str, report: SpaceReport) -> None:
         """The room stays; the space no longer lists it, nor (if the bot may) it the space."""
@@ -252,6 +275,7 @@ class SpaceKeeper:
         await roster.set_room(self.db, key, room_id, linked=False)
         self.ids.pop(key, None)
         report.unlinked.append(key)
+        await self._progress(report)
 
     async def _raised(self) -> set[str]:
         """Whom the bot gave organiser power (so it can take it back, and only that)."""
@@ -353,6 +377,7 @@ class SpaceKeeper:
             return None
         await self._remember(key, found)
         report.adopted.append(self.label(key))
+        await self._progress(report)
         return found
 
     async def _join(
@@ -368,6 +393,7 @@ class SpaceKeeper:
         if adopted:
             await self._remember(key, room_id)
             report.adopted.append(self.label(key))
+            await self._progress(report)
         return room_id
 
     async def _created(
@@ -388,6 +414,7 @@ class SpaceKeeper:
         await self._remember(key, response.room_id)
         created.add(response.room_id)
         report.created.append(self.label(key))
+        await self._progress(report)
         return response.room_id
 
     async def _remember(self, key: str, room_id: str) -> None:
@@ -434,6 +461,7 @@ class SpaceKeeper:
                 )
             elif not quiet:
                 report.changed.append((label, change.event_type))
+                await self._progress(report)
         return failed
 
     async def _avatar_url(self, report: SpaceReport) -> str | None:
@@ -477,6 +505,7 @@ class SpaceKeeper:
                     name = names.get(user_id) or seen.display_name(user_id)
                     if name:
                         report.names[user_id] = name
+                    await self._progress(report)
 
     def _rooms_for(self, role: RosterRole, children: Mapping[str, RoomSpec]) -> list[str]:
         return [room_id for room_id, spec in children.items() if spec.for_role(role)]
@@ -521,26 +550,32 @@ class SpaceKeeper:
                     if name := seen.display_name(user_id):
                         report.names[user_id] = name
 
-    async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
-        """A homeserver call at the keeper's pace, waiting out rate limits (Synapse limits room
-        creation and invitations tightly)."""
+    async def _call(
+        self, call: Callable[[], Awaitable[T]], pacer: HomeserverPacer | None = None
+    ) -> T:
+        """A homeserver call at the keeper's pace (or `pacer`'s), waiting out rate limits
+        (Synapse limits room creation and invitations tightly)."""
+        pacer = pacer or self.bucket
         for _attempt in range(MAX_ATTEMPTS):
-            await self.bucket.acquire()
+            await pacer.acquire()
             response = await call()
             if getattr(response, "status_code", None) != "M_LIMIT_EXCEEDED":
                 return response
-            self.bucket.pause((getattr(response, "retry_after_ms", None) or 1000) / 1000)
+            wait = (getattr(response, "retry_after_ms", None) or 1000) / 1000
+            log.info("space: the homeserver limits the rate; waiting %.1f s", wait)
+            pacer.pause(wait)
         return response
 
-    async def report(self, report: SpaceReport, *, at_start: bool) -> None:
-        """Tell the organisers what a reconcile did; at start only if it did or could not do
-        something (people in a room who are not on the roster are no news at every start)."""
+    async def report(self, report: SpaceReport, *, at_start: bool, key: str) -> None:
+        """Tell the organisers what a reconcile did, once per `key`; at start only if it did
+        or could not do something (people in a room who are not on the roster are no news at
+        every start)."""
         news = report.created or report.adopted or report.changed or report.unlinked
         if at_start and not (news or report.invited or report.problems):
             return
         add = self.direct.command("mitglied hinzufügen", self.language)
         html = render_report(report, self.language, add)
-        await self.tell_organisers(html, f"report|{utc_now().isoformat()}")
+        await self.tell_organisers(html, f"report|{key}")
 
     async def tell_organisers(self, html: Markup, key: str) -> None:
         room_id = self.ids.get(self.spec.organisers_room or "")
@@ -559,7 +594,9 @@ class SpaceKeeper:
 
     async def on_join_rule(self, room_id: str) -> None:
         """Someone changed the join rule of a room of the space (made it public, say): it is
-        set back at once, not at the next reconcile, and the organisers hear of it."""
+        set back at once, not at the next reconcile, and the organisers hear of it. Called from
+        the sync loop: it takes neither the lock nor the pace of a reconcile, which may be
+        waiting out the homeserver's limits for minutes."""
         key, space_id = self.key_of(room_id), self.ids.get(SPACE_KEY)
         spec = self.spec.room(key) if key is not None else None
         if key is None or space_id is None or (spec is None and key != SPACE_KEY):
@@ -569,7 +606,7 @@ class SpaceKeeper:
         seen = await self._observe(room_id, report, key)
         if seen is not None and seen.state.get((JOIN_RULES, "")) != wanted:
             response = await self._call(
-                lambda: self.client.room_put_state(room_id, JOIN_RULES, wanted, "")
+                lambda: self.client.room_put_state(room_id, JOIN_RULES, wanted, ""), self.urgent
             )
             if isinstance(response, RoomPutStateResponse):
                 report.changed.append((self.label(key), JOIN_RULES))
@@ -579,7 +616,7 @@ class SpaceKeeper:
                     problem(CANNOT_SET, room=self.label(key), what=what, error=_error(response))
                 )
         if not report.empty:
-            await self.report(report, at_start=False)
+            await self.report(report, at_start=False, key=f"join-rule|{utc_now().isoformat()}")
 
     # --- membership ---------------------------------------------------------------------------
 
@@ -630,7 +667,7 @@ class SpaceKeeper:
             # Told like an outsider: someone tried a room their role does not open.
             html = WRONG_ROLE_REMOVED.html(
                 self.language,
-                user=escape(user_id),
+                user=person_pill(self.client, [room_id], user_id),
                 role=escape(ROLE_NAMES[entry.role].get(self.language)),
                 room=escape(self.label(key)),
                 roles=escape(", ".join(ROLE_NAMES[role].get(self.language) for role in roles)),
@@ -711,7 +748,8 @@ class SpaceKeeper:
 
     async def admit(self, user_id: str) -> list[str]:
         """Invite someone on the roster to the space and the rooms of their role (also after
-        they left of their own accord: an organiser let them in again)."""
+        they left of their own accord: an organiser let them in again); the rooms they are
+        invited to now."""
         async with self.lock:
             await self.refresh()
             row = await roster.get(self.db, user_id)
@@ -726,7 +764,12 @@ class SpaceKeeper:
             for key in keys:
                 room_id = self.ids.get(key)
                 seen = await self._observe(room_id, SpaceReport(), key) if room_id else None
-                if seen is not None and await self._invite(seen, user_id, force=True):
+                if seen is None:
+                    continue
+                # One pending already counts: the same admission run again after a crash
+                # names what its first run did.
+                pending = seen.memberships().get(user_id) == "invite"
+                if await self._invite(seen, user_id, force=True) or pending:
                     invited.append(self.label(key))
             return invited
 

@@ -1,5 +1,5 @@
-"""The space at start: its keeper set up from the configuration, and, once the first sync has
-brought the rooms, the roster file taken over and the space reconciled in the background."""
+"""The space at start: its keeper set up from the configuration; the roster file, taken over
+when it changed (by the reconcile at start, see `reconcile`)."""
 
 from __future__ import annotations
 
@@ -47,20 +47,7 @@ async def set_up(ports: Ports) -> None:
     ports.organised_rooms.append(lambda room_id: keeper.key_of(room_id) is not None)
 
 
-async def reconcile_at_start(ports: Ports) -> None:
-    """The roster file (if any), then the space as configured; the organisers hear of it."""
-    keeper = keeper_of(ports)
-    if keeper is None:
-        return
-    try:
-        report = await keeper.reconcile(lambda: _read_roster_file(ports, keeper))
-        await keeper.report(report, at_start=True)
-    except Exception:
-        log.exception("reconciling the space at start failed")
-        ports.errors.count("space")
-
-
-async def _read_roster_file(ports: Ports, keeper: SpaceKeeper) -> list[Localized]:
+async def read_roster_file(ports: Ports, keeper: SpaceKeeper) -> list[Localized]:
     """Take the roster file over if it changed since it was last taken over (else a start
     would undo `!mitglied entfernen` and roles set by command since); what was wrong with it."""
     config = config_of(ports)

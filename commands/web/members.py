@@ -19,7 +19,6 @@ from commands.space.commands import (
     MAX_ROSTER_FILE,
     NOT_ON_ROSTER,
     NOT_TEXT,
-    NOWHERE,
     REMOVED,
     add_entry,
     admit_imported,
@@ -33,6 +32,7 @@ from commands.space.commands import (
     remove_entry,
     stored_roster,
 )
+from commands.space.member_jobs import NOWHERE, REMOVED_FROM
 from commands.space.roster_plan import ROLE_NAMES, ImportPlan, RosterEntry
 from commands.web.site import Asked, Form, Site, field
 from commands.web.texts import TEXTS
@@ -134,7 +134,13 @@ def routes(site: Site) -> list[web.RouteDef]:
             )
         rooms = await remove_entry(ports, user_id)
         shown = ", ".join(rooms) or NOWHERE.get(language)
-        return await roster_page(asked, notice=REMOVED.format(language, user=user_id, rooms=shown))
+        notice = " ".join(
+            [
+                REMOVED.format(language, user=user_id),
+                REMOVED_FROM.format(language, user=user_id, rooms=shown),
+            ]
+        )
+        return await roster_page(asked, notice=notice)
 
     async def upload(asked: Asked) -> web.Response:
         language = asked.language

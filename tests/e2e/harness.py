@@ -165,14 +165,21 @@ class MatrixUser:
         assert isinstance(response, JoinResponse), response
 
     def reply_to(self, event_id: str, sender: str) -> Event | None:
-        for _room, event in self.events:
-            relates = event.get("content", {}).get("m.relates_to", {})
-            if (
-                event.get("sender") == sender
-                and relates.get("m.in_reply_to", {}).get("event_id") == event_id
-            ):
-                return event
-        return None
+        found = self.replies_to(event_id, sender)
+        return found[0] if found else None
+
+    def replies_to(self, event_id: str, sender: str) -> list[Event]:
+        """Every answer `sender` gave to the event so far, in the order they came."""
+        return [
+            event
+            for _room, event in self.events
+            if event.get("sender") == sender
+            and event.get("content", {})
+            .get("m.relates_to", {})
+            .get("m.in_reply_to", {})
+            .get("event_id")
+            == event_id
+        ]
 
     async def wait_reply(self, event_id: str, bot_id: str, within: float = WAIT_SECONDS) -> Event:
         return await self.wait_for(lambda: self.reply_to(event_id, bot_id), within)
@@ -241,6 +248,7 @@ class BotProcess:
         space: dict[str, object] | None = None,
         extra_tables: dict[str, dict[str, object]] | None = None,
         shares: BotProcess | None = None,
+        http_settings: dict[str, object] | None = None,
     ) -> None:
         """The bot's database is the run's (`STORAGE`); `shares`: another bot whose database
         and crypto store this one uses."""
@@ -271,7 +279,7 @@ class BotProcess:
             "matrix": matrix,
             "bot": bot,
             "storage": {"url": self.storage_url},
-            "http": {"listen": f"127.0.0.1:{self.http_port}"},
+            "http": {"listen": f"127.0.0.1:{self.http_port}", **(http_settings or {})},
         }
         if space is not None:
             tables["space"] = space
@@ -326,6 +334,12 @@ class BotProcess:
                 if self.process.returncode is None:
                     self.process.kill()
                 raise
+
+    async def health(self) -> int:
+        """The status /healthz answers now."""
+        url = f"http://127.0.0.1:{self.http_port}/healthz"
+        async with aiohttp.ClientSession() as session, session.get(url) as response:
+            return response.status
 
     async def wait_healthy(self, within: float = 30.0) -> dict[str, Any]:
         url = f"http://127.0.0.1:{self.http_port}/healthz"
@@ -389,6 +403,7 @@ async def start_bot(
     organiser: MatrixUser,
     space: dict[str, object] | None = None,
     extra_tables: dict[str, dict[str, object]] | None = None,
+    http_settings: dict[str, object] | None = None,
     **bot_settings: object,
 ) -> BotProcess:
     """A running bot with a fresh account; `organiser` is its configured organiser."""
@@ -402,6 +417,7 @@ async def start_bot(
         bot_settings=bot_settings,
         space=space,
         extra_tables=extra_tables,
+        http_settings=http_settings,
     )
     await bot.start()
     return bot

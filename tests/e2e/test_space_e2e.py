@@ -74,19 +74,26 @@ def space_config(alias: str, roster_file: Path) -> dict[str, object]:
     }
 
 
+def write_roster(folder: Path, orga: MatrixUser, anna: MatrixUser, ben: MatrixUser) -> Path:
+    """The roster as Excel saves it: Olga organises, Anna is a Smart City Manager:in, Ben a
+    Fachvorgesetzter."""
+    roster_file = folder / "verzeichnis.csv"
+    roster_file.write_text(
+        "\ufeffMatrix-ID;Name;Kommune;Durchgang;Rolle\r\n"
+        f"{orga.user_id};Olga Orga;MIL;;Organisation\r\n"
+        f"{anna.user_id};Anna Beispiel;Potsdam;1;Smart City Manager:in\r\n"
+        f"{ben.user_id};Ben Muster;Cottbus;2;Fachvorgesetzte:r\r\n",
+        encoding="utf-8",
+    )
+    return roster_file
+
+
 @pytest_asyncio.fixture
 async def network(
     synapse: LocalSynapse, orga: MatrixUser, member: MatrixUser, tmp_path: Path
 ) -> AsyncIterator[Network]:
     ben = await MatrixUser.create(synapse, "ben")
-    roster_file = tmp_path / "verzeichnis.csv"
-    roster_file.write_text(
-        "\ufeffMatrix-ID;Name;Kommune;Durchgang;Rolle\r\n"
-        f"{orga.user_id};Olga Orga;MIL;;Organisation\r\n"
-        f"{member.user_id};Anna Beispiel;Potsdam;1;Smart City Manager:in\r\n"
-        f"{ben.user_id};Ben Muster;Cottbus;2;Fachvorgesetzte:r\r\n",
-        encoding="utf-8",
-    )
+    roster_file = write_roster(tmp_path, orga, member, ben)
     alias = unique("alumni").lower()
     config = space_config(alias, roster_file)
     bot = await start_bot(synapse, tmp_path / "bot", orga, space=config)
@@ -122,6 +129,25 @@ async def command(user: MatrixUser, network: Network, room_id: str, text: str) -
     event_id = await user.send_text(room_id, text)
     reply = await user.wait_reply(event_id, network.bot.user_id, within=WAIT)
     return reply["content"]["body"]
+
+
+async def answered_twice(
+    user: MatrixUser, network: Network, room_id: str, text: str, **extra: Any
+) -> tuple[Event, Event]:
+    """A command whose work runs in the background: answered at once, then with the result."""
+    event_id = await user.send_text(room_id, text, **extra)
+    bot = network.bot.user_id
+    first = await user.wait_reply(event_id, bot, within=WAIT)
+    answers = await user.wait_for(lambda: user.replies_to(event_id, bot)[1:], within=WAIT)
+    return first, answers[0]
+
+
+async def reconciled(user: MatrixUser, network: Network, room_id: str) -> str:
+    """`!space abgleichen`: answered at once that it runs, then with the result."""
+    running, result = await answered_twice(user, network, room_id, "!space abgleichen")
+    assert "läuft" in running["content"]["body"]
+    body: str = result["content"]["body"]
+    return body
 
 
 async def resolved(user: MatrixUser, alias: str) -> str:
@@ -204,15 +230,13 @@ async def test_the_space_is_set_up_as_configured_and_a_second_run_changes_nothin
     scheduled = (await orga.wait_reply(event_id, bot, within=WAIT))["content"]["body"]
     assert "Ankündigung Nr. 1 geplant" in scheduled and "Hinweis" not in scheduled, scheduled
 
-    again = await command(orga, network, rooms["organisation"], "!space abgleichen")
+    again = await reconciled(orga, network, rooms["organisation"])
     assert "nichts geändert" in again, again
     # Nor does a restart (nothing new is reported).
     before = len(notes_in(orga, rooms["organisation"], bot, "Abgleich"))
     await network.bot.stop()
     await network.bot.start()
-    assert "nichts geändert" in await command(
-        orga, network, rooms["organisation"], "!space abgleichen"
-    )
+    assert "nichts geändert" in await reconciled(orga, network, rooms["organisation"])
     assert len(notes_in(orga, rooms["organisation"], bot, "Abgleich")) == before
 
 
@@ -245,15 +269,20 @@ async def test_members_come_in_outsiders_are_kept_out(
         state = await state_of(orga, rooms["ankuendigungen"])
         assert state[("m.room.member", outsider.user_id)]["membership"] == "leave"
 
-        # A knock on the space reaches the organisers; admitted, they are invited.
+        # A knock on the space reaches the organisers; admitted, they are invited. A ";" in
+        # the knocker's name is part of the name, not a field of the roster entry.
+        await outsider.client.set_displayname("Fritz Fremd; KTS")
         knocked = await outsider.client.room_knock(rooms["space"], reason="KTS, Berlin")
         assert isinstance(knocked, RoomKnockResponse), knocked
         note = await orga.wait_for(
             lambda: notes_in(orga, rooms["organisation"], bot, "bittet um Aufnahme"), within=WAIT
         )
         assert "KTS, Berlin" in note[0]["content"]["body"]
-        reply = await command(orga, network, rooms["organisation"], f"!zulassen {outsider.user_id}")
-        assert "Gast" in reply
+        reply, result = await answered_twice(
+            orga, network, rooms["organisation"], f"!zulassen {outsider.user_id}"
+        )
+        assert "Fritz Fremd; KTS, Gast" in reply["content"]["body"], reply
+        assert "Alumni" in result["content"]["body"], result
         await accept_invite(outsider, rooms["space"])
         await asyncio.sleep(1)
         state = await state_of(orga, rooms["space"])
@@ -271,10 +300,11 @@ async def test_members_come_in_outsiders_are_kept_out(
     # Removing a member takes a confirmation, then they are out of every room.
     ask = await command(orga, network, rooms["organisation"], f"!mitglied entfernen {anna.user_id}")
     assert "Wirklich" in ask
-    done = await command(
+    reply, done = await answered_twice(
         orga, network, rooms["organisation"], f"!mitglied entfernen {anna.user_id} bestätigen"
     )
-    assert "entfernt" in done
+    assert "aus dem Verzeichnis gelöscht" in reply["content"]["body"]
+    assert "ist entfernt aus" in done["content"]["body"], done
     for key in ("space", "allgemein", "ankuendigungen"):
         state = await state_of(orga, rooms[key])
         assert state[("m.room.member", anna.user_id)]["membership"] == "leave", key
@@ -283,7 +313,7 @@ async def test_members_come_in_outsiders_are_kept_out(
     await network.bot.stop()
     await network.bot.start()
     # Answered once the reconcile at start (with the roster file) is done.
-    await command(orga, network, rooms["organisation"], "!space abgleichen")
+    await reconciled(orga, network, rooms["organisation"])
     listing = await command(orga, network, rooms["organisation"], "!mitglieder")
     assert "Anna Beispiel" not in listing and "Ben Muster" in listing
     state = await state_of(orga, rooms["space"])
@@ -325,12 +355,14 @@ async def test_a_roster_file_is_checked_before_anything_changes(
         assert "nichts geändert" in report["body"]
         assert rooms["space"] not in carla.invites
 
-        event_id = await orga.send_text(
-            rooms["organisation"], "!mitglieder import --trotzdem", **reply_to
+        imported, invited = await answered_twice(
+            orga, network, rooms["organisation"], "!mitglieder import --trotzdem", **reply_to
         )
-        report = (await orga.wait_reply(event_id, network.bot.user_id, within=WAIT))["content"]
+        assert "1 neu" in imported["content"]["body"], imported
         # The people invited are pills, named by the roster's name.
-        assert "Eingeladen: Carla Neu" in report["body"], report["body"]
+        report = invited["content"]
+        assert "Einladungen in den Space:" in report["body"], report["body"]
+        assert "Carla Neu: Alumni" in report["body"], report["body"]
         assert f'<a href="https://matrix.to/#/{carla.user_id}">' in report["formatted_body"]
         await carla.wait_for(lambda: rooms["space"] in carla.invites, within=WAIT)
         listing = await command(orga, network, rooms["organisation"], "!mitglieder")
@@ -384,14 +416,40 @@ async def test_adopted_rooms_say_which_right_is_missing_and_a_later_run_finishes
             power["users"] = {**power.get("users", {}), bot_id: 100}
             put = await orga.client.room_put_state(room_id, "m.room.power_levels", power)
             assert hasattr(put, "event_id"), put
-        fixed = await command(orga, network, organisation, "!space abgleichen")
+        fixed = await reconciled(orga, network, organisation)
         assert "Nicht möglich" not in fixed, fixed
         assert "Übernommen: Ankündigungen" in fixed
         state = await state_of(orga, allgemein)
         assert state[("m.room.join_rules", "")]["join_rule"] == "restricted"
-        assert "nichts geändert" in await command(orga, network, organisation, "!space abgleichen")
+        assert "nichts geändert" in await reconciled(orga, network, organisation)
     finally:
         await bot.stop()
+
+
+async def test_a_knock_turned_down_is_answered_at_once_and_again_when_done(
+    network: Network, synapse: LocalSynapse
+) -> None:
+    orga, bot = network.orga, network.bot.user_id
+    rooms = await set_up(network)
+    knocker = await MatrixUser.create(synapse, "klopf")
+    try:
+        knocked = await knocker.client.room_knock(rooms["space"], reason="Bitte")
+        assert isinstance(knocked, RoomKnockResponse), knocked
+        await orga.wait_for(
+            lambda: notes_in(orga, rooms["organisation"], bot, knocker.user_id), within=WAIT
+        )
+        reply, result = await answered_twice(
+            orga, network, rooms["organisation"], f"!ablehnen {knocker.user_id}"
+        )
+        assert "im Hintergrund" in reply["content"]["body"], reply
+        assert "ist abgelehnt" in result["content"]["body"], result
+        state = await state_of(orga, rooms["space"])
+        assert state[("m.room.member", knocker.user_id)]["membership"] == "leave"
+        # Nothing is pending any more: a second `!ablehnen` says so at once.
+        again = await command(orga, network, rooms["organisation"], f"!ablehnen {knocker.user_id}")
+        assert "keine Anfrage" in again, again
+    finally:
+        await knocker.close()
 
 
 async def test_a_room_made_public_is_closed_again_at_once(network: Network) -> None:
@@ -406,9 +464,11 @@ async def test_a_room_made_public_is_closed_again_at_once(network: Network) -> N
     async with asyncio.timeout(WAIT):
         while (await state_of(orga, general))[("m.room.join_rules", "")] != before:  # noqa: ASYNC110
             await asyncio.sleep(0.2)
-    await orga.wait_for(
-        lambda: notes_in(orga, rooms["organisation"], bot, "Allgemein"), within=WAIT
+    # The organisers hear of it (the report of the start set up rooms, it set no join rule).
+    note = await orga.wait_for(
+        lambda: notes_in(orga, rooms["organisation"], bot, "Beitrittsregel gesetzt"), within=WAIT
     )
+    assert "Allgemein" in note[0]["content"]["body"]
 
 
 async def test_a_member_in_a_room_not_for_their_role_is_removed_and_reported(
@@ -423,7 +483,10 @@ async def test_a_member_in_a_room_not_for_their_role_is_removed_and_reported(
     note = await orga.wait_for(
         lambda: notes_in(orga, rooms["organisation"], bot, "nur für"), within=WAIT
     )
-    assert anna.user_id in note[0]["content"]["body"]
+    # Like an outsider's: the person as a pill the organisers can click, the room, the fix.
+    assert f'<a href="https://matrix.to/#/{anna.user_id}">' in note[0]["content"]["formatted_body"]
+    assert "Organisation" in note[0]["content"]["body"]
+    assert "!mitglied hinzufügen" in note[0]["content"]["body"]
     state = await state_of(orga, rooms["organisation"])
     assert state[("m.room.member", anna.user_id)]["membership"] == "leave"
 
@@ -462,5 +525,5 @@ async def test_the_web_page_shows_what_a_reconcile_would_change_and_changes_noth
         assert 'id="space-changed"' in html, html
     assert (await state_of(orga, rooms["space"]))[("m.room.name", "")] == {"name": "Umbenannt"}
     # The command then does what the page showed.
-    done = await command(orga, network, rooms["organisation"], "!space abgleichen")
+    done = await reconciled(orga, network, rooms["organisation"])
     assert "gesetzt" in done, done

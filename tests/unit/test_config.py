@@ -19,6 +19,7 @@ from bot.config import (
     load_config,
     parse_config,
 )
+from bot.sync_loop import long_poll_seconds
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SECRET = {PASSWORD_ENV: "geheim"}
@@ -391,3 +392,14 @@ def test_the_public_address_defaults_to_where_the_server_listens() -> None:
     assert ipv6.http.base_url == "http://[::1]:9000"
     with pytest.raises(ConfigError, match=r"^http\.public_url: "):
         parse_config(with_values(LOCAL, http={"public_url": "bot.example.org"}), {})
+
+
+def test_the_health_threshold_is_a_number_of_seconds_and_the_long_poll_fits_in_it() -> None:
+    assert parse_config(LOCAL, {}).http.unhealthy_after_seconds == 75.0
+    assert long_poll_seconds(75.0) == 30.0
+    quick = parse_config(with_values(LOCAL, http={"unhealthy_after_seconds": 5}), {})
+    assert quick.http.unhealthy_after_seconds == 5.0
+    assert long_poll_seconds(5.0) == 2.0
+    for wrong in (0, "75", True):
+        with pytest.raises(ConfigError, match=r"^http\.unhealthy_after_seconds: "):
+            parse_config(with_values(LOCAL, http={"unhealthy_after_seconds": wrong}), {})
