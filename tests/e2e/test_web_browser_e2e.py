@@ -237,16 +237,24 @@ async def test_an_answer_given_in_chat_shows_on_the_page(
     )
     await site.member.react(site.room_id, card["event_id"], YES_AS_ELEMENT_SENDS)
 
-    # The organiser sees the member's name under yes (reloaded until the bot has it).
+    # The organiser sees the count in the list (reloaded until the bot has it) and, on the
+    # event's own page, the member's name under yes.
     page = orga_login.page
-    yes_column = page.locator(f"#termin-{number[1]} table tbody td").first
+    counts = page.locator(f"#termin-{number[1]} dl")
     for _ in range(100):
         await page.goto(f"{base(site.bot)}/web/events")
-        if site.member.user_id in await yes_column.inner_text():
+        if "1 zugesagt" in await counts.inner_text():
             break
         await page.wait_for_timeout(200)
+    assert "1 zugesagt" in await counts.inner_text()
+    await (
+        page.locator(f"#termin-{number[1]}")
+        .get_by_role("link", name="Wer hat wie geantwortet?")
+        .click()
+    )
+    assert page.url == f"{base(site.bot)}/web/events/{number[1]}"
+    yes_column = page.locator(f"#termin-{number[1]} table tbody td").first
     assert site.member.user_id in await yes_column.inner_text()
-    assert "1 zugesagt" in await page.locator(f"#termin-{number[1]} dl").inner_text()
     await assert_accessible(page)
 
     # The member sees their own answer, no names.
@@ -255,6 +263,13 @@ async def test_an_answer_given_in_chat_shows_on_the_page(
     event = mine.locator(f"#termin-{number[1]}")
     assert "Deine Antwort: Zugesagt" in await event.inner_text()
     assert await event.locator("table").count() == 0
+    await assert_accessible(mine)
+    # Their own page of the event shows no names either; an unknown event is not found.
+    await mine.goto(f"{base(site.bot)}/web/events/{number[1]}")
+    assert await mine.locator("table").count() == 0
+    assert "Deine Antwort: Zugesagt" in await mine.locator("main").inner_text()
+    response = await mine.goto(f"{base(site.bot)}/web/events/{int(number[1]) + 1000}")
+    assert response is not None and response.status == 404
     await assert_accessible(mine)
 
 
