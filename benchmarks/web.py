@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/web.py [-n 300]
 
 The database holds 1,000 events (200 of them over), 10,000 answers to them (RSVPs) from the
-500 people on the roster, all written through the storage functions the features use. The bot
+500 people on the roster, and 10 open polls with 10,000 votes between them, all written through
+the storage functions the features use. The bot
 then runs as it does in production (`python -m bot run`, its default configuration besides the
 homeserver, the organiser and a free port) on a local Synapse, in a room with the organiser, who
 logs in with a login link as `!web` makes one. Each page is fetched `-n` times in turn with the
@@ -33,17 +34,21 @@ sys.path.insert(0, str(REPO))
 
 from bot.homeserver import LocalSynapse, free_port  # noqa: E402
 from commands.events.plan import MAYBE, NO, YES  # noqa: E402
+from commands.polls.plan import answer_ids  # noqa: E402
 from commands.web import login  # noqa: E402
-from storage import events, roster, web  # noqa: E402
+from storage import events, polls, roster, web  # noqa: E402
 from storage.database import Database, open_database  # noqa: E402
 from storage.events import NewEvent  # noqa: E402
 from storage.models import RosterMember  # noqa: E402
+from storage.polls import NewPoll, SeenResponse  # noqa: E402
 
 PASSWORD = "benchmark password"
 EVENTS = 1_000
 PAST_EVENTS = 200
 ANSWERS = 10_000
 PEOPLE = 500
+POLLS = 10
+VOTES = 10_000
 WARM_UP = 20
 TARGET_MS = 50.0
 FLOOR = "/web/static/style.css"
@@ -103,6 +108,26 @@ async def fill(db: Database, room_id: str, organiser: str) -> None:
     for n in range(ANSWERS):
         event_id = ids[n % EVENTS]
         await events.set_answer(db, event_id, person((n * 7) % PEOPLE), choices[n % 3], None)
+
+
+async def fill_polls(db: Database, room_id: str, organiser: str) -> None:
+    """Open polls whose votes are mirrored as the bot mirrors them after a restart."""
+    options = [{"id": option, "text": f"Antwort {option}"} for option in answer_ids(4)]
+    per_poll = VOTES // POLLS
+    for n in range(POLLS):
+        new = NewPoll(f"$poll{n}", organiser, room_id, f"Frage {n}?", options, 1, True, None)
+        poll = await polls.create(db, new)
+        await polls.set_started(db, poll.id, f"$start{n}")
+        votes = [
+            SeenResponse(
+                f"$vote{n}-{v}",
+                person(v % PEOPLE),
+                v,
+                {"answers": [options[v % len(options)]["id"]]},
+            )
+            for v in range(per_poll)
+        ]
+        await polls.replace_relations(db, poll.id, votes, [])
 
 
 def config(workdir: Path, base_url: str, bot_id: str, organiser: str, port: int) -> Path:
@@ -187,12 +212,14 @@ async def run(count: int) -> bool:
         started = time.perf_counter()
         db = await open_database(f"sqlite+aiosqlite:///{workdir / 'bot.db'}")
         await fill(db, created.room_id, organiser)
+        await fill_polls(db, created.room_id, organiser)
         token = secrets.token_urlsafe(32)
         expires = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
         await web.add_login(db, login.token_hash(token), organiser, expires)
         await db.close()
         print(
-            f"filled: {EVENTS} events, {ANSWERS} answers, {PEOPLE} on the roster "
+            f"filled: {EVENTS} events, {ANSWERS} answers, {PEOPLE} on the roster, "
+            f"{POLLS} polls with {VOTES} votes "
             f"in {time.perf_counter() - started:.1f} s"
         )
 
