@@ -31,6 +31,7 @@ from commands.core.converters import (
 from commands.core.i18n import Localized
 from commands.core.ports import Homeserver, RetryLater
 from commands.core.registry import Role
+from commands.core.rendering import Markup
 from commands.core.rooms import alone_with, joined_members, room_id_of
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class MatrixCommandContext(CommandContext):
         return self.ports.homeserver
 
     async def reply(
-        self, html: str, *, mentions: Sequence[str] = (), in_thread: bool = True
+        self, html: Markup, *, mentions: Sequence[str] = (), in_thread: bool = True
     ) -> str:
         faults.crash_point(faults.BEFORE_REPLY)
         content = message_content(
@@ -100,11 +101,11 @@ class MatrixCommandContext(CommandContext):
             if status is None or status == 429 or status >= 500:
                 raise RetryLater(f"upload of {filename} failed: {uploaded}")
             # Refused for good (too large, media repository off): say so instead of retrying.
-            await self.reply(UPLOAD_REFUSED.format(self.language, status=status))
+            await self.reply(UPLOAD_REFUSED.html(self.language, status=status))
             return None
         return file_content(filename, data, mimetype, uploaded.content_uri)
 
-    async def say(self, room_id: str, html: str, key: str, *, notify: bool = False) -> str:
+    async def say(self, room_id: str, html: Markup, key: str, *, notify: bool = False) -> str:
         content = message_content(html, msgtype="m.text" if notify else "m.notice")
         return await self.ports.messenger.send(room_id, content, txn_id=txn_id_for("say", key))
 

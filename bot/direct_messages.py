@@ -17,7 +17,7 @@ from commands.core.content import message_content, txn_id_for
 from commands.core.i18n import LANGUAGES, Language
 from commands.core.ports import NetworkFilter, SendRefused, Settings
 from commands.core.registry import Registry
-from commands.core.rendering import code
+from commands.core.rendering import Markup, code
 from commands.core.rooms import joined_members
 from storage import bot_state, user_settings
 from storage.database import Database
@@ -60,7 +60,7 @@ class DirectMessages:
         shown = command.display_name(language) if command else name
         return " ".join([self.prefix + shown, *map(str, args)])
 
-    def command(self, name: str, language: Language, *args: object) -> str:
+    def command(self, name: str, language: Language, *args: object) -> Markup:
         """`command_text` as HTML code."""
         return code(self.command_text(name, language, *args))
 
@@ -86,7 +86,7 @@ class DirectMessages:
         stored = await user_settings.get_language(self.db, user_id)
         return stored if stored in LANGUAGES else self.language  # type: ignore[return-value]
 
-    async def send(self, user_id: str, html: str, kind: str, key: str) -> tuple[str, str] | None:
+    async def send(self, user_id: str, html: Markup, kind: str, key: str) -> tuple[str, str] | None:
         """Send `html` as m.text (a DM should notify) once per (kind, key); returns (room id,
         event id), or None if no DM room could be opened or it refused the message."""
         room_id = await self.room_for(user_id)

@@ -9,12 +9,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from markupsafe import Markup, escape
 from nio import AsyncClient, MegolmEvent, RoomGetEventResponse
 
 from bot.metrics import Metrics
 from commands.core.i18n import Language
 from commands.core.ports import DirectMessages
+from commands.core.rendering import Markup, escape
 from storage import bot_state
 from storage.bot_state import ParkedEvent
 from storage.database import Database
@@ -40,8 +40,9 @@ NOTICE: dict[Language, str] = {
 }
 
 
-def notice_html(language: Language, room: str) -> str:
-    return str(Markup(escape(NOTICE[language])).format(room=escape(room)))
+def notice_html(language: Language, room: str) -> Markup:
+    """The notice as HTML: the text is ours but plain (escaped), the room's name is escaped."""
+    return escape(NOTICE[language]).format(room=room)
 
 
 def parked_from(room_id: str, event: dict[str, Any], now: float) -> ParkedEvent | None:

@@ -20,7 +20,7 @@ from commands.core.formatted_text import argument_html, plain_to_html, sanitize
 from commands.core.i18n import NUMBERED, Language, Localized
 from commands.core.recurrence import Schedule, describe, next_occurrence, parse_schedule
 from commands.core.registry import Arg, CommandGroup, Role
-from commands.core.rendering import bullet_list, escape
+from commands.core.rendering import Markup, bold, bullet_list, escape, paragraph
 from commands.core.rooms import person_pill
 from commands.core.time_phrases import format_when
 from storage import announcements
@@ -85,8 +85,8 @@ def _next_text(row: Announcement, language: Language) -> str:
     return format_when(row.next_due, ZoneInfo(row.timezone), language)
 
 
-def _rooms_text(ctx: CommandContext, room_ids: list[str]) -> str:
-    return ", ".join(escape(ctx.room_label(room_id)) for room_id in room_ids)
+def _rooms_text(ctx: CommandContext, room_ids: list[str]) -> Markup:
+    return Markup(", ").join(ctx.room_label(room_id) for room_id in room_ids)
 
 
 def _manages(ctx: CommandContext, row: Announcement) -> bool:
@@ -103,7 +103,7 @@ async def _find(ctx: CommandContext, number: int) -> Announcement | None:
     # Someone else's is answered as unknown: its text and rooms are not theirs to read.
     if row is None or row.status not in listed or not _manages(ctx, row):
         command = ctx.hint("ankuendigungen")
-        await ctx.reply(UNKNOWN_NUMBER.format(ctx.language, id=number, command=command))
+        await ctx.reply(UNKNOWN_NUMBER.html(ctx.language, id=number, command=command))
         return None
     return row
 
@@ -175,26 +175,26 @@ async def announce(ctx: CommandContext, angaben: str) -> None:
 
 async def _confirm(ctx: CommandContext, row: Announcement, first: dt.datetime | None) -> None:
     zone = ZoneInfo(row.timezone)
-    scheduled = SCHEDULED.format(
+    scheduled = SCHEDULED.html(
         ctx.language,
         id=row.id,
-        schedule=escape(_schedule_text(row, ctx.language)),
-        first=escape(format_when(first, zone, ctx.language) if first else "–"),
+        schedule=_schedule_text(row, ctx.language),
+        first=format_when(first, zone, ctx.language) if first else "–",
         rooms=_rooms_text(ctx, row.room_ids),
     )
-    await ctx.reply(f"<p>{scheduled}</p>{_room_mention_note(ctx, row)}")
+    await ctx.reply(paragraph(scheduled) + _room_mention_note(ctx, row))
 
 
-def _room_mention_note(ctx: CommandContext, row: Announcement) -> str:
+def _room_mention_note(ctx: CommandContext, row: Announcement) -> Markup:
     """Where the post cannot notify the whole room as asked: which rooms, which levels (HTML)."""
     if not row.room_mention:
-        return ""
+        return Markup()
     homeserver = ctx.ports.homeserver
     gaps = shortfalls(homeserver.rooms, row.room_ids, homeserver.user_id)
     if not gaps:
-        return ""
+        return Markup()
     labels = {gap.room_id: ctx.room_label(gap.room_id) for gap in gaps}
-    return str(describe_shortfalls(gaps, labels, ctx.language))
+    return describe_shortfalls(gaps, labels, ctx.language)
 
 
 @group.command(
@@ -216,16 +216,23 @@ async def list_announcements(ctx: CommandContext) -> None:
     for row in rows[:LIST_LIMIT]:
         preview = row.text if len(row.text) <= 60 else row.text[:57] + "…"
         state = (
-            f" <i>({PAUSED.get(ctx.language)})</i>" if row.status == announcements.PAUSED else ""
+            Markup(" <i>({})</i>").format(PAUSED.markup(ctx.language))
+            if row.status == announcements.PAUSED
+            else ""
         )
         number = NUMBERED.format(ctx.language, id=row.id)
         items.append(
-            f"<b>{number}</b> – {escape(_next_text(row, ctx.language))} – "
-            f"{escape(_schedule_text(row, ctx.language))} – {_rooms_text(ctx, row.room_ids)} – "
-            f"„{escape(preview)}“{state}"
+            Markup("{} – {} – {} – {} – „{}“{}").format(
+                bold(number),
+                _next_text(row, ctx.language),
+                _schedule_text(row, ctx.language),
+                _rooms_text(ctx, row.room_ids),
+                preview,
+                state,
+            )
         )
     if len(rows) > LIST_LIMIT:
-        items.append(escape(MORE_ROWS.format(ctx.language, count=len(rows) - LIST_LIMIT)))
+        items.append(MORE_ROWS.format(ctx.language, count=len(rows) - LIST_LIMIT))
     await ctx.reply(bullet_list(items))
 
 
@@ -242,17 +249,21 @@ async def show_announcement(ctx: CommandContext, nr: int) -> None:
     if row is None:
         return
     values = {
-        "schedule": escape(_schedule_text(row, ctx.language)),
-        "next": escape(_next_text(row, ctx.language)),
+        "schedule": _schedule_text(row, ctx.language),
+        "next": _next_text(row, ctx.language),
         "rooms": _rooms_text(ctx, row.room_ids),
         "creator": person_pill(ctx.ports.homeserver, [*row.room_ids, ctx.room_id], row.created_by),
     }
-    details = [line.format(ctx.language, **values) for line in DETAILS]
+    details = [line.html(ctx.language, **values) for line in DETAILS]
     if row.status == announcements.PAUSED:
-        details.append(PAUSED.get(ctx.language))
+        details.append(PAUSED.markup(ctx.language))
     text = sanitize(row.html) if row.html else plain_to_html(row.text)
     number = NUMBERED.format(ctx.language, id=row.id)
-    await ctx.reply(f"<p><b>{number}</b></p><blockquote>{text}</blockquote>{bullet_list(details)}")
+    await ctx.reply(
+        Markup("<p><b>{}</b></p><blockquote>{}</blockquote>{}").format(
+            number, text, bullet_list(details)
+        )
+    )
 
 
 @group.command(
@@ -277,8 +288,8 @@ async def change_text(ctx: CommandContext, nr: int, text: str) -> None:
         room_mention=wants_room_mention(ctx.content, text),
     )
     note = _room_mention_note(ctx, changed or row)
-    next_text = escape(_next_text(row, ctx.language))
-    await ctx.reply(f"<p>{CHANGED.format(ctx.language, id=nr, next=next_text)}</p>{note}")
+    next_text = _next_text(row, ctx.language)
+    await ctx.reply(paragraph(CHANGED.html(ctx.language, id=nr, next=next_text)) + note)
 
 
 @group.command(
@@ -309,7 +320,7 @@ async def change_time(ctx: CommandContext, nr: int, wann: str) -> None:
     )
     await ctx.schedules.changed(ANNOUNCEMENT_DUTY, nr)
     await ctx.reply(
-        CHANGED.format(ctx.language, id=nr, next=escape(format_when(first, zone, ctx.language)))
+        CHANGED.html(ctx.language, id=nr, next=escape(format_when(first, zone, ctx.language)))
     )
 
 
@@ -327,7 +338,7 @@ async def pause(ctx: CommandContext, nr: int) -> None:
     await announcements.update(ctx.db, nr, status=announcements.PAUSED)
     await ctx.schedules.changed(ANNOUNCEMENT_DUTY, nr)
     resume_command = ctx.hint("ankuendigung fortsetzen", nr)
-    await ctx.reply(PAUSED_NOW.format(ctx.language, id=nr, command=resume_command))
+    await ctx.reply(PAUSED_NOW.html(ctx.language, id=nr, command=resume_command))
 
 
 @group.command(
@@ -350,7 +361,7 @@ async def resume(ctx: CommandContext, nr: int) -> None:
     await announcements.update(ctx.db, nr, status=announcements.ACTIVE, next_due=upcoming)
     await ctx.schedules.changed(ANNOUNCEMENT_DUTY, nr)
     await ctx.reply(
-        CHANGED.format(ctx.language, id=nr, next=escape(format_when(upcoming, zone, ctx.language)))
+        CHANGED.html(ctx.language, id=nr, next=escape(format_when(upcoming, zone, ctx.language)))
     )
 
 
@@ -367,4 +378,4 @@ async def cancel(ctx: CommandContext, nr: int) -> None:
         return
     await announcements.update(ctx.db, nr, status=announcements.CANCELLED, next_due=None)
     await ctx.schedules.changed(ANNOUNCEMENT_DUTY, nr)
-    await ctx.reply(CANCELLED_NOW.format(ctx.language, id=nr))
+    await ctx.reply(CANCELLED_NOW.html(ctx.language, id=nr))

@@ -86,7 +86,7 @@ class AnnouncementDuty:
             shortfall(self.homeserver.rooms, room_id, self.homeserver.user_id) is None
         )
         post = render_post(row.text, row.html, due, late, zone, self.language, room_mention=room)
-        content = message_content(str(post.html), msgtype="m.text", room=room)
+        content = message_content(post.html, msgtype="m.text", room=room)
         content["body"] = post.body
         return content
 

@@ -8,15 +8,13 @@ import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup
-
 from commands.announcements.reach import ROOM_MENTION
 from commands.core.converters import HERE_WORDS, ConversionError
 from commands.core.formatted_text import plain_to_html, sanitize
 from commands.core.i18n import Language, Localized
 from commands.core.plurals import Plural
 from commands.core.recurrence import Interval, OneOff, Recurring, Schedule, next_occurrence
-from commands.core.rendering import escape
+from commands.core.rendering import Markup, escape
 from commands.core.time_phrases import LATE_NOTE, format_when
 
 # The scheduler duty that plans scheduled posts.
@@ -203,12 +201,14 @@ def render_post(
 
 def render_announcement(
     text: str, due: dt.datetime, late: bool, zone: ZoneInfo, language: Language
-) -> str:
+) -> Markup:
     """The HTML of a plain-text announcement (see `render_post`)."""
-    return str(render_post(text, None, due, late, zone, language).html)
+    return render_post(text, None, due, late, zone, language).html
 
 
-def render_missed(announcement_id: int, firing: Firing, zone: ZoneInfo, language: Language) -> str:
+def render_missed(
+    announcement_id: int, firing: Firing, zone: ZoneInfo, language: Language
+) -> Markup:
     first = format_when(firing.missed[0], zone, language)
     last = " … " + format_when(firing.missed[-1], zone, language) if firing.missed_count > 1 else ""
     upcoming = (

@@ -7,10 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup
-
 from commands.core.i18n import Language, Localized
-from commands.core.rendering import bullet_list
+from commands.core.rendering import Markup, bullet_list
 
 ROOM_MENTION = "@room"
 # The spec's default for `notifications.room` when the power levels do not name it.
@@ -72,13 +70,9 @@ def describe_shortfalls(
     """The note for the organiser as HTML: which rooms, which level @room needs, which the bot
     has. `labels` names the rooms as people know them."""
     items = [
-        str(
-            Markup(LEVELS.get(language)).format(
-                room=labels.get(gap.room_id, gap.room_id), needed=gap.needed, has=gap.has
-            )
+        LEVELS.html(
+            language, room=labels.get(gap.room_id, gap.room_id), needed=gap.needed, has=gap.has
         )
         for gap in gaps
     ]
-    return Markup("<p>{}</p>{}").format(
-        WITHOUT_ROOM_MENTION.get(language), Markup(bullet_list(items))
-    )
+    return Markup("<p>{}</p>{}").format(WITHOUT_ROOM_MENTION.get(language), bullet_list(items))

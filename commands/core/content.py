@@ -8,7 +8,7 @@ import struct
 from collections.abc import Sequence
 from typing import Any
 
-from commands.core.rendering import html_to_text
+from commands.core.rendering import Markup, html_to_text
 
 HTML_FORMAT = "org.matrix.custom.html"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -21,7 +21,7 @@ def txn_id_for(kind: str, key: str, index: int = 0) -> str:
 
 
 def message_content(
-    html: str,
+    html: Markup,
     *,
     msgtype: str = "m.notice",
     reply_to: str | None = None,
@@ -29,9 +29,10 @@ def message_content(
     mentions: Sequence[str] = (),
     room: bool = False,
 ) -> dict[str, Any]:
-    """`html` must already have every piece of user text escaped. `mentions` (user ids) and
+    """`html` is HTML by type (a plain str is taken as text and escaped). `mentions` (user ids) and
     `room` (@room) are who gets notified (of an m.text; an m.notice notifies nobody); an
     empty `m.mentions` keeps Synapse's legacy rules from matching names in the body."""
+    html = Markup.escape(html)
     mentioned: dict[str, Any] = {}
     if mentions:
         mentioned["user_ids"] = sorted(set(mentions))
@@ -41,7 +42,7 @@ def message_content(
         "msgtype": msgtype,
         "body": html_to_text(html),
         "format": HTML_FORMAT,
-        "formatted_body": html,
+        "formatted_body": str(html),
         "m.mentions": mentioned,
     }
     return content | relation(reply_to, thread_root)

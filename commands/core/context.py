@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from commands.core.converters import person_named
 from commands.core.i18n import Language
 from commands.core.ports import Ports, Schedules
-from commands.core.rendering import code
+from commands.core.rendering import Markup, code
 from storage.database import Database
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ class CommandContext(ABC):
         """Who is in this room (user ID → display name); the Matrix side knows them."""
         return {}
 
-    def hint(self, name: str, *args: object) -> str:
+    def hint(self, name: str, *args: object) -> Markup:
         """`command_text` as code, for hints in HTML replies."""
         return code(self.command_text(name, *args))
 
@@ -113,9 +113,9 @@ class CommandContext(ABC):
 
     @abstractmethod
     async def reply(
-        self, html: str, *, mentions: Sequence[str] = (), in_thread: bool = True
+        self, html: Markup, *, mentions: Sequence[str] = (), in_thread: bool = True
     ) -> str:
-        """Answer the command message with one notice; user text in `html` is already escaped.
+        """Answer the command message with one notice (`html` is HTML by type).
         A command given in a thread is answered in it, unless not `in_thread`. Returns the
         event id."""
 
@@ -134,7 +134,7 @@ class CommandContext(ABC):
         as an image."""
 
     @abstractmethod
-    async def say(self, room_id: str, html: str, key: str, *, notify: bool = False) -> str:
+    async def say(self, room_id: str, html: Markup, key: str, *, notify: bool = False) -> str:
         """A message that answers no command message (m.notice; m.text if it should notify),
         sent once per `key`, which names it in our data. Returns the event id."""
 

@@ -12,7 +12,7 @@ from commands.core.converters import ConversionError
 from commands.core.i18n import Language, Localized
 from commands.core.ports import RetryLater
 from commands.core.registry import HELP_COMMAND, Command, Invocation, Role, UsageError
-from commands.core.rendering import code, escape
+from commands.core.rendering import Markup, code, escape, lines
 
 log = logging.getLogger(__name__)
 
@@ -69,21 +69,21 @@ async def dispatch(ctx: CommandContext, text: str) -> Outcome:
         await _reply_usage(ctx, exc.command, exc.text(ctx.language))
         return Outcome.USAGE
     if not isinstance(parsed, Invocation):
-        see_help = SEE_HELP.format(ctx.language, help=code(_help_name(ctx)))
-        await ctx.reply(f"{describe_unknown(ctx, parsed.typed)} {see_help}")
+        see_help = SEE_HELP.html(ctx.language, help=code(_help_name(ctx)))
+        await ctx.reply(Markup("{} {}").format(describe_unknown(ctx, parsed.typed), see_help))
         return Outcome.UNKNOWN
     command = parsed.command
     _choose_language(ctx, command.invoked_language(parsed.invoked_as))
     if ctx.role < command.role:
         await ctx.reply(
-            DENIED[command.role].format(
+            DENIED[command.role].html(
                 ctx.language, command=code(prefix + command.display_name(ctx.language))
             )
         )
         return Outcome.DENIED
     if command.network_only and not await ctx.in_network():
         await ctx.reply(
-            NETWORK_ONLY.format(
+            NETWORK_ONLY.html(
                 ctx.language, command=code(prefix + command.display_name(ctx.language))
             )
         )
@@ -98,7 +98,7 @@ async def dispatch(ctx: CommandContext, text: str) -> Outcome:
         return Outcome.USAGE
     except Exception:
         log.exception("command %s failed for event %s", command.name, ctx.event_id)
-        await ctx.reply(FAILED.format(ctx.language, event=code(ctx.event_id)))
+        await ctx.reply(FAILED.html(ctx.language, event=code(ctx.event_id)))
         return Outcome.ERROR
     return Outcome.OK
 
@@ -108,19 +108,18 @@ async def _reply_usage(ctx: CommandContext, command: Command, problem: str) -> N
     usage = code(command.usage(ctx.prefix, language))
     more = code(f"{_help_name(ctx)} {command.display_name(language)}")
     await ctx.reply(
-        f"{escape(problem)}<br>{USAGE.format(language, usage=usage)}"
-        f"<br>{MORE.format(language, help=more)}"
+        lines([problem, USAGE.html(language, usage=usage), MORE.html(language, help=more)])
     )
 
 
-def describe_unknown(ctx: CommandContext, typed: str) -> str:
+def describe_unknown(ctx: CommandContext, typed: str) -> Markup:
     """ "I don't know !x. Did you mean !y?" in the user's language, `typed` escaped."""
     language = ctx.language
-    text = UNKNOWN.format(language, typed=code(ctx.prefix + typed))
+    text = UNKNOWN.html(language, typed=code(ctx.prefix + typed))
     suggestions = ctx.registry.suggest(typed)
     if suggestions:
-        names = OR.get(language).join(code(ctx.prefix + name) for name in suggestions)
-        text += " " + SUGGEST.format(language, names=names)
+        names = escape(OR.get(language)).join(code(ctx.prefix + name) for name in suggestions)
+        text += " " + SUGGEST.html(language, names=names)
     return text
 
 
@@ -149,5 +148,5 @@ async def run_conversation(
         await ctx.reply(escape(exc.text(ctx.language)))
     except Exception:
         log.exception("conversation message %s failed", ctx.event_id)
-        await ctx.reply(FAILED.format(ctx.language, event=code(ctx.event_id)))
+        await ctx.reply(FAILED.html(ctx.language, event=code(ctx.event_id)))
     return True

@@ -15,7 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import nh3
-from markupsafe import Markup, escape
+
+from commands.core.rendering import Markup, escape
 
 HTML_FORMAT = "org.matrix.custom.html"
 
@@ -274,7 +275,7 @@ def _write_rest(tokens: list[_Token], split: _Split) -> str:
                 if not text:
                     continue
                 start()
-            out.append(str(escape(text)))
+            out.append(escape(text))
         elif isinstance(token, _Start):
             if token.tag in _VOID_TAGS:
                 if not started and token.tag == "br":
@@ -286,9 +287,14 @@ def _write_rest(tokens: list[_Token], split: _Split) -> str:
                 stack.append(_Open(token.tag, token.raw, written=True))
                 out.append(token.raw)
         elif token.tag not in _VOID_TAGS:
-            out.extend(f"</{e.tag}>" for e in _close(stack, token.tag) if e.written)
-    out.extend(f"</{e.tag}>" for e in reversed(stack) if e.written)
+            out.extend(_end_tag(e.tag) for e in _close(stack, token.tag) if e.written)
+    out.extend(_end_tag(e.tag) for e in reversed(stack) if e.written)
     return "".join(out)
+
+
+def _end_tag(tag: str) -> str:
+    """A closing tag as raw (not yet sanitised) HTML; `tag` is a name the parser read."""
+    return str(Markup("</{}>").format(tag))
 
 
 def _is_subsequence(needle: str, haystack: str) -> bool:

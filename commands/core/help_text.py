@@ -9,7 +9,7 @@ import re
 from commands.core.example_dates import fill
 from commands.core.i18n import Language, Localized
 from commands.core.registry import HELP_COMMAND, Command, CommandGroup, Registry, Role
-from commands.core.rendering import bullet_list, code, escape
+from commands.core.rendering import Markup, bullet_list, code, lines, paragraph
 
 TITLE = Localized("Was du hier verwenden kannst", "What you can use here")
 REFERENCE_TITLE = Localized("Alle Befehle, die du verwenden kannst", "All the commands you can use")
@@ -50,17 +50,20 @@ def visible(registry: Registry, role: Role) -> list[tuple[CommandGroup, list[Com
     return shown
 
 
-def render_overview(registry: Registry, prefix: str, language: Language, role: Role) -> str:
+def render_overview(registry: Registry, prefix: str, language: Language, role: Role) -> Markup:
     """One line per command the asker may use, grouped by feature, and where to read more."""
-    sections = [f"<h4>{escape(TITLE.get(language))}</h4>"]
+    sections = [Markup("<h4>{}</h4>").format(TITLE.get(language))]
     groups = visible(registry, role)
     for group, commands in groups:
         items = [
-            f"{code(prefix + command.display_name(language))} – "
-            f"{escape(summary(command, language))}"
+            Markup("{} – {}").format(
+                code(prefix + command.display_name(language)), summary(command, language)
+            )
             for command in commands
         ]
-        sections.append(f"<p><b>{escape(group.title.get(language))}</b></p>{bullet_list(items)}")
+        sections.append(
+            Markup("<p><b>{}</b></p>{}").format(group.title.get(language), bullet_list(items))
+        )
     help_command = registry.find(HELP_COMMAND)
     if help_command is not None:
         name = prefix + help_command.display_name(language)
@@ -75,38 +78,42 @@ def render_overview(registry: Registry, prefix: str, language: Language, role: R
             help_command,
         )
         sections.append(
-            "<p>"
-            + MORE.format(
-                language,
-                all=code(f"{name} {ALL.get(language)}"),
-                one=code(help_command.usage(prefix, language)),
-                example=code(f"{name} {example.display_name(language)}"),
-                other=code(prefix + help_command.display_name(other)),
+            paragraph(
+                MORE.html(
+                    language,
+                    all=code(f"{name} {ALL.get(language)}"),
+                    one=code(help_command.usage(prefix, language)),
+                    example=code(f"{name} {example.display_name(language)}"),
+                    other=code(prefix + help_command.display_name(other)),
+                )
             )
-            + "</p>"
         )
-    return "".join(sections)
+    return Markup("").join(sections)
 
 
 def render_reference(
     registry: Registry, prefix: str, language: Language, role: Role, today: dt.date
-) -> list[str]:
+) -> list[Markup]:
     """The full help of every command the asker may use: one message per group."""
     messages = []
     for index, (group, commands) in enumerate(visible(registry, role)):
-        title = f"<h3>{escape(REFERENCE_TITLE.get(language))}</h3>" if index == 0 else ""
-        pages = "<hr>".join(
+        title = Markup("<h3>{}</h3>").format(REFERENCE_TITLE.get(language)) if index == 0 else ""
+        pages = Markup("<hr>").join(
             render_command(command, prefix, language, today) for command in commands
         )
-        messages.append(f"{title}<h4>{escape(group.title.get(language))}</h4>{pages}")
+        messages.append(Markup("{}<h4>{}</h4>{}").format(title, group.title.get(language), pages))
     return messages
 
 
-def render_command(command: Command, prefix: str, language: Language, today: dt.date) -> str:
+def render_command(command: Command, prefix: str, language: Language, today: dt.date) -> Markup:
     """Usage, description with examples dated from `today`, arguments, other names, role."""
     help_text = fill(command.help.get(language), today, language)
-    description = "<br>".join(escape(line) for line in help_text.splitlines())
-    parts = [f"<p><b>{code(command.usage(prefix, language))}</b></p><p>{description}</p>"]
+    description = lines(help_text.splitlines())
+    parts = [
+        Markup("<p><b>{}</b></p><p>{}</p>").format(
+            code(command.usage(prefix, language)), description
+        )
+    ]
     if command.args:
         items = []
         for arg in command.args:
@@ -114,15 +121,20 @@ def render_command(command: Command, prefix: str, language: Language, today: dt.
             if arg.optional:
                 kind += ", " + OPTIONAL.get(language)
             items.append(
-                f"{code(arg.display_name(language))} ({escape(kind)}) – "
-                f"{escape(fill(arg.help.get(language), today, language))}"
+                Markup("{} ({}) – {}").format(
+                    code(arg.display_name(language)),
+                    kind,
+                    fill(arg.help.get(language), today, language),
+                )
             )
-        parts.append(f"<p><b>{escape(ARGUMENTS.get(language))}:</b></p>{bullet_list(items)}")
+        parts.append(
+            Markup("<p><b>{}:</b></p>{}").format(ARGUMENTS.get(language), bullet_list(items))
+        )
     names = [
         code(prefix + name) for name in command.names if name != command.display_name(language)
     ]
-    footer = f"{escape(WHO.get(language))}: {escape(command.role.label(language))}"
+    footer = Markup("{}: {}").format(WHO.get(language), command.role.label(language))
     if names:
-        footer = f"{escape(ALSO.get(language))}: {', '.join(names)} · {footer}"
-    parts.append(f"<p>{footer}</p>")
-    return "".join(parts)
+        footer = Markup("{}: {} · {}").format(ALSO.get(language), Markup(", ").join(names), footer)
+    parts.append(paragraph(footer))
+    return Markup("").join(parts)

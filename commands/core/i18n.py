@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from commands.core.rendering import Markup
+
 Language = Literal["de", "en"]
 LANGUAGES: tuple[Language, ...] = get_args(Language)
 
@@ -26,6 +28,19 @@ class Localized:
             for key, value in values.items()
         }
         return self.get(language).format(**resolved)
+
+    def markup(self, language: Language) -> Markup:
+        """The text as HTML: our own texts may hold tags (`<b>`), and are trusted."""
+        return Markup(self.get(language))
+
+    def html(self, language: Language, **values: object) -> Markup:
+        """The text as HTML with `values` put in: a str value is escaped, a Markup kept;
+        Localized values are our own texts, put in the same language as HTML."""
+        resolved = {
+            key: value.markup(language) if isinstance(value, Localized) else value
+            for key, value in values.items()
+        }
+        return self.markup(language).format(**resolved)
 
 
 def parse_language(text: str) -> Language | None:

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from markupsafe import Markup, escape
+from commands.core.rendering import Markup, escape
 
 HTML_FORMAT = "org.matrix.custom.html"
 PERMALINK_PREFIX = "https://matrix.to/#/"

@@ -10,6 +10,7 @@ from babel.numbers import format_decimal
 from babel.numbers import format_percent as _format_percent
 
 from commands.core.i18n import LANGUAGES, Language, Localized
+from commands.core.rendering import Markup
 
 _LOCALES: dict[Language, Locale] = {language: Locale(language) for language in LANGUAGES}
 
@@ -47,10 +48,21 @@ class Plural:
 
     def format(self, language: Language, count: float | None = None, /, **values: object) -> str:
         """`count` (if given) is the value of the counted placeholder."""
+        text, values = self._chosen(language, count, values)
+        return text.format(language, **values)
+
+    def html(self, language: Language, count: float | None = None, /, **values: object) -> Markup:
+        """`format` as HTML: str values are escaped, Markup values kept."""
+        text, values = self._chosen(language, count, values)
+        return text.html(language, **values)
+
+    def _chosen(
+        self, language: Language, count: float | None, values: dict[str, object]
+    ) -> tuple[Localized, dict[str, object]]:
         if count is not None:
             values[self.counted] = count
         number = values[self.counted]
         assert isinstance(number, int | float), (self.counted, number)
         decimals = 0 if float(number).is_integer() else 1
         values[self.counted] = format_number(number, language, decimals=decimals)
-        return self.choose(language, number).format(language, **values)
+        return self.choose(language, number), values

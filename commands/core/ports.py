@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from commands.core.i18n import Language
+from commands.core.rendering import Markup
 from storage.database import Database
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ class DirectMessages(Protocol):
     def command_text(self, name: str, language: Language, *args: object) -> str:
         """A command as the person would type it in their language (plain text)."""
 
-    def command(self, name: str, language: Language, *args: object) -> str:
+    def command(self, name: str, language: Language, *args: object) -> Markup:
         """`command_text` as HTML code."""
 
     def people_in(self, room_ids: Iterable[str]) -> set[str]:
@@ -119,7 +120,7 @@ class DirectMessages(Protocol):
 
     async def language_of(self, user_id: str) -> Language: ...
 
-    async def send(self, user_id: str, html: str, kind: str, key: str) -> tuple[str, str] | None:
+    async def send(self, user_id: str, html: Markup, kind: str, key: str) -> tuple[str, str] | None:
         """Send once per (kind, key); (room id, event id), or None if it could not go out."""
 
     async def room_for(self, user_id: str) -> str | None:

@@ -1,10 +1,18 @@
-"""HTML building blocks for bot messages and the plain-text body derived from them."""
+"""HTML building blocks for bot messages and the plain-text body derived from them.
+
+HTML is built by type: a `Markup` is HTML, a `str` is text. Every str joined, added or
+formatted into a `Markup` is escaped (and loses its bidi controls) on the way, so user text
+cannot be forgotten unescaped. The few primitives that write tags from values live here."""
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from html.parser import HTMLParser
+from typing import Any
+
+import markupsafe
 
 # Embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): with them a title could
 # make the rest of a bot message read backwards, or as something else.
@@ -16,19 +24,70 @@ def neutral(text: str) -> str:
     return BIDI_CONTROLS.sub("", text)
 
 
-def escape(text: str) -> str:
-    """Escape user text for HTML; every piece of user text passes through here (and loses its
-    bidi controls)."""
-    return html.escape(neutral(text), quote=True)
+class Markup(markupsafe.Markup):
+    """HTML. A str that meets it (`+`, `join`, `format`, `%`) is escaped and loses its bidi
+    controls; an object with `__html__` (another Markup) is kept as it is."""
+
+    __slots__ = ()
+
+    @classmethod
+    def escape(cls, s: Any, /) -> Markup:
+        if hasattr(s, "__html__"):
+            return cls(s.__html__())
+        # html.escape's entities (&quot;, not markupsafe's &#34;): the bytes the bot always sent.
+        return cls(html.escape(neutral(str(s)), quote=True))
 
 
-def code(text: str) -> str:
-    return f"<code>{escape(text)}</code>"
+BR = Markup("<br>")
 
 
-def bullet_list(items: list[str]) -> str:
-    """`items` are already HTML."""
-    return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+def escape(text: str | Markup) -> Markup:
+    """User text as HTML (a Markup stays as it is); bidi controls are dropped."""
+    return Markup.escape(text)
+
+
+def code(text: str | Markup) -> Markup:
+    return Markup("<code>{}</code>").format(text)
+
+
+def bold(text: str | Markup) -> Markup:
+    return Markup("<b>{}</b>").format(text)
+
+
+def italic(text: str | Markup) -> Markup:
+    return Markup("<i>{}</i>").format(text)
+
+
+def paragraph(content: str | Markup) -> Markup:
+    return Markup("<p>{}</p>").format(content)
+
+
+def link(href: str, label: str | Markup) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(href, label)
+
+
+def bullet_list(items: Iterable[str | Markup]) -> Markup:
+    """A `<ul>`; str items are escaped, Markup items kept."""
+    return Markup("<ul>{}</ul>").format(
+        Markup("").join(Markup("<li>{}</li>").format(i) for i in items)
+    )
+
+
+def table(head: Iterable[str | Markup], rows: Iterable[Iterable[str | Markup | int]]) -> Markup:
+    """A `<table>` with one heading row; str cells are escaped, Markup cells kept."""
+    return Markup("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>").format(
+        _cells("th", head),
+        Markup("").join(Markup("<tr>{}</tr>").format(_cells("td", row)) for row in rows),
+    )
+
+
+def _cells(tag: str, cells: Iterable[str | Markup | int]) -> Markup:
+    return Markup("").join(Markup("<{0}>{1}</{0}>").format(tag, cell) for cell in cells)
+
+
+def lines(parts: Iterable[str | Markup]) -> Markup:
+    """Parts one per line (`<br>` between them); str parts are escaped."""
+    return BR.join(parts)
 
 
 class _TextExtractor(HTMLParser):
@@ -71,7 +130,7 @@ class _TextExtractor(HTMLParser):
         self.parts.append(data)
 
 
-def html_to_text(markup: str) -> str:
+def html_to_text(markup: Markup) -> str:
     """The plain `body` for clients that do not render HTML."""
     extractor = _TextExtractor()
     extractor.feed(markup)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from markupsafe import Markup
 from nio import MatrixRoom, RoomResolveAliasResponse
 
 from commands.core.mentions import pill
 from commands.core.ports import Homeserver
+from commands.core.rendering import Markup
 
 # Room versions before 12, in which a room's creator is an ordinary user with power 100.
 CLASSIC_ROOM_VERSIONS = frozenset(str(n) for n in range(1, 12))

@@ -12,7 +12,7 @@ from commands.core.formatted_text import argument_html
 from commands.core.i18n import NUMBERED, Language, Localized
 from commands.core.mentions import pills
 from commands.core.registry import Arg, CommandGroup, Role
-from commands.core.rendering import bullet_list, escape
+from commands.core.rendering import BR, Markup, bold, bullet_list, escape
 from commands.core.rooms import name_in_rooms
 from commands.core.unasked import dm_switch
 from commands.events import calendar as event_calendar
@@ -145,7 +145,7 @@ async def _active(ctx: CommandContext, number: int) -> Event:
     return row
 
 
-def _when(row: Event, language: Language) -> str:
+def _when(row: Event, language: Language) -> Markup:
     return escape(format_span(row.starts_at, row.ends_at, ZoneInfo(row.timezone), language))
 
 
@@ -161,8 +161,8 @@ def _description_html(ctx: CommandContext, description: str | None) -> str | Non
     return str(html) if html is not None else None
 
 
-def _rooms(ctx: CommandContext, room_ids: list[str]) -> str:
-    return ", ".join(escape(ctx.room_label(room_id)) for room_id in room_ids)
+def _rooms(ctx: CommandContext, room_ids: list[str]) -> Markup:
+    return Markup(", ").join(ctx.room_label(room_id) for room_id in room_ids)
 
 
 async def _resolve_rooms(ctx: CommandContext, references: list[str]) -> list[str]:
@@ -212,10 +212,10 @@ async def create_event(ctx: CommandContext, angaben: str) -> None:
 
 async def _confirm(ctx: CommandContext, template: Localized, row: Event) -> None:
     await ctx.reply(
-        template.format(
+        template.html(
             ctx.language,
             id=row.id,
-            title=escape(row.title),
+            title=row.title,
             when=_when(row, ctx.language),
             reminders=_reminders(row.reminder_offsets, ctx.language),
             rooms=_rooms(ctx, row.room_ids),
@@ -336,9 +336,7 @@ async def cancel_event(ctx: CommandContext, nr: int, grund: str | None) -> None:
         row = cancelled
         await ctx.schedules.changed(EVENT_DUTY, nr)
     await ctx.reply(
-        CANCELLED.format(
-            ctx.language, id=row.id, title=escape(row.title), rooms=_rooms(ctx, row.room_ids)
-        )
+        CANCELLED.html(ctx.language, id=row.id, title=row.title, rooms=_rooms(ctx, row.room_ids))
     )
 
 
@@ -358,18 +356,23 @@ async def list_events(ctx: CommandContext) -> None:
     counts = await events.answer_counts(ctx.db, [row.id for row in rows])
     items = []
     for row in rows:
-        place = f" – {escape(row.place)}" if row.place else ""
+        place = f" – {row.place}" if row.place else ""
         number = NUMBERED.format(ctx.language, id=row.id)
         items.append(
-            f"<b>{number}</b> – {_when(row, ctx.language)} – {escape(row.title)}{place} – "
-            + _counts(counts.get(row.id, {}), ctx.language)
+            Markup("{} – {} – {}{} – {}").format(
+                bold(number),
+                _when(row, ctx.language),
+                row.title,
+                place,
+                _counts(counts.get(row.id, {}), ctx.language),
+            )
         )
     hint = ctx.hint("termin", "<nr>")
     await ctx.reply(bullet_list(items) + hint)
 
 
-def _counts(counts: dict[str, int], language: Language) -> str:
-    return COUNTS.format(language, **{answer: counts.get(answer, 0) for answer in ANSWERS})
+def _counts(counts: dict[str, int], language: Language) -> Markup:
+    return COUNTS.html(language, **{answer: counts.get(answer, 0) for answer in ANSWERS})
 
 
 @group.command(
@@ -389,18 +392,16 @@ async def show_event(ctx: CommandContext, nr: int) -> None:
         tally[answer] = tally.get(answer, 0) + 1
     own = answers.get(ctx.sender)
     lines = [
-        "⏳ " + escape(countdown(row.starts_at, row.ends_at, ctx.now(), ctx.language)),
+        escape("⏳ " + countdown(row.starts_at, row.ends_at, ctx.now(), ctx.language)),
         _counts(tally, ctx.language),
-        YOUR_ANSWER.format(ctx.language, answer=ANSWER_WORDS[ctx.language][own])
+        YOUR_ANSWER.html(ctx.language, answer=ANSWER_WORDS[ctx.language][own])
         if own
-        else NOT_ANSWERED.get(ctx.language),
-        REMINDERS_LINE.format(
-            ctx.language, reminders=_reminders(row.reminder_offsets, ctx.language)
-        ),
-        ROOMS_LINE.format(ctx.language, rooms=_rooms(ctx, row.room_ids)),
+        else NOT_ANSWERED.markup(ctx.language),
+        REMINDERS_LINE.html(ctx.language, reminders=_reminders(row.reminder_offsets, ctx.language)),
+        ROOMS_LINE.html(ctx.language, rooms=_rooms(ctx, row.room_ids)),
     ]
     card = render_card(row, ctx.prefix, ctx.language)
-    reply_id = await ctx.reply(card + "<br><br>" + "<br>".join(lines))
+    reply_id = await ctx.reply(card + BR + BR + BR.join(lines))
     # Its card invites ✅ ❌ ❔, so a reaction to this answer counts like one to the card.
     await events.record_message(ctx.db, nr, reply_id)
 
@@ -418,7 +419,7 @@ async def show_event(ctx: CommandContext, nr: int) -> None:
 async def event_answers(ctx: CommandContext, nr: int) -> None:
     row = await _managed(ctx, nr)
     answers = await events.answers(ctx.db, nr)
-    lines = [f"<b>{escape(row.title)}</b> – {_when(row, ctx.language)}"]
+    lines = [Markup("<b>{}</b> – {}").format(row.title, _when(row, ctx.language))]
     rooms = [*row.room_ids, ctx.room_id]
     for answer in (YES, MAYBE, NO):
         people = sorted(
@@ -430,8 +431,12 @@ async def event_answers(ctx: CommandContext, nr: int) -> None:
             key=lambda person: (person[1] or person[0]).casefold(),
         )
         shown = pills(people) or NOBODY.get(ctx.language)
-        lines.append(f"{ANSWER_HEADINGS[answer].get(ctx.language)} ({len(people)}): {shown}")
-    await ctx.reply("<br>".join(lines))
+        lines.append(
+            Markup("{} ({}): {}").format(
+                ANSWER_HEADINGS[answer].get(ctx.language), len(people), shown
+            )
+        )
+    await ctx.reply(BR.join(lines))
 
 
 @group.command(
@@ -461,10 +466,10 @@ async def answer_event(ctx: CommandContext, nr: int, antwort: str) -> None:
     row = await _active(ctx, nr)
     await events.set_answer(ctx.db, nr, ctx.sender, answer, None)
     await ctx.reply(
-        ANSWERED.format(
+        ANSWERED.html(
             ctx.language,
             id=nr,
-            title=escape(row.title),
+            title=row.title,
             answer=ANSWER_WORDS[ctx.language][answer],
         )
     )
@@ -498,7 +503,7 @@ async def event_dms(ctx: CommandContext, schalter: str) -> None:
         await ctx.reply(DMS_ON.get(ctx.language))
     else:
         command = dm_switch(ctx.prefix, ctx.language, on=True)
-        await ctx.reply(DMS_OFF.format(ctx.language, command=command))
+        await ctx.reply(DMS_OFF.html(ctx.language, command=command))
 
 
 @group.command(

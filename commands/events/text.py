@@ -8,12 +8,10 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup
-
 from commands.core.formatted_text import sanitize
 from commands.core.i18n import Language, Localized
 from commands.core.mentions import pills
-from commands.core.rendering import code, escape
+from commands.core.rendering import BR, Markup, code, escape, link, paragraph
 from commands.core.time_phrases import LATE_NOTE, format_when
 from commands.core.unasked import opt_out_line
 from commands.events.plan import (
@@ -109,50 +107,50 @@ def format_span(
     return start.replace(clock, f"{clock}–{end_clock}", 1)
 
 
-def _link(url: str) -> str:
-    return f'<a href="{escape(url)}">{escape(url)}</a>'
+def _link(url: str) -> Markup:
+    return link(url, url)
 
 
-def answer_command(prefix: str, event_id: int, answer: str, language: Language) -> str:
+def answer_command(prefix: str, event_id: int, answer: str, language: Language) -> Markup:
     name = "teilnahme" if language == "de" else "rsvp"
     return code(f"{prefix}{name} {event_id} {ANSWER_WORDS[language][answer]}")
 
 
-def _where_and_when(event: Event, language: Language) -> list[str]:
+def _where_and_when(event: Event, language: Language) -> list[Markup]:
     zone = ZoneInfo(event.timezone)
-    lines = ["🕘 " + escape(format_span(event.starts_at, event.ends_at, zone, language))]
+    lines = [escape("🕘 " + format_span(event.starts_at, event.ends_at, zone, language))]
     if event.place:
-        lines.append(PLACE.format(language, place=escape(event.place)))
+        lines.append(PLACE.html(language, place=event.place))
     if event.online_link:
-        lines.append(ONLINE.format(language, link=_link(event.online_link)))
+        lines.append(ONLINE.html(language, link=_link(event.online_link)))
     if event.agenda_link:
-        lines.append(AGENDA.format(language, link=_link(event.agenda_link)))
+        lines.append(AGENDA.html(language, link=_link(event.agenda_link)))
     return lines
 
 
-def render_card(event: Event, prefix: str, language: Language) -> str:
+def render_card(event: Event, prefix: str, language: Language) -> Markup:
     lines = [
-        "<b>" + CARD_TITLE.format(language, id=event.id, title=escape(event.title)) + "</b>",
+        Markup("<b>{}</b>").format(CARD_TITLE.html(language, id=event.id, title=event.title)),
         *_where_and_when(event, language),
-        (CLOSED if event.closed else OPEN).get(language),
+        (CLOSED if event.closed else OPEN).markup(language),
     ]
-    html = "<br>".join(lines)
+    html = BR.join(lines)
     if event.description_html:
         html += _block(sanitize(event.description_html))
     elif event.description:
-        html += "<p>" + escape(event.description).replace("\n", "<br>") + "</p>"
+        html += paragraph(BR.join(event.description.split("\n")))
     else:
-        html += "<br>"
+        html += BR
     command = answer_command(prefix, event.id, YES, language)
-    return html + HOW_TO_ANSWER.format(language, command=command)
+    return html + HOW_TO_ANSWER.html(language, command=command)
 
 
 _BLOCK_STARTS = ("<p", "<ul", "<ol", "<blockquote", "<pre", "<h", "<table", "<div", "<details")
 
 
-def _block(html: Markup) -> str:
+def _block(html: Markup) -> Markup:
     """The organiser's HTML as a block of its own: a single paragraph comes without `<p>`."""
-    return str(html) if html.lstrip().startswith(_BLOCK_STARTS) else f"<p>{html}</p>"
+    return html if html.lstrip().startswith(_BLOCK_STARTS) else paragraph(html)
 
 
 Person = tuple[str, str | None]
@@ -174,15 +172,15 @@ def _span_of(value: object, zone: ZoneInfo, language: Language) -> str:
 
 def _value(name: str, value: object, language: Language) -> Markup:
     if value is None or value == "":
-        return Markup(escape(NOT_SET.get(language)))
+        return escape(NOT_SET.get(language))
     if name in ("online_link", "agenda_link"):
-        return Markup(_link(str(value)))
+        return _link(str(value))
     if name == "closed":
-        return Markup(escape(ACCESS[bool(value)].get(language)))
+        return escape(ACCESS[bool(value)].get(language))
     if name == "reminder_offsets":
         offsets = [int(offset) for offset in value]  # type: ignore[attr-defined]
-        return Markup(escape(describe_reminders(offsets, language)))
-    return Markup(escape(str(value)))
+        return escape(describe_reminders(offsets, language))
+    return escape(str(value))
 
 
 def change_lines(
@@ -191,7 +189,7 @@ def change_lines(
     """`Zeit: Di., 29.09.2026, 10:00 Uhr → Mi., 30.09.2026, 14:00 Uhr (MESZ)`, `Ort: Potsdam →
     Cottbus`: one line per changed field, user text escaped."""
     lines: list[Markup] = []
-    template = Markup(CHANGE_LINE.get(language))
+    template = CHANGE_LINE.markup(language)
     for name in CHANGE_FIELDS:
         if name not in changes:
             continue
@@ -199,7 +197,7 @@ def change_lines(
         label = CHANGE_LABELS[name].get(language)
         if name == "description":
             done = DESCRIPTION_REMOVED if not after else DESCRIPTION_CHANGED
-            lines.append(Markup(escape(done.get(language))))
+            lines.append(escape(done.get(language)))
         elif name == "time":
             zone = ZoneInfo(timezone)
             old, new = _span_of(before, zone, language), _span_of(after, zone, language)
@@ -225,7 +223,7 @@ def render_change(
     people: Sequence[Person],
     prefix: str,
     language: Language,
-) -> str:
+) -> Markup:
     """The one notice about a change: what changed, before → after, with a pill for everyone
     who said yes or maybe (they are mentioned, so notified)."""
     head = Markup("<b>{}</b>").format(CHANGED.format(language, id=event.id, title=event.title))
@@ -233,22 +231,22 @@ def render_change(
     if people:
         lines.append(_for_attention(people, language))
     command = answer_command(prefix, event.id, YES, language)
-    lines.append(Markup(HOW_TO_ANSWER.format(language, command=command)))
-    return str(Markup("<br>").join(lines))
+    lines.append(HOW_TO_ANSWER.html(language, command=command))
+    return BR.join(lines)
 
 
-def render_cancel(event: Event, language: Language, people: Sequence[Person] = ()) -> str:
+def render_cancel(event: Event, language: Language, people: Sequence[Person] = ()) -> Markup:
     when = format_span(event.starts_at, event.ends_at, ZoneInfo(event.timezone), language)
-    html = CANCELLED.format(language, id=event.id, title=escape(event.title), when=escape(when))
+    html = CANCELLED.html(language, id=event.id, title=event.title, when=when)
     if event.cancel_reason:
-        html += "<br>" + REASON.format(language, reason=escape(event.cancel_reason))
+        html += BR + REASON.html(language, reason=event.cancel_reason)
     if people:
-        html += "<br>" + str(_for_attention(people, language))
+        html += BR + _for_attention(people, language)
     return html
 
 
 def _for_attention(people: Sequence[Person], language: Language) -> Markup:
-    return Markup(escape(FOR_ATTENTION.get(language))).format(people=pills(people))
+    return escape(FOR_ATTENTION.get(language)).format(people=pills(people))
 
 
 def render_reminder(
@@ -259,57 +257,59 @@ def render_reminder(
     prefix: str,
     language: Language,
     maybe: Sequence[Person] = (),
-) -> str:
+) -> Markup:
     """`coming` said yes, `maybe` maybe; all of them are mentioned by pill."""
     zone = ZoneInfo(event.timezone)
     left = countdown(event.starts_at, event.ends_at, now, language)
     lines = [
-        REMINDER.format(language, title=escape(event.title), countdown=escape(left)),
+        REMINDER.html(language, title=event.title, countdown=left),
         *_where_and_when(event, language),
     ]
     if coming:
-        lines.append(COMING.format(language, people=pills(coming)))
+        lines.append(COMING.html(language, people=pills(coming)))
     else:
-        lines.append(NOBODY_YET.get(language))
+        lines.append(NOBODY_YET.markup(language))
     if maybe:
-        lines.append(MAYBE_COMING.format(language, people=pills(maybe)))
+        lines.append(MAYBE_COMING.html(language, people=pills(maybe)))
     lines.append(
-        HOW_TO_ANSWER.format(language, command=answer_command(prefix, event.id, YES, language))
+        HOW_TO_ANSWER.html(language, command=answer_command(prefix, event.id, YES, language))
     )
     if late_due is not None:
         lines.append(
-            "<i>"
-            + LATE_NOTE.format(language, due=escape(format_when(late_due, zone, language)))
-            + "</i>"
+            Markup("<i>{}</i>").format(
+                LATE_NOTE.html(language, due=format_when(late_due, zone, language))
+            )
         )
-    return "<br>".join(lines)
+    return BR.join(lines)
 
 
-def render_nudge(event: Event, now: dt.datetime, prefix: str, language: Language) -> str:
+def render_nudge(event: Event, now: dt.datetime, prefix: str, language: Language) -> Markup:
     zone = ZoneInfo(event.timezone)
     answers = {
         answer: answer_command(prefix, event.id, answer, language) for answer in (YES, NO, MAYBE)
     }
-    place = f" ({escape(event.place)})" if event.place else ""
-    html = NUDGE.format(
+    place = f" ({event.place})" if event.place else ""
+    html = NUDGE.html(
         language,
-        title=escape(event.title),
-        countdown=escape(countdown(event.starts_at, event.ends_at, now, language)),
-        when=escape(format_span(event.starts_at, event.ends_at, zone, language)),
+        title=event.title,
+        countdown=countdown(event.starts_at, event.ends_at, now, language),
+        when=format_span(event.starts_at, event.ends_at, zone, language),
         place=place,
         **answers,
     )
-    return html + "<br>" + opt_out_line(prefix, language)
+    return html + BR + opt_out_line(prefix, language)
 
 
-def render_missed_reminder(event: Event, offset: int, due: dt.datetime, language: Language) -> str:
+def render_missed_reminder(
+    event: Event, offset: int, due: dt.datetime, language: Language
+) -> Markup:
     zone = ZoneInfo(event.timezone)
-    return MISSED_REMINDER.format(
+    return MISSED_REMINDER.html(
         language,
-        offset=escape(describe_offset(offset, language)),
+        offset=describe_offset(offset, language),
         id=event.id,
-        title=escape(event.title),
-        due=escape(format_when(due, zone, language)),
+        title=event.title,
+        due=format_when(due, zone, language),
     )
 
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup
-
 from commands.core.context import BotStatus, CommandContext
 from commands.core.i18n import Language, Localized
 from commands.core.plurals import Plural, format_number
 from commands.core.registry import CommandGroup, Role
-from commands.core.rendering import bullet_list, escape
+from commands.core.rendering import Markup, bullet_list
 from commands.core.time_phrases import format_when
 
 # Last in the help: it concerns the bot, not the network.
@@ -30,7 +28,7 @@ LAST_SYNC = Localized("letzte Synchronisation vor {age} s", "last sync {age} s a
 NO_SYNC_YET = Localized("noch keine Synchronisation", "no sync yet")
 
 
-def render_status(status: BotStatus, language: Language, timezone: str) -> str:
+def render_status(status: BotStatus, language: Language, timezone: str) -> Markup:
     """Version, uptime, rooms, commands answered and the age of the last sync (HTML)."""
     started = format_when(status.started_at, ZoneInfo(timezone), language)
     age = status.last_sync_age_seconds
@@ -43,7 +41,7 @@ def render_status(status: BotStatus, language: Language, timezone: str) -> str:
         else LAST_SYNC.format(language, age=format_number(age, language, decimals=1)),
     ]
     head = Markup("<b>{}</b>").format(STATUS.format(language, version=status.version))
-    return str(head) + bullet_list([escape(line) for line in lines])
+    return head + bullet_list(lines)
 
 
 @group.command(

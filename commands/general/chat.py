@@ -55,7 +55,7 @@ async def greet(ctx: CommandContext, signal: DirectText) -> bool:
         for language in ("de", "en")
     }
     await ctx.reply(
-        GREETING.format(
+        GREETING.html(
             ctx.language,
             prefix=escape(ctx.prefix),
             help=code(names[ctx.language]),

@@ -91,7 +91,7 @@ async def _send_reference(ctx: CommandContext) -> None:
     room_id = await ctx.direct_room()
     if room_id is None:
         command = ctx.hint(HELP_COMMAND, ALL.get(ctx.language))
-        await ctx.reply(NO_DIRECT_ROOM.format(ctx.language, command=command))
+        await ctx.reply(NO_DIRECT_ROOM.html(ctx.language, command=command))
         return
     if room_id == ctx.room_id:
         for html in messages:

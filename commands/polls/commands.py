@@ -10,7 +10,7 @@ from commands.core.context import CommandContext
 from commands.core.converters import ConversionError, Integer, Rest
 from commands.core.i18n import NUMBERED, Localized
 from commands.core.registry import Arg, CommandGroup, Role
-from commands.core.rendering import bullet_list, escape
+from commands.core.rendering import Markup, bold, bullet_list, escape
 from commands.polls.plan import (
     PARTICIPANTS,
     POLL_DUTY,
@@ -119,7 +119,7 @@ async def start_poll(ctx: CommandContext, angaben: str) -> None:
         await polls.set_started(ctx.db, row.id, start_event_id)
         await ctx.schedules.changed(POLL_DUTY, row.id)
     await ctx.reply(
-        STARTED.format(
+        STARTED.html(
             ctx.language,
             id=row.id,
             room=escape(ctx.room_label(row.room_id)),
@@ -150,7 +150,7 @@ async def show_results(ctx: CommandContext, nr: int | None) -> None:
     if nr is None:
         row = await polls.latest_in(ctx.db, ctx.room_id)
         if row is None:
-            await ctx.reply(NONE_HERE.format(ctx.language, command=ctx.hint("umfrage")))
+            await ctx.reply(NONE_HERE.html(ctx.language, command=ctx.hint("umfrage")))
             return
     else:
         row = await _poll(ctx, nr)
@@ -174,9 +174,12 @@ async def list_polls(ctx: CommandContext) -> None:
         await ctx.schedules.settled(POLL_DUTY, row.id)
         result = await tally_of(ctx.db, row)
         items.append(
-            f"<b>{NUMBERED.format(ctx.language, id=row.id)}</b> – {escape(row.question)} – "
-            f"{escape(ctx.room_label(row.room_id))} – "
-            + PARTICIPANTS.format(ctx.language, result.voters)
+            Markup("{} – {} – {} – {}").format(
+                bold(NUMBERED.format(ctx.language, id=row.id)),
+                row.question,
+                ctx.room_label(row.room_id),
+                PARTICIPANTS.html(ctx.language, result.voters),
+            )
         )
     await ctx.reply(bullet_list(items))
 
@@ -198,7 +201,7 @@ async def end_poll_command(ctx: CommandContext, nr: int | None) -> None:
     if row is None and nr is None:
         row = await polls.latest_open_in(ctx.db, ctx.room_id)
         if row is None:
-            await ctx.reply(NONE_OPEN_HERE.format(ctx.language, command=ctx.hint("umfragen")))
+            await ctx.reply(NONE_OPEN_HERE.html(ctx.language, command=ctx.hint("umfragen")))
             return
     elif row is None:
         assert nr is not None
@@ -215,11 +218,11 @@ async def end_poll_command(ctx: CommandContext, nr: int | None) -> None:
         await end_poll(ctx.db, row, ctx.post, ctx.language, ctx.now())
         await ctx.schedules.changed(POLL_DUTY, row.id)
     elif row.end_command_event_id != ctx.event_id:
-        await ctx.reply(ALREADY_ENDED.format(ctx.language, id=row.id))
+        await ctx.reply(ALREADY_ENDED.html(ctx.language, id=row.id))
         return
     if not here:
         await ctx.reply(
-            ENDED.format(ctx.language, id=row.id, room=escape(ctx.room_label(row.room_id)))
+            ENDED.html(ctx.language, id=row.id, room=escape(ctx.room_label(row.room_id)))
         )
 
 
@@ -248,9 +251,9 @@ async def remind_voters(ctx: CommandContext, nr: int) -> None:
     if ctx.role_there(row.room_id) < Role.ORGANISER:
         raise ConversionError(NOT_YOURS_TO_REMIND, id=nr)
     if row.status != polls.OPEN:
-        await ctx.reply(ALREADY_ENDED.format(ctx.language, id=nr))
+        await ctx.reply(ALREADY_ENDED.html(ctx.language, id=nr))
         return
     # Keyed by this command: handled again after a crash, it asks for the same round.
     await polls.set_columns(ctx.db, row.id, remind_event_id=ctx.event_id)
     await ctx.schedules.changed(POLL_DUTY, row.id)
-    await ctx.reply(REMINDING.format(ctx.language, id=nr, off=ctx.hint("erinnerungen", "aus")))
+    await ctx.reply(REMINDING.html(ctx.language, id=nr, off=ctx.hint("erinnerungen", "aus")))

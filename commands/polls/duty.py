@@ -18,6 +18,7 @@ from nio import UploadResponse
 from commands.core.bar_chart import Panel, chart_png
 from commands.core.content import file_content, message_content, txn_id_for
 from commands.core.ports import Ports, SendRefused
+from commands.core.rendering import Markup
 from commands.polls.plan import (
     PARTICIPANTS,
     VOTES,
@@ -210,7 +211,7 @@ class PollDuty:
         else:
             await self._edit_live(poll, html)
 
-    async def _edit_live(self, poll: Poll, html: str) -> None:
+    async def _edit_live(self, poll: Poll, html: Markup) -> None:
         assert poll.live_event_id is not None
         new = message_content(html)
         content = {

@@ -15,7 +15,7 @@ from commands.core.converters import ConversionError
 from commands.core.i18n import Language, Localized
 from commands.core.plurals import Plural, format_percent
 from commands.core.registry import tokens_of
-from commands.core.rendering import escape
+from commands.core.rendering import BR, Markup, code, link, paragraph, table
 from commands.core.time_phrases import format_when, parse_when
 from commands.core.unasked import opt_out_line
 from commands.polls.tally import Tally, winners
@@ -309,48 +309,45 @@ class PollView:
     live_counts: bool = False
 
 
-def _heading(poll: PollView, language: Language) -> str:
+def _heading(poll: PollView, language: Language) -> Markup:
     """The poll's number, question and state, as the first line of its results."""
-    title = "<b>" + RESULT_TITLE.format(language, id=poll.id, question=escape(poll.question))
+    title = RESULT_TITLE.html(language, id=poll.id, question=poll.question)
     if poll.ended:
-        state = STATE_ENDED.get(language)
+        state = STATE_ENDED.markup(language)
     elif poll.closes_at is not None:
         when = format_when(poll.closes_at, ZoneInfo(poll.timezone), language)
-        state = STATE_UNTIL.format(language, when=escape(when))
+        state = STATE_UNTIL.html(language, when=when)
     else:
-        state = STATE_OPEN.get(language)
-    return f"{title}</b> ({state})<br>"
+        state = STATE_OPEN.markup(language)
+    return Markup("<b>{}</b> ({})<br>").format(title, state)
 
 
-def render_results(poll: PollView, result: Tally, language: Language) -> str:
+def render_results(poll: PollView, result: Tally, language: Language) -> Markup:
     """An HTML table with bars, counts and shares of the votes, and the number of people."""
     html = _heading(poll, language)
     if not poll.disclosed and not poll.ended:
-        participants = PARTICIPANTS.format(language, result.voters)
-        return html + HIDDEN.format(language, participants=participants)
+        participants = PARTICIPANTS.html(language, result.voters)
+        return html + HIDDEN.html(language, participants=participants)
     votes = sum(result.counts.values())
-    head = "".join(f"<th>{heading.get(language)}</th>" for heading in HEADINGS)
+    head = [heading.markup(language) for heading in HEADINGS]
     rows = []
     top = set(winners(result))
     for answer in poll.answers:
         count = result.counts.get(answer["id"], 0)
         share = count / votes if votes else 0.0
         bar = "█" * round(share * BAR_WIDTH) or "·"
-        text = escape(answer["text"])
+        text: str | Markup = answer["text"]
         if answer["id"] in top and poll.ended:
-            text = f"<b>{text}</b>"
-        rows.append(
-            f"<tr><td>{text}</td><td><code>{bar}</code></td><td>{count}</td>"
-            f"<td>{format_percent(share, language)}</td></tr>"
-        )
-    html += f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            text = Markup("<b>{}</b>").format(text)
+        rows.append([text, code(bar), count, format_percent(share, language)])
+    html += table(head, rows)
     # A paragraph of its own, so that the plain body has it on its own line after the table.
-    footer = PARTICIPANTS.format(language, result.voters)
+    footer = PARTICIPANTS.html(language, result.voters)
     if result.spoiled:
-        footer += " · " + SPOILED.format(language, result.spoiled)
+        footer += " · " + SPOILED.html(language, result.spoiled)
     if result.unreadable:
-        footer += "<br>" + UNREADABLE_VOTES.format(language, result.unreadable)
-    return html + f"<p>{footer}</p>"
+        footer += BR + UNREADABLE_VOTES.html(language, result.unreadable)
+    return html + paragraph(footer)
 
 
 VOTED = Plural(
@@ -365,14 +362,14 @@ COUNTS_AFTER_VOTING = Localized(
 )
 
 
-def render_live(poll: PollView, result: Tally, language: Language) -> str:
+def render_live(poll: PollView, result: Tally, language: Language) -> Markup:
     """The live result of an open poll. Like Element, it shows the counts per answer only if
     the poll's creator asked for them (`--zwischenstand`); else just how many have voted, so
     that nobody sees the trend before voting."""
     if poll.ended or not poll.disclosed or poll.live_counts:
         return render_results(poll, result, language)
-    voted = VOTED.format(language, result.voters)
-    return f"{_heading(poll, language)}{voted}<br>{COUNTS_AFTER_VOTING.get(language)}"
+    voted = VOTED.html(language, result.voters)
+    return _heading(poll, language) + voted + BR + COUNTS_AFTER_VOTING.markup(language)
 
 
 POLL_NUDGE = Localized(
@@ -384,8 +381,8 @@ TO_THE_POLL = Localized("zur Umfrage", "to the poll")
 
 def render_poll_nudge(
     question: str, room_id: str, start_event_id: str, prefix: str, language: Language
-) -> str:
+) -> Markup:
     url = f"https://matrix.to/#/{quote(room_id, safe='!:')}/{quote(start_event_id, safe='$:')}"
-    link = f'<a href="{escape(url)}">{TO_THE_POLL.get(language)}</a>'
-    html = POLL_NUDGE.format(language, question=escape(question), link=link)
-    return html + "<br>" + opt_out_line(prefix, language)
+    to_poll = link(url, TO_THE_POLL.markup(language))
+    html = POLL_NUDGE.html(language, question=question, link=to_poll)
+    return html + BR + opt_out_line(prefix, language)

@@ -11,7 +11,7 @@ from commands.core.context import CommandContext
 from commands.core.converters import ConversionError, Rest
 from commands.core.i18n import Localized
 from commands.core.registry import Arg, CommandGroup
-from commands.core.rendering import escape
+from commands.core.rendering import BR
 from commands.core.time_phrases import format_when
 from commands.privacy import export as export_files
 from commands.privacy import text
@@ -36,7 +36,7 @@ group = CommandGroup("datenschutz", Localized("Datenschutz", "Privacy"), order=8
 async def my_data(ctx: CommandContext) -> None:
     room_id = await ctx.direct_room()
     if room_id is None:
-        await ctx.reply(text.NO_DIRECT_ROOM.format(ctx.language, command=ctx.hint("meine-daten")))
+        await ctx.reply(text.NO_DIRECT_ROOM.html(ctx.language, command=ctx.hint("meine-daten")))
         return
     data = await privacy.export(ctx.db, ctx.sender)
     now = ctx.now()
@@ -56,12 +56,12 @@ async def my_data(ctx: CommandContext) -> None:
         "text/markdown",
         f"{key}.md",
     )
-    html = text.EXPORT_DONE.format(ctx.language, when=escape(when))
+    html = text.EXPORT_DONE.html(ctx.language, when=when)
     items = export_files.summary_items(data, ctx.language)
     html += (
-        text.counts(items, ctx.language) if items else "<br>" + text.EXPORT_EMPTY.get(ctx.language)
+        text.counts(items, ctx.language) if items else BR + text.EXPORT_EMPTY.markup(ctx.language)
     )
-    html += text.EXPORT_FOOT.format(ctx.language, command=ctx.hint("daten-löschen"))
+    html += text.EXPORT_FOOT.html(ctx.language, command=ctx.hint("daten-löschen"))
     if room_id == ctx.room_id:
         await ctx.reply(html)
         return
@@ -116,14 +116,14 @@ async def erase_data(ctx: CommandContext, bestätigen: str | None) -> None:
         shown = (
             text.counts(items, ctx.language)
             if items
-            else f"<br>{text.NOTHING_STORED.get(ctx.language)}<br>"
+            else BR + text.NOTHING_STORED.markup(ctx.language) + BR
         )
         confirm = "confirm" if ctx.language == "en" else "bestätigen"
         args = (person, confirm) if person != ctx.sender else (confirm,)
         await ctx.reply(
-            text.CONFIRM_ERASURE.format(
+            text.CONFIRM_ERASURE.html(
                 ctx.language,
-                user=escape(person),
+                user=person,
                 stored=shown,
                 command=ctx.hint("daten-löschen", *args),
             )
@@ -132,22 +132,23 @@ async def erase_data(ctx: CommandContext, bestätigen: str | None) -> None:
     on_roster = await roster.get(ctx.db, person) is not None
     erased = await privacy.erase(ctx.db, person)
     log.info("erased the data of a person on request (%d tables)", len(erased.deleted))
-    lines = [text.ERASED_TITLE.format(ctx.language, user=escape(person))]
+    lines = [text.ERASED_TITLE.html(ctx.language, user=person)]
     if erased.deleted:
         lines.append(
-            text.DELETED.get(ctx.language) + text.table_counts(erased.deleted, ctx.language)
+            text.DELETED.markup(ctx.language) + text.table_counts(erased.deleted, ctx.language)
         )
     if erased.anonymised:
         lines.append(
-            text.ANONYMISED.get(ctx.language) + text.table_counts(erased.anonymised, ctx.language)
+            text.ANONYMISED.markup(ctx.language)
+            + text.table_counts(erased.anonymised, ctx.language)
         )
     if not (erased.deleted or erased.anonymised or on_roster):
-        lines.append(text.NOTHING_STORED.get(ctx.language))
+        lines.append(text.NOTHING_STORED.markup(ctx.language))
     if on_roster:
         await tell_organisers(ctx, person)
-        lines.append(text.ROSTER_LEFT.get(ctx.language))
-    lines.append(text.CANNOT_DELETE.get(ctx.language))
-    await ctx.reply("<br>".join(lines))
+        lines.append(text.ROSTER_LEFT.markup(ctx.language))
+    lines.append(text.CANNOT_DELETE.markup(ctx.language))
+    await ctx.reply(BR.join(lines))
 
 
 async def tell_organisers(ctx: CommandContext, person: str) -> None:
@@ -158,18 +159,18 @@ async def tell_organisers(ctx: CommandContext, person: str) -> None:
     spec = getattr(keeper, "spec", None)
     if keeper is not None and getattr(spec, "organisers_room", None):
         language = ctx.default_language
-        html = text.ORGANISERS_NOTE.format(
+        html = text.ORGANISERS_NOTE.html(
             language,
-            user=escape(person),
+            user=person,
             command=ctx.ports.direct.command("mitglied entfernen", language, person),
         )
         await keeper.tell_organisers(html, key)
         return
     for organiser in ctx.ports.settings.organisers:
         language = await ctx.ports.direct.language_of(organiser)
-        html = text.ORGANISERS_NOTE.format(
+        html = text.ORGANISERS_NOTE.html(
             language,
-            user=escape(person),
+            user=person,
             command=ctx.ports.direct.command("mitglied entfernen", language, person),
         )
         await ctx.ports.direct.send(organiser, html, "privacy-erasure", key)

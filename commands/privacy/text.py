@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from commands.core.i18n import Language, Localized
 from commands.core.plurals import Plural, format_number
-from commands.core.rendering import bullet_list, escape
+from commands.core.rendering import BR, Markup, bold, bullet_list, lines
 from commands.privacy.export import label
 from commands.privacy.settings import Notice, PrivacyConfig
 
@@ -111,23 +111,23 @@ RIGHTS_COMMANDS = Localized(
 )
 
 
-def counts(items: list[tuple[str, int]], language: Language) -> str:
-    return bullet_list(
-        [f"{escape(what)}: {format_number(count, language)}" for what, count in items]
-    )
+def counts(items: list[tuple[str, int]], language: Language) -> Markup:
+    return bullet_list([f"{what}: {format_number(count, language)}" for what, count in items])
 
 
-def table_counts(tables: dict[str, int], language: Language) -> str:
+def table_counts(tables: dict[str, int], language: Language) -> Markup:
     return counts([(label(table, language), count) for table, count in tables.items()], language)
 
 
-def render_notice(config: PrivacyConfig, language: Language, export: str, erase: str) -> str:
+def render_notice(
+    config: PrivacyConfig, language: Language, export: Markup, erase: Markup
+) -> Markup:
     """The operator's notice as configured (their text, escaped), with the retention periods
     from the settings where the notice names none, and the commands for the rights."""
     notice: Notice = config.notice
-    lines = [f"<b>{NOTICE_TITLE.get(language)}</b>"]
+    shown_lines = [bold(NOTICE_TITLE.markup(language))]
     if not notice.given:
-        lines.append(NO_NOTICE.get(language))
+        shown_lines.append(NO_NOTICE.markup(language))
     r = config.retention
     generated = RETENTION_DEFAULT.format(
         language,
@@ -141,16 +141,16 @@ def render_notice(config: PrivacyConfig, language: Language, export: str, erase:
     for key, title in NOTICE_FIELDS.items():
         value: str = getattr(notice, key)
         if key == "retention" and not value:
-            shown = escape(generated)
+            shown = lines([generated])
         elif not value:
             continue
         else:
-            shown = escape(value).replace("\n", "<br>")
+            shown = lines(value.split("\n"))
         if key == "rights":
-            shown += "<br>" + RIGHTS_COMMANDS.format(language, export=export, erase=erase)
-        lines.append(f"<b>{title.get(language)}:</b> {shown}")
+            shown += BR + RIGHTS_COMMANDS.html(language, export=export, erase=erase)
+        shown_lines.append(Markup("<b>{}:</b> {}").format(title.markup(language), shown))
     if not notice.rights:
-        title = NOTICE_FIELDS["rights"].get(language)
-        commands = RIGHTS_COMMANDS.format(language, export=export, erase=erase)
-        lines.append(f"<b>{title}:</b> {commands}")
-    return "<br>".join(lines)
+        title = NOTICE_FIELDS["rights"].markup(language)
+        commands = RIGHTS_COMMANDS.html(language, export=export, erase=erase)
+        shown_lines.append(Markup("<b>{}:</b> {}").format(title, commands))
+    return BR.join(shown_lines)

@@ -11,7 +11,7 @@ from commands.core.converters import ConversionError, Rest, UserId, Word
 from commands.core.i18n import Language, Localized
 from commands.core.mentions import pill, pills
 from commands.core.registry import Arg, CommandGroup, Role
-from commands.core.rendering import bullet_list, escape
+from commands.core.rendering import BR, Markup, bold, bullet_list, escape, link
 from commands.core.rooms import person_pill
 from commands.space.plan import SpaceSpec
 from commands.space.roster_plan import (
@@ -228,16 +228,18 @@ async def list_members(ctx: CommandContext) -> None:
     )
     if not entries:
         await ctx.reply(
-            EMPTY_ROSTER.format(
+            EMPTY_ROSTER.html(
                 ctx.language,
                 add=ctx.hint("mitglied hinzufügen"),
                 import_=ctx.hint("mitglieder import"),
             )
         )
         return
-    items = [f"{pill(e.user_id, e.name)}, {escape(details(e, ctx.language))}" for e in entries]
-    title = ROSTER_TITLE.format(ctx.language, count=len(entries))
-    await ctx.reply(f"<b>{title}</b>{bullet_list(items)}")
+    items = [
+        Markup("{}, {}").format(pill(e.user_id, e.name), details(e, ctx.language)) for e in entries
+    ]
+    title = ROSTER_TITLE.html(ctx.language, count=len(entries))
+    await ctx.reply(bold(title) + bullet_list(items))
 
 
 def _details(ctx: CommandContext, user_id: str, details: str) -> RosterEntry:
@@ -257,16 +259,16 @@ def _checked(ctx: CommandContext, row: dict[str, str]) -> RosterEntry:
 
 async def _add(ctx: CommandContext, entry: RosterEntry) -> None:
     await roster.put(ctx.db, [member_row(entry)])
-    html = ADDED.format(
+    html = ADDED.html(
         ctx.language,
         user=pill(entry.user_id, entry.name),
-        entry=escape(describe(entry, ctx.language)),
+        entry=describe(entry, ctx.language),
     )
     space = space_of(ctx)
     if space is not None:
         rooms = await space.admit(entry.user_id)
         if rooms:
-            html += INVITED_TO.format(ctx.language, rooms=", ".join(escape(r) for r in rooms))
+            html += INVITED_TO.html(ctx.language, rooms=Markup(", ").join(rooms))
     await ctx.reply(html)
 
 
@@ -318,7 +320,7 @@ async def remove_member(ctx: CommandContext, person: str, bestätigen: str | Non
     if bestätigen is None:
         confirm = "confirm" if ctx.language == "en" else "bestätigen"
         await ctx.reply(
-            CONFIRM_REMOVAL.format(
+            CONFIRM_REMOVAL.html(
                 ctx.language,
                 user=pill(person, stored.name),
                 entry=escape(describe(entry_of(stored), ctx.language)),
@@ -331,8 +333,8 @@ async def remove_member(ctx: CommandContext, person: str, bestätigen: str | Non
     await roster.remove(ctx.db, person)
     space = space_of(ctx)
     rooms = await space.remove(person) if space is not None else []
-    shown = ", ".join(escape(room) for room in rooms) or NOWHERE.get(ctx.language)
-    await ctx.reply(REMOVED.format(ctx.language, user=pill(person, stored.name), rooms=shown))
+    shown = Markup(", ").join(rooms) or NOWHERE.markup(ctx.language)
+    await ctx.reply(REMOVED.html(ctx.language, user=pill(person, stored.name), rooms=shown))
 
 
 @group.command(
@@ -409,10 +411,10 @@ def render_import(
     applied: bool,
     invited: Sequence[str],
     language: Language,
-    anyway_command: str,
-    remove_command: str,
-) -> str:
-    html = IMPORT_SUMMARY.format(
+    anyway_command: Markup,
+    remove_command: Markup,
+) -> Markup:
+    html = IMPORT_SUMMARY.html(
         language,
         added=len(plan.added),
         changed=len(plan.changed),
@@ -420,19 +422,19 @@ def render_import(
         rejected=len(plan.rejected),
     )
     items = [
-        LINE.format(language, line=rejected.line, reason=escape(rejected.text(language)))
+        LINE.html(language, line=rejected.line, reason=rejected.text(language))
         for rejected in plan.rejected[:50]
     ]
     if items:
         html += bullet_list(items)
     if not applied:
-        html += IMPORT_NOTHING_CHANGED.format(language, command=anyway_command)
+        html += IMPORT_NOTHING_CHANGED.html(language, command=anyway_command)
     if invited:
         names = {entry.user_id: entry.name for entry in plan.writes}
-        html += INVITED_TO.format(language, rooms=pills([(u, names.get(u)) for u in invited]))
+        html += INVITED_TO.html(language, rooms=pills([(u, names.get(u)) for u in invited]))
     if plan.not_in_file:
         people = pills([(entry.user_id, entry.name) for entry in plan.not_in_file[:30]])
-        html += "<br>" + NOT_IN_FILE.format(language, command=remove_command, people=people)
+        html += BR + NOT_IN_FILE.html(language, command=remove_command, people=people)
     return html
 
 
@@ -475,7 +477,7 @@ async def reject(ctx: CommandContext, person: str) -> None:
     if not await _space(ctx).reject(person):
         raise ConversionError(NO_KNOCK, user=person)
     shown = person_pill(ctx.ports.homeserver, [ctx.room_id], person)
-    await ctx.reply(REJECTED_KNOCK.format(ctx.language, user=shown))
+    await ctx.reply(REJECTED_KNOCK.html(ctx.language, user=shown))
 
 
 @group.command(
@@ -504,12 +506,13 @@ async def who(ctx: CommandContext, suche: str) -> None:
         entry for entry in (await stored_roster(ctx.db)).values() if matches(entry, suche.strip())
     ]
     if not found:
-        await ctx.reply(NO_MATCH.format(ctx.language, query=escape(suche.strip())))
+        await ctx.reply(NO_MATCH.html(ctx.language, query=escape(suche.strip())))
         return
     found.sort(key=lambda e: (e.municipality.casefold(), e.name.casefold()))
     items = [
-        f'<a href="https://matrix.to/#/{escape(e.user_id)}">{escape(e.name)}</a> – '
-        + escape(details(e, ctx.language))
+        Markup("{} – {}").format(
+            link(f"https://matrix.to/#/{e.user_id}", e.name), details(e, ctx.language)
+        )
         for e in found[:50]
     ]
     await ctx.reply(bullet_list(items))

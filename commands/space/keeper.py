@@ -35,7 +35,7 @@ from commands.core.i18n import Language, Localized
 from commands.core.mentions import pill
 from commands.core.pacing import HomeserverPacer
 from commands.core.ports import Ports, SendRefused
-from commands.core.rendering import escape
+from commands.core.rendering import Markup, escape
 from commands.core.rooms import person_pill, room_id_of, server_of
 from commands.core.time_phrases import format_when
 from commands.space.commands import entry_of
@@ -505,7 +505,7 @@ class SpaceKeeper:
         html = render_report(report, self.language, add)
         await self.tell_organisers(html, f"report|{utc_now().isoformat()}")
 
-    async def tell_organisers(self, html: str, key: str) -> None:
+    async def tell_organisers(self, html: Markup, key: str) -> None:
         room_id = self.ids.get(self.spec.organisers_room or "")
         if room_id is None:
             # The note names people and quotes them: it stays out of the log.
@@ -572,7 +572,7 @@ class SpaceKeeper:
         if row is None:
             await self._kick(room_id, user_id, KICK_NOT_ON_ROSTER)
             add = self.direct.command("mitglied hinzufügen", self.language, user_id)
-            html = OUTSIDER_REMOVED.format(
+            html = OUTSIDER_REMOVED.html(
                 self.language,
                 user=person_pill(self.client, [room_id], user_id),
                 room=escape(self.label(key)),
@@ -591,7 +591,7 @@ class SpaceKeeper:
             )
             await self._kick(room_id, user_id, reason)
             # Told like an outsider: someone tried a room their role does not open.
-            html = WRONG_ROLE_REMOVED.format(
+            html = WRONG_ROLE_REMOVED.html(
                 self.language,
                 user=escape(user_id),
                 role=escape(ROLE_NAMES[entry.role].get(self.language)),
@@ -621,11 +621,9 @@ class SpaceKeeper:
         if not await roster.note_knock(self.db, knock):
             return
         shown_reason = (
-            KNOCK_REASON.format(self.language, reason=escape(knock.reason[:300]))
-            if knock.reason
-            else ""
+            KNOCK_REASON.html(self.language, reason=knock.reason[:300]) if knock.reason else ""
         )
-        html = KNOCKED.format(
+        html = KNOCKED.html(
             self.language,
             user=pill(user_id, knock.display_name),
             reason=shown_reason,
@@ -633,7 +631,7 @@ class SpaceKeeper:
             reject=self.direct.command("ablehnen", self.language, user_id),
         )
         if server_of(user_id) not in self.allowed_servers:
-            html += " " + FOREIGN_KNOCK.format(self.language, server=escape(server_of(user_id)))
+            html += " " + FOREIGN_KNOCK.html(self.language, server=server_of(user_id))
         await self.tell_organisers(html, f"knock|{user_id}|{knock.knocked_at}")
 
     async def _kick(self, room_id: str, user_id: str, reason: str) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from commands.core.i18n import Language, Localized
 from commands.core.mentions import pills
 from commands.core.plurals import Plural
-from commands.core.rendering import bullet_list, escape
+from commands.core.rendering import BR, Markup, bold, bullet_list
 from commands.space.plan import describe
 from commands.space.roster_plan import RosterEntry
 
@@ -131,43 +131,41 @@ NO_SPACE = Localized(
 )
 
 
-def render_report(report: SpaceReport, language: Language, add_command: str) -> str:
+def render_report(report: SpaceReport, language: Language, add_command: Markup) -> Markup:
     """`add_command`: the command that puts someone on the roster, as HTML."""
-    title = f"<b>{REPORT_TITLE.get(language)}</b>"
+    title = bold(REPORT_TITLE.markup(language))
     if report.empty:
-        return f"{title}<br>{NOTHING.get(language)}"
+        return title + BR + NOTHING.markup(language)
     items = []
     if report.created:
-        items.append(CREATED.format(language, rooms=_labels(report.created)))
+        items.append(CREATED.html(language, rooms=_labels(report.created)))
     if report.adopted:
-        items.append(ADOPTED.format(language, rooms=_labels(report.adopted)))
+        items.append(ADOPTED.html(language, rooms=_labels(report.adopted)))
     for room, event_type in report.changed:
-        items.append(
-            CHANGED.format(language, room=escape(room), what=describe(event_type, language))
-        )
+        items.append(CHANGED.html(language, room=room, what=describe(event_type, language)))
     if report.unlinked:
-        items.append(UNLINKED.format(language, rooms=_labels(report.unlinked)))
+        items.append(UNLINKED.html(language, rooms=_labels(report.unlinked)))
     if report.invited:
         people = pills([(user, None) for user in sorted({user for user, _ in report.invited})])
-        items.append(INVITED.format(language, count=len(report.invited), people=people))
+        items.append(INVITED.html(language, count=len(report.invited), people=people))
     for room, strangers in report.strangers:
         items.append(
-            STRANGERS.format(
+            STRANGERS.html(
                 language,
-                room=escape(room),
+                room=room,
                 people=pills([(user, None) for user in strangers]),
                 add=add_command,
             )
         )
     html = title + bullet_list(items) if items else title
     if report.problems:
-        problems = [escape(problem.get(language)) for problem in report.problems]
-        html += f"<b>{PROBLEMS.get(language)}</b>" + bullet_list(problems)
+        problems = [problem.get(language) for problem in report.problems]
+        html += bold(PROBLEMS.markup(language)) + bullet_list(problems)
     return html
 
 
-def _labels(labels: Sequence[str]) -> str:
-    return ", ".join(escape(label) for label in labels)
+def _labels(labels: Sequence[str]) -> Markup:
+    return Markup(", ").join(labels)
 
 
 def missing_right(room: str, event_type: str, needed: int, has: int, command: str) -> Localized:
@@ -256,23 +254,23 @@ def render_welcome(
     member: RosterEntry,
     facts: WelcomeFacts,
     language: Language,
-    answer_command: str,
-    help_command: str,
-    switch_command: str,
-    privacy_command: str = "",
-) -> str:
+    answer_command: Markup,
+    help_command: Markup,
+    switch_command: Markup,
+    privacy_command: Markup | None = None,
+) -> Markup:
     """The commands are HTML (code) in the member's language; the switch names the other one."""
-    parts = [WELCOME.format(language, name=escape(member.name))]
+    parts = [WELCOME.html(language, name=member.name)]
     if facts.rooms:
-        parts.append(WELCOME_ROOMS.format(language, rooms=_labels(facts.rooms)))
+        parts.append(WELCOME_ROOMS.html(language, rooms=_labels(facts.rooms)))
     if facts.next_event:
-        parts.append(WELCOME_EVENT.format(language, event=escape(facts.next_event)))
+        parts.append(WELCOME_EVENT.html(language, event=facts.next_event))
     if facts.polls:
-        parts.append(WELCOME_POLLS.format(language, polls=_labels(facts.polls)))
+        parts.append(WELCOME_POLLS.html(language, polls=_labels(facts.polls)))
     if facts.surveys:
         surveys = _labels(facts.surveys)
-        parts.append(WELCOME_SURVEYS.format(language, surveys=surveys, command=answer_command))
+        parts.append(WELCOME_SURVEYS.html(language, surveys=surveys, command=answer_command))
     if privacy_command:
-        parts.append(WELCOME_PRIVACY.format(language, command=privacy_command))
-    parts.append(WELCOME_HELP.format(language, help=help_command, switch=switch_command))
-    return "<br>".join(parts)
+        parts.append(WELCOME_PRIVACY.html(language, command=privacy_command))
+    parts.append(WELCOME_HELP.html(language, help=help_command, switch=switch_command))
+    return BR.join(parts)

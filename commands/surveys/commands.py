@@ -15,7 +15,7 @@ from commands.core.converters import ConversionError, Integer, Rest
 from commands.core.i18n import LANGUAGES, Localized
 from commands.core.plurals import Plural
 from commands.core.registry import Arg, CommandGroup, Role
-from commands.core.rendering import bullet_list, escape
+from commands.core.rendering import BR, Markup, bullet_list, escape, link
 from commands.core.time_phrases import format_when
 from commands.surveys.definition import EXAMPLE, SURVEY_DUTY, Question, SurveyDefinition, parse_toml
 from commands.surveys.flow import Conversation, step, valid_answers
@@ -209,14 +209,14 @@ async def answer_survey(ctx: CommandContext, nr: int | None) -> None:
     if current is not None and current.survey_id != survey.id:
         other = await surveys.get(ctx.db, current.survey_id)
         if other is not None and other.closes_at > now:
-            await ctx.reply(BUSY.format(ctx.language, id=other.id))
+            await ctx.reply(BUSY.html(ctx.language, id=other.id))
             return
     resuming = current is not None and current.survey_id == survey.id
     if current is not None and resuming:
         conversation = _conversation(survey, current)
         changing = current.changing
         earlier = list(current.message_ids)
-        intro = ""
+        intro = Markup()
     else:
         opened = await _open_conversation(ctx, survey)
         if opened is None:
@@ -225,7 +225,7 @@ async def answer_survey(ctx: CommandContext, nr: int | None) -> None:
         earlier = []
     room_id = await ctx.direct_room()
     if room_id is None:
-        await ctx.reply(NO_DIRECT_ROOM.format(ctx.language, command=ctx.hint("bedarfe", survey.id)))
+        await ctx.reply(NO_DIRECT_ROOM.html(ctx.language, command=ctx.hint("bedarfe", survey.id)))
         return
     # Begun (again) in the language of this command, with what was answered so far.
     progress = Progress(conversation.position, conversation.reviewing, conversation.answers)
@@ -238,8 +238,8 @@ async def answer_survey(ctx: CommandContext, nr: int | None) -> None:
         return
     shown = await ctx.say(room_id, html, f"survey-start|{ctx.event_id}", notify=True)
     await surveys.add_messages(ctx.db, ctx.sender, [shown])
-    link = f'<a href="https://matrix.to/#/{escape(room_id)}">{TO_THE_CHAT.get(ctx.language)}</a>'
-    await ctx.reply(WROTE_YOU.format(ctx.language, link=link))
+    to_chat = link(f"https://matrix.to/#/{room_id}", TO_THE_CHAT.markup(ctx.language))
+    await ctx.reply(WROTE_YOU.html(ctx.language, link=to_chat))
 
 
 async def _chosen(ctx: CommandContext, number: int | None, now: dt.datetime) -> Survey | None:
@@ -251,34 +251,35 @@ async def _chosen(ctx: CommandContext, number: int | None, now: dt.datetime) -> 
         zone = ZoneInfo(survey.timezone)
         if now < survey.opens_at:
             when = format_when(survey.opens_at, zone, ctx.language)
-            await ctx.reply(NOT_YET.format(ctx.language, id=number, when=escape(when)))
+            await ctx.reply(NOT_YET.html(ctx.language, id=number, when=escape(when)))
             return None
         if now >= survey.closes_at:
             when = format_when(survey.closes_at, zone, ctx.language)
-            await ctx.reply(CLOSED.format(ctx.language, id=number, when=escape(when)))
+            await ctx.reply(CLOSED.html(ctx.language, id=number, when=escape(when)))
             return None
         return survey
     open_now = await surveys.open_now(ctx.db, now)
     if not open_now:
-        await ctx.reply(NONE_OPEN.format(ctx.language, command=ctx.hint("bedarf")))
+        await ctx.reply(NONE_OPEN.html(ctx.language, command=ctx.hint("bedarf")))
         return None
     if len(open_now) > 1:
         items = [
-            f"{ctx.hint('bedarfe', survey.id)} – {escape(survey.title)}" for survey in open_now
+            Markup("{} – {}").format(ctx.hint("bedarfe", survey.id), survey.title)
+            for survey in open_now
         ]
-        await ctx.reply(WHICH.get(ctx.language) + bullet_list(items))
+        await ctx.reply(WHICH.markup(ctx.language) + bullet_list(items))
         return None
     return open_now[0]
 
 
 async def _open_conversation(
     ctx: CommandContext, survey: Survey
-) -> tuple[Conversation, bool, str] | None:
+) -> tuple[Conversation, bool, Markup] | None:
     """A new conversation: from the start, or (named, answered before) at the overview."""
     if not await surveys.took_part(ctx.db, survey.id, ctx.sender):
-        return Conversation(), False, render_intro(view_of(survey), ctx.language) + "<br><br>"
+        return Conversation(), False, render_intro(view_of(survey), ctx.language) + BR + BR
     if survey.anonymous:
-        await ctx.reply(ALREADY.format(ctx.language, id=survey.id))
+        await ctx.reply(ALREADY.html(ctx.language, id=survey.id))
         return None
     stored = await surveys.named_response(ctx.db, survey.id, ctx.sender)
     answers = valid_answers(questions_of(survey), stored.answers if stored else {})
@@ -290,8 +291,8 @@ async def _open_conversation(
         else "–"
     )
     closes = format_when(survey.closes_at, zone, ctx.language)
-    head = CHANGING.format(ctx.language, when=escape(when), closes=escape(closes))
-    return Conversation(count, answers, reviewing=True), True, head + "<br>"
+    head = CHANGING.html(ctx.language, when=when, closes=closes)
+    return Conversation(count, answers, reviewing=True), True, head + BR
 
 
 def _conversation(survey: Survey, session: SurveySession) -> Conversation:
@@ -322,7 +323,7 @@ async def converse(ctx: CommandContext, text: str) -> bool:
         ctx.language = session.language  # type: ignore[assignment]
     if ctx.now() >= survey.closes_at:
         # Told first: handled again after a crash, the person still hears why.
-        await ctx.reply(CLOSED_MEANWHILE.format(ctx.language, id=survey.id))
+        await ctx.reply(CLOSED_MEANWHILE.html(ctx.language, id=survey.id))
         await surveys.end_session(ctx.db, ctx.sender)
         return True
     conversation = _conversation(survey, session)
@@ -338,7 +339,7 @@ async def converse(ctx: CommandContext, text: str) -> bool:
         if session.changing:
             await ctx.reply(CANCELLED_KEPT.get(ctx.language))
         else:
-            await ctx.reply(CANCELLED.format(ctx.language, command=ctx.hint("bedarfe", survey.id)))
+            await ctx.reply(CANCELLED.html(ctx.language, command=ctx.hint("bedarfe", survey.id)))
         await surveys.end_session(ctx.db, ctx.sender)
         return True
     if result.action == "submit":
@@ -349,7 +350,8 @@ async def converse(ctx: CommandContext, text: str) -> bool:
     moved = result.conversation
     html = render_position(view, moved, ctx.language, changing=session.changing)
     if result.problem is not None:
-        html = f"⚠️ {escape(result.problem.format(ctx.language, **result.values))}<br><br>{html}"
+        problem = result.problem.format(ctx.language, **result.values)
+        html = Markup("⚠️ {}<br><br>{}").format(problem, html)
     shown = await ctx.reply(html)
     progress = Progress(moved.position, moved.reviewing, dict(moved.answers), moved.cancelling)
     await surveys.save_progress(ctx.db, ctx.sender, progress, ctx.event_id, [ctx.event_id, shown])
@@ -363,7 +365,7 @@ async def _submit(ctx: CommandContext, survey: Survey, conversation: Conversatio
             ctx.db, survey, ctx.sender, answers, ctx.event_id, ctx.now()
         )
     except AlreadyTookPart:
-        await ctx.reply(ALREADY.format(ctx.language, id=survey.id))
+        await ctx.reply(ALREADY.html(ctx.language, id=survey.id))
         await surveys.end_session(ctx.db, ctx.sender)
         return
     if survey.anonymous:
@@ -379,7 +381,7 @@ async def _thank(ctx: CommandContext, survey: Survey) -> None:
         return
     closes = view_of(survey).closes(ctx.language)
     await ctx.reply(
-        THANKS_NAMED.format(
+        THANKS_NAMED.html(
             ctx.language, closes=escape(closes), command=ctx.hint("bedarfe", survey.id)
         )
     )
@@ -412,7 +414,7 @@ async def create_survey(ctx: CommandContext, toml: str) -> None:
     await ctx.reply(_created(ctx, survey))
 
 
-def _created(ctx: CommandContext, survey: Survey) -> str:
+def _created(ctx: CommandContext, survey: Survey) -> Markup:
     zone = ZoneInfo(survey.timezone)
     language = ctx.language
     opens = (
@@ -420,18 +422,18 @@ def _created(ctx: CommandContext, survey: Survey) -> str:
         if survey.opens_at <= survey.created_at
         else format_when(survey.opens_at, zone, language)
     )
-    invite = ""
+    invite = Markup()
     if survey.invite_rooms:
-        rooms = ", ".join(escape(ctx.room_label(room)) for room in survey.invite_rooms)
-        invite = INVITES.format(language, rooms=rooms)
-    return CREATED.format(
+        rooms = Markup(", ").join(ctx.room_label(room) for room in survey.invite_rooms)
+        invite = INVITES.html(language, rooms=rooms)
+    return CREATED.html(
         language,
         id=survey.id,
-        title=escape(survey.title),
+        title=survey.title,
         count=len(survey.questions),
         kind=privacy_word(survey.anonymous, language),
-        opens=escape(opens),
-        closes=escape(format_when(survey.closes_at, zone, language)),
+        opens=opens,
+        closes=format_when(survey.closes_at, zone, language),
         invite=invite,
         report=ctx.hint("bedarfe auswertung", survey.id),
     )
@@ -449,7 +451,7 @@ def _created(ctx: CommandContext, survey: Survey) -> str:
 async def list_surveys(ctx: CommandContext) -> None:
     rows = await surveys.all_surveys(ctx.db)
     if not rows:
-        await ctx.reply(NO_SURVEYS.format(ctx.language, command=ctx.hint("bedarfe anlegen")))
+        await ctx.reply(NO_SURVEYS.html(ctx.language, command=ctx.hint("bedarfe anlegen")))
         return
     counts = await surveys.participant_counts(ctx.db)
     now = ctx.now()
@@ -457,12 +459,12 @@ async def list_surveys(ctx: CommandContext) -> None:
     for survey in rows:
         state = state_text(survey.opens_at, survey.closes_at, survey.timezone, now, ctx.language)
         items.append(
-            LIST_LINE.format(
+            LIST_LINE.html(
                 ctx.language,
                 id=survey.id,
-                title=escape(survey.title),
+                title=survey.title,
                 kind=privacy_word(survey.anonymous, ctx.language),
-                state=escape(state),
+                state=state,
                 count=counts.get(survey.id, 0),
             )
         )
@@ -486,13 +488,11 @@ async def close_survey(ctx: CommandContext, nr: int) -> None:
     if survey is None:
         raise ConversionError(UNKNOWN, id=nr, command=ctx.command_text("bedarfe liste"))
     if survey.closes_at <= ctx.now():
-        await ctx.reply(ALREADY_CLOSED.format(ctx.language, id=nr))
+        await ctx.reply(ALREADY_CLOSED.html(ctx.language, id=nr))
         return
     await surveys.set_columns(ctx.db, nr, closes_at=ctx.now())
     await ctx.schedules.changed(SURVEY_DUTY, nr)
-    await ctx.reply(
-        CLOSED_NOW.format(ctx.language, id=nr, report=ctx.hint("bedarfe auswertung", nr))
-    )
+    await ctx.reply(CLOSED_NOW.html(ctx.language, id=nr, report=ctx.hint("bedarfe auswertung", nr)))
 
 
 async def load_file(

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from commands.core.content import message_content, txn_id_for
 from commands.core.i18n import Language
 from commands.core.ports import Ports, SendRefused
-from commands.core.rendering import escape
+from commands.core.rendering import BR
 from commands.core.rooms import room_id_of
 from commands.core.unasked import opt_out_line
 from commands.surveys.commands import view_of
@@ -78,14 +78,14 @@ class SurveyDuty:
             opt_out = opt_out_line(self.direct.prefix, language)
             if busy is not None and busy.survey_id != survey.id:
                 command = self.direct.command("bedarfe", language, survey.id)
-                html = INVITATION_LATER.format(
+                html = INVITATION_LATER.html(
                     language,
                     id=survey.id,
-                    title=escape(view.title),
-                    closes=escape(view.closes(language)),
+                    title=view.title,
+                    closes=view.closes(language),
                     command=command,
                 )
-                html += "<br>" + opt_out
+                html += BR + opt_out
             elif busy is None:
                 html = render_invitation(view, language, opt_out)
             else:
@@ -112,7 +112,7 @@ class SurveyDuty:
         for session in await surveys.sessions_of_survey(self.db, survey.id):
             if session.answers or session.position:
                 language: Language = "en" if session.language == "en" else "de"
-                html = CLOSED_MEANWHILE.format(language, id=survey.id)
+                html = CLOSED_MEANWHILE.html(language, id=survey.id)
                 key = f"{survey.id}|{session.user_id}"
                 try:
                     await self.sender.send(
@@ -130,10 +130,10 @@ class SurveyDuty:
             return
         language = await self.direct.language_of(survey.created_by)
         count = len(await surveys.participants(self.db, survey.id))
-        html = CLOSED_REPORT.format(
+        html = CLOSED_REPORT.html(
             language,
             id=survey.id,
-            title=escape(survey.title),
+            title=survey.title,
             count=count,
             report=self.direct.command("bedarfe auswertung", language, survey.id),
             export=self.direct.command("export bedarfe", language, survey.id),

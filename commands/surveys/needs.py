@@ -20,7 +20,7 @@ from commands.core.i18n import Language, Localized
 from commands.core.plurals import Plural
 from commands.core.ports import Settings
 from commands.core.registry import Arg, CommandGroup, Role
-from commands.core.rendering import escape
+from commands.core.rendering import BR, Markup, link
 from commands.core.time_phrases import format_date
 from commands.surveys.commands import NO_DIRECT_ROOM, UNKNOWN, questions_of, view_of
 from commands.surveys.flow import valid_answers
@@ -137,9 +137,9 @@ async def note_need(ctx: CommandContext, text: str) -> None:
     )
     tags = ""
     if need.tags:
-        shown = " ".join(f"#{escape(tag)}" for tag in need.tags)
+        shown = " ".join(f"#{tag}" for tag in need.tags)
         tags = WITH_TAGS.format(ctx.language, tags=shown)
-    await ctx.reply(NOTED.format(ctx.language, id=need.id, tags=tags))
+    await ctx.reply(NOTED.html(ctx.language, id=need.id, tags=tags))
 
 
 @group.command(
@@ -159,7 +159,7 @@ async def delete_need(ctx: CommandContext, nr: int) -> None:
     if need.author != ctx.sender and ctx.role < Role.NETWORK:
         raise ConversionError(NOT_YOUR_NEED, id=nr)
     await needs.remove(ctx.db, nr)
-    await ctx.reply(DELETED.format(ctx.language, id=nr))
+    await ctx.reply(DELETED.html(ctx.language, id=nr))
 
 
 @dataclass(frozen=True)
@@ -338,7 +338,7 @@ async def export(ctx: CommandContext, nr: int | None) -> None:
     room_id = await ctx.direct_room()
     if room_id is None:
         await ctx.reply(
-            NO_DIRECT_ROOM.format(ctx.language, command=ctx.hint("export bedarfe", nr or ""))
+            NO_DIRECT_ROOM.html(ctx.language, command=ctx.hint("export bedarfe", nr or ""))
         )
         return
     links = []
@@ -349,15 +349,15 @@ async def export(ctx: CommandContext, nr: int | None) -> None:
             room_id, made.filename, made.data, made.mimetype, f"export|{ctx.event_id}|{path}"
         )
         url = ctx.download_link(path)
-        links.append(f'<a href="{escape(url)}">{escape(made.filename)}</a>')
+        links.append(link(url, made.filename))
     survey_id = found.survey.id if found.survey is not None else None
-    what = OF_SURVEY.format(ctx.language, id=survey_id) if survey_id is not None else ""
-    html = EXPORTED.format(ctx.language, what=what, count=len(paths), links=" · ".join(links))
+    what = OF_SURVEY.html(ctx.language, id=survey_id) if survey_id is not None else ""
+    html = EXPORTED.html(ctx.language, what=what, count=len(paths), links=Markup(" · ").join(links))
     if found.state is not None and found.state.withheld:
-        html += "<br>" + WITHHELD.get(ctx.language)
+        html += BR + WITHHELD.markup(ctx.language)
     if room_id == ctx.room_id:
         await ctx.reply(html)
         return
     # The links are the right to read: they go where only the organiser reads.
     await ctx.say(room_id, html, f"export-links|{ctx.event_id}")
-    await ctx.reply(SENT_TO_CHAT.format(ctx.language, count=len(paths)))
+    await ctx.reply(SENT_TO_CHAT.html(ctx.language, count=len(paths)))

@@ -15,7 +15,7 @@ from commands.core.bar_chart import Panel
 from commands.core.hashtags import tags_in
 from commands.core.i18n import Language, Localized
 from commands.core.plurals import Plural, format_number, format_percent
-from commands.core.rendering import escape, md
+from commands.core.rendering import BR, Markup, bold, code, italic, md, table
 from commands.core.time_phrases import format_when
 from commands.surveys.definition import SCALE, Question
 from commands.surveys.flow import Answers, answer_text
@@ -235,63 +235,59 @@ def render_html(
     now: dt.datetime,
     language: Language,
     note_command: str,
-) -> str:
-    parts: list[str] = []
+) -> Markup:
+    parts: list[Markup] = []
     if survey is not None:
-        parts.append(f"<b>{escape(survey.head(now, language))}</b>")
+        parts.append(bold(survey.head(now, language)))
         if survey.withheld:
-            parts.append(f"<i>{WITHHELD.get(language)}</i>")
+            parts.append(italic(WITHHELD.markup(language)))
         for number, summary in enumerate(summaries, 1):
-            parts.append(f"<b>{escape(_question_line(number, summary, language))}</b>")
+            parts.append(bold(_question_line(number, summary, language)))
             if summary.suppressed:
-                parts.append(f"<i>{SMALL_GROUP.format(language, size=survey.min_group_size)}</i>")
+                parts.append(italic(SMALL_GROUP.html(language, size=survey.min_group_size)))
                 continue
             parts.append(_html_summary(summary, language))
-    parts.append(f"<b>{NEEDS_TITLE.format(language, count=len(needs))}</b>")
+    parts.append(bold(NEEDS_TITLE.html(language, count=len(needs))))
     if needs:
         groups = {tag: [need.text for need in group] for tag, group in needs_by_tag(needs).items()}
         parts.append(_html_texts(groups, language))
     else:
-        parts.append(NO_NEEDS.format(language, command=f"<code>{escape(note_command)}</code>"))
-    return "<br>".join(parts)
+        parts.append(NO_NEEDS.html(language, command=code(note_command)))
+    return BR.join(parts)
 
 
-def _html_summary(summary: QuestionSummary, language: Language) -> str:
+def _html_summary(summary: QuestionSummary, language: Language) -> Markup:
     if summary.texts is not None:
-        return _html_texts(summary.texts, language) if summary.texts else NO_MEAN.get(language)
-    html = ""
+        return _html_texts(summary.texts, language) if summary.texts else NO_MEAN.markup(language)
+    html = Markup()
     if summary.question.kind == "scale":
         if summary.mean is None:
-            return NO_MEAN.get(language)
+            return NO_MEAN.markup(language)
         mean = _number(summary.mean, language)
-        html = MEAN.format(language, mean=mean, count=summary.answered)
-    head = "".join(f"<th>{heading.get(language)}</th>" for heading in HEADINGS)
+        html = MEAN.html(language, mean=mean, count=summary.answered)
+    head = [heading.markup(language) for heading in HEADINGS]
     rows = []
     labels = _choice_labels(summary)
     for label, count, share in zip(
         labels, summary.counts, _shares(summary.counts, summary.answered), strict=True
     ):
         bar = "█" * round(share * BAR_WIDTH) or "·"
-        rows.append(
-            f"<tr><td>{escape(label)}</td><td><code>{bar}</code></td><td>{count}</td>"
-            f"<td>{format_percent(share, language)}</td></tr>"
-        )
-    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    return html + table
+        rows.append([label, code(bar), count, format_percent(share, language)])
+    return html + table(head, rows)
 
 
-def _html_texts(groups: dict[str, list[str]], language: Language) -> str:
+def _html_texts(groups: dict[str, list[str]], language: Language) -> Markup:
     items = []
     for tag, texts in groups.items():
-        name = f"#{escape(tag)}" if tag else UNTAGGED.get(language)
-        shown = "".join(
-            f"<li>{escape(_shortened(text))}</li>" for text in texts[:TEXTS_SHOWN_PER_TAG]
+        name = Markup("#{}").format(tag) if tag else UNTAGGED.markup(language)
+        shown = Markup("").join(
+            Markup("<li>{}</li>").format(_shortened(text)) for text in texts[:TEXTS_SHOWN_PER_TAG]
         )
         more = len(texts) - TEXTS_SHOWN_PER_TAG
         if more > 0:
-            shown += f"<li><i>{MORE_TEXTS.format(language, count=more)}</i></li>"
-        items.append(f"<li><b>{name}</b> ({len(texts)})<ul>{shown}</ul></li>")
-    return f"<ul>{''.join(items)}</ul>"
+            shown += Markup("<li><i>{}</i></li>").format(MORE_TEXTS.html(language, count=more))
+        items.append(Markup("<li><b>{}</b> ({})<ul>{}</ul></li>").format(name, len(texts), shown))
+    return Markup("<ul>{}</ul>").format(Markup("").join(items))
 
 
 def _shortened(text: str) -> str:

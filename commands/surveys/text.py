@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from commands.core.i18n import Language, Localized
 from commands.core.plurals import Plural
-from commands.core.rendering import escape
+from commands.core.rendering import BR, Markup, bold, italic
 from commands.core.time_phrases import format_when
 from commands.surveys.definition import Question
 from commands.surveys.flow import Answer, Conversation, answer_text
@@ -136,68 +136,71 @@ def privacy_word(anonymous: bool, language: Language) -> str:
     return (ANONYMOUS_WORD if anonymous else NAMED_WORD).get(language)
 
 
-def render_intro(survey: SurveyView, language: Language) -> str:
-    title = TITLE.format(language, id=survey.id, title=escape(survey.title))
-    parts = [f"<b>{title}</b>"]
+def render_intro(survey: SurveyView, language: Language) -> Markup:
+    title = TITLE.html(language, id=survey.id, title=survey.title)
+    parts = [bold(title)]
     if survey.description:
-        parts.append(escape(survey.description))
-    closes = escape(survey.closes(language))
-    parts.append(HOW_LONG.format(language, count=len(survey.questions), closes=closes))
-    privacy = ANONYMOUS.get(language) if survey.anonymous else NAMED.format(language, closes=closes)
-    parts.append(f"<i>{privacy}</i>")
-    return "<br>".join(parts)
+        parts.append(Markup.escape(survey.description))
+    closes = survey.closes(language)
+    parts.append(HOW_LONG.html(language, count=len(survey.questions), closes=closes))
+    privacy = (
+        ANONYMOUS.markup(language) if survey.anonymous else NAMED.html(language, closes=closes)
+    )
+    parts.append(italic(privacy))
+    return BR.join(parts)
 
 
 def render_question(
     questions: Sequence[Question], position: int, current: Answer | None, language: Language
-) -> str:
+) -> Markup:
     question = questions[position]
-    head = QUESTION_HEAD.format(language, number=position + 1, count=len(questions))
+    head = QUESTION_HEAD.html(language, number=position + 1, count=len(questions))
     if question.required:
-        head += REQUIRED_MARK.get(language)
-    html = f"<b>{head}</b><br><b>{escape(question.text)}</b>"
+        head += REQUIRED_MARK.markup(language)
+    html = Markup("<b>{}</b><br><b>{}</b>").format(head, question.text)
     if question.options:
-        html += "<ol>" + "".join(f"<li>{escape(o)}</li>" for o in question.options) + "</ol>"
+        html += Markup("<ol>{}</ol>").format(
+            Markup("").join(Markup("<li>{}</li>").format(o) for o in question.options)
+        )
     else:
-        html += "<br>"
+        html += BR
     html += _how_to(question, language)
     shown = answer_text(question, current)
     if shown is not None:
-        html += "<br>" + CURRENT.format(language, answer=f"<i>{escape(shown)}</i>")
-    return html + f"<br><i>{MOVES.get(language)}</i>"
+        html += BR + CURRENT.html(language, answer=italic(shown))
+    return html + BR + italic(MOVES.markup(language))
 
 
-def _how_to(question: Question, language: Language) -> str:
+def _how_to(question: Question, language: Language) -> Markup:
     how = HOW_TO[question.kind]
     if question.kind == "multiple":
-        limit = UP_TO.format(language, count=question.max_choices) if question.max_choices else ""
-        return how.format(language, limit=limit)
+        limit = UP_TO.html(language, count=question.max_choices) if question.max_choices else ""
+        return how.html(language, limit=limit)
     if question.kind == "scale":
-        low = f" = {escape(question.low_label)}" if question.low_label else ""
-        high = f" = {escape(question.high_label)}" if question.high_label else ""
-        return how.format(language, low=low, high=high)
-    return how.get(language)
+        low = f" = {question.low_label}" if question.low_label else ""
+        high = f" = {question.high_label}" if question.high_label else ""
+        return how.html(language, low=low, high=high)
+    return how.markup(language)
 
 
 def render_overview(
     survey: SurveyView, answers: Mapping[str, Answer], language: Language, *, changing: bool
-) -> str:
+) -> Markup:
     """`changing`: a named survey answered before, whose stored answers stay on cancel."""
     items = []
     for index, question in enumerate(survey.questions):
         shown = answer_text(question, answers.get(str(index)))
-        answer = f"<i>{escape(shown)}</i>" if shown is not None else NO_ANSWER.get(language)
-        items.append(f"<li>{escape(question.text)} — {answer}</li>")
+        answer = italic(shown) if shown is not None else NO_ANSWER.markup(language)
+        items.append(Markup("<li>{} — {}</li>").format(question.text, answer))
     hint = SEND_HINT_NAMED_AGAIN if changing else SEND_HINT
-    return (
-        f"<b>{OVERVIEW.get(language)}</b> ({escape(survey.title)})"
-        f"<ol>{''.join(items)}</ol>{hint.get(language)}"
+    return Markup("<b>{}</b> ({})<ol>{}</ol>{}").format(
+        OVERVIEW.markup(language), survey.title, Markup("").join(items), hint.markup(language)
     )
 
 
 def render_position(
     survey: SurveyView, conversation: Conversation, language: Language, *, changing: bool
-) -> str:
+) -> Markup:
     """The question the person is at, or the overview."""
     if conversation.position >= len(survey.questions):
         return render_overview(survey, conversation.answers, language, changing=changing)
@@ -236,9 +239,13 @@ CLOSED_REPORT = Plural(
 )
 
 
-def render_invitation(survey: SurveyView, language: Language, opt_out: str) -> str:
+def render_invitation(survey: SurveyView, language: Language, opt_out: Markup) -> Markup:
     """The unasked direct message that opens a survey conversation with its first question."""
-    return (
-        f"{INVITATION.get(language)}<br><br>{render_intro(survey, language)}<br><br>"
-        f"{render_question(survey.questions, 0, None, language)}<br><br>{opt_out}"
+    return (BR + BR).join(
+        [
+            INVITATION.markup(language),
+            render_intro(survey, language),
+            render_question(survey.questions, 0, None, language),
+            opt_out,
+        ]
     )

@@ -21,7 +21,7 @@ from commands.core.i18n import NUMBERED, Language, Localized
 from commands.core.plurals import Plural
 from commands.core.ports import Schedules
 from commands.core.registry import Arg, CommandGroup, Role
-from commands.core.rendering import bullet_list, escape
+from commands.core.rendering import BR, Markup, bold, bullet_list, escape, link
 from commands.core.rooms import display_name, person_pill
 from commands.events.commands import may_manage
 from commands.events.plan import YES
@@ -323,10 +323,10 @@ async def _show(ctx: CommandContext, number: int) -> None:
 async def support(ctx: CommandContext, nr: int) -> None:
     row = await _kept(ctx, nr)
     if not await topics.support(ctx.db, row.id, ctx.sender):
-        await ctx.reply(SUPPORTED_ALREADY.format(ctx.language, id=row.id))
+        await ctx.reply(SUPPORTED_ALREADY.html(ctx.language, id=row.id))
         return
     count = len(await topics.supporters(ctx.db, row.id))
-    await ctx.reply(SUPPORTED.format(ctx.language, id=row.id, count=count))
+    await ctx.reply(SUPPORTED.html(ctx.language, id=row.id, count=count))
 
 
 @group.command(
@@ -338,7 +338,7 @@ async def support(ctx: CommandContext, nr: int) -> None:
 async def withdraw(ctx: CommandContext, nr: int) -> None:
     row = await _kept(ctx, nr)
     done = await topics.withdraw(ctx.db, row.id, ctx.sender)
-    await ctx.reply((WITHDRAWN if done else NOT_SUPPORTED).format(ctx.language, id=row.id))
+    await ctx.reply((WITHDRAWN if done else NOT_SUPPORTED).html(ctx.language, id=row.id))
 
 
 @group.command(
@@ -370,7 +370,7 @@ async def list_topics(ctx: CommandContext, auswahl: str | None) -> None:
         if _visible(ctx, row[0])
     ]
     if not rows:
-        await ctx.reply(NO_TOPICS.format(ctx.language, command=ctx.hint("thema")))
+        await ctx.reply(NO_TOPICS.html(ctx.language, command=ctx.hint("thema")))
         return
     by_id = {row.id: (row, count) for row, count in rows}
     lines = [
@@ -435,7 +435,7 @@ async def set_status(ctx: CommandContext, nr: int, stand: str) -> None:
     changed = replace(
         view(row, len(await topics.supporters(ctx.db, nr))), status=status, reason=reason
     )
-    await ctx.reply(STATUS_SET.format(ctx.language, id=nr, line=topic_line(changed, ctx.language)))
+    await ctx.reply(STATUS_SET.html(ctx.language, id=nr, line=topic_line(changed, ctx.language)))
 
 
 @group.command(
@@ -462,8 +462,8 @@ async def rename(ctx: CommandContext, nr: int, titel: str) -> None:
     title = parse_proposal(titel).title
     html = _html(ctx, title)
     await topics.set_columns(ctx.db, nr, title=title, title_html=html)
-    shown = str(sanitize(html)) if html else escape(title)
-    await ctx.reply(RENAMED.format(ctx.language, id=nr, title=shown))
+    shown = sanitize(html) if html else escape(title)
+    await ctx.reply(RENAMED.html(ctx.language, id=nr, title=shown))
 
 
 @group.command(
@@ -494,7 +494,7 @@ async def merge(ctx: CommandContext, nr: int, ziel: int) -> None:
     _manage(ctx, duplicate)
     _manage(ctx, kept)
     await topics.merge(ctx.db, duplicate.id, kept.id)
-    await ctx.reply(MERGED.format(ctx.language, id=nr, into=into))
+    await ctx.reply(MERGED.html(ctx.language, id=nr, into=into))
 
 
 async def _log(ctx: CommandContext, nr: int, kind: str, text: str) -> None:
@@ -505,7 +505,7 @@ async def _log(ctx: CommandContext, nr: int, kind: str, text: str) -> None:
         NewEntry(row.id, kind, ctx.event_id, True, ctx.sender, checked, html=_html(ctx, checked)),
     )
     name = KIND_NAMES[kind].get(ctx.language)
-    await ctx.reply(LOGGED.format(ctx.language, kind=name[:1].upper() + name[1:], id=nr))
+    await ctx.reply(LOGGED.html(ctx.language, kind=name[:1].upper() + name[1:], id=nr))
 
 
 ENTRY_TEXT = Arg("text", Rest(max_length=20000), Localized("der Text", "the text"))
@@ -576,7 +576,7 @@ async def action(ctx: CommandContext, nr: int, angaben: str) -> None:
     await ctx.schedules.changed(ACTION_DUTY, entry.id)
     due = ", " + due_text(parsed.due, ctx.language) if parsed.due else ""
     await ctx.reply(
-        ACTION_LOGGED.format(
+        ACTION_LOGGED.html(
             ctx.language,
             entry=entry.id,
             id=nr,
@@ -613,7 +613,7 @@ async def action_done(ctx: CommandContext, nr: int) -> None:
         raise ConversionError(NOT_YOUR_ACTION, id=nr)
     await topics.set_entry(ctx.db, nr, done=True)
     await ctx.schedules.changed(ACTION_DUTY, nr)
-    await ctx.reply(ACTION_DONE.format(ctx.language, id=nr))
+    await ctx.reply(ACTION_DONE.html(ctx.language, id=nr))
 
 
 @group.command(
@@ -652,18 +652,19 @@ async def agenda(ctx: CommandContext, termin: int, setzen: str | None) -> None:
     else:
         removed = []
     rows = await topics.agenda(ctx.db, termin)
-    head = escape(AGENDA_HEAD.format(ctx.language, id=termin, title=event.title))
+    head = AGENDA_HEAD.format(ctx.language, id=termin, title=event.title)
     if not rows:
         command = ctx.hint("agenda", termin, "setzen" if ctx.language == "de" else "set", "3 1 5")
-        await ctx.reply(f"<b>{head}</b><br>" + AGENDA_EMPTY.format(ctx.language, command=command))
+        await ctx.reply(bold(head) + BR + AGENDA_EMPTY.html(ctx.language, command=command))
         return
     counts = {row.id: len(await topics.supporters(ctx.db, row.id)) for row in rows}
-    items = "".join(
-        f"<li>{topic_line(view(row, counts[row.id]), ctx.language)}</li>" for row in rows
+    items = Markup("").join(
+        Markup("<li>{}</li>").format(topic_line(view(row, counts[row.id]), ctx.language))
+        for row in rows
     )
-    html = f"<b>{head}</b><ol>{items}</ol>"
+    html = Markup("<b>{}</b><ol>{}</ol>").format(head, items)
     if removed:
-        html += TAKEN_OFF.format(
+        html += TAKEN_OFF.html(
             ctx.language, ids=", ".join(NUMBERED.format(ctx.language, id=i) for i in removed)
         )
     await ctx.reply(html)
@@ -708,8 +709,8 @@ async def minutes(ctx: CommandContext, termin: int) -> None:
     made = await _minutes_file(ctx.db, event, ctx.language)
     await ctx.reply_file(made.filename, made.data, made.mimetype)
     link_url = ctx.download_link(f"minutes/{ctx.language}/{termin}.md")
-    link = f'<a href="{escape(link_url)}">{escape(made.filename)}</a>'
-    await ctx.reply(render_summary(await minutes_of(ctx.db, event), ctx.language, link))
+    file_link = link(link_url, made.filename)
+    await ctx.reply(render_summary(await minutes_of(ctx.db, event), ctx.language, file_link))
 
 
 async def _minutes_file(db: Database, event: Event, language: Language) -> ExportFile:
@@ -754,25 +755,26 @@ async def search(ctx: CommandContext, wörter: str) -> None:
                 rooms[topic.id] = topic
     found_entries = [e for e in found_entries if _visible(ctx, rooms[e.topic_id])]
     if not found_topics and not found_entries:
-        await ctx.reply(SEARCH_NOTHING.format(ctx.language, words=escape(wörter)))
+        await ctx.reply(SEARCH_NOTHING.html(ctx.language, words=escape(wörter)))
         return
-    html = ""
+    html = Markup()
     if found_topics:
         lines = [
             topic_line(view(row, len(await topics.supporters(ctx.db, row.id))), ctx.language)
             for row in found_topics
         ]
-        html += f"<b>{SEARCH_TOPICS.get(ctx.language)}</b>" + bullet_list(lines)
+        html += bold(SEARCH_TOPICS.markup(ctx.language)) + bullet_list(lines)
     if found_entries:
         views = [entry_view(e) for e in found_entries]
         zone, people = ZoneInfo(ctx.timezone), await _names(ctx, views)
-        lines = [
-            NUMBERED.format(ctx.language, id=e.topic_id)
-            + ": "
-            + entry_line(v, zone, ctx.language, people)
+        entry_lines = [
+            Markup("{}: {}").format(
+                NUMBERED.format(ctx.language, id=e.topic_id),
+                entry_line(v, zone, ctx.language, people),
+            )
             for e, v in zip(found_entries, views, strict=True)
         ]
-        html += f"<b>{SEARCH_ENTRIES.get(ctx.language)}</b>" + bullet_list(lines)
+        html += bold(SEARCH_ENTRIES.markup(ctx.language)) + bullet_list(entry_lines)
     await ctx.reply(html)
 
 

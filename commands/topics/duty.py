@@ -8,6 +8,7 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from commands.core.ports import Ports
+from commands.core.rendering import BR
 from commands.core.time_phrases import local_to_utc
 from commands.core.unasked import opt_out_line
 from commands.topics.commands import entry_view
@@ -60,7 +61,7 @@ class ActionDuty:
                 self.direct.command("aufgabe erledigt", language, entry.id),
                 language,
             )
-            html += "<br>" + opt_out_line(self.direct.prefix, language)
+            html += BR + opt_out_line(self.direct.prefix, language)
             await self.direct.send(entry.owner, html, "action-reminder", str(entry.id))
         await topics.set_entry(self.db, entry.id, reminded=True)
         return None

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from commands.core.i18n import NUMBERED, Language, Localized
 from commands.core.plurals import Plural
-from commands.core.rendering import bullet_list, escape, md
+from commands.core.rendering import BR, Markup, bold, bullet_list, md
 from commands.core.time_phrases import format_when
 from commands.topics.plan import (
     DATE_FORMAT,
@@ -123,12 +123,12 @@ def render_markdown(minutes: MinutesView, language: Language) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def render_summary(minutes: MinutesView, language: Language, link: str) -> str:
+def render_summary(minutes: MinutesView, language: Language, link: Markup) -> Markup:
     """The message in the room: agenda with what was recorded, and the open action items."""
     zone = ZoneInfo(minutes.timezone)
     when = format_when(minutes.starts_at, zone, language)
-    html = f"<b>📝 {escape(TITLE.format(language, title=minutes.title))}</b> ({escape(when)})<br>"
-    html += PARTICIPANTS.format(language, count=len(minutes.participants))
+    html = Markup("<b>📝 {}</b> ({})<br>").format(TITLE.format(language, title=minutes.title), when)
+    html += PARTICIPANTS.html(language, count=len(minutes.participants))
     items = []
     open_actions = []
     for topic, entries in minutes.agenda:
@@ -140,17 +140,23 @@ def render_summary(minutes: MinutesView, language: Language, link: str) -> str:
                 (ACTIONS_COUNT, "action"),
             )
         )
-        items.append(f"{title_html(topic)} ({NUMBERED.format(language, id=topic.id)}) – {counts}")
+        items.append(
+            Markup("{} ({}) – {}").format(
+                title_html(topic), NUMBERED.format(language, id=topic.id), counts
+            )
+        )
         for entry in _of(entries, "action"):
             if not entry.done:
                 details = _action_text(entry, minutes, language)
-                open_actions.append(f"{entry_html(entry)} – {escape(details)}")
-    html += f"<br><b>{AGENDA.get(language)}</b>"
+                open_actions.append(Markup("{} – {}").format(entry_html(entry), details))
+    html += BR + bold(AGENDA.markup(language))
     html += (
-        f"<ol>{''.join(f'<li>{item}</li>' for item in items)}</ol>"
+        Markup("<ol>{}</ol>").format(
+            Markup("").join(Markup("<li>{}</li>").format(item) for item in items)
+        )
         if items
-        else "<br>" + escape(EMPTY_AGENDA.format(language, id=minutes.event_id))
+        else BR + EMPTY_AGENDA.format(language, id=minutes.event_id)
     )
     if open_actions:
-        html += f"<b>{OPEN_ACTIONS.get(language)}</b>" + bullet_list(open_actions)
-    return html + FILE_HINT.format(language, link=link)
+        html += bold(OPEN_ACTIONS.markup(language)) + bullet_list(open_actions)
+    return html + FILE_HINT.html(language, link=link)

@@ -18,7 +18,7 @@ from commands.core.i18n import NUMBERED, Language, Localized
 from commands.core.mentions import pill
 from commands.core.plurals import Plural
 from commands.core.registry import OPENING_QUOTES, UnclosedQuote, next_token
-from commands.core.rendering import bullet_list, escape
+from commands.core.rendering import BR, Markup, bold, bullet_list, escape, italic
 from commands.core.time_phrases import format_date, format_when
 
 # The scheduler duty that plans action items due.
@@ -263,55 +263,55 @@ class EntryView:
     html: str | None = None
 
 
-def title_html(topic: TopicView) -> str:
+def title_html(topic: TopicView) -> Markup:
     """The title as HTML: its author's formatting, sanitised again, or the escaped text."""
-    return str(sanitize(topic.title_html)) if topic.title_html else escape(topic.title)
+    return sanitize(topic.title_html) if topic.title_html else escape(topic.title)
 
 
-def entry_html(entry: EntryView) -> str:
+def entry_html(entry: EntryView) -> Markup:
     """An entry's text as HTML: its author's formatting, sanitised again, or the escaped text."""
-    return str(sanitize(entry.html)) if entry.html else escape(entry.text)
+    return sanitize(entry.html) if entry.html else escape(entry.text)
 
 
-def topic_line(topic: TopicView, language: Language) -> str:
+def topic_line(topic: TopicView, language: Language) -> Markup:
     """`Nr. 3 · Title #tag – 4 Unterstützende – auf der Agenda` (HTML)."""
-    tags = " ".join(f"#{escape(tag)}" for tag in topic.tags)
+    tags = " ".join(f"#{tag}" for tag in topic.tags)
     number = NUMBERED.format(language, id=topic.id)
-    parts = [f"<b>{number}</b> {title_html(topic)}" + (f" {tags}" if tags else "")]
-    parts.append(SUPPORTERS.format(language, count=topic.supporters))
-    parts.append(STATUS_NAMES[topic.status].get(language))
+    parts = [Markup("{} {}").format(bold(number), title_html(topic)) + (f" {tags}" if tags else "")]
+    parts.append(SUPPORTERS.html(language, count=topic.supporters))
+    parts.append(STATUS_NAMES[topic.status].markup(language))
     if topic.event_id is not None:
-        parts.append(FOR_EVENT.format(language, id=topic.event_id))
+        parts.append(FOR_EVENT.html(language, id=topic.event_id))
     if topic.merged_into is not None:
-        parts.append(MERGED_INTO.format(language, id=topic.merged_into))
+        parts.append(MERGED_INTO.html(language, id=topic.merged_into))
     if topic.reason:
         parts.append(escape(BECAUSE.format(language, reason=topic.reason)))
-    return " – ".join(parts)
+    return Markup(" – ").join(parts)
 
 
-def render_topic_message(topic: TopicView, language: Language) -> str:
+def render_topic_message(topic: TopicView, language: Language) -> Markup:
     """The message that presents a new topic: the thread root people react to."""
-    head = TOPIC_HEAD.format(language, id=topic.id, title=title_html(topic))
-    tags = " ".join(f"#{escape(tag)}" for tag in topic.tags)
-    lines = [f"<b>{head}</b>" + (f" {tags}" if tags else "")]
+    head = TOPIC_HEAD.html(language, id=topic.id, title=title_html(topic))
+    tags = " ".join(f"#{tag}" for tag in topic.tags)
+    lines = [bold(head) + (f" {tags}" if tags else "")]
     if topic.event_id is not None:
-        lines.append(FOR_EVENT.format(language, id=topic.event_id))
-    lines.append(f"<i>{SUPPORT_HINT.get(language)}</i>")
-    return "<br>".join(lines)
+        lines.append(FOR_EVENT.html(language, id=topic.event_id))
+    lines.append(italic(SUPPORT_HINT.markup(language)))
+    return BR.join(lines)
 
 
 def entry_line(
     entry: EntryView, zone: ZoneInfo, language: Language, names: Mapping[str, str]
-) -> str:
-    kind = KIND_NAMES[entry.kind].get(language)
+) -> Markup:
+    kind = KIND_NAMES[entry.kind].markup(language)
     when = format_when(entry.created_at, zone, language)
     who = pill(entry.author, names.get(entry.author))
-    line = f"<b>{kind}</b> ({who}, {escape(when)}): {entry_html(entry)}"
+    line = Markup("<b>{}</b> ({}, {}): {}").format(kind, who, when, entry_html(entry))
     if entry.kind == "action":
         owner = pill(entry.owner, names.get(entry.owner)) if entry.owner else ""
-        state = (DONE_ACTION if entry.done else OPEN_ACTION).get(language)
+        state = (DONE_ACTION if entry.done else OPEN_ACTION).markup(language)
         due = f", {due_text(entry.due, language)}" if entry.due else ""
-        line += f" → {owner}{due} [A{entry.id}, {state}]"
+        line += Markup(" → {}{} [A{}, {}]").format(owner, due, entry.id, state)
     return line
 
 
@@ -321,10 +321,10 @@ def render_topic(
     zone: ZoneInfo,
     language: Language,
     names: Mapping[str, str],
-) -> str:
+) -> Markup:
     html = topic_line(topic, language)
     if not entries:
-        return f"{html}<br>{NO_ENTRIES.get(language)}"
+        return html + BR + NO_ENTRIES.markup(language)
     return html + bullet_list([entry_line(e, zone, language, names) for e in entries])
 
 
@@ -343,9 +343,9 @@ def render_action_reminder(
     topic_id: int,
     title: str,
     today: dt.date,
-    done_command: str,
+    done_command: Markup,
     language: Language,
-) -> str:
+) -> Markup:
     """`done_command` is HTML (code)."""
     assert entry.due is not None
     when = (
@@ -353,11 +353,11 @@ def render_action_reminder(
         if entry.due >= today
         else SINCE.format(language, date=format_date(entry.due, language))
     )
-    return ACTION_REMINDER.format(
+    return ACTION_REMINDER.html(
         language,
         id=entry.id,
         topic=topic_id,
-        title=escape(title),
+        title=title,
         when=when,
         text=entry_html(entry),
         done=done_command,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from markupsafe import Markup
-
 from commands.core.context import CommandContext
 from commands.core.i18n import Localized
 from commands.core.registry import CommandGroup
+from commands.core.rendering import link as html_link
 from commands.web import login
 
 group = CommandGroup("web", Localized("Webseite", "Web page"))
@@ -47,10 +46,10 @@ async def web_link(ctx: CommandContext) -> None:
         return
     token = await login.issue(ctx.db, ctx.sender, ctx.now())
     link = login.login_link(ctx.ports.links.base_url, token)
-    anchor = Markup('<a href="{0}">{0}</a>').format(link)
+    anchor = html_link(link, link)
     # m.text: the person asked for it and should hear it arrive.
     await ctx.say(
-        room_id, LINK.format(ctx.language, link=anchor), f"web-login.{ctx.event_id}", notify=True
+        room_id, LINK.html(ctx.language, link=anchor), f"web-login.{ctx.event_id}", notify=True
     )
     if room_id != ctx.room_id:
         await ctx.reply(SENT.get(ctx.language))

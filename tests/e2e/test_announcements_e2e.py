@@ -43,10 +43,14 @@ async def space(
 
 
 def bot_posts(history: list[Event], bot_id: str, needle: str) -> int:
+    """The bot's posts with `needle`, not its replies (a listing by !ankuendigungen names the
+    announcement's text too)."""
     return sum(
         1
         for event in history
-        if event.get("sender") == bot_id and needle in event.get("content", {}).get("body", "")
+        if event.get("sender") == bot_id
+        and needle in event.get("content", {}).get("body", "")
+        and "m.relates_to" not in event.get("content", {})
     )
 
 

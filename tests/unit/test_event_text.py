@@ -445,9 +445,8 @@ def test_render_reminder_pills_escape_user_ids_and_names() -> None:
     coming = [('@x"y:example.org', '"><script>alert(1)</script>')]
     html = render_reminder(make_event(), coming, NOW, None, "!", "de")
     assert (
-        # The pills come from commands.core.mentions (markupsafe writes " as &#34;).
-        'Zugesagt: <a href="https://matrix.to/#/@x&#34;y:example.org">'
-        "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</a>"
+        'Zugesagt: <a href="https://matrix.to/#/@x&quot;y:example.org">'
+        "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</a>"
     ) in html
     assert_safe(html)
 

@@ -262,7 +262,7 @@ def test_mentioned_user_ids(content: dict[str, Any], expected: tuple[str, ...]) 
         pytest.param(
             "@x:ex.org",
             '<b>&"',
-            '<a href="https://matrix.to/#/@x:ex.org">&lt;b&gt;&amp;&#34;</a>',
+            '<a href="https://matrix.to/#/@x:ex.org">&lt;b&gt;&amp;&quot;</a>',
             id="name-escaped",
         ),
         pytest.param(

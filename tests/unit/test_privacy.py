@@ -131,7 +131,7 @@ def test_without_a_notice_the_answer_says_so(language: Language) -> None:
 def test_the_welcome_names_the_privacy_command() -> None:
     member = RosterEntry(ANNA, "Anna", "Potsdam", 1, "manager")
     facts = WelcomeFacts([], None, [], [])
-    html = render_welcome(member, facts, "de", "B", "H", "S", "<code>!datenschutz</code>")
+    html = render_welcome(member, facts, "de", "B", "H", "S", code("!datenschutz"))
     assert "welche Rechte du hast: <code>!datenschutz</code>" in html
 
 

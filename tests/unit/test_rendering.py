@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from commands.core.rendering import bullet_list, code, escape, html_to_text
+from commands.core.rendering import Markup, bullet_list, code, escape, html_to_text
 
 
 @pytest.mark.parametrize(
@@ -28,8 +28,8 @@ def test_code_escapes_its_content() -> None:
     assert code("!termin <datum>") == "<code>!termin &lt;datum&gt;</code>"
 
 
-def test_bullet_list_keeps_items_as_html() -> None:
-    assert bullet_list(["<b>a</b>", "b"]) == "<ul><li><b>a</b></li><li>b</li></ul>"
+def test_bullet_list_keeps_markup_items_and_escapes_text_items() -> None:
+    assert bullet_list([Markup("<b>a</b>"), "b<c"]) == "<ul><li><b>a</b></li><li>b&lt;c</li></ul>"
 
 
 @pytest.mark.parametrize(

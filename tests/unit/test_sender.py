@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from commands.core.content import message_content, txn_id_for
+from commands.core.rendering import Markup
 
 
 def test_notice_with_html_body_and_empty_mentions() -> None:
-    content = message_content("<b>Hallo</b> &amp; willkommen")
+    content = message_content(Markup("<b>Hallo</b> &amp; willkommen"))
     assert content == {
         "msgtype": "m.notice",
         "body": "Hallo & willkommen",
