@@ -32,7 +32,7 @@ from commands.core.i18n import Localized
 from commands.core.ports import Homeserver, RetryLater
 from commands.core.registry import Role
 from commands.core.rendering import Markup
-from commands.core.rooms import alone_with, joined_members, room_id_of
+from commands.core.rooms import alone_with, bot_may_post, joined_members, room_id_of
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ class MatrixCommandContext(CommandContext):
         room = self.client.rooms.get(room_id)
         if room is None:
             raise ConversionError(BOT_NOT_IN_ROOM, room=reference)
-        if not room.power_levels.can_user_send_message(self.client.user_id):
+        if not await bot_may_post(self.client, room_id, self.ports.creators):
             raise ConversionError(BOT_MAY_NOT_POST, room=reference)
         # Posting into another room takes the organiser's right there, not only here.
         if self.role_in(room_id, self.sender) < Role.ORGANISER:

@@ -13,6 +13,8 @@ from nio import (
     AsyncClient,
     JoinResponse,
     RoomCreateResponse,
+    RoomGetStateEventResponse,
+    RoomPutStateResponse,
     RoomResolveAliasResponse,
 )
 
@@ -21,6 +23,8 @@ from bot.config import PASSWORD_ENV, Config, load_config
 from bot.demo_network import (
     CONFIG_FILE,
     PEOPLE,
+    ROOM_NAME,
+    ROOM_TOPIC,
     ROOMS,
     ROSTER_FILE,
     SPACE_ALIAS,
@@ -37,11 +41,6 @@ from bot.homeserver import LocalSynapse, choose_port, stop_leftover, synapse_ins
 
 DEMO_PORT = 8008
 HTTP_PORT = 8080
-ROOM_NAME = "Alumni-Netzwerk Smart City Manager:innen (Demo)"
-ROOM_TOPIC = (
-    "Austausch der Smart City Manager:innen in Brandenburg – "
-    "2. Transfer-Workshop am 29. September. Schreib !hilfe für die Befehle."
-)
 DISPLAY_NAMES = {person.localpart: person.display_name for person in PEOPLE}
 
 
@@ -109,16 +108,18 @@ async def run_demo(data_dir: Path, *, smoke: bool = False, port: int = DEMO_PORT
             name: await book.ensure(synapse, name, display)
             for name, display in DISPLAY_NAMES.items()
         }
+        say("Richte den Demo-Raum ein …", "Setting up the demo room…")
+        room_id = await _ensure_room(synapse.base_url, book, bot, people)
         http_port = await choose_port(HTTP_PORT)
         day = workshop_day(dt.date.today())
-        config_path = write_demo_files(data_dir, synapse, bot, people["orga"], http_port, day)
+        config_path = write_demo_files(
+            data_dir, synapse, bot, people["orga"], http_port, day, room_id
+        )
         config = load_config(config_path, env={PASSWORD_ENV: bot.password})
         say("Starte den Bot …", "Starting the bot…")
         stop = asyncio.Event()
         bot_task = asyncio.create_task(run_bot(config, synapse.base_url, stop))
         try:
-            say("Richte den Demo-Raum ein …", "Setting up the demo room…")
-            room_id = await _ensure_room(synapse.base_url, book, bot, people)
             chat = await DemoChat.open(synapse.base_url, book, "orga", room_id, bot.user_id)
             try:
                 seeded = await _seed(chat, book, day)
@@ -132,6 +133,8 @@ async def run_demo(data_dir: Path, *, smoke: bool = False, port: int = DEMO_PORT
                     print("Smoke-Test: der Bot hat auf !hilfe geantwortet.")
                     orga = people["orga"].user_id
                     print(f"Smoke-Test: {orga} ist in den Space {space_id} eingeladen.")
+                    if await _in_space(chat.client, room_id, space_id):
+                        print("Smoke-Test: der Demo-Raum gehört zum Space.")
             finally:
                 await chat.client.close()
             _print_banner(synapse, config, bot, people, room_id, seeded, day)
@@ -153,9 +156,11 @@ def write_demo_files(
     organiser: Account,
     http_port: int,
     day: dt.date,
+    room_id: str,
 ) -> Path:
     """The configuration and roster (at every start: the ports may differ), and the survey of
-    the coming workshop (once: a changed file would redefine it)."""
+    the coming workshop (once: a changed file would redefine it). The demo room `room_id` is a
+    room of the space."""
     survey = survey_file(day)
     survey_path = data_dir / survey
     if not survey_path.exists():
@@ -169,6 +174,7 @@ def write_demo_files(
         http_port,
         data_dir / "alumni-bot.db",
         survey,
+        room_id,
     )
     config_path.write_text(text, encoding="utf-8")
     return config_path
@@ -177,11 +183,15 @@ def write_demo_files(
 async def _ensure_room(
     base_url: str, book: AccountBook, bot: Account, people: dict[str, Account]
 ) -> str:
+    """The organiser's demo room, with the bot at power 100 so that the space can take it in
+    (link it, set its join rule and rights) like a room of its own."""
     existing = book.data.get("_room", {}).get("room_id")
-    if existing:
-        return existing
     orga = await client_for(base_url, book, "orga")
     try:
+        if existing:
+            # A demo room of an earlier version, made before the space took it in.
+            await _give_bot_power(orga, existing, bot.user_id)
+            return existing
         created = await orga.room_create(
             name=ROOM_NAME,
             topic=ROOM_TOPIC,
@@ -189,6 +199,7 @@ async def _ensure_room(
         )
         if not isinstance(created, RoomCreateResponse):
             raise RuntimeError(f"creating the demo room failed: {created}")
+        await _give_bot_power(orga, created.room_id, bot.user_id)
     finally:
         await orga.close()
     for name in ("mitglied1", "mitglied2"):
@@ -202,6 +213,20 @@ async def _ensure_room(
     book.data["_room"] = {"room_id": created.room_id}
     book.save()
     return created.room_id
+
+
+async def _give_bot_power(client: AsyncClient, room_id: str, bot_id: str) -> None:
+    state = await client.room_get_state_event(room_id, "m.room.power_levels")
+    if not isinstance(state, RoomGetStateEventResponse):
+        raise RuntimeError(f"reading the demo room's power levels failed: {state}")
+    levels = dict(state.content)
+    users = dict(levels.get("users", {}))
+    if users.get(bot_id, 0) >= 100:
+        return
+    levels["users"] = users | {bot_id: 100}
+    response = await client.room_put_state(room_id, "m.room.power_levels", levels)
+    if not isinstance(response, RoomPutStateResponse):
+        raise RuntimeError(f"giving the bot power in the demo room failed: {response}")
 
 
 WORKSHOP = (
@@ -272,6 +297,17 @@ async def _wait_for_space(client: AsyncClient, server_name: str) -> str:
     raise RuntimeError("the bot did not set up the space within 2 minutes")
 
 
+async def _in_space(client: AsyncClient, room_id: str, space_id: str) -> bool:
+    """Whether the bot has linked the demo room to the space (it does so right after making
+    the space's rooms)."""
+    for _ in range(60):
+        parent = await client.room_get_state_event(room_id, "m.space.parent", space_id)
+        if isinstance(parent, RoomGetStateEventResponse) and parent.content.get("via"):
+            return True
+        await asyncio.sleep(1)
+    return False
+
+
 async def _aliases_resolve(client: AsyncClient, server_name: str) -> bool:
     for alias in (SPACE_ALIAS, *(key for key, *_ in ROOMS)):
         resolved = await client.room_resolve_alias(f"#{alias}:{server_name}")
@@ -299,7 +335,8 @@ def _print_banner(
         print(f"  {DISPLAY_NAMES[name]}: {account.user_id}  Passwort: {account.password}")
     print(f"  Bot: {bot.user_id}")
     print(f"  Raum: {ROOM_NAME} ({room_id})")
-    print(f"  Space: {SPACE_NAME} ({space}), mit {len(ROOMS)} Räumen / with {len(ROOMS)} rooms")
+    rooms = len(ROOMS) + 1  # and the demo room
+    print(f"  Space: {SPACE_NAME} ({space}), mit {rooms} Räumen / with {rooms} rooms")
     print(
         f"  Im Raum / In the room: Workshop am {day:%d.%m.%Y} (Termin Nr. {seeded.event}) mit "
         f"Agenda, Umfrage Nr. {seeded.poll}"

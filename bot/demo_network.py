@@ -1,6 +1,7 @@
 """What the demo sets up around its accounts, as files the bot reads like any operator's: the
-configuration with the alumni space (rooms as in config.example.toml), the roster of the demo
-accounts, the needs survey of further municipal needs, and the workshop's date."""
+configuration with the alumni space (rooms as in config.example.toml, and the demo room the
+organiser made, taken into the space by its id), the roster of the demo accounts, the needs
+survey of further municipal needs, and the workshop's date."""
 
 from __future__ import annotations
 
@@ -30,6 +31,13 @@ ROOMS: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("organisation", "Organisation", "", "90", "alle", "Organisation"),
 )
 SURVEY_TITLE = "Weitere kommunale Bedarfe"
+# The room the organiser makes for the demo; the space adopts it by its id (key "demo").
+ROOM_KEY = "demo"
+ROOM_NAME = "Alumni-Netzwerk Smart City Manager:innen (Demo)"
+ROOM_TOPIC = (
+    "Austausch der Smart City Manager:innen in Brandenburg – "
+    "2. Transfer-Workshop am 29. September. Schreib !hilfe für die Befehle."
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,11 @@ PEOPLE = (
     DemoPerson(
         "mitglied2", "Smart City Manager Musterhausen", "Musterhausen", 2, "Smart City Manager:in"
     ),
+    # The workshop is "mit den Fachvorgesetzten und der KTS": one of each, to try their view.
+    DemoPerson(
+        "vorgesetzte", "Fachvorgesetzte Beispielstadt", "Beispielstadt", 1, "Fachvorgesetzte:r"
+    ),
+    DemoPerson("kts", "KTS Smart Cities (Gast)", "Berlin", None, "Gast"),
 )
 
 
@@ -97,6 +110,7 @@ def config_toml(
     http_port: int,
     database: Path,
     survey: str,
+    room_id: str,
 ) -> str:
     """The demo's configuration; the bot's password comes from the environment, as always."""
     lines = [
@@ -135,6 +149,15 @@ def config_toml(
             lines.append(f"topic = {_string(topic)}")
         lines += [f'alias = "{key}"', f'order = "{order}"', f'post = "{post}"']
         lines.append(f'members = ["{members}"]' if members != "alle" else 'members = "alle"')
+    lines += [
+        "",
+        "[[space.rooms]]",
+        f'key = "{ROOM_KEY}"',
+        f"name = {_string(ROOM_NAME)}",
+        f"topic = {_string(ROOM_TOPIC)}",
+        f"id = {_string(room_id)}",
+        'order = "05"',
+    ]
     lines += ["", "[privacy.notice]"]
     lines += [f"{key} = {_string(text)}" for key, text in DEMO_NOTICE]
     return "\n".join(lines) + "\n"
@@ -169,6 +192,7 @@ def survey_toml(day: dt.date) -> str:
 beschreibung = {_string(description)}
 anonym = true
 ende = "{closes} 18:00"
+einladen = ["#allgemein"]
 
 [[frage]]
 text = "Wo ist die Rolle der Smart City Manager:in in Ihrer Kommune angesiedelt?"

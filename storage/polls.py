@@ -106,6 +106,18 @@ async def open_polls(db: Database) -> list[Poll]:
         return list(rows)
 
 
+async def recent(db: Database, limit: int) -> list[Poll]:
+    """The newest started polls, open or ended, newest first."""
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(Poll)
+            .where(Poll.start_event_id.is_not(None))
+            .order_by(Poll.id.desc())
+            .limit(limit)
+        )
+        return list(rows)
+
+
 async def unfinished(db: Database) -> list[Poll]:
     """Open polls, and ended ones whose final result is not posted yet."""
     async with db.session() as session:

@@ -18,10 +18,11 @@ from commands.core.context import CommandContext
 from commands.core.converters import ConversionError, Integer, Rest
 from commands.core.formatted_text import argument_html, plain_to_html, sanitize
 from commands.core.i18n import NUMBERED, Language, Localized
+from commands.core.ports import Ports
 from commands.core.recurrence import Schedule, describe, next_occurrence, parse_schedule
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import Markup, bold, bullet_list, escape, paragraph
-from commands.core.rooms import person_pill
+from commands.core.rooms import is_creator, person_pill
 from commands.core.time_phrases import format_when
 from storage import announcements
 from storage.announcements import NewAnnouncement
@@ -38,6 +39,11 @@ NUMBER = Arg(
 SCHEDULED = Localized(
     "Ankündigung Nr. {id} geplant: {schedule}. Zuerst: <b>{first}</b>. Räume: {rooms}.",
     "Announcement no. {id} scheduled: {schedule}. First: <b>{first}</b>. Rooms: {rooms}.",
+)
+# A post that goes out once: its time is said once.
+SCHEDULED_ONCE = Localized(
+    "Ankündigung Nr. {id} geplant: <b>{first}</b>. Räume: {rooms}.",
+    "Announcement no. {id} scheduled: <b>{first}</b>. Rooms: {rooms}.",
 )
 UNKNOWN_NUMBER = Localized(
     "Eine Ankündigung Nr. {id} gibt es nicht (mehr). Alle: {command}",
@@ -75,11 +81,11 @@ PLAN_HELP = Localized(
 )
 
 
-def _schedule_text(row: Announcement, language: Language) -> str:
+def schedule_text(row: Announcement, language: Language) -> str:
     return describe(schedule_from(row.cron, row.once_at), ZoneInfo(row.timezone), language)
 
 
-def _next_text(row: Announcement, language: Language) -> str:
+def next_text(row: Announcement, language: Language) -> str:
     if row.next_due is None:
         return "–"
     return format_when(row.next_due, ZoneInfo(row.timezone), language)
@@ -122,14 +128,18 @@ def _first_due(schedule: Schedule, now: dt.datetime, zone: ZoneInfo) -> dt.datet
     help=Localized(
         "Plant eine Ankündigung, einmalig oder wiederkehrend, in einen oder mehrere Räume. "
         "Formatierung (fett, Listen, Links) bleibt erhalten; @room aus der Vorschlagsliste "
-        "benachrichtigt alle im Raum, wenn der Bot dort die Berechtigung dazu hat.\n"
+        "benachrichtigt alle im Raum, wenn der Bot dort die Berechtigung dazu hat. Schreib den "
+        "Befehl dann im Organisationsraum: das @room im Befehl benachrichtigt sonst schon alle "
+        "in dem Raum, in dem du ihn schreibst.\n"
         "Beispiele: !ankuendigung morgen 9 Uhr in #allgemein #workshop: Der Workshop beginnt.\n"
         "!ankuendigung jeden Montag 9 Uhr in #allgemein: Wochenstart – was steht an?\n"
         "Zeiten: {datum+30} 10:00, {tag+30} 10 Uhr, in 2 Stunden, übermorgen 18 Uhr, "
         "täglich 8:30, am 1. jedes Monats 9 Uhr, cron 0 9 * * 1.",
         "Schedules an announcement, once or recurring, into one or more rooms. Formatting "
         "(bold, lists, links) is kept; @room picked from the suggestions notifies everyone in "
-        "the room where the bot has the power for it.\n"
+        "the room where the bot has the power for it. Then write the command in the organisers' "
+        "room: the @room in the command itself already notifies everyone in the room you write "
+        "it in.\n"
         "Examples: !announce tomorrow 9am in #general: The workshop starts.\n"
         "!announce every monday 9:00 in #general: New week – what is coming up?\n"
         "Times: {datum+30} 10:00, in 2 hours, next friday 14:00, daily 8:30, "
@@ -146,15 +156,11 @@ async def announce(ctx: CommandContext, angaben: str) -> None:
         await _confirm(ctx, row, row.next_due or row.once_at)
         return
     request = parse_request(angaben)
-    zone = ZoneInfo(ctx.timezone)
-    now = ctx.now()
-    schedule = parse_schedule(request.when, now, zone)
-    first = _first_due(schedule, now, zone)
-    cron, once_at = schedule_columns(schedule)
+    cron, once_at, first = timing(request.when, ctx.now(), ZoneInfo(ctx.timezone))
     room_ids = list(dict.fromkeys([await ctx.resolve_room(room) for room in request.rooms]))
     html = argument_html(ctx.content, request.text)
-    row = await announcements.create(
-        ctx.db,
+    row = await store_announcement(
+        ctx.ports,
         NewAnnouncement(
             source_event_id=ctx.event_id,
             created_by=ctx.sender,
@@ -169,28 +175,50 @@ async def announce(ctx: CommandContext, angaben: str) -> None:
             next_due=first,
         ),
     )
-    await ctx.schedules.changed(ANNOUNCEMENT_DUTY, row.id)
     await _confirm(ctx, row, first)
+
+
+def timing(
+    when: str, now: dt.datetime, zone: ZoneInfo
+) -> tuple[str | None, dt.datetime | None, dt.datetime]:
+    """(cron, once_at, first post) of a time phrase; ConversionError for one that cannot be
+    read or leaves nothing ahead."""
+    schedule = parse_schedule(when, now, zone)
+    first = _first_due(schedule, now, zone)
+    cron, once_at = schedule_columns(schedule)
+    return cron, once_at, first
+
+
+async def store_announcement(ports: Ports, new: NewAnnouncement) -> Announcement:
+    """Store it (once per source) and plan its first post."""
+    row = await announcements.create(ports.db, new)
+    await ports.schedules.changed(ANNOUNCEMENT_DUTY, row.id)
+    return row
 
 
 async def _confirm(ctx: CommandContext, row: Announcement, first: dt.datetime | None) -> None:
     zone = ZoneInfo(row.timezone)
-    scheduled = SCHEDULED.html(
+    scheduled = (SCHEDULED_ONCE if row.cron is None else SCHEDULED).html(
         ctx.language,
         id=row.id,
-        schedule=_schedule_text(row, ctx.language),
+        schedule=schedule_text(row, ctx.language),
         first=format_when(first, zone, ctx.language) if first else "–",
         rooms=_rooms_text(ctx, row.room_ids),
     )
-    await ctx.reply(paragraph(scheduled) + _room_mention_note(ctx, row))
+    await ctx.reply(paragraph(scheduled) + await _room_mention_note(ctx, row))
 
 
-def _room_mention_note(ctx: CommandContext, row: Announcement) -> Markup:
+async def _room_mention_note(ctx: CommandContext, row: Announcement) -> Markup:
     """Where the post cannot notify the whole room as asked: which rooms, which levels (HTML)."""
     if not row.room_mention:
         return Markup()
     homeserver = ctx.ports.homeserver
-    gaps = shortfalls(homeserver.rooms, row.room_ids, homeserver.user_id)
+    created = [
+        room_id
+        for room_id in row.room_ids
+        if await is_creator(homeserver, room_id, homeserver.user_id, ctx.ports.creators)
+    ]
+    gaps = shortfalls(homeserver.rooms, row.room_ids, homeserver.user_id, created)
     if not gaps:
         return Markup()
     labels = {gap.room_id: ctx.room_label(gap.room_id) for gap in gaps}
@@ -224,8 +252,8 @@ async def list_announcements(ctx: CommandContext) -> None:
         items.append(
             Markup("{} – {} – {} – {} – „{}“{}").format(
                 bold(number),
-                _next_text(row, ctx.language),
-                _schedule_text(row, ctx.language),
+                next_text(row, ctx.language),
+                schedule_text(row, ctx.language),
                 _rooms_text(ctx, row.room_ids),
                 preview,
                 state,
@@ -249,8 +277,8 @@ async def show_announcement(ctx: CommandContext, nr: int) -> None:
     if row is None:
         return
     values = {
-        "schedule": _schedule_text(row, ctx.language),
-        "next": _next_text(row, ctx.language),
+        "schedule": schedule_text(row, ctx.language),
+        "next": next_text(row, ctx.language),
         "rooms": _rooms_text(ctx, row.room_ids),
         "creator": person_pill(ctx.ports.homeserver, [*row.room_ids, ctx.room_id], row.created_by),
     }
@@ -287,9 +315,9 @@ async def change_text(ctx: CommandContext, nr: int, text: str) -> None:
         html=str(html) if html is not None else None,
         room_mention=wants_room_mention(ctx.content, text),
     )
-    note = _room_mention_note(ctx, changed or row)
-    next_text = _next_text(row, ctx.language)
-    await ctx.reply(paragraph(CHANGED.html(ctx.language, id=nr, next=next_text)) + note)
+    note = await _room_mention_note(ctx, changed or row)
+    upcoming = next_text(row, ctx.language)
+    await ctx.reply(paragraph(CHANGED.html(ctx.language, id=nr, next=upcoming)) + note)
 
 
 @group.command(
@@ -335,8 +363,7 @@ async def change_time(ctx: CommandContext, nr: int, wann: str) -> None:
 async def pause(ctx: CommandContext, nr: int) -> None:
     if await _find(ctx, nr) is None:
         return
-    await announcements.update(ctx.db, nr, status=announcements.PAUSED)
-    await ctx.schedules.changed(ANNOUNCEMENT_DUTY, nr)
+    await pause_announcement(ctx.ports, nr)
     resume_command = ctx.hint("ankuendigung fortsetzen", nr)
     await ctx.reply(PAUSED_NOW.html(ctx.language, id=nr, command=resume_command))
 
@@ -357,9 +384,7 @@ async def resume(ctx: CommandContext, nr: int) -> None:
     if row is None:
         return
     zone = ZoneInfo(row.timezone)
-    upcoming = _first_due(schedule_from(row.cron, row.once_at), ctx.now(), zone)
-    await announcements.update(ctx.db, nr, status=announcements.ACTIVE, next_due=upcoming)
-    await ctx.schedules.changed(ANNOUNCEMENT_DUTY, nr)
+    upcoming = await resume_announcement(ctx.ports, row, ctx.now())
     await ctx.reply(
         CHANGED.html(ctx.language, id=nr, next=escape(format_when(upcoming, zone, ctx.language)))
     )
@@ -376,6 +401,23 @@ async def resume(ctx: CommandContext, nr: int) -> None:
 async def cancel(ctx: CommandContext, nr: int) -> None:
     if await _find(ctx, nr) is None:
         return
-    await announcements.update(ctx.db, nr, status=announcements.CANCELLED, next_due=None)
-    await ctx.schedules.changed(ANNOUNCEMENT_DUTY, nr)
+    await cancel_announcement(ctx.ports, nr)
     await ctx.reply(CANCELLED_NOW.html(ctx.language, id=nr))
+
+
+async def pause_announcement(ports: Ports, nr: int) -> None:
+    await announcements.update(ports.db, nr, status=announcements.PAUSED)
+    await ports.schedules.changed(ANNOUNCEMENT_DUTY, nr)
+
+
+async def resume_announcement(ports: Ports, row: Announcement, now: dt.datetime) -> dt.datetime:
+    """Active again from its next occurrence (those missed meanwhile are skipped)."""
+    upcoming = _first_due(schedule_from(row.cron, row.once_at), now, ZoneInfo(row.timezone))
+    await announcements.update(ports.db, row.id, status=announcements.ACTIVE, next_due=upcoming)
+    await ports.schedules.changed(ANNOUNCEMENT_DUTY, row.id)
+    return upcoming
+
+
+async def cancel_announcement(ports: Ports, nr: int) -> None:
+    await announcements.update(ports.db, nr, status=announcements.CANCELLED, next_due=None)
+    await ports.schedules.changed(ANNOUNCEMENT_DUTY, nr)

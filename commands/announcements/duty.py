@@ -20,6 +20,7 @@ from commands.announcements.reach import shortfall
 from commands.core import faults
 from commands.core.content import message_content, txn_id_for
 from commands.core.ports import Ports, SendRefused
+from commands.core.rooms import is_creator
 from storage import announcements
 from storage.announcements import DELIVERED, MISSED, REFUSED, Delivery
 from storage.models import Announcement, utc_now
@@ -35,6 +36,7 @@ class AnnouncementDuty:
         self.sender = ports.messenger
         self.errors = ports.errors
         self.homeserver = ports.homeserver
+        self.creators = ports.creators
         self.language = ports.settings.language
         self.grace = ports.settings.missed_grace
         self.clock = clock
@@ -66,9 +68,16 @@ class AnnouncementDuty:
             )
         if firing.send is not None:
             due = firing.send
+            # Rooms the bot created (room version 12 on): its power there is unlimited.
+            own = self.homeserver.user_id
+            created = [
+                room_id
+                for room_id in row.room_ids
+                if await is_creator(self.homeserver, room_id, own, self.creators)
+            ]
 
             def post(room_id: str) -> dict[str, Any]:
-                return self._post_content(row, due, firing.late, zone, room_id)
+                return self._post_content(row, due, firing.late, zone, room_id, created)
 
             sent += await self._send_once(row, due, row.room_ids, DELIVERED, post, done)
         moved_on = await announcements.finish_occurrence(
@@ -78,12 +87,18 @@ class AnnouncementDuty:
         return firing.next_due if moved_on else None
 
     def _post_content(
-        self, row: Announcement, due: dt.datetime, late: bool, zone: ZoneInfo, room_id: str
+        self,
+        row: Announcement,
+        due: dt.datetime,
+        late: bool,
+        zone: ZoneInfo,
+        room_id: str,
+        created: list[str],
     ) -> dict[str, Any]:
         """The announcement as m.text: every member gets the ordinary notification, the whole
         room a highlighted one (@room) if the organiser asked and the bot's power allows."""
         room = row.room_mention and (
-            shortfall(self.homeserver.rooms, room_id, self.homeserver.user_id) is None
+            shortfall(self.homeserver.rooms, room_id, self.homeserver.user_id, created) is None
         )
         post = render_post(row.text, row.html, due, late, zone, self.language, room_mention=room)
         content = message_content(post.html, msgtype="m.text", room=room)

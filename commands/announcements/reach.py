@@ -3,7 +3,7 @@ bot's power level in the room (as the last sync left it) reaches `notifications.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,9 +50,14 @@ def room_mention_levels(power_levels: Any, user_id: str) -> tuple[int, int]:
     return needed, int(power_levels.get_user_level(user_id))
 
 
-def shortfall(rooms: Mapping[str, Any], room_id: str, user_id: str) -> Shortfall | None:
+def shortfall(
+    rooms: Mapping[str, Any], room_id: str, user_id: str, created: Collection[str] = ()
+) -> Shortfall | None:
     """Why `user_id` may not notify the room `room_id`, or None if it may. A room missing from
-    `rooms` (the sync's) counts as one where it may not: nothing says it could."""
+    `rooms` (the sync's) counts as one where it may not: nothing says it could. In the rooms
+    `created` (by `user_id`, from room version 12 on) it has unlimited power."""
+    if room_id in created:
+        return None
     room = rooms.get(room_id)
     if room is None:
         return Shortfall(room_id, DEFAULT_ROOM_NOTIFICATION_LEVEL, 0)
@@ -60,8 +65,10 @@ def shortfall(rooms: Mapping[str, Any], room_id: str, user_id: str) -> Shortfall
     return Shortfall(room_id, needed, has) if has < needed else None
 
 
-def shortfalls(rooms: Mapping[str, Any], room_ids: Iterable[str], user_id: str) -> list[Shortfall]:
-    return [gap for room_id in room_ids if (gap := shortfall(rooms, room_id, user_id))]
+def shortfalls(
+    rooms: Mapping[str, Any], room_ids: Iterable[str], user_id: str, created: Collection[str] = ()
+) -> list[Shortfall]:
+    return [gap for room_id in room_ids if (gap := shortfall(rooms, room_id, user_id, created))]
 
 
 def describe_shortfalls(

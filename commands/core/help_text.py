@@ -1,10 +1,10 @@
 """Help pages generated from the command declarations, never written by hand: the short
-overview of what the asker may use, the full reference and the help of one command."""
+overview of what the asker may use (short enough for a phone), the full reference and the help
+of one command."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from commands.core.example_dates import fill
 from commands.core.i18n import Language, Localized
@@ -17,27 +17,14 @@ OPTIONAL = Localized("optional", "optional")
 ARGUMENTS = Localized("Angaben", "Arguments")
 ALSO = Localized("Auch", "Also")
 WHO = Localized("Wer darf", "Who may use it")
-MORE = Localized(
-    "Alles mit Angaben und Beispielen: {all} (als Direktnachricht). "
-    "Hilfe zu einem Befehl: {one}, z. B. {example}. In English: {other}.",
-    "Everything with arguments and examples: {all} (by direct message). "
-    "Help on one command: {one}, e.g. {example}. Auf Deutsch: {other}.",
+MORE_ON_ONE = Localized("Mehr zu einem Befehl: {example}", "More on one command: {example}")
+MORE_ON_ALL = Localized(
+    "Alle mit Beispielen (per Direktnachricht): {all}",
+    "All with examples (by direct message): {all}",
 )
+OTHER_LANGUAGE = Localized("In English: {other}", "Auf Deutsch: {other}")
 # The word after the help command that asks for the full reference.
 ALL = Localized("alle", "all")
-
-
-# Where a help's first line stops being the gist: a sentence's end (not "z. B."), a semicolon,
-# a colon, a parenthesis or a dash.
-GIST_END = re.compile(r"(?<![ .][a-zA-Z])\. (?=[A-ZÄÖÜ])|; |: | \(| – ")
-
-
-def summary(command: Command, language: Language) -> str:
-    """A few words on what the command does: the gist of its help's first line."""
-    first_line = command.help.get(language).split("\n", 1)[0].strip()
-    match = GIST_END.search(first_line)
-    gist = first_line[: match.start()] if match else first_line
-    return gist.rstrip(" .,")
 
 
 def visible(registry: Registry, role: Role) -> list[tuple[CommandGroup, list[Command]]]:
@@ -51,18 +38,20 @@ def visible(registry: Registry, role: Role) -> list[tuple[CommandGroup, list[Com
 
 
 def render_overview(registry: Registry, prefix: str, language: Language, role: Role) -> Markup:
-    """One line per command the asker may use, grouped by feature, and where to read more."""
+    """The commands the asker may use, one short paragraph per group (its title, then the
+    commands' names, a command's sub-commands folded into it: `!thema (+1, -1, status)`), and
+    where to read more: on a phone a line per command with its gist ran to several screens."""
     sections = [Markup("<h4>{}</h4>").format(TITLE.get(language))]
     groups = visible(registry, role)
     for group, commands in groups:
         items = [
-            Markup("{} – {}").format(
-                code(prefix + command.display_name(language)), summary(command, language)
-            )
-            for command in commands
+            code(prefix + name) + (Markup(" ({})").format(", ".join(subs)) if subs else "")
+            for name, subs in folded(commands, language)
         ]
         sections.append(
-            Markup("<p><b>{}</b></p>{}").format(group.title.get(language), bullet_list(items))
+            Markup("<p><b>{}</b><br>{}</p>").format(
+                group.title.get(language), Markup(" · ").join(items)
+            )
         )
     help_command = registry.find(HELP_COMMAND)
     if help_command is not None:
@@ -77,18 +66,27 @@ def render_overview(registry: Registry, prefix: str, language: Language, role: R
             ),
             help_command,
         )
-        sections.append(
-            paragraph(
-                MORE.html(
-                    language,
-                    all=code(f"{name} {ALL.get(language)}"),
-                    one=code(help_command.usage(prefix, language)),
-                    example=code(f"{name} {example.display_name(language)}"),
-                    other=code(prefix + help_command.display_name(other)),
-                )
-            )
-        )
+        more = [
+            MORE_ON_ONE.html(language, example=code(f"{name} {example.display_name(language)}")),
+            MORE_ON_ALL.html(language, all=code(f"{name} {ALL.get(language)}")),
+            OTHER_LANGUAGE.html(language, other=code(prefix + help_command.display_name(other))),
+        ]
+        sections.append(paragraph(lines(more)))
     return Markup("").join(sections)
+
+
+def folded(commands: list[Command], language: Language) -> list[tuple[str, list[str]]]:
+    """(name, the words of its sub-commands) in the declared order: `thema status` goes under
+    `thema` when that is listed too, else it stands on its own."""
+    names = [command.display_name(language) for command in commands]
+    entries: dict[str, list[str]] = {}
+    for name in names:
+        parent, _, rest = name.rpartition(" ")
+        if parent in names:
+            entries.setdefault(parent, []).append(rest)
+        else:
+            entries.setdefault(name, [])
+    return list(entries.items())
 
 
 def render_reference(

@@ -199,6 +199,8 @@ class Ports:
     # Which rooms make their organisers organisers to the bot (the space: its rooms). No
     # predicate: every room but a direct chat.
     organised_rooms: list[Callable[[str], bool]] = field(default_factory=list)
+    # The creators of rooms, as far as asked (`rooms.is_creator`): nio does not keep them.
+    creators: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def network_organisers(self) -> set[str]:
         found = set(self.settings.organisers)

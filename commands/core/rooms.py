@@ -4,7 +4,7 @@ shown there."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 
 from nio import MatrixRoom, RoomResolveAliasResponse
 
@@ -67,3 +67,35 @@ def person_pill(
     `room_ids` that knows it, else `fallback` (e.g. the roster's name), else the bare ID.
     A pill in a message does not notify; only `m.mentions` does."""
     return pill(user_id, name_in_rooms(client, room_ids, user_id) or fallback)
+
+
+async def is_creator(
+    client: Homeserver, room_id: str, user_id: str, known: MutableMapping[str, frozenset[str]]
+) -> bool:
+    """Whether `user_id` created the room (or is one of its additional creators) in room
+    version 12 or later, where creators have unlimited power and the power levels do not list
+    them. nio keeps no creators: asked of the homeserver once per room, kept in `known`."""
+    room = client.rooms.get(room_id)
+    if room is None or room.room_version in CLASSIC_ROOM_VERSIONS:
+        return False
+    if room_id not in known:
+        response = await client.room_get_state(room_id)
+        for event in getattr(response, "events", None) or []:
+            if isinstance(event, dict) and event.get("type") == "m.room.create":
+                extra = (event.get("content") or {}).get("additional_creators")
+                creators = {event.get("sender"), *(extra if isinstance(extra, list) else ())}
+                known[room_id] = frozenset(c for c in creators if isinstance(c, str))
+    return user_id in known.get(room_id, frozenset())
+
+
+async def bot_may_post(
+    client: Homeserver, room_id: str, known: MutableMapping[str, frozenset[str]]
+) -> bool:
+    """Whether the bot may send messages in a room it is in (as its creator, too)."""
+    room = client.rooms.get(room_id)
+    if room is None:
+        return False
+    own = client.user_id
+    return room.power_levels.can_user_send_message(own) or await is_creator(
+        client, room_id, own, known
+    )

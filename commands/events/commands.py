@@ -12,11 +12,11 @@ from commands.core.formatted_text import argument_html
 from commands.core.i18n import NUMBERED, Language, Localized
 from commands.core.mentions import pills
 from commands.core.registry import Arg, CommandGroup, Role
-from commands.core.rendering import BR, Markup, bold, bullet_list, escape
+from commands.core.rendering import BR, Markup, bold, bullet_list, escape, paragraph
 from commands.core.rooms import name_in_rooms
 from commands.core.unasked import dm_switch
 from commands.events import calendar as event_calendar
-from commands.events.creation import create_announced
+from commands.events.creation import change_announced, create_announced
 from commands.events.plan import (
     ANSWERS,
     EVENT_DUTY,
@@ -24,18 +24,15 @@ from commands.events.plan import (
     NO,
     NOTHING_TO_CHANGE,
     YES,
-    EventDetails,
     countdown,
     parse_answer,
     parse_details,
     plan_notices,
-    plan_reminders,
-    what_changed,
 )
 from commands.events.text import ANSWER_WORDS, describe_reminders, format_span, render_card
 from storage import events, user_settings
 from storage.models import Event
-from storage.outbox import ANNOUNCE, CANCEL, UPDATE
+from storage.outbox import CANCEL
 
 group = CommandGroup("termine", Localized("Termine", "Events"))
 
@@ -247,51 +244,17 @@ async def change_event(ctx: CommandContext, nr: int, angaben: str) -> None:
     details = parse_details(angaben, now, zone, new=False)
     if details.is_empty():
         raise ConversionError(NOTHING_TO_CHANGE)
+    if details.span is not None:
+        # "zeit 16.01. 10:00" moves the event; it does not shorten it to an hour.
+        details.span = details.span.keeping(row.ends_at - row.starts_at)
     room_ids = await _resolve_rooms(ctx, details.rooms) if details.rooms else row.room_ids
-    values = _changed_values(details, room_ids)
-    if "description" in values:
-        values["description_html"] = _description_html(ctx, details.description)
-    starts_at = details.span.starts_at if details.span else row.starts_at
-    offsets = details.offsets if details.offsets is not None else row.reminder_offsets
-    replan = bool(details.rooms or details.span or details.offsets is not None)
-    changes = what_changed(row, values)
-    # Rooms that had the event's card get the change; rooms new to it get the card itself.
-    new_rooms = [room_id for room_id in room_ids if room_id not in row.room_ids]
-    kept_rooms = [room_id for room_id in room_ids if room_id in row.room_ids]
-    notices = (
-        [replace(plan, changes=changes) for plan in plan_notices(UPDATE, 0, kept_rooms, now)]
-        if changes
-        else []
-    )
-    changed = await events.change(
-        ctx.db,
-        nr,
-        values | {"last_change_event_id": ctx.event_id},
-        plan_reminders(starts_at, offsets, room_ids, now, zone) if replan else None,
-        notices + plan_notices(ANNOUNCE, 0, new_rooms, now),
-        expected_sequence=row.sequence,
+    description_html = _description_html(ctx, details.description)
+    changed = await change_announced(
+        ctx.ports, row, details, room_ids, ctx.event_id, now, description_html
     )
     if changed is None:
         raise ConversionError(UNKNOWN, id=nr, command=ctx.command_text("termine"))
-    await ctx.schedules.changed(EVENT_DUTY, nr)
     await _confirm(ctx, CHANGED, changed)
-
-
-def _changed_values(details: EventDetails, room_ids: list[str]) -> dict[str, object]:
-    values: dict[str, object] = {
-        name: getattr(details, name)
-        for name in ("title", "place", "online_link", "agenda_link", "description", "closed")
-        if getattr(details, name) is not None
-    }
-    values.update(dict.fromkeys(details.cleared))
-    if details.span is not None:
-        values["starts_at"] = details.span.starts_at
-        values["ends_at"] = details.span.ends_at
-    if details.rooms:
-        values["room_ids"] = room_ids
-    if details.offsets is not None:
-        values["reminder_offsets"] = details.offsets
-    return values
 
 
 @group.command(
@@ -367,8 +330,14 @@ async def list_events(ctx: CommandContext) -> None:
                 _counts(counts.get(row.id, {}), ctx.language),
             )
         )
-    hint = ctx.hint("termin", "<nr>")
-    await ctx.reply(bullet_list(items) + hint)
+    one = ONE_IN_FULL.html(ctx.language, command=ctx.hint("termin", rows[0].id))
+    await ctx.reply(bullet_list(items) + paragraph(one))
+
+
+ONE_IN_FULL = Localized(
+    "Einen Termin ganz, mit Countdown und den Antworten: {command}",
+    "One event in full, with a countdown and the answers: {command}",
+)
 
 
 def _counts(counts: dict[str, int], language: Language) -> Markup:

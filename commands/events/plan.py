@@ -150,6 +150,14 @@ FIELD_NAMES = {
 class Span:
     starts_at: dt.datetime
     ends_at: dt.datetime
+    # Only a start was given: a new event lasts DEFAULT_DURATION, a changed one keeps its length.
+    start_only: bool = field(default=False, compare=False)
+
+    def keeping(self, duration: dt.timedelta) -> Span:
+        """This span as a change of an event that lasts `duration`."""
+        if not self.start_only:
+            return self
+        return Span(self.starts_at, self.starts_at + duration)
 
 
 @dataclass
@@ -197,7 +205,7 @@ def parse_span(text: str, now: dt.datetime, zone: ZoneInfo) -> Span:
     parts = SPAN_SPLIT_RE.split(text, maxsplit=1)
     start = parse_when(parts[0], now, zone)
     if len(parts) == 1:
-        return Span(start, start + DEFAULT_DURATION)
+        return Span(start, start + DEFAULT_DURATION, start_only=True)
     end_clock = read_time_of_day(parts[1], bare_hour=True)
     if end_clock is not None:
         wall = dt.datetime.combine(start.astimezone(zone).date(), end_clock)

@@ -10,13 +10,15 @@ from commands.core.context import CommandContext
 from commands.core.converters import ConversionError, Integer, Rest
 from commands.core.i18n import NUMBERED, Localized
 from commands.core.registry import Arg, CommandGroup, Role
-from commands.core.rendering import Markup, bold, bullet_list, escape
+from commands.core.rendering import BR, Markup, bold, bullet_list, escape
 from commands.polls.plan import (
     PARTICIPANTS,
     POLL_DUTY,
     START,
     answer_ids,
+    interim_is_private,
     parse_poll,
+    render_live,
     render_results,
     start_content,
 )
@@ -64,6 +66,10 @@ ENDED = Localized(
 NOT_YOURS = Localized(
     "Umfrage Nr. {id} dürfen nur, wer sie gestartet hat, und die Organisation des Raums beenden.",
     "Only whoever started poll no. {id} and the room's organisers may end it.",
+)
+INTERIM_SENT = Localized(
+    "Den Zwischenstand mit den Stimmen je Antwort habe ich dir per Direktnachricht geschickt.",
+    "I have sent you the interim result with the votes per answer by direct message.",
 )
 NOT_YOURS_TO_REMIND = Localized(
     "An Umfrage Nr. {id} erinnert die Organisation ihres Raums.",
@@ -141,8 +147,15 @@ async def _poll(ctx: CommandContext, number: int) -> Poll:
     de_aliases=("ergebnisse",),
     aliases=("results",),
     help=Localized(
-        "Zeigt das Ergebnis einer Umfrage (ohne Nummer: der neuesten in diesem Raum).",
-        "Shows a poll's results (without a number: the newest poll in this room).",
+        "Zeigt das Ergebnis einer Umfrage (ohne Nummer: der neuesten in diesem Raum).\n"
+        "Solange sie läuft, steht hier nur, wie viele abgestimmt haben: die Stimmen je Antwort "
+        "zeigt Element dir, sobald du abgestimmt hast (außer die Umfrage wurde mit "
+        "--zwischenstand gestartet). Wer sie gestartet hat und die Organisation ihres Raums "
+        "bekommen den Zwischenstand per Direktnachricht.",
+        "Shows a poll's results (without a number: the newest poll in this room).\n"
+        "While it is open, it says only how many have voted: Element shows you the votes per "
+        "answer once you have voted (unless the poll was started with --live-results). Whoever "
+        "started it and the organisers of its room get the interim result by direct message.",
     ),
     args=(replace(NUMBER, optional=True),),
 )
@@ -156,7 +169,19 @@ async def show_results(ctx: CommandContext, nr: int | None) -> None:
         row = await _poll(ctx, nr)
     await ctx.schedules.settled(POLL_DUTY, row.id)
     result = await tally_of(ctx.db, row)
-    await ctx.reply(render_results(view_of(row, ctx.timezone), result, ctx.language))
+    view = view_of(row, ctx.timezone)
+    shown = render_live(view, result, ctx.language)
+    manages = ctx.sender == row.created_by or ctx.role_there(row.room_id) >= Role.ORGANISER
+    if interim_is_private(view) and manages:
+        # Everyone in a room reads the reply: the counts go where only the asker reads them.
+        room_id = await ctx.direct_room()
+        counts = render_results(view, result, ctx.language)
+        if room_id == ctx.room_id:
+            shown = counts
+        elif room_id is not None:
+            await ctx.say(room_id, counts, f"poll-interim|{ctx.event_id}")
+            shown += BR + INTERIM_SENT.markup(ctx.language)
+    await ctx.reply(shown)
 
 
 @group.command(

@@ -15,18 +15,15 @@ from urllib.parse import quote
 import aiohttp
 from nio import UploadResponse
 
-from commands.core.bar_chart import Panel, chart_png
 from commands.core.content import file_content, message_content, txn_id_for
 from commands.core.ports import Ports, SendRefused
 from commands.core.rendering import Markup
 from commands.polls.plan import (
-    PARTICIPANTS,
-    VOTES,
     render_live,
     render_poll_nudge,
     render_results,
 )
-from commands.polls.results import end_poll, tally_of, view_of
+from commands.polls.results import end_poll, result_chart, tally_of, view_of
 from commands.polls.signals import PollClosed, PollVote, may_end, poll_relation
 from commands.polls.tally import Tally
 from storage import polls
@@ -148,13 +145,7 @@ class PollDuty:
 
     async def _send_chart(self, poll: Poll, result: Tally) -> None:
         """The final result as a bar chart image, uploaded to the room's homeserver."""
-        panel = Panel(
-            poll.question,
-            [answer["text"] for answer in poll.answers],
-            [result.counts.get(answer["id"], 0) for answer in poll.answers],
-        )
-        footer = PARTICIPANTS.format(self.language, result.voters)
-        png = await chart_png([panel], VOTES.get(self.language), footer)
+        png = await result_chart(poll, result, self.language)
         filename = f"umfrage-{poll.id}.png"
         uploaded, _ = await self.client.upload(
             io.BytesIO(png), content_type="image/png", filename=filename, filesize=len(png)

@@ -362,11 +362,18 @@ COUNTS_AFTER_VOTING = Localized(
 )
 
 
+def interim_is_private(poll: PollView) -> bool:
+    """An open poll whose counts Element shows only to those who have voted: a message to the
+    room says just how many have voted (a hidden poll shows no counts to anyone until the end,
+    one started with `--zwischenstand` shows them to all)."""
+    return poll.disclosed and not poll.ended and not poll.live_counts
+
+
 def render_live(poll: PollView, result: Tally, language: Language) -> Markup:
-    """The live result of an open poll. Like Element, it shows the counts per answer only if
-    the poll's creator asked for them (`--zwischenstand`); else just how many have voted, so
-    that nobody sees the trend before voting."""
-    if poll.ended or not poll.disclosed or poll.live_counts:
+    """The result of a poll as the whole room may see it: while it is open, like Element, the
+    counts per answer only if the poll's creator asked for them (`--zwischenstand`); else just
+    how many have voted, so that nobody sees the trend before voting."""
+    if not interim_is_private(poll):
         return render_results(poll, result, language)
     voted = VOTED.html(language, result.voters)
     return _heading(poll, language) + voted + BR + COUNTS_AFTER_VOTING.markup(language)

@@ -7,8 +7,9 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from commands.core.bar_chart import Panel, chart_png
 from commands.core.i18n import Language
-from commands.polls.plan import END, PollView, end_content
+from commands.polls.plan import END, PARTICIPANTS, VOTES, PollView, end_content
 from commands.polls.tally import CANNOT_READ, MISSING, UNREADABLE, End, Response, Tally, tally
 from storage import polls
 from storage.database import Database
@@ -59,3 +60,14 @@ async def end_poll(
     content = end_content(poll.start_event_id, poll.answers, await tally_of(db, poll), language)
     event_id = await post(poll.room_id, END, content, f"poll-end|{poll.id}")
     await polls.mark_ended(db, poll.id, now, event_id)
+
+
+async def result_chart(poll: Poll, result: Tally, language: Language) -> bytes:
+    """The result as a bar chart (PNG); RuntimeError if it could not be drawn."""
+    panel = Panel(
+        poll.question,
+        [answer["text"] for answer in poll.answers],
+        [result.counts.get(answer["id"], 0) for answer in poll.answers],
+    )
+    footer = PARTICIPANTS.format(language, result.voters)
+    return await chart_png([panel], VOTES.get(language), footer)

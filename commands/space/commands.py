@@ -3,13 +3,14 @@ members, admit or reject who knocks; everyone finds fellow alumni with `!wer`.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from commands.core.context import CommandContext
 from commands.core.converters import ConversionError, Rest, UserId, Word
 from commands.core.i18n import Language, Localized
 from commands.core.mentions import pill, pills
+from commands.core.ports import Ports
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import BR, Markup, bold, bullet_list, escape, link
 from commands.core.rooms import person_pill
@@ -41,6 +42,9 @@ class Space(Protocol):
     async def reconcile(self) -> SpaceReport:
         """Create or adopt what is missing, fix links, join rules and rights, invite the roster."""
 
+    async def preview(self) -> SpaceReport:
+        """What a reconcile would do now, nothing written or sent (a dry run)."""
+
     async def report(self, report: SpaceReport, *, at_start: bool) -> None:
         """Tell the organisers' room what a reconcile did."""
 
@@ -59,8 +63,18 @@ class Space(Protocol):
 
 def space_of(ctx: CommandContext) -> Space | None:
     """The alumni space, if the bot runs one."""
-    found: Space | None = ctx.ports.runtimes.get(RUNTIME)
+    return space_in(ctx.ports)
+
+
+def space_in(ports: Ports) -> Space | None:
+    """The alumni space, if the bot runs one (for callers without a command, e.g. the web page)."""
+    found: Space | None = ports.runtimes.get(RUNTIME)
     return found
+
+
+def cohorts_of(ports: Ports) -> Sequence[int]:
+    space = space_in(ports)
+    return space.spec.cohorts if space is not None else ()
 
 
 group = CommandGroup("netzwerk", Localized("Netzwerk und Mitglieder", "Network and members"))
@@ -249,26 +263,40 @@ def _details(ctx: CommandContext, user_id: str, details: str) -> RosterEntry:
 
 
 def _checked(ctx: CommandContext, row: dict[str, str]) -> RosterEntry:
-    space = space_of(ctx)
-    cohorts = space.spec.cohorts if space is not None else ()
-    checked = check_entry(0, row, cohorts, ctx.allowed_servers)
+    return checked_entry(ctx.ports, row)
+
+
+def checked_entry(ports: Ports, row: Mapping[str, str]) -> RosterEntry:
+    """One roster entry as `!mitglied hinzufügen` takes it; ConversionError says what is wrong."""
+    checked = check_entry(0, row, cohorts_of(ports), ports.settings.allowed_servers)
     if isinstance(checked, Rejected):
         raise ConversionError(checked.reason, **checked.values)
     return checked
 
 
+async def add_entry(ports: Ports, entry: RosterEntry) -> list[str]:
+    """Put `entry` on the roster and admit them to the space; the rooms they were invited to."""
+    await roster.put(ports.db, [member_row(entry)])
+    space = space_in(ports)
+    return await space.admit(entry.user_id) if space is not None else []
+
+
+async def remove_entry(ports: Ports, user_id: str) -> list[str]:
+    """Delete `user_id` from the roster and remove them from the space; the rooms they left."""
+    await roster.remove(ports.db, user_id)
+    space = space_in(ports)
+    return await space.remove(user_id) if space is not None else []
+
+
 async def _add(ctx: CommandContext, entry: RosterEntry) -> None:
-    await roster.put(ctx.db, [member_row(entry)])
+    rooms = await add_entry(ctx.ports, entry)
     html = ADDED.html(
         ctx.language,
         user=pill(entry.user_id, entry.name),
         entry=describe(entry, ctx.language),
     )
-    space = space_of(ctx)
-    if space is not None:
-        rooms = await space.admit(entry.user_id)
-        if rooms:
-            html += INVITED_TO.html(ctx.language, rooms=Markup(", ").join(rooms))
+    if rooms:
+        html += INVITED_TO.html(ctx.language, rooms=Markup(", ").join(rooms))
     await ctx.reply(html)
 
 
@@ -330,9 +358,7 @@ async def remove_member(ctx: CommandContext, person: str, bestätigen: str | Non
         return
     if bestätigen.lower() not in CONFIRM_WORDS:
         raise ConversionError(NOT_A_CONFIRMATION, word=bestätigen)
-    await roster.remove(ctx.db, person)
-    space = space_of(ctx)
-    rooms = await space.remove(person) if space is not None else []
+    rooms = await remove_entry(ctx.ports, person)
     shown = Markup(", ").join(rooms) or NOWHERE.markup(ctx.language)
     await ctx.reply(REMOVED.html(ctx.language, user=pill(person, stored.name), rooms=shown))
 
@@ -369,17 +395,10 @@ async def import_members(ctx: CommandContext, trotzdem: str | None) -> None:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConversionError(NOT_TEXT) from exc
-    space = space_of(ctx)
-    cohorts = space.spec.cohorts if space is not None else ()
     plan, applied = await import_roster(
-        ctx.db, text, cohorts, ctx.allowed_servers, trotzdem is not None
+        ctx.db, text, cohorts_of(ctx.ports), ctx.allowed_servers, trotzdem is not None
     )
-    invited: list[str] = []
-    if space is not None and applied:
-        await space.refresh()
-        for entry in plan.added:
-            if await space.admit(entry.user_id):
-                invited.append(entry.user_id)
+    invited = await admit_imported(ctx.ports, plan) if applied else []
     anyway = "--anyway" if ctx.language == "en" else "--trotzdem"
     hints = (ctx.hint("mitglieder import", anyway), ctx.hint("mitglied entfernen"))
     await ctx.reply(render_import(plan, applied, invited, ctx.language, *hints))
@@ -395,15 +414,44 @@ async def import_roster(
     """Check a roster file against the stored roster; write it if every line is valid (or
     `apply_valid`), and say whether it was written. An import never removes anyone. Raises
     ConversionError for an unreadable file."""
-    try:
-        rows = read_rows(text)
-    except RosterFileError as exc:
-        raise ConversionError(exc.reason, **exc.values) from exc
-    plan = plan_import(rows, await stored_roster(db), cohorts, allowed_servers)
+    plan = await plan_roster(db, text, cohorts, allowed_servers)
     applied = apply_valid or not plan.rejected
     if applied and plan.writes:
         await roster.put(db, [member_row(entry) for entry in plan.writes])
     return plan, applied
+
+
+async def plan_roster(
+    db: Database, text: str, cohorts: Sequence[int], allowed_servers: Sequence[str]
+) -> ImportPlan:
+    """What importing a roster file would change, line by line, without writing anything.
+    Raises ConversionError for an unreadable file."""
+    try:
+        rows = read_rows(text)
+    except RosterFileError as exc:
+        raise ConversionError(exc.reason, **exc.values) from exc
+    return plan_import(rows, await stored_roster(db), cohorts, allowed_servers)
+
+
+async def admit_imported(ports: Ports, plan: ImportPlan) -> list[str]:
+    """After an import was written: the space learns the roster and admits the new people;
+    those it invited."""
+    space = space_in(ports)
+    if space is None:
+        return []
+    await space.refresh()
+    return [entry.user_id for entry in plan.added if await space.admit(entry.user_id)]
+
+
+def import_summary(plan: ImportPlan, language: Language) -> str:
+    """How many lines are new, changed, unchanged and rejected."""
+    return IMPORT_SUMMARY.format(
+        language,
+        added=len(plan.added),
+        changed=len(plan.changed),
+        unchanged=len(plan.unchanged),
+        rejected=len(plan.rejected),
+    )
 
 
 def render_import(
@@ -414,13 +462,7 @@ def render_import(
     anyway_command: Markup,
     remove_command: Markup,
 ) -> Markup:
-    html = IMPORT_SUMMARY.html(
-        language,
-        added=len(plan.added),
-        changed=len(plan.changed),
-        unchanged=len(plan.unchanged),
-        rejected=len(plan.rejected),
-    )
+    html = escape(import_summary(plan, language))
     items = [
         LINE.html(language, line=rejected.line, reason=rejected.text(language))
         for rejected in plan.rejected[:50]

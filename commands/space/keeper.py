@@ -124,6 +124,8 @@ class SpaceKeeper:
         # Config key → room id of every room the bot runs ("space" for the space).
         self.ids: dict[str, str] = {}
         self.lock = asyncio.Lock()
+        # A dry run (`preview`): everything is read and planned, nothing is written or sent.
+        self.dry = False
 
     async def load(self) -> None:
         self.ids = {row.key: row.room_id for row in await roster.rooms(self.db) if row.linked}
@@ -158,6 +160,16 @@ class SpaceKeeper:
             report.problems.extend(problems)
             return report
 
+    async def preview(self) -> SpaceReport:
+        """What a reconcile would do now, as its report; the space and the rooms are only read
+        (the same planning code, under the same lock)."""
+        async with self.lock:
+            self.dry = True
+            try:
+                return await self._reconcile()
+            finally:
+                self.dry = False
+
     async def _joined_rooms(self) -> set[str] | None:
         """The rooms the bot is in; None if the homeserver would not say (then nothing is
         created: a stored room merely not listed would be made twice)."""
@@ -176,7 +188,8 @@ class SpaceKeeper:
         created: set[str] = set()
         space_id = await self._space(joined, report, created)
         if space_id is None:
-            report.problems.append(NO_SPACE)
+            if not (self.dry and report.created):
+                report.problems.append(NO_SPACE)
             return report
         children: dict[str, RoomSpec] = {}
         for spec in self.spec.rooms:
@@ -228,6 +241,9 @@ class SpaceKeeper:
 
     async def _unlink(self, key: str, room_id: str, space_id: str, report: SpaceReport) -> None:
         """The room stays; the space no longer lists it, nor (if the bot may) it the space."""
+        if self.dry:
+            report.unlinked.append(key)
+            return
         seen = await self._observe(room_id, SpaceReport(), key)
         if seen is not None and seen.state.get((SPACE_PARENT, space_id)):
             await self._call(
@@ -243,6 +259,8 @@ class SpaceKeeper:
         return set(json.loads(stored)) if stored else set()
 
     async def _set_raised(self, users: set[str]) -> None:
+        if self.dry:
+            return
         await bot_state.set_value(self.db, RAISED_KEY, json.dumps(sorted(users)))
 
     async def _space(self, joined: set[str], report: SpaceReport, created: set[str]) -> str | None:
@@ -250,6 +268,9 @@ class SpaceKeeper:
         known = await self._known(SPACE_KEY, None, alias, joined, report)
         if known is not False:
             return known
+        if self.dry:
+            report.created.append(self.label(SPACE_KEY))
+            return None
         response = await self._call(
             lambda: self.client.room_create(
                 space=True,
@@ -279,6 +300,9 @@ class SpaceKeeper:
         known = await self._known(spec.key, spec.room_id, alias, joined, report)
         if known is not False:
             return known
+        if self.dry:
+            report.created.append(self.label(spec.key))
+            return None
         posting = self.spec.organiser_power if spec.post == "organisers" else 0
         response = await self._call(
             lambda: self.client.room_create(
@@ -334,7 +358,7 @@ class SpaceKeeper:
     async def _join(
         self, key: str, room_id: str, joined: set[str], report: SpaceReport, *, adopted: bool
     ) -> str | None:
-        if room_id not in joined:
+        if room_id not in joined and not self.dry:
             response = await self._call(lambda: self.client.join(room_id))
             if not isinstance(response, JoinResponse):
                 report.problems.append(
@@ -367,6 +391,8 @@ class SpaceKeeper:
         return response.room_id
 
     async def _remember(self, key: str, room_id: str) -> None:
+        if self.dry:
+            return
         await roster.set_room(self.db, key, room_id)
         self.ids[key] = room_id
 
@@ -390,7 +416,10 @@ class SpaceKeeper:
             report.problems.append(
                 missing_right(label, missing.event_type, missing.needed, missing.has, command)
             )
-        failed = set()
+        failed: set[tuple[str, str]] = set()
+        if self.dry:
+            report.changed.extend((label, change.event_type) for change in plan.changes)
+            return failed
         for change in plan.changes:
             response = await self._call(
                 lambda change=change: self.client.room_put_state(
@@ -414,7 +443,7 @@ class SpaceKeeper:
         data = await asyncio.to_thread(self.avatar.read_bytes)
         key = "space_avatar_" + hashlib.sha256(data).hexdigest()[:32]
         known = await bot_state.get_value(self.db, key)
-        if known is not None:
+        if known is not None or self.dry:
             return known
         mimetype = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
         uploaded, _ = await self.client.upload(
@@ -435,16 +464,19 @@ class SpaceKeeper:
         children: Mapping[str, RoomSpec],
         report: SpaceReport,
     ) -> None:
-        people: dict[str, RosterRole] = {
-            row.user_id: entry_of(row).role for row in await roster.members(self.db)
-        }
+        rows = await roster.members(self.db)
+        people: dict[str, RosterRole] = {row.user_id: entry_of(row).role for row in rows}
         # Organisers of the configuration belong everywhere, on the roster or not.
         people |= dict.fromkeys(self.config_organisers, "organiser")
+        names = {row.user_id: row.name for row in rows}
         for user_id, role in people.items():
             for room_id in [space_id, *self._rooms_for(role, children)]:
                 seen = observed.get(room_id)
                 if seen is not None and await self._invite(seen, user_id, force=False):
                     report.invited.append((user_id, self.label(self.key_of(room_id) or "")))
+                    name = names.get(user_id) or seen.display_name(user_id)
+                    if name:
+                        report.names[user_id] = name
 
     def _rooms_for(self, role: RosterRole, children: Mapping[str, RoomSpec]) -> list[str]:
         return [room_id for room_id, spec in children.items() if spec.for_role(role)]
@@ -458,6 +490,8 @@ class SpaceKeeper:
             return False
         if seen.left_by_themselves(user_id) and not force:
             return False
+        if self.dry:
+            return True
         response = await self._call(lambda: self.client.room_invite(seen.room_id, user_id))
         if not isinstance(response, RoomInviteResponse):
             log.warning("could not invite %s to %s: %s", user_id, seen.room_id, response)
@@ -483,6 +517,9 @@ class SpaceKeeper:
             strangers = sorted(present - known)
             if strangers:
                 report.strangers.append((self.label(self.key_of(room_id) or ""), strangers))
+                for user_id in strangers:
+                    if name := seen.display_name(user_id):
+                        report.names[user_id] = name
 
     async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
         """A homeserver call at the keeper's pace, waiting out rate limits (Synapse limits room

@@ -99,6 +99,11 @@ class Observed:
         creator = self.senders.get((CREATE, ""))
         return found | ({creator} if creator else set())
 
+    def display_name(self, user_id: str) -> str | None:
+        """The name someone has in the room (their member event says it), if any."""
+        name = self.state.get((MEMBER, user_id), {}).get("displayname")
+        return name if isinstance(name, str) and name.strip() else None
+
     def left_by_themselves(self, user_id: str) -> bool:
         return (
             self.state.get((MEMBER, user_id), {}).get("membership") == "leave"

@@ -27,6 +27,8 @@ class SpaceReport:
     invited: list[tuple[str, str]] = field(default_factory=list)
     # (room label, user ids) of people in an adopted room who are not on the roster.
     strangers: list[tuple[str, list[str]]] = field(default_factory=list)
+    # How the people named above are shown (their roster name or display name), by user id.
+    names: dict[str, str] = field(default_factory=dict)
     problems: list[Localized] = field(default_factory=list)
 
     @property
@@ -146,14 +148,18 @@ def render_report(report: SpaceReport, language: Language, add_command: Markup) 
     if report.unlinked:
         items.append(UNLINKED.html(language, rooms=_labels(report.unlinked)))
     if report.invited:
-        people = pills([(user, None) for user in sorted({user for user, _ in report.invited})])
+        invited = sorted(
+            {user for user, _ in report.invited},
+            key=lambda user: (report.names.get(user) or user).casefold(),
+        )
+        people = pills([(user, report.names.get(user)) for user in invited])
         items.append(INVITED.html(language, count=len(report.invited), people=people))
     for room, strangers in report.strangers:
         items.append(
             STRANGERS.html(
                 language,
                 room=room,
-                people=pills([(user, None) for user in strangers]),
+                people=pills([(user, report.names.get(user)) for user in strangers]),
                 add=add_command,
             )
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from commands.core.context import CommandContext
@@ -13,8 +14,8 @@ from commands.core.converters import ConversionError
 from commands.core.dispatch import run_conversation
 from commands.core.feature import Feature, On
 from commands.core.ports import Ports, Settings
-from commands.core.signals import DirectText
-from commands.surveys import commands, needs
+from commands.core.signals import DirectText, Membership
+from commands.surveys import commands, invitations, needs
 from commands.surveys.definition import parse_toml
 from commands.surveys.duty import SurveyDuty
 
@@ -52,12 +53,39 @@ async def answer(ctx: CommandContext, signal: DirectText) -> bool:
     return await run_conversation(ctx, signal.body, commands.converse)
 
 
+async def joins_an_inviting_room(ports: Ports, room_id: str, signal: Membership) -> bool:
+    if signal.membership != "join":
+        return False
+    return bool(await invitations.inviting_room(ports, room_id, dt.datetime.now(dt.UTC)))
+
+
+INVITE_JOB = "surveys.invite"
+
+
+async def on_join(ctx: CommandContext, signal: Membership) -> None:
+    """Someone joined a room whose members an open survey invites: the direct message may wait
+    out rate limits, so it is queued and sent beside the sync loop."""
+    payload = {"room_id": ctx.room_id, "user_id": signal.user_id}
+    if ctx.ports.jobs is not None:
+        key = f"{INVITE_JOB}|{signal.event.get('event_id', '')}"
+        await ctx.ports.jobs.enqueue(INVITE_JOB, key, payload)
+        return
+    await run_invite_job(ctx.ports, payload)
+
+
+async def run_invite_job(ports: Ports, payload: dict[str, Any]) -> None:
+    now = dt.datetime.now(dt.UTC)
+    for survey in await invitations.inviting_room(ports, payload["room_id"], now):
+        await invitations.invite(ports, survey, [payload["user_id"]])
+
+
 FEATURE = Feature(
     "surveys",
     groups=(commands.group, needs.group),
-    signals=(On(DirectText, answer),),
+    signals=(On(DirectText, answer), On(Membership, on_join, accepts=joins_an_inviting_room)),
     duties=lambda ports: (SurveyDuty(ports),),
     check=check_files,
     setup=load_files,
     downloads={"needs/": needs.export_file},
+    jobs={INVITE_JOB: run_invite_job},
 )

@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from commands.core.context import CommandContext
 from commands.core.converters import ConversionError, Integer, Rest
-from commands.core.i18n import LANGUAGES, Localized
+from commands.core.i18n import LANGUAGES, Language, Localized
 from commands.core.plurals import Plural
+from commands.core.ports import Ports
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import BR, Markup, bullet_list, escape, link
 from commands.core.time_phrases import format_when
@@ -408,15 +410,32 @@ async def create_survey(ctx: CommandContext, toml: str) -> None:
         # Rooms to invite are checked now, so a typo is told at once, not at the opening.
         rooms = [await ctx.resolve_room(room) for room in definition.invite_rooms]
         definition = replace(definition, invite_rooms=tuple(rooms))
-        new = new_survey(definition, source, ctx.sender, ctx.now(), ctx.timezone)
-        survey = await surveys.create(ctx.db, new)
-        await ctx.schedules.changed(SURVEY_DUTY, survey.id)
-    await ctx.reply(_created(ctx, survey))
+        survey = await create_defined(ctx.ports, definition, source, ctx.sender, ctx.now())
+    await ctx.reply(
+        created_text(
+            survey, ctx.language, ctx.room_label, ctx.hint("bedarfe auswertung", survey.id)
+        )
+    )
 
 
-def _created(ctx: CommandContext, survey: Survey) -> Markup:
+async def create_defined(
+    ports: Ports, definition: SurveyDefinition, source: str, created_by: str, now: dt.datetime
+) -> Survey:
+    """Store a checked survey (its invite rooms resolved) once per source and plan it."""
+    existing = await surveys.by_source(ports.db, source)
+    if existing is not None:
+        return existing
+    new = new_survey(definition, source, created_by, now, ports.settings.timezone)
+    survey = await surveys.create(ports.db, new)
+    await ports.schedules.changed(SURVEY_DUTY, survey.id)
+    return survey
+
+
+def created_text(
+    survey: Survey, language: Language, room_label: Callable[[str], str], report: Markup
+) -> Markup:
+    """What was set up: questions, kind, when it is open, whom it invites."""
     zone = ZoneInfo(survey.timezone)
-    language = ctx.language
     opens = (
         FROM_NOW.get(language)
         if survey.opens_at <= survey.created_at
@@ -424,7 +443,7 @@ def _created(ctx: CommandContext, survey: Survey) -> Markup:
     )
     invite = Markup()
     if survey.invite_rooms:
-        rooms = Markup(", ").join(ctx.room_label(room) for room in survey.invite_rooms)
+        rooms = Markup(", ").join(room_label(room) for room in survey.invite_rooms)
         invite = INVITES.html(language, rooms=rooms)
     return CREATED.html(
         language,
@@ -435,7 +454,7 @@ def _created(ctx: CommandContext, survey: Survey) -> Markup:
         opens=opens,
         closes=format_when(survey.closes_at, zone, language),
         invite=invite,
-        report=ctx.hint("bedarfe auswertung", survey.id),
+        report=report,
     )
 
 

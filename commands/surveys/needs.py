@@ -246,19 +246,25 @@ async def report(ctx: CommandContext, nr: int | None) -> None:
         ctx.command_text("bedarf"),
     )
     await ctx.reply(html)
-    panels = chart_panels(found.summaries, found.notes, ctx.language)
+    png = await report_chart(found, now, ctx.language)
+    if png is not None:
+        await ctx.reply_file("bedarfe-auswertung.png", png, "image/png")
+
+
+async def report_chart(found: Material, now: dt.datetime, language: Language) -> bytes | None:
+    """The report's chart as PNG; None when it has nothing to draw or could not be drawn."""
+    panels = chart_panels(found.summaries, found.notes, language)
     if not panels:
-        return
-    footer = CHART_FOOTER.format(ctx.language, when=format_date(now.date(), ctx.language))
+        return None
+    footer = CHART_FOOTER.format(language, when=format_date(now.date(), language))
     if found.state is not None:
-        footer += " · " + RESPONSES.format(ctx.language, count=found.state.responses)
+        footer += " · " + RESPONSES.format(language, count=found.state.responses)
     try:
-        png = await chart_png(panels, ANSWERS_AXIS.get(ctx.language), footer)
+        return await chart_png(panels, ANSWERS_AXIS.get(language), footer)
     except RuntimeError:
-        # The table above carries every figure; the picture is a bonus.
+        # The table carries every figure; the picture is a bonus.
         log.exception("no chart for the needs report")
-        return
-    await ctx.reply_file("bedarfe-auswertung.png", png, "image/png")
+        return None
 
 
 def export_paths(found: Material, language: Language) -> list[str]:

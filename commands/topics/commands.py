@@ -706,14 +706,14 @@ async def minutes(ctx: CommandContext, termin: int) -> None:
     event = await _event(ctx, termin)
     if not may_manage(ctx, event):
         raise ConversionError(NOT_YOUR_EVENT, id=termin)
-    made = await _minutes_file(ctx.db, event, ctx.language)
+    made = await minutes_export(ctx.db, event, ctx.language)
     await ctx.reply_file(made.filename, made.data, made.mimetype)
     link_url = ctx.download_link(f"minutes/{ctx.language}/{termin}.md")
     file_link = link(link_url, made.filename)
     await ctx.reply(render_summary(await minutes_of(ctx.db, event), ctx.language, file_link))
 
 
-async def _minutes_file(db: Database, event: Event, language: Language) -> ExportFile:
+async def minutes_export(db: Database, event: Event, language: Language) -> ExportFile:
     text = render_markdown(await minutes_of(db, event), language)
     return ExportFile(f"protokoll-termin-{event.id}.md", text.encode("utf-8"), MARKDOWN_TYPE)
 
@@ -728,7 +728,7 @@ async def minutes_file(
     event = await events.get(db, int(found[2]))
     if event is None:
         return None
-    return await _minutes_file(db, event, "en" if found[1] == "en" else "de")
+    return await minutes_export(db, event, "en" if found[1] == "en" else "de")
 
 
 @group.command(

@@ -1,7 +1,7 @@
 """The web page for organisers and members, also as an Element widget: login by a one-time
 link sent by direct message, and pages that show and act on what other features keep —
-events (commands.events), polls (commands.polls), needs surveys and needs (commands.surveys) —
-through the same domain code and rights as their commands."""
+events (commands.events), polls (commands.polls), needs surveys and needs (commands.surveys),
+the roster (commands.space) — through the same domain code and rights as their commands."""
 
 from __future__ import annotations
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from importlib import resources
-from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -23,40 +21,42 @@ from commands.core.ports import Ports
 from commands.events.creation import create_announced
 from commands.events.plan import details_from_fields
 from commands.events.text import describe_reminders
-from commands.web import login, openid, session
-from commands.web.rights import Viewer, event_rooms, room_label, viewer_of
-from commands.web.texts import TEXTS, texts
+from commands.web import (
+    announcement_pages,
+    event_edit,
+    login,
+    members,
+    openid,
+    own_data,
+    poll_pages,
+    session,
+    space_page,
+    survey_pages,
+    topic_pages,
+)
+from commands.web.rights import Viewer, event_rooms, room_label
+from commands.web.site import SECURITY_HEADERS, Site
+from commands.web.texts import TEXTS
 from commands.web.views import Page, event_answers, event_list, overview, when
 from storage import events, user_settings
 from storage.models import utc_now
 
 FEATURE_NAME = "web"
+# The modules of the pages beyond the overview and the events; each gives its routes.
+PAGES = (
+    announcement_pages,
+    event_edit,
+    members,
+    own_data,
+    poll_pages,
+    space_page,
+    survey_pages,
+    topic_pages,
+)
 STATIC_TYPES = {"style.css": "text/css", "widget.js": "text/javascript"}
 # Link previews (the homeserver's, chat apps') fetch a link to show it; that must not use it up.
 PREVIEW_AGENTS = re.compile(r"synapse|bot|preview|crawler|spider|facebookexternalhit", re.I)
 FORM_FIELDS = ("title", "date", "start", "end", "place", "online_link")
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    # The page may be an Element widget (an iframe); scripts and styles only from here.
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-        "form-action 'self'; base-uri 'none'"
-    ),
-}
-
-
-@dataclass
-class Web:
-    """What the routes share, set up once at start."""
-
-    ports: Ports
-    storage: Any
-    templates: jinja2.Environment
-    # Where people reach the server: links and redirects (behind a proxy, with its path).
-    base_url: str
-    root: str
 
 
 def templates() -> jinja2.Environment:
@@ -75,87 +75,18 @@ async def setup(ports: Ports) -> None:
     storage = await session.cookie_storage(
         ports.db, secure=base_url.startswith("https://"), path=f"{root}/web"
     )
-    ports.runtimes[FEATURE_NAME] = Web(ports, storage, templates(), base_url, root)
+    ports.runtimes[FEATURE_NAME] = Site(ports, storage, templates(), base_url, root)
 
 
 def routes(ports: Ports) -> Sequence[web.RouteDef]:
-    site: Web = ports.runtimes[FEATURE_NAME]
+    site: Site = ports.runtimes[FEATURE_NAME]
     sessions = session.with_sessions(site.storage)
-
-    async def render(
-        request: web.Request,
-        name: str,
-        title_key: str,
-        viewer: Viewer | None,
-        language: Language,
-        status: int = 200,
-        **values: Any,
-    ) -> web.Response:
-        values = {
-            "lang": language,
-            "t": texts(language),
-            "root": site.root,
-            "page": title_key,
-            "page_title": TEXTS[title_key].get(language),
-            "user": viewer.user_id if viewer else None,
-            "organiser": bool(viewer and viewer.organiser),
-            "csrf": await session.csrf_token(request) if viewer else "",
-            **values,
-        }
-        # Rendered at once: the templates await nothing, and async rendering took twice as long.
-        html = site.templates.get_template(name).render(values)
-        return web.Response(
-            text=html, status=status, content_type="text/html", headers=SECURITY_HEADERS
-        )
-
-    async def language_for(request: web.Request, user_id: str | None) -> Language:
-        default = ports.settings.language
-        if user_id is not None:
-            stored = await user_settings.get_language(ports.db, user_id)
-            default = parse_language(stored or "") or default
-        return await session.language_of(request, default)
-
-    async def message(
-        request: web.Request,
-        title_key: str,
-        text_key: str,
-        status: int,
-        viewer: Viewer | None,
-        widget: bool = False,
-    ) -> web.Response:
-        language = await language_for(request, viewer.user_id if viewer else None)
-        command = ports.direct.command_text("web", language)
-        return await render(
-            request,
-            "message.html",
-            title_key,
-            viewer,
-            language,
-            status=status,
-            message=TEXTS[text_key].format(language, command=command),
-            widget=widget,
-        )
-
-    async def logged_in(request: web.Request) -> Viewer | web.Response:
-        user_id = await session.user_of(request)
-        if user_id is None:
-            return await message(
-                request, "login_needed_title", "login_needed", 401, None, widget=True
-            )
-        return await viewer_of(ports, user_id)
-
-    async def organiser(request: web.Request) -> Viewer | web.Response:
-        viewer = await logged_in(request)
-        if isinstance(viewer, Viewer) and not viewer.organiser:
-            return await message(request, "forbidden_title", "forbidden", 403, viewer)
-        return viewer
-
-    async def form_checked(request: web.Request, viewer: Viewer) -> Any:
-        form = await request.post()
-        sent = form.get(session.CSRF_FIELD)
-        if not await session.check_csrf(request, sent if isinstance(sent, str) else None):
-            return await message(request, "csrf_title", "csrf", 403, viewer)
-        return form
+    message = site.message
+    logged_in = site.logged_in
+    organiser = site.organiser
+    form_checked = site.form_checked
+    language_for = site.language_for
+    render = site.render
 
     async def login_page(request: web.Request) -> web.Response:
         if PREVIEW_AGENTS.search(request.headers.get("User-Agent", "")):
@@ -211,11 +142,14 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
         language = await language_for(request, viewer.user_id)
         page = Page(ports, viewer, language)
         created = None
-        number = request.query.get("angelegt", "")
-        if number.isdigit() and len(number) <= 9:
+        # After the form: what was created ("angelegt") or changed ("geaendert").
+        for parameter, key in (("angelegt", "created"), ("geaendert", "changed_notice")):
+            number = request.query.get(parameter, "")
+            if not (number.isdigit() and len(number) <= 9):
+                continue
             row = await events.get(ports.db, int(number))
             if row is not None and viewer.may_manage(row):
-                created = TEXTS["created"].format(
+                created = TEXTS[key].format(
                     language,
                     id=row.id,
                     title=row.title,
@@ -347,6 +281,11 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
         raise web.HTTPFound(f"{site.root}/web/")
 
     return (
+        *(
+            web.route(route.method, route.path, sessions(route.handler))
+            for page in PAGES
+            for route in page.routes(site)
+        ),
         web.get("/web", to_overview),
         web.get("/web/", sessions(overview_page)),
         web.get("/web/login/{token}", sessions(login_page)),

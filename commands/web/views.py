@@ -20,6 +20,8 @@ from commands.web.texts import TEXTS
 from storage import events, needs, polls, surveys
 from storage.models import Event
 
+# Pages that list upcoming events without paging show at most this many.
+UPCOMING_LIMIT = 200
 # The events page shows this many at a time (the calendar feed has them all).
 EVENTS_PER_PAGE = 50
 # Visibility is the viewer's rooms, checked here: events are read in batches until enough.
@@ -39,7 +41,9 @@ class Page:
         return ZoneInfo(self.ports.settings.timezone)
 
 
-async def visible_events(page: Page, now: dt.datetime, skip: int, wanted: int) -> list[Event]:
+async def visible_events(
+    page: Page, now: dt.datetime, skip: int = 0, wanted: int = UPCOMING_LIMIT
+) -> list[Event]:
     """Upcoming events the viewer sees, soonest first: `wanted` of them after the first `skip`.
     Read in growing batches: an organiser of the network sees the first batch whole."""
     found: list[Event] = []

@@ -1,4 +1,8 @@
-"""Fixtures for end-to-end tests: one Synapse per session; fresh users, rooms and bots per test."""
+"""Fixtures for end-to-end tests: one Synapse per session; fresh users, rooms and bots per test.
+
+The bots run on SQLite, or on PostgreSQL with ALUMNI_BOT_E2E_STORAGE=postgresql (see
+`harness.BotStorage`); a test that needs SQLite itself carries `@pytest.mark.sqlite_only(why)`.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,45 @@ import pytest
 import pytest_asyncio
 
 from bot.homeserver import LocalSynapse
-from tests.e2e.harness import PASSWORD, BotProcess, MatrixUser, unique
+from tests.e2e.harness import PASSWORD, STORAGE, BotProcess, MatrixUser, unique
+from tests.postgres import PostgresServer, Unreachable, connect_postgres
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if STORAGE.backend == "sqlite":
+        return
+    for item in items:
+        if (marker := item.get_closest_marker("sqlite_only")) is not None:
+            reason = marker.args[0] if marker.args else ""
+            assert reason, f"{item.nodeid}: sqlite_only needs a reason"
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+@pytest_asyncio.fixture(scope="session")
+async def postgres() -> AsyncIterator[PostgresServer | Unreachable | None]:
+    """With the bots on PostgreSQL, the server their databases are made on (None on SQLite)."""
+    if STORAGE.backend == "sqlite":
+        yield None
+        return
+    server = await connect_postgres()
+    if isinstance(server, Unreachable):
+        yield server
+        return
+    STORAGE.postgres = server
+    yield server
+    STORAGE.postgres = None
+    await server.close()
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def bot_databases(postgres: PostgresServer | Unreachable | None) -> AsyncIterator[None]:
+    """Without the PostgreSQL asked for, a test is skipped with the reason (or fails, in CI);
+    with it, the test's databases are dropped when it ends, after its bots have stopped."""
+    if isinstance(postgres, Unreachable):
+        postgres.skip_or_fail()
+    yield
+    if isinstance(postgres, PostgresServer):
+        await postgres.drop_all()
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -27,14 +27,45 @@ from nio import (
     RoomSendResponse,
     SyncResponse,
 )
+from sqlalchemy import inspect, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.homeserver import LocalSynapse, free_port
+from tests.postgres import PostgresServer
 
 PASSWORD = "correct horse battery staple"
 WAIT_SECONDS = 20.0
+STORAGE_ENV = "ALUMNI_BOT_E2E_STORAGE"
+DATABASE_PREFIX = "alumni_bot_e2e_"
 _counter = itertools.count()
 
 Event = dict[str, Any]
+
+
+class BotStorage:
+    """Where the bots of a test run keep their data: an SQLite file in each bot's working
+    directory, or with ALUMNI_BOT_E2E_STORAGE=postgresql a fresh PostgreSQL database per bot,
+    made at its first start and dropped when the test ends (conftest)."""
+
+    def __init__(self, backend: str) -> None:
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError(f"{STORAGE_ENV} is sqlite or postgresql, not {backend!r}")
+        self.backend = backend
+        self.postgres: PostgresServer | None = None
+
+    def url_for(self, workdir: Path) -> str:
+        if self.backend == "sqlite":
+            return f"sqlite+aiosqlite:///{workdir / 'bot.db'}"
+        assert self.postgres is not None, "the e2e conftest connects to PostgreSQL first"
+        return self.postgres.new_url(DATABASE_PREFIX)
+
+    async def ensure(self, url: str) -> None:
+        """Makes the PostgreSQL database of `url` unless it is there (SQLite makes its own)."""
+        if self.postgres is not None and url.startswith("postgresql"):
+            await self.postgres.ensure_database(url)
+
+
+STORAGE = BotStorage(os.environ.get(STORAGE_ENV, "sqlite"))
 
 
 def unique(localpart: str) -> str:
@@ -208,12 +239,11 @@ class BotProcess:
         matrix_settings: dict[str, object] | None = None,
         bot_settings: dict[str, object] | None = None,
         space: dict[str, object] | None = None,
-        storage_url: str | None = None,
         extra_tables: dict[str, dict[str, object]] | None = None,
-        database: Path | None = None,
+        shares: BotProcess | None = None,
     ) -> None:
-        """`storage_url`: the bot's database (default SQLite in `workdir`); `database`:
-        another process's SQLite file to share."""
+        """The bot's database is the run's (`STORAGE`); `shares`: another bot whose database
+        and crypto store this one uses."""
         self.synapse = synapse
         self.workdir = workdir
         self.user_id = user_id
@@ -222,11 +252,16 @@ class BotProcess:
         self.log_path = workdir / "bot.log"
         workdir.mkdir(parents=True, exist_ok=True)
         self.process: asyncio.subprocess.Process | None = None
+        # Where the bot keeps its crypto store by default: beside an SQLite file, else in data/.
+        self.storage_url = shares.storage_url if shares else STORAGE.url_for(workdir)
+        beside = workdir if self.storage_url.startswith("sqlite") else workdir / "data"
+        self.crypto_store = shares.crypto_store if shares else beside / "crypto-store"
         matrix = {
             "homeserver": synapse.base_url,
             "user_id": user_id,
             "send_rate_per_second": 100,
             "send_burst": 100,
+            "crypto_store": str(self.crypto_store) if shares else None,
             **(matrix_settings or {}),
         }
         # None leaves a key out: the bot's own default.
@@ -235,9 +270,7 @@ class BotProcess:
         tables = {
             "matrix": matrix,
             "bot": bot,
-            "storage": {
-                "url": storage_url or f"sqlite+aiosqlite:///{database or workdir / 'bot.db'}"
-            },
+            "storage": {"url": self.storage_url},
             "http": {"listen": f"127.0.0.1:{self.http_port}"},
         }
         if space is not None:
@@ -261,6 +294,7 @@ class BotProcess:
     ) -> None:
         """`clock` ("2026-10-25 01:58:00", UTC) starts the bot with its clock shifted there
         (Debian's faketime; the clock then runs on); `args` go after `run`."""
+        await STORAGE.ensure(self.storage_url)
         env = {**os.environ, "ALUMNI_BOT_PASSWORD": PASSWORD, **(extra_env or {})}
         env.pop("ALUMNI_BOT_FAULT", None)
         if fault is not None:
@@ -285,7 +319,13 @@ class BotProcess:
                 stderr=subprocess.STDOUT,
             )
         if wait_healthy:
-            await self.wait_healthy()
+            try:
+                await self.wait_healthy()
+            except BaseException:
+                # A bot that did not come up (or a run interrupted meanwhile) is not left behind.
+                if self.process.returncode is None:
+                    self.process.kill()
+                raise
 
     async def wait_healthy(self, within: float = 30.0) -> dict[str, Any]:
         url = f"http://127.0.0.1:{self.http_port}/healthz"
@@ -312,6 +352,30 @@ class BotProcess:
         if self.process is not None and self.process.returncode is None:
             self.process.send_signal(signal.SIGTERM)
             await self.wait_exit()
+
+    async def query(self, sql: str, **params: object) -> list[tuple[Any, ...]]:
+        """The rows of `sql` on the bot's database, on whichever backend it runs."""
+        engine = create_async_engine(self.storage_url)
+        try:
+            async with engine.begin() as connection:
+                result = await connection.execute(text(sql), params)
+                return [tuple(row) for row in result] if result.returns_rows else []
+        finally:
+            await engine.dispose()
+
+    async def tables(self) -> dict[str, list[str]]:
+        """The tables of the bot's database with their columns."""
+        engine = create_async_engine(self.storage_url)
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(
+                    lambda sync: {
+                        table: [column["name"] for column in inspect(sync).get_columns(table)]
+                        for table in inspect(sync).get_table_names()
+                    }
+                )
+        finally:
+            await engine.dispose()
 
     def log_tail(self, lines: int = 40) -> str:
         if not self.log_path.exists():

@@ -98,6 +98,8 @@ async def test_one_off_arrives_once_in_two_rooms(space: Space) -> None:
         f"!ankuendigung in 3 Sekunden in #{first} #{second}: Der Workshop beginnt <b>gleich</b>",
     )
     assert "Ankündigung Nr." in reply and "Uhr" in reply
+    # A post that goes out once has one time, said once.
+    assert "Zuerst" not in reply and reply.count("Uhr") == 1, reply
     for room_id in space.rooms.values():
         event = await space.member.wait_for(
             lambda room_id=room_id: texts_in(space.member, room_id, space.bot.user_id, "Workshop")

@@ -9,9 +9,22 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.homeserver import free_port
 
-DEMO_ROOMS = ["allgemein", "ankuendigungen", "workshops", "bedarfe", "off-topic", "organisation"]
+pytestmark = pytest.mark.sqlite_only(
+    "the demo keeps all it makes in its data dir, in SQLite, and the test reads that file"
+)
+DEMO_ROOMS = [
+    "demo",
+    "allgemein",
+    "ankuendigungen",
+    "workshops",
+    "bedarfe",
+    "off-topic",
+    "organisation",
+]
 COUNTED = ["event", "topic", "poll", "survey", "space_room", "roster_member", "device_login"]
 
 
@@ -58,8 +71,11 @@ def test_demo_answers_help(tmp_path: Path) -> None:
     assert "Space: Alumni-Netzwerk Smart City Manager:innen (#alumni:localhost)" in result.stdout
     assert "/healthz" in result.stdout and "/events.ics" in result.stdout
     assert "Strg+C / Ctrl-C" in result.stdout
-    # The organiser's client saw the bot's invitation to the space.
+    # The organiser's client saw the bot's invitation to the space, and the demo room, where
+    # the workshop and the poll are, is a room of the space.
     assert "@orga:localhost ist in den Space !" in result.stdout
+    assert "der Demo-Raum gehört zum Space" in result.stdout
+    assert "mit 7 Räumen" in result.stdout
     # APScheduler's per-job lines are not shown.
     assert "apscheduler" not in result.stderr
     # The workshop of the announcement, with its three topics on the agenda, made once.
@@ -80,7 +96,8 @@ def test_demo_answers_help(tmp_path: Path) -> None:
         polls = db.execute("SELECT id, question, start_event_id FROM poll WHERE status = 'open'")
         open_polls = polls.fetchall()
         open_surveys = db.execute(
-            "SELECT title FROM survey WHERE opens_at <= ? AND closes_at > ? AND NOT closed_handled",
+            "SELECT title, invite_rooms FROM survey"
+            " WHERE opens_at <= ? AND closes_at > ? AND NOT closed_handled",
             (now, now),
         ).fetchall()
         (device,) = db.execute("SELECT device_id FROM device_login").fetchone()
@@ -93,15 +110,20 @@ def test_demo_answers_help(tmp_path: Path) -> None:
         "Agiles Arbeiten innerhalb der Verwaltung",
     ]
     assert sorted(rooms) == sorted(["space", *DEMO_ROOMS])
+    assert rooms["demo"] in line_with("Raum:", result.stdout)
+    # Each role of the network has an account to try it with.
     assert roster == [
+        ("@kts:localhost", "Berlin", None, "guest"),
         ("@mitglied1:localhost", "Beispielstadt", 1, "manager"),
         ("@mitglied2:localhost", "Musterhausen", 2, "manager"),
         ("@orga:localhost", "Potsdam", None, "organiser"),
+        ("@vorgesetzte:localhost", "Beispielstadt", 1, "supervisor"),
     ]
     assert len(open_polls) == 1
     assert open_polls[0][1].startswith("Welches Thema soll der Workshop am 29.09.")
     assert open_polls[0][2] is not None
-    assert open_surveys == [("Weitere kommunale Bedarfe",)]
+    # Its questions go by direct message to whoever joins #allgemein (made after the survey).
+    assert open_surveys == [("Weitere kommunale Bedarfe", '["#allgemein"]')]
 
     # A second start right after reuses the port, the accounts, the room and the bot's device,
     # and makes nothing twice.

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import sqlite3
 
 from tests.e2e.conftest import Room
 from tests.e2e.harness import Event, MatrixUser
@@ -15,9 +14,9 @@ from tests.e2e.harness import Event, MatrixUser
 LATE_WORDS = ("verspätet", "sent late")
 
 
-def stored(room: Room, query: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(room.bot.workdir / "bot.db") as db:
-        return list(db.execute(query))
+async def next_due(room: Room) -> object:
+    [(due,)] = await room.bot.query("SELECT next_due FROM announcement")
+    return due
 
 
 def as_utc(value: object) -> dt.datetime:
@@ -62,8 +61,7 @@ async def test_a_weekly_announcement_keeps_its_wall_time_across_the_october_chan
     )
     reply = str((await room.orga.wait_reply(sent, room.bot.user_id))["content"]["body"])
     assert "26.10.2026, 09:00 Uhr (MEZ)" in reply, reply
-    [(due,)] = stored(room, "SELECT next_due FROM announcement")
-    assert as_utc(due) == dt.datetime(2026, 10, 26, 8, tzinfo=dt.UTC)
+    assert as_utc(await next_due(room)) == dt.datetime(2026, 10, 26, 8, tzinfo=dt.UTC)
 
     before = seen(room.member, room)
     await restart_at(room, "2026-10-26 07:59:50")  # 08:59:50 CET
@@ -74,7 +72,7 @@ async def test_a_weekly_announcement_keeps_its_wall_time_across_the_october_chan
     next_week = dt.datetime(2026, 11, 2, 8, tzinfo=dt.UTC)
     async with asyncio.timeout(20):
         # Another process's database: there is no event to wait on, only its rows to read.
-        while as_utc(stored(room, "SELECT next_due FROM announcement")[0][0]) != next_week:  # noqa: ASYNC110
+        while as_utc(await next_due(room)) != next_week:  # noqa: ASYNC110
             await asyncio.sleep(0.1)
 
 
@@ -87,7 +85,7 @@ async def test_the_day_before_reminder_keeps_its_wall_time_across_the_march_chan
         room.room_id, '!termin neu "Frühjahrstreffen" 29.03.2027 10:00-12:00 erinnerungen 1d'
     )
     await room.orga.wait_reply(sent, room.bot.user_id)
-    [(due,)] = stored(room, "SELECT due FROM event_post WHERE kind = 'reminder'")
+    [(due,)] = await room.bot.query("SELECT due FROM event_post WHERE kind = 'reminder'")
     # The day before at the same wall time: Sunday 10:00 CEST (the change was that night).
     assert as_utc(due) == dt.datetime(2027, 3, 28, 8, tzinfo=dt.UTC)
 

@@ -302,7 +302,7 @@ async def test_a_restart_keeps_the_device_and_a_lost_store_is_refused(
     # Without its crypto store the bot refuses to start instead of reusing the device id with
     # new keys; with the store back it runs on the same device.
     await e.bot.stop()
-    store = e.bot.workdir / "crypto-store"
+    store = e.bot.crypto_store
     assert store.is_dir()
     moved = e.bot.workdir / "crypto-store-away"
     shutil.move(store, moved)
@@ -351,7 +351,7 @@ async def test_the_bots_device_is_cross_signed_by_a_lasting_identity(
     master = assert_device_cross_signed(await bot_devices(e.member, e.bot.user_id), e.bot.user_id)
     recovery = recovery_key_in(e.bot.log_path.read_text())
     assert recovery is not None
-    keys_file = e.bot.workdir / "crypto-store" / "cross-signing.json"
+    keys_file = e.bot.crypto_store / "cross-signing.json"
     assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600
 
     # A restart keeps the identity and shows no new recovery key.

@@ -403,7 +403,10 @@ async def test_an_organiser_of_another_room_may_not_change_the_event(network: Ne
     event_id = await network.ben.send_text(direct_room, f"!termin absagen {number}")
     reply = await network.ben.wait_reply(event_id, network.bot.user_id)
     assert "Organisation" in body(reply)
-    assert f"Nr. {number}" in body(await command(network.anna, network, "!termine"))
+    listed = body(await command(network.anna, network, "!termine"))
+    assert f"Nr. {number}" in listed
+    # The hint under the list says what it is for and can be typed as it stands.
+    assert listed.endswith(f"Einen Termin ganz, mit Countdown und den Antworten: !termin {number}")
     url = f"http://127.0.0.1:{network.bot.http_port}/events"
     async with aiohttp.ClientSession() as session:
         for path in ("/999999.ics", "/abc.ics", "/².ics", "/9999999999.ics"):

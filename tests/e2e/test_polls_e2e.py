@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -236,7 +235,9 @@ async def test_the_room_is_the_source_of_truth_after_a_restart(voting: Voting) -
     """The mirror is wiped while the bot is down (as if votes had been missed): at start the bot
     reads every vote back from the room with /relations."""
     anna, ben = voting.voters[:2]
-    reply = await command(voting.orga, voting, '!umfrage "Wann?" "Morgens" "Abends"')
+    reply = await command(
+        voting.orga, voting, '!umfrage "Wann?" "Morgens" "Abends" --zwischenstand'
+    )
     number = int(re.search(r"Nr\. (\d+)", reply["content"]["body"])[1])  # type: ignore[index]
     start = (
         await anna.wait_for(
@@ -249,8 +250,7 @@ async def test_the_room_is_the_source_of_truth_after_a_restart(voting: Voting) -
     before = counts_in(await results(voting, number))
     assert before == {"Morgens": 1, "Abends": 1}
     await voting.bot.stop()
-    with sqlite3.connect(voting.bot.workdir / "bot.db") as connection:
-        connection.execute("DELETE FROM poll_response")
+    await voting.bot.query("DELETE FROM poll_response")
     await vote(ben, voting, start["event_id"], [ids[0]])
     await voting.bot.start()
     assert counts_in(await results(voting, number)) == {"Morgens": 2, "Abends": 0}
@@ -335,7 +335,9 @@ async def test_remind_sends_a_direct_message_to_who_has_not_voted(voting: Voting
 async def test_responses_the_bot_cannot_read_are_not_counted_and_said(voting: Voting) -> None:
     """In an encrypted room Element sends votes encrypted, with the relation in the clear."""
     anna, ben, *_ = voting.voters
-    reply = await command(voting.orga, voting, '!umfrage "Welche Themen?" "Rolle" "Agil"')
+    reply = await command(
+        voting.orga, voting, '!umfrage "Welche Themen?" "Rolle" "Agil" --zwischenstand'
+    )
     number = int(re.search(r"Nr\. (\d+)", reply["content"]["body"])[1])  # type: ignore[index]
     starts = await anna.wait_for(
         lambda: [e for room, e in anna.events if room == voting.room_id and e["type"] == START]
@@ -434,3 +436,42 @@ async def test_the_live_result_hides_the_counts_and_ending_without_a_number_ends
     assert "In diesem Raum läuft keine Umfrage" in none_de["content"]["body"]
     none_en = await command(anna, voting, "!poll end")
     assert "There is no open poll in this room" in none_en["content"]["body"]
+
+
+async def test_results_of_an_open_poll_show_the_room_no_counts(voting: Voting) -> None:
+    """Element shows a disclosed poll's counts only to who has voted: `!ergebnis` in the room
+    says how many have voted; the poll's creator gets the counts by direct message."""
+    anna, ben, carla, *_ = voting.voters
+    reply = await command(voting.orga, voting, '!umfrage "Wohin?" "Potsdam" "Cottbus"')
+    number = int(re.search(r"Nr\. (\d+)", reply["content"]["body"])[1])  # type: ignore[index]
+    starts = await anna.wait_for(
+        lambda: [e for room, e in anna.events if room == voting.room_id and e["type"] == START]
+    )
+    start_id = starts[0]["event_id"]
+    ids = [a["id"] for a in starts[0]["content"][START]["answers"]]
+    await vote(anna, voting, start_id, [ids[0]])
+    await vote(ben, voting, start_id, [ids[0]])
+
+    asked = await command(carla, voting, "!ergebnis")
+    for text in (asked["content"]["body"], asked["content"]["formatted_body"]):
+        assert "Bisher haben 2 Personen abgestimmt" in text
+        assert "Potsdam" not in text and "<table>" not in text, text
+
+    by_organiser = await command(voting.orga, voting, f"!ergebnis {number}")
+    assert "Potsdam" not in by_organiser["content"]["body"]
+    assert "per Direktnachricht" in by_organiser["content"]["body"]
+    (direct,) = await voting.orga.wait_for(lambda: voting.orga.invites - {voting.room_id})
+    await voting.orga.join(direct)
+    counts = await voting.orga.wait_for(
+        lambda: [
+            e
+            for room, e in voting.orga.events
+            if room == direct and "<table>" in e["content"].get("formatted_body", "")
+        ]
+    )
+    assert counts_in(counts[0]["content"]["formatted_body"]) == {"Potsdam": 2, "Cottbus": 0}
+
+    # Once it has ended, the result is everyone's.
+    await command(voting.orga, voting, "!umfrage beenden")
+    ended = await command(carla, voting, "!ergebnis")
+    assert counts_in(ended["content"]["formatted_body"]) == {"Potsdam": 2, "Cottbus": 0}

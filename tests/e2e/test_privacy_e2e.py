@@ -6,7 +6,6 @@ Who is notified is read from each member's `GET /notifications` (element.md §9)
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,6 @@ class Network:
     anna: MatrixUser
     ben: MatrixUser
     room_id: str
-    workdir: Path
 
 
 @pytest_asyncio.fixture
@@ -42,7 +40,7 @@ async def network(
         await person.join(room_id)
     for user_id in (bot.user_id, member.user_id, ben.user_id):
         await orga.wait_membership(room_id, user_id, "join")
-    yield Network(bot, orga, member, ben, room_id, tmp_path)
+    yield Network(bot, orga, member, ben, room_id)
     await bot.stop()
     await ben.close()
 
@@ -90,15 +88,13 @@ def files_in(user: MatrixUser, network: Network, room_id: str) -> dict[str, Even
     }
 
 
-def rows_naming(workdir: Path, text: str) -> dict[str, int]:
+async def rows_naming(bot: BotProcess, text: str) -> dict[str, int]:
     """Per table of the bot's database, how many rows hold `text` in any column."""
     found: dict[str, int] = {}
-    with sqlite3.connect(workdir / "bot.db") as db:
-        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        for table in tables:
-            for row in db.execute(f'SELECT * FROM "{table}"'):
-                if any(text in str(value) for value in row):
-                    found[table] = found.get(table, 0) + 1
+    for table in await bot.tables():
+        for row in await bot.query(f'SELECT * FROM "{table}"'):
+            if any(text in str(value) for value in row):
+                found[table] = found.get(table, 0) + 1
     return found
 
 
@@ -147,16 +143,15 @@ async def test_export_and_erasure(network: Network) -> None:
     # Erasure: asked once more, then done; the report says what stays and why.
     question = await command(anna, network, network.room_id, "!daten-löschen")
     assert "Wirklich löschen?" in body(question) and "!daten-löschen bestätigen" in body(question)
-    assert rows_naming(network.workdir, anna.user_id)  # nothing erased yet
+    assert await rows_naming(network.bot, anna.user_id)  # nothing erased yet
     done_id = await anna.send_text(network.room_id, "!daten-löschen bestätigen", **NO_MENTIONS)
     done = await anna.wait_reply(done_id, network.bot.user_id)
     assert "Daten von" in body(done) and "gelöscht" in body(done)
     assert "Nicht löschen kann der Bot, was in den Räumen steht" in body(done)
-    assert rows_naming(network.workdir, anna.user_id) == {}
+    assert await rows_naming(network.bot, anna.user_id) == {}
     # What others rely on stays, without her: her note, the action item given to her.
-    with sqlite3.connect(network.workdir / "bot.db") as db:
-        kept = dict(db.execute("SELECT text, coalesce(owner, '-') FROM topic_entry").fetchall())
-        needs = [r[0] for r in db.execute("SELECT author FROM need")]
+    kept = dict(await network.bot.query("SELECT text, coalesce(owner, '-') FROM topic_entry"))
+    needs = [author for (author,) in await network.bot.query("SELECT author FROM need")]
     assert kept == {"Annas Notiz zur Strategie": "-", "Folien für Ben prüfen": "-"}
     assert needs == [ben.user_id]
     # Ben's data is untouched: his export has his answer, topic and need.

@@ -6,17 +6,29 @@ a roster import from a file, and `!wer`."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
+import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
-from nio import RoomGetStateResponse, RoomKnockResponse, RoomSendResponse, UploadResponse
+from nio import (
+    RoomGetStateResponse,
+    RoomKnockResponse,
+    RoomPutStateResponse,
+    RoomSendResponse,
+    UploadResponse,
+)
 
 from bot.homeserver import LocalSynapse
+from commands.web import login
+from storage import web as web_storage
+from storage.database import open_database
 from tests.e2e.harness import PASSWORD, BotProcess, Event, MatrixUser, start_bot, unique
+from tests.e2e.test_web_e2e import base, browser
 
 WAIT = 30.0
 
@@ -174,11 +186,23 @@ async def test_the_space_is_set_up_as_configured_and_a_second_run_changes_nothin
         lambda: notes_in(orga, rooms["organisation"], bot, "Abgleich"), within=WAIT
     )
     assert "Angelegt" in report[0]["content"]["body"]
+    # The people invited are pills with their roster name, never bare Matrix ids.
+    body, html = report[0]["content"]["body"], report[0]["content"]["formatted_body"]
+    assert "Einladungen: Anna Beispiel, Ben Muster, Olga Orga" in body, body
+    assert anna.user_id not in body
+    assert f'<a href="https://matrix.to/#/{anna.user_id}">Anna Beispiel</a>' in html
 
     # The roster is invited: Anna to the space and the everyone-rooms, not to the organisation.
     await anna.wait_for(lambda: rooms["space"] in anna.invites, within=WAIT)
     await anna.wait_for(lambda: rooms["allgemein"] in anna.invites, within=WAIT)
     assert rooms["organisation"] not in anna.invites
+
+    # The bot made the rooms (room version 12: as their creator it is above every power
+    # level): an announcement with @room picked in Element can go into #ankuendigungen.
+    text = f"!ankuendigung morgen 9 Uhr in {network.room_alias('ankuendigungen')}: @room Hallo"
+    event_id = await orga.send_text(rooms["organisation"], text, **{"m.mentions": {"room": True}})
+    scheduled = (await orga.wait_reply(event_id, bot, within=WAIT))["content"]["body"]
+    assert "Ankündigung Nr. 1 geplant" in scheduled and "Hinweis" not in scheduled, scheduled
 
     again = await command(orga, network, rooms["organisation"], "!space abgleichen")
     assert "nichts geändert" in again, again
@@ -402,3 +426,41 @@ async def test_a_member_in_a_room_not_for_their_role_is_removed_and_reported(
     assert anna.user_id in note[0]["content"]["body"]
     state = await state_of(orga, rooms["organisation"])
     assert state[("m.room.member", anna.user_id)]["membership"] == "leave"
+
+
+async def test_the_web_page_shows_what_a_reconcile_would_change_and_changes_nothing(
+    network: Network,
+) -> None:
+    orga = network.orga
+    rooms = await set_up(network)
+    await orga.wait_for(
+        lambda: notes_in(orga, rooms["organisation"], network.bot.user_id, "Abgleich"),
+        within=WAIT,
+    )
+    # The link as `!web` makes it (the direct message itself is tested in test_web_e2e).
+    token = secrets.token_urlsafe(32)
+    db = await open_database(network.bot.storage_url)
+    try:
+        valid = dt.datetime.now(dt.UTC) + login.VALID_FOR
+        await web_storage.add_login(db, login.token_hash(token), orga.user_id, valid)
+    finally:
+        await db.close()
+    link = login.login_link(base(network.bot), token)
+    async with browser() as page:
+        async with page.get(link) as response:
+            assert response.status == 200
+        async with page.get(f"{base(network.bot)}/web/space") as response:
+            assert response.status == 200
+            assert 'id="space-nothing"' in await response.text()
+        # Someone renames the space: the page says the name would be set back, and only says so.
+        renamed = await orga.client.room_put_state(
+            rooms["space"], "m.room.name", {"name": "Umbenannt"}
+        )
+        assert isinstance(renamed, RoomPutStateResponse), renamed
+        async with page.get(f"{base(network.bot)}/web/space") as response:
+            html = await response.text()
+        assert 'id="space-changed"' in html, html
+    assert (await state_of(orga, rooms["space"]))[("m.room.name", "")] == {"name": "Umbenannt"}
+    # The command then does what the page showed.
+    done = await command(orga, network, rooms["organisation"], "!space abgleichen")
+    assert "gesetzt" in done, done

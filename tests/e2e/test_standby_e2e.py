@@ -19,9 +19,7 @@ async def test_the_standby_takes_over_from_a_killed_instance_and_nothing_is_answ
     bot_id = await synapse.register_user(unique("alumni-bot"), PASSWORD)
     people = ([orga.user_id], [synapse.server_name])
     active = BotProcess(synapse, tmp_path / "active", bot_id, *people)
-    standby = BotProcess(
-        synapse, tmp_path / "standby", bot_id, *people, database=tmp_path / "active" / "bot.db"
-    )
+    standby = BotProcess(synapse, tmp_path / "standby", bot_id, *people, shares=active)
     await active.start()
     try:
         await standby.start()

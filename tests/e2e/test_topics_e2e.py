@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,8 +119,9 @@ async def test_a_topic_from_proposal_to_minutes(meeting: Meeting) -> None:
     assert "zurück" not in page and "Gefälscht" not in page and "Gern" not in page
     # Nothing was said in the unknown thread, and nothing of it kept, not even its id.
     assert orga.reply_to(other, meeting.bot.user_id) is None
-    with sqlite3.connect(meeting.bot.workdir / "bot.db") as db:
-        kept = {row[0] for row in db.execute("SELECT event_id FROM handled_event")}
+    kept = {
+        event_id for (event_id,) in await meeting.bot.query("SELECT event_id FROM handled_event")
+    }
     assert unrelated not in kept and other not in kept and second in kept
 
     # Decisions and action items; a restart in the middle keeps everything.

@@ -5,7 +5,9 @@ pages, and an event created through the form whose card a Matrix client sees in 
 from __future__ import annotations
 
 import asyncio
+import csv
 import datetime as dt
+import io
 import re
 import secrets
 from typing import Any
@@ -82,7 +84,7 @@ def base(bot: BotProcess) -> str:
 async def expired_link(bot: BotProcess, user_id: str) -> str:
     """A login link for `user_id` whose ten minutes are over (stored as `!web` stores one)."""
     token = secrets.token_urlsafe(32)
-    db = await open_database(f"sqlite+aiosqlite:///{bot.workdir / 'bot.db'}")
+    db = await open_database(bot.storage_url)
     try:
         past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
         await web_storage.add_login(db, login.token_hash(token), user_id, past)
@@ -296,3 +298,215 @@ async def test_a_room_organiser_announces_only_in_rooms_they_organise(room: Room
         ) as response:
             assert response.status == 200
             assert "Raumtreffen" in await response.text()
+
+
+async def logged_in(page: aiohttp.ClientSession, user: MatrixUser, room: Room) -> None:
+    async with page.get(await login_link(user, room)) as response:
+        assert response.status == 200
+
+
+async def csrf_of(page: aiohttp.ClientSession, bot: BotProcess, path: str) -> str:
+    async with page.get(f"{base(bot)}{path}") as response:
+        assert response.status == 200, path
+        return hidden(await response.text(), "csrf_token")
+
+
+async def test_a_roster_file_with_a_bad_line_is_previewed_and_refused(room: Room) -> None:
+    server = room.orga.user_id.split(":", 1)[1]
+    text = (
+        "matrix_id;name;kommune;durchgang;rolle\r\n"
+        f"@anna:{server};Anna Beispiel;Potsdam;;Gast\r\n"
+        f"@ben:{server};Ben;Cottbus;;Fantasierolle\r\n"
+    )
+    async with browser() as page:
+        await logged_in(page, room.orga, room)
+        csrf = await csrf_of(page, room.bot, "/web/members")
+        upload = aiohttp.FormData({"csrf_token": csrf})
+        upload.add_field("file", text.encode(), filename="mitglieder.csv", content_type="text/csv")
+        async with page.post(f"{base(room.bot)}/web/members/import", data=upload) as response:
+            assert response.status == 400
+            preview = await response.text()
+        assert "<td>3</td><td>„Fantasierolle“ ist keine Rolle" in preview
+        assert f"@anna:{server}</code>: Anna Beispiel, Potsdam, Gast" in preview
+        # Confirmed without "only the valid lines": refused, the roster stays empty.
+        confirm = {"csrf_token": csrf, "confirm": "yes", "file_text": text}
+        async with page.post(f"{base(room.bot)}/web/members/import", data=confirm) as response:
+            assert response.status == 400
+            assert 'id="import-refused"' in await response.text()
+        async with page.get(f"{base(room.bot)}/web/members") as response:
+            roster_page = await response.text()
+        assert "Anna Beispiel" not in roster_page and "Das Verzeichnis ist leer." in roster_page
+    # The chat's roster says the same.
+    asked = await room.orga.client.room_send(
+        room.room_id, "m.room.message", element_text("!mitglieder")
+    )
+    reply = await room.orga.wait_reply(asked.event_id, room.bot.user_id)
+    assert "Das Verzeichnis ist leer" in reply["content"]["body"]
+
+
+async def test_an_announcement_made_on_the_page_is_posted_in_the_room(room: Room) -> None:
+    async with browser() as page:
+        await logged_in(page, room.orga, room)
+        async with page.get(f"{base(room.bot)}/web/announcements") as response:
+            form_html = await response.text()
+        fields = {
+            "csrf_token": hidden(form_html, "csrf_token"),
+            "form_id": hidden(form_html, "form_id"),
+            "when": "in 1 Minute",
+            "rooms": room.room_id,
+            "text": "Vom Web: <b>Treffen</b> um 10 Uhr",
+        }
+        async with page.post(f"{base(room.bot)}/web/announcements/new", data=fields) as response:
+            assert response.status == 200
+            assert "geplant" in await response.text()
+    (posted,) = await room.member.wait_for(
+        lambda: bot_messages(room.member, room.room_id, room.bot.user_id, "Vom Web:"), within=120
+    )
+    assert posted["content"]["body"] == "Vom Web: <b>Treffen</b> um 10 Uhr"
+    assert "<b>Treffen</b>" not in posted["content"].get("formatted_body", "")
+
+
+async def answer_in_direct_chat(user: MatrixUser, room: Room, answers: list[str]) -> None:
+    """`!bedarfe` in the room, then each answer in the direct chat the bot opens."""
+    asked = await user.client.room_send(room.room_id, "m.room.message", element_text("!bedarfe"))
+    await user.wait_reply(asked.event_id, room.bot.user_id)
+    invites = await user.wait_for(lambda: user.invites - {room.room_id}, within=30)
+    (direct,) = invites
+    await user.join(direct)
+    await user.wait_for(lambda: bot_messages(user, direct, room.bot.user_id, "Erhebung Nr."))
+    for answer in answers:
+        sent = await user.client.room_send(direct, "m.room.message", element_text(answer))
+        await user.wait_reply(sent.event_id, room.bot.user_id)
+
+
+async def test_a_survey_made_on_the_page_is_answered_and_downloaded(room: Room) -> None:
+    closes = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+    async with browser() as page:
+        await logged_in(page, room.orga, room)
+        csrf = await csrf_of(page, room.bot, "/web/surveys/new")
+        fields = {
+            "csrf_token": csrf,
+            "title": "Web-Erhebung",
+            "closes_date": closes,
+            "closes_time": "18:00",
+            "questions": (
+                '[[frage]]\ntext = "Wo ist die Rolle angesiedelt?"\nart = "einfach"\n'
+                'antworten = ["Fachbereich", "Stabsstelle"]\n'
+            ),
+        }
+        async with page.post(f"{base(room.bot)}/web/surveys/new", data=fields) as response:
+            assert response.status == 200
+            preview = await response.text()
+        toml = re.search(r'<textarea name="toml" hidden>(.*?)</textarea>', preview, re.S)
+        assert toml
+        save = {
+            "csrf_token": csrf,
+            "confirm": "yes",
+            "form_id": hidden(preview, "form_id"),
+            "toml": toml[1].replace("&#34;", '"'),
+        }
+        async with page.post(f"{base(room.bot)}/web/surveys/new", data=save) as response:
+            assert response.status == 200
+            assert "ist angelegt: 1 Frage, mit Namen" in await response.text()
+            number = int(str(response.url).split("/web/surveys/")[1].split("?")[0])
+
+        await answer_in_direct_chat(room.member, room, ["2", "absenden"])
+
+        async with page.get(f"{base(room.bot)}/web/surveys/{number}") as response:
+            report = await response.text()
+        assert "1 Teilnahme" in report and 'id="chart"' in report
+        async with page.get(f"{base(room.bot)}/web/surveys/{number}/chart.png") as response:
+            assert response.status == 200 and response.content_type == "image/png"
+            assert (await response.read()).startswith(b"\x89PNG")
+        url = f"{base(room.bot)}/web/surveys/{number}/files/survey-{number}.csv"
+        async with page.get(url) as response:
+            assert response.status == 200
+            assert "attachment" in response.headers["Content-Disposition"]
+            data = (await response.read()).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data), delimiter=";"))
+    assert rows[0] == ["Nr.", "Person", "Abgesendet", "Wo ist die Rolle angesiedelt?"]
+    assert rows[1][1] == f"'{room.member.user_id}" and rows[1][3] == "Stabsstelle"
+    assert len(rows) == 2
+
+
+ORGANISER_PAGES = (
+    "/web/members",
+    "/web/surveys",
+    "/web/surveys/new",
+    "/web/surveys/1",
+    "/web/surveys/1/files/survey-1.csv",
+    "/web/announcements",
+    "/web/events/new",
+)
+ORGANISER_FORMS = (
+    "/web/members/add",
+    "/web/members/import",
+    "/web/members/remove",
+    "/web/surveys/new",
+    "/web/announcements/new",
+    "/web/announcements/1/cancel",
+)
+
+
+async def test_a_member_is_refused_every_organiser_page(room: Room) -> None:
+    async with browser() as page:
+        await logged_in(page, room.member, room)
+        csrf = await csrf_of(page, room.bot, "/web/events")
+        for path in ORGANISER_PAGES:
+            async with page.get(f"{base(room.bot)}{path}") as response:
+                assert response.status == 403, path
+                assert "Kein Zugriff" in await response.text()
+        for path in ORGANISER_FORMS:
+            data = {"csrf_token": csrf, "user_id": room.member.user_id, "name": "Ich"}
+            async with page.post(f"{base(room.bot)}{path}", data=data) as response:
+                assert response.status == 403, path
+
+
+async def test_an_event_changed_on_the_page_edits_its_card_and_posts_the_change(
+    room: Room,
+) -> None:
+    async with browser() as page:
+        await logged_in(page, room.orga, room)
+        async with page.get(f"{base(room.bot)}/web/events/new") as response:
+            form_html = await response.text()
+        day = (dt.date.today() + dt.timedelta(days=15)).isoformat()
+        fields = {
+            "csrf_token": hidden(form_html, "csrf_token"),
+            "form_id": hidden(form_html, "form_id"),
+            "title": "Änderbar",
+            "date": day,
+            "start": "10:00",
+            "place": "Potsdam",
+            "rooms": room.room_id,
+        }
+        async with page.post(f"{base(room.bot)}/web/events/new", data=fields) as response:
+            number = re.search(r"Termin Nr\. (\d+) angelegt", await response.text())
+        assert number
+        (card,) = await room.member.wait_for(
+            lambda: bot_messages(room.member, room.room_id, room.bot.user_id, "Änderbar")
+        )
+        async with page.get(f"{base(room.bot)}/web/events/{number[1]}/edit") as response:
+            edit_html = await response.text()
+        assert 'value="Potsdam"' in edit_html
+        change = fields | {"form_id": hidden(edit_html, "form_id"), "place": "Cottbus"}
+        del change["rooms"]
+        url = f"{base(room.bot)}/web/events/{number[1]}/edit"
+        async with page.post(url, data=change) as response:
+            assert response.status == 200
+            assert f"Termin Nr. {number[1]} geändert" in await response.text()
+
+    def changed() -> list[Event]:
+        return [
+            event
+            for event in bot_messages(room.member, room.room_id, room.bot.user_id, "Cottbus")
+            if event["event_id"] != card["event_id"]
+        ]
+
+    seen = await room.member.wait_for(lambda: len(changed()) >= 2 and changed())
+    edits = [e for e in seen if e["content"].get("m.relates_to", {}).get("rel_type") == "m.replace"]
+    notices = [e for e in seen if e not in edits]
+    # The card is edited in place; the change is posted as a notice of its own.
+    assert edits and all(
+        e["content"]["m.relates_to"]["event_id"] == card["event_id"] for e in edits
+    )
+    assert notices and "Potsdam" in notices[0]["content"]["body"]

@@ -48,6 +48,7 @@ def test_the_demo_files_load_as_a_configuration(tmp_path: Path) -> None:
         8080,
         tmp_path / "alumni-bot.db",
         survey_file(day),
+        "!demo:localhost",
     )
     (tmp_path / CONFIG_FILE).write_text(text, encoding="utf-8")
 
@@ -57,7 +58,9 @@ def test_the_demo_files_load_as_a_configuration(tmp_path: Path) -> None:
     assert config.bot.organisers == ("@orga:localhost",)
     assert config.bot.surveys == ((tmp_path / survey_file(day)).resolve(),)
     space = config.sections["space"]
-    assert [room.key for room in space.spec.rooms] == [key for key, *_ in ROOMS]
+    # The demo room is taken into the space by its id.
+    assert [room.key for room in space.spec.rooms] == [key for key, *_ in ROOMS] + ["demo"]
+    assert space.spec.rooms[-1].room_id == "!demo:localhost"
     assert space.spec.organisers_room == "organisation"
     assert space.roster == (tmp_path / ROSTER_FILE).resolve()
     # !datenschutz in the demo shows a notice, as the welcome promises.
@@ -67,4 +70,6 @@ def test_the_demo_files_load_as_a_configuration(tmp_path: Path) -> None:
         ("@orga:localhost", None, "Organisation"),
         ("@mitglied1:localhost", "1", "Smart City Manager:in"),
         ("@mitglied2:localhost", "2", "Smart City Manager:in"),
+        ("@vorgesetzte:localhost", "1", "Fachvorgesetzte:r"),
+        ("@kts:localhost", None, "Gast"),
     ]

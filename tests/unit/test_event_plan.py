@@ -228,6 +228,15 @@ def test_parse_span_skipped_hour_start_reads_as_half_past_three_summer_time() ->
     assert local.utcoffset() == dt.timedelta(hours=2)
 
 
+def test_a_change_of_the_start_alone_keeps_the_events_length() -> None:
+    six_hours = dt.timedelta(hours=6)
+    moved = parse_span("30.09.2026 09:00", NOW, BERLIN).keeping(six_hours)
+    assert moved == Span(utc(2026, 9, 30, 7), utc(2026, 9, 30, 13))
+    # A new end given with it wins.
+    ranged = parse_span("30.09.2026 09:00-10:00", NOW, BERLIN).keeping(six_hours)
+    assert ranged == Span(utc(2026, 9, 30, 7), utc(2026, 9, 30, 8))
+
+
 # --------------------------------------------------------------------------------------------
 # parse_details, new events
 # --------------------------------------------------------------------------------------------

@@ -146,7 +146,6 @@ SAME_IN_BOTH = {
     "commands.general.admin.STATUS",
     "commands.core.help_text.OPTIONAL",
     "commands.events.text.ONLINE",
-    "commands.web.pages.TEXTS[22]",  # "Online", a word both languages use
     "commands.events.text.AGENDA",
     "commands.events.text.CHANGE_LINE",
     "commands.events.text.CHANGE_LABELS[3]",
@@ -155,6 +154,9 @@ SAME_IN_BOTH = {
     "commands.surveys.report.NEED_COLUMNS[2]",
     "commands.surveys.report.NEED_COLUMNS[4]",
 }
+# Words both languages use, wherever a text of only that word stands (the web page's labels,
+# named by their place in a dict that grows).
+SAME_WORDS = frozenset({"Online", "Name", "Text", "Space"})
 
 
 def all_renderings() -> Iterator[tuple[str, Language, str]]:
@@ -222,6 +224,7 @@ def test_german_and_english_differ() -> None:
         if texts.de == texts.en
         and re.search(r"[A-Za-zÄÖÜäöüß]{3}", texts.de)
         and where not in SAME_IN_BOTH
+        and texts.de not in SAME_WORDS
     ]
     assert not same, same
 

@@ -35,6 +35,7 @@ from commands.polls.plan import (
     PollView,
     answer_ids,
     end_content,
+    interim_is_private,
     parse_poll,
     render_live,
     render_results,
@@ -1053,3 +1054,17 @@ def test_unreadable_votes_are_counted_in_the_right_number(language: Language, co
 def test_hidden_poll_counts_its_participants(language: Language, count: int, text: str) -> None:
     votes = [(f"@p{n}", n, ["a1"]) for n in range(count)]
     assert render_results(view(disclosed=False), tally_of(*votes), language).endswith(text)
+
+
+@pytest.mark.parametrize(
+    ("poll", "private"),
+    [
+        (view(), True),
+        (view(live_counts=True), False),
+        (view(ended=True), False),
+        # A hidden poll shows no counts before the end, to anyone (Element does the same).
+        (view(disclosed=False), False),
+    ],
+)
+def test_the_interim_counts_of_an_open_poll_are_private(poll: PollView, private: bool) -> None:
+    assert interim_is_private(poll) is private
