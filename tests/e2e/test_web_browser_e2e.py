@@ -313,3 +313,35 @@ async def test_member_pages_forms_without_token_and_old_links_are_refused(
         await assert_accessible(expired)
     finally:
         await fresh.close()
+
+
+async def test_a_roster_file_with_a_bad_line_is_previewed_and_refused(
+    site: Room, orga_login: Login
+) -> None:
+    server = site.orga.user_id.split(":", 1)[1]
+    text = (
+        "matrix_id;name;kommune;durchgang;rolle\r\n"
+        f"@anna:{server};Anna Beispiel;Potsdam;;Gast\r\n"
+        f"@ben:{server};Ben;Cottbus;;Fantasierolle\r\n"
+    )
+    page = orga_login.page
+    await page.goto(f"{base(site.bot)}/web/members")
+    await assert_accessible(page)
+    await page.locator("#roster-file").set_input_files(
+        files=[{"name": "mitglieder.csv", "mimeType": "text/csv", "buffer": text.encode()}]
+    )
+    async with page.expect_response(re.compile(r"/web/members/import$")) as previewed:
+        await page.locator("#import-roster button[type=submit]").click()
+    assert (await previewed.value).status == 400
+    rejected = await page.locator("#rejected-lines").inner_text()
+    assert "3" in rejected and "„Fantasierolle“ ist keine Rolle" in rejected
+    assert "Anna Beispiel" in await page.locator("#added-entries").inner_text()
+    await assert_accessible(page)
+    # Applied without "only the valid lines": refused, and the roster stays empty.
+    async with page.expect_response(re.compile(r"/web/members/import$")) as applied:
+        await page.locator("#apply-import button[type=submit]").click()
+    assert (await applied.value).status == 400
+    assert await page.locator("#import-refused").is_visible()
+    await assert_accessible(page)
+    await page.goto(f"{base(site.bot)}/web/members")
+    assert "Das Verzeichnis ist leer." in await page.locator("main").inner_text()
