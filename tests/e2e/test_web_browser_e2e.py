@@ -7,7 +7,9 @@ serious or critical violations. One browser for the module; each person logs in 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,7 +23,13 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from bot.homeserver import LocalSynapse
 from tests.e2e.conftest import Room, room_with
 from tests.e2e.harness import MatrixUser, start_bot
-from tests.e2e.test_web_e2e import base, bot_messages, expired_link, login_link
+from tests.e2e.test_web_e2e import (
+    answer_in_direct_chat,
+    base,
+    bot_messages,
+    expired_link,
+    login_link,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -345,3 +353,48 @@ async def test_a_roster_file_with_a_bad_line_is_previewed_and_refused(
     await assert_accessible(page)
     await page.goto(f"{base(site.bot)}/web/members")
     assert "Das Verzeichnis ist leer." in await page.locator("main").inner_text()
+
+
+def csv_rows(path: Path) -> list[list[str]]:
+    """A downloaded export as Excel reads it: UTF-8 with BOM, `;` between fields."""
+    text = path.read_bytes().decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text), delimiter=";"))
+
+
+async def test_a_survey_made_on_the_page_is_answered_in_chat_and_its_csv_downloaded(
+    site: Room, orga_login: Login
+) -> None:
+    page = orga_login.page
+    await page.goto(f"{base(site.bot)}/web/surveys/new")
+    await assert_accessible(page)
+    await page.locator("#survey-title").fill("Browser-Erhebung")
+    # Anonymous is the default; a named survey has its answers file from the first response.
+    await page.locator("#survey-anonymous").uncheck()
+    closes = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+    await page.locator("#closes-date").fill(closes)
+    await page.locator("#survey-questions").fill(
+        '[[frage]]\ntext = "Wo ist die Rolle angesiedelt?"\nart = "einfach"\n'
+        'antworten = ["Fachbereich", "Stabsstelle"]\n'
+    )
+    await page.locator("#survey-form button[type=submit]").click()
+    await page.locator("#save-survey").wait_for()
+    await assert_accessible(page)
+    await page.locator("#save-survey button[type=submit]").click()
+    await page.wait_for_url(re.compile(r"/web/surveys/\d+"))
+    assert "mit Namen" in await page.get_by_role("status").inner_text()
+    made = re.search(r"/web/surveys/(\d+)", page.url)
+    assert made, page.url
+    number = int(made[1])
+
+    await answer_in_direct_chat(site.member, site, ["2", "absenden"])
+
+    await page.goto(f"{base(site.bot)}/web/surveys/{number}")
+    assert "1 Teilnahme" in await page.locator("main").inner_text()
+    await assert_accessible(page)
+    async with page.expect_download() as downloading:
+        await page.get_by_role("link", name=f"survey-{number}.csv").click()
+    downloaded = await downloading.value
+    rows = csv_rows(await downloaded.path())
+    assert rows[0] == ["Nr.", "Person", "Abgesendet", "Wo ist die Rolle angesiedelt?"]
+    assert rows[1][1] == f"'{site.member.user_id}" and rows[1][3] == "Stabsstelle"
+    assert len(rows) == 2
