@@ -59,6 +59,12 @@ PAGES = {
     "/web/events": "events (first 50)",
     f"/web/events/{PAST_EVENTS + 1}": "an event's answers",
     "/web/events/new": "event form",
+    "/web/polls": "polls with results",
+    "/web/members": "roster (500)",
+    "/web/surveys": "needs surveys",
+    "/web/announcements": "announcements",
+    "/web/topics": "topics and agendas",
+    "/web/me": "own data",
 }
 
 
