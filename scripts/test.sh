@@ -4,17 +4,8 @@
 # Arguments are pytest options for both processes (e.g. -x), not test paths.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Debian's faketime shifts the bot's clock in the daylight-saving tests.
-if ! command -v faketime >/dev/null; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "Installing Debian's faketime (for the daylight-saving tests)…"
-        apt-get update -q >/dev/null
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q faketime >/dev/null
-    else
-        echo "The daylight-saving tests need Debian's faketime: sudo apt-get install faketime" >&2
-        exit 1
-    fi
-fi
+# Debian's faketime and chromium (daylight-saving and browser tests).
+bash scripts/system-packages.sh
 bash scripts/venv.sh
 # Synapse is installed once, before the two processes that start one each.
 .venv/bin/python -c 'from bot.homeserver import DEFAULT_SYNAPSE_VENV as v, ensure_synapse_venv

@@ -80,14 +80,15 @@ async def get(db: Database, event_id: int) -> Event | None:
         return await session.get(Event, event_id)
 
 
-async def upcoming(db: Database, now: dt.datetime, limit: int) -> list[Event]:
-    """Active events not yet over, soonest first."""
+async def upcoming(db: Database, now: dt.datetime, limit: int, offset: int = 0) -> list[Event]:
+    """Active events not yet over, soonest first; `offset` skips the first ones (pages)."""
     async with db.session() as session:
         rows = await session.scalars(
             select(Event)
             .where(Event.status == ACTIVE, Event.ends_at > now)
             .order_by(Event.starts_at, Event.id)
             .limit(limit)
+            .offset(offset)
         )
         return list(rows)
 
@@ -323,6 +324,21 @@ async def _answers(session: AsyncSession, event_id: int) -> dict[str, str]:
         .order_by(Rsvp.answered_at, Rsvp.user_id)
     )
     return {user_id: answer for user_id, answer in rows}
+
+
+async def answers_of(db: Database, event_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """Each event's answers (user → answer) in one query, for a page that lists many events;
+    events without answers are left out."""
+    async with db.session() as session:
+        rows = await session.execute(
+            select(Rsvp.event_id, Rsvp.user_id, Rsvp.answer)
+            .where(Rsvp.event_id.in_(event_ids))
+            .order_by(Rsvp.event_id, Rsvp.answered_at, Rsvp.user_id)
+        )
+        found: dict[int, dict[str, str]] = {}
+        for event_id, user_id, answer in rows:
+            found.setdefault(event_id, {})[user_id] = answer
+        return found
 
 
 async def answer_counts(db: Database, event_ids: Sequence[int]) -> dict[int, dict[str, int]]:

@@ -37,7 +37,7 @@ from commands.web import (
 from commands.web.rights import Viewer, event_rooms, room_label
 from commands.web.site import SECURITY_HEADERS, Site
 from commands.web.texts import TEXTS
-from commands.web.views import Page, event_list, overview, when
+from commands.web.views import Page, event_answers, event_list, overview, when
 from storage import events, user_settings
 from storage.models import utc_now
 
@@ -65,7 +65,6 @@ def templates() -> jinja2.Environment:
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        enable_async=True,
         undefined=jinja2.StrictUndefined,
     )
 
@@ -158,16 +157,32 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
                     reminders=describe_reminders(row.reminder_offsets, language),
                     rooms=", ".join(room_label(ports, room) for room in row.room_ids),
                 )
+        asked = request.query.get("seite", "")
+        page_number = int(asked) if re.fullmatch(r"[1-9][0-9]{0,3}", asked) else 1
+        shown, more = await event_list(page, utc_now(), site.base_url, page_number)
         return await render(
             request,
             "events.html",
             "events",
             viewer,
             language,
-            events=await event_list(page, utc_now(), site.base_url),
+            events=shown,
+            number=page_number,
+            more=more,
             created=created,
             feed=f"{site.base_url}/events.ics",
         )
+
+    async def event_page(request: web.Request) -> web.Response:
+        viewer = await logged_in(request)
+        if not isinstance(viewer, Viewer):
+            return viewer
+        language = await language_for(request, viewer.user_id)
+        page = Page(ports, viewer, language)
+        shown = await event_answers(page, int(request.match_info["number"]), site.base_url)
+        if shown is None:
+            return await message(request, "not_found_title", "not_found", 404, viewer)
+        return await render(request, "event.html", "event", viewer, language, event=shown)
 
     async def new_event_form(
         request: web.Request,
@@ -278,6 +293,7 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
         web.post("/web/logout", sessions(logout)),
         web.get("/web/events", sessions(events_page)),
         web.get("/web/events/new", sessions(new_event_page)),
+        web.get(r"/web/events/{number:\d{1,9}}", sessions(event_page)),
         web.post("/web/events/new", sessions(create_event)),
         web.get("/web/static/{name}", static),
     )

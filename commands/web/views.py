@@ -5,6 +5,7 @@ surveys and noted needs (commands.surveys)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,8 +20,12 @@ from commands.web.texts import TEXTS
 from storage import events, needs, polls, surveys
 from storage.models import Event
 
-# The page lists at most this many upcoming events (the calendar feed has them all).
-EVENT_LIMIT = 200
+# Pages that list upcoming events without paging show at most this many.
+UPCOMING_LIMIT = 200
+# The events page shows this many at a time (the calendar feed has them all).
+EVENTS_PER_PAGE = 50
+# Visibility is the viewer's rooms, checked here: events are read in batches until enough.
+MAX_SCANNED = 5000
 OVERVIEW_EVENTS = 5
 OVERVIEW_NEEDS = 10
 
@@ -36,9 +41,20 @@ class Page:
         return ZoneInfo(self.ports.settings.timezone)
 
 
-async def visible_events(page: Page, now: dt.datetime) -> list[Event]:
-    rows = await events.upcoming(page.ports.db, now, EVENT_LIMIT)
-    return [row for row in rows if page.viewer.sees_event(row)]
+async def visible_events(
+    page: Page, now: dt.datetime, skip: int = 0, wanted: int = UPCOMING_LIMIT
+) -> list[Event]:
+    """Upcoming events the viewer sees, soonest first: `wanted` of them after the first `skip`.
+    Read in growing batches: an organiser of the network sees the first batch whole."""
+    found: list[Event] = []
+    offset, batch = 0, skip + wanted
+    while len(found) < skip + wanted and offset < MAX_SCANNED:
+        rows = await events.upcoming(page.ports.db, now, batch, offset)
+        found += [row for row in rows if page.viewer.sees_event(row)]
+        if len(rows) < batch:
+            break
+        offset, batch = offset + batch, batch * 2
+    return found[skip : skip + wanted]
 
 
 def when(row: Event, language: Language) -> str:
@@ -47,7 +63,7 @@ def when(row: Event, language: Language) -> str:
 
 async def overview(page: Page, now: dt.datetime) -> dict[str, Any]:
     language = page.language
-    shown_events = (await visible_events(page, now))[:OVERVIEW_EVENTS]
+    shown_events = await visible_events(page, now, 0, OVERVIEW_EVENTS)
     open_polls = [
         {
             "id": poll.id,
@@ -99,44 +115,57 @@ def _person(ports: Ports, row: Event, user_id: str) -> str:
     return user_id
 
 
-async def event_list(page: Page, now: dt.datetime, base_url: str) -> list[dict[str, Any]]:
-    """Upcoming events with counts; names of who answered for those who manage the event
-    (as `!termin antworten`), else the viewer's own answer."""
+def _card(
+    page: Page, row: Event, answers: dict[str, str], base_url: str, names: bool
+) -> dict[str, Any]:
+    """One event as the pages show it: counts, the viewer's own answer, and with `names` who
+    answered what (for those who manage the event, as `!termin antworten`)."""
     language = page.language
-    rows = await visible_events(page, now)
-    counts = await events.answer_counts(page.ports.db, [row.id for row in rows])
-    shown = []
-    for row in rows:
-        answers = await events.answers(page.ports.db, row.id)
-        names = None
-        if page.viewer.may_manage(row):
-            names = {
-                answer: sorted(
-                    _person(page.ports, row, user)
-                    for user, given in answers.items()
-                    if given == answer
-                )
-                for answer in (YES, MAYBE, NO)
-            }
-        own = answers.get(page.viewer.user_id)
-        counted = counts.get(row.id, {})
-        shown.append(
-            {
-                "id": row.id,
-                "title": row.title,
-                "when": when(row, language),
-                "place": row.place,
-                "online_link": row.online_link,
-                "rooms": ", ".join(room_label(page.ports, room) for room in row.room_ids),
-                "counts": TEXTS["counts"].format(
-                    language,
-                    yes=counted.get(YES, 0),
-                    maybe=counted.get(MAYBE, 0),
-                    no=counted.get(NO, 0),
-                ),
-                "names": names,
-                "own_answer": TEXTS[own].get(language) if own else None,
-                "ics": f"{base_url}/events/{row.id}.ics",
-            }
-        )
-    return shown
+    listed = None
+    if names and page.viewer.may_manage(row):
+        listed = {
+            answer: sorted(
+                _person(page.ports, row, user) for user, given in answers.items() if given == answer
+            )
+            for answer in (YES, MAYBE, NO)
+        }
+    own = answers.get(page.viewer.user_id)
+    counted = Counter(answers.values())
+    return {
+        "id": row.id,
+        "title": row.title,
+        "when": when(row, language),
+        "place": row.place,
+        "online_link": row.online_link,
+        "rooms": ", ".join(room_label(page.ports, room) for room in row.room_ids),
+        "counts": TEXTS["counts"].format(
+            language, yes=counted.get(YES, 0), maybe=counted.get(MAYBE, 0), no=counted.get(NO, 0)
+        ),
+        "manages": page.viewer.may_manage(row),
+        "names": listed,
+        "own_answer": TEXTS[own].get(language) if own else None,
+        "ics": f"{base_url}/events/{row.id}.ics",
+    }
+
+
+async def event_list(
+    page: Page, now: dt.datetime, base_url: str, number: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """Page `number` (from 1) of the upcoming events with their counts and the viewer's own
+    answer, and whether more follow; who answered what is on each event's own page."""
+    skip = (number - 1) * EVENTS_PER_PAGE
+    rows = await visible_events(page, now, skip, EVENTS_PER_PAGE + 1)
+    shown = rows[:EVENTS_PER_PAGE]
+    # One query for all of them, not one per event.
+    answered = await events.answers_of(page.ports.db, [row.id for row in shown])
+    cards = [_card(page, row, answered.get(row.id, {}), base_url, names=False) for row in shown]
+    return cards, len(rows) > EVENTS_PER_PAGE
+
+
+async def event_answers(page: Page, event_id: int, base_url: str) -> dict[str, Any] | None:
+    """One event with who answered what, for those who manage it; None if the viewer may not
+    see it (or it does not exist)."""
+    row = await events.get(page.ports.db, event_id)
+    if row is None or not page.viewer.sees_event(row):
+        return None
+    return _card(page, row, await events.answers(page.ports.db, row.id), base_url, names=True)

@@ -103,6 +103,10 @@ class Room:
 
 @pytest_asyncio.fixture
 async def room(bot: BotProcess, orga: MatrixUser, member: MatrixUser) -> Room:
+    return await room_with(bot, orga, member)
+
+
+async def room_with(bot: BotProcess, orga: MatrixUser, member: MatrixUser) -> Room:
     """The organiser's room with the bot (joined on the organiser's invite) and a member."""
     room_id = await orga.create_room(invite=[bot.user_id, member.user_id])
     await member.join(room_id)

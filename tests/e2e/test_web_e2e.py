@@ -81,6 +81,18 @@ def base(bot: BotProcess) -> str:
     return f"http://127.0.0.1:{bot.http_port}"
 
 
+async def expired_link(bot: BotProcess, user_id: str) -> str:
+    """A login link for `user_id` whose ten minutes are over (stored as `!web` stores one)."""
+    token = secrets.token_urlsafe(32)
+    db = await open_database(bot.storage_url)
+    try:
+        past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        await web_storage.add_login(db, login.token_hash(token), user_id, past)
+    finally:
+        await db.close()
+    return f"{base(bot)}/web/login/{token}"
+
+
 def hidden(html: str, name: str) -> str:
     match = re.search(rf'name="{name}" value="([^"]*)"', html)
     assert match, html
@@ -198,14 +210,8 @@ async def test_members_stay_off_organiser_pages_and_old_links_fail(room: Room) -
             assert "Nicht erlaubt" not in await response.text()
 
     # A link whose ten minutes are over is refused.
-    token = secrets.token_urlsafe(32)
-    db = await open_database(room.bot.storage_url)
-    try:
-        past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-        await web_storage.add_login(db, login.token_hash(token), room.orga.user_id, past)
-    finally:
-        await db.close()
-    async with browser() as page, page.get(f"{base(room.bot)}/web/login/{token}") as response:
+    link = await expired_link(room.bot, room.orga.user_id)
+    async with browser() as page, page.get(link) as response:
         assert response.status == 403
         assert "gilt nicht" in await response.text()
         assert "alumni_web" not in response.headers.get("Set-Cookie", "")

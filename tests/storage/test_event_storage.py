@@ -584,6 +584,9 @@ async def test_upcoming_lists_active_events_not_yet_over_soonest_first(db: Datab
     found = await events.upcoming(db, NOW, 10)
     assert [event.id for event in found] == [running.id, sooner.id, later.id]
     assert [event.id for event in await events.upcoming(db, NOW, 2)] == [running.id, sooner.id]
+    assert [event.id for event in await events.upcoming(db, NOW, 2, offset=1)] == [
+        event.id for event in found[1:3]
+    ]
     in_berlin = NOW.astimezone(BERLIN_SUMMER)
     assert [event.id for event in await events.upcoming(db, in_berlin, 10)] == [
         running.id,
@@ -670,7 +673,7 @@ async def test_withdraw_reaction_keeps_a_later_answer(db: Database) -> None:
     assert await events.answers(db, created.id) == {BEN: MAYBE, CARLA: NO}
 
 
-async def test_answer_counts(db: Database) -> None:
+async def test_answer_counts_and_answers_of_many_events(db: Database) -> None:
     first = await create(db)
     second = await create(db, "$second")
     silent = await create(db, "$silent")
@@ -683,9 +686,14 @@ async def test_answer_counts(db: Database) -> None:
     await events.set_answer(db, unasked.id, ANNA, NO, None)
 
     counts = await events.answer_counts(db, [first.id, second.id, silent.id])
+    answers = await events.answers_of(db, [first.id, second.id, silent.id])
 
     assert counts == {first.id: {YES: 2, MAYBE: 1}, second.id: {YES: 1}}
     assert await events.answer_counts(db, []) == {}
+    assert answers == {first.id: {ANNA: YES, BEN: YES, CARLA: MAYBE}, second.id: {BEN: YES}}
+    for event_id in (first.id, second.id):
+        assert answers[event_id] == await events.answers(db, event_id)
+    assert await events.answers_of(db, []) == {}
 
 
 # --- sent posts: event_of_message, post_ids ---------------------------------------------------
