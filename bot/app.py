@@ -23,6 +23,7 @@ from bot.http_server import make_app, make_standby_app, start_http
 from bot.job_worker import JobWorker
 from bot.login import log_in, store_dir
 from bot.metrics import Metrics
+from bot.relations import RoomRelations
 from bot.router import EventRouter
 from bot.scheduler import Scheduler
 from bot.sender import Sender
@@ -202,6 +203,7 @@ def make_ports(
         homeserver=client,
         errors=metrics,
         links=links,
+        relations=RoomRelations(client),
         network_filters=network_filters,
     )
 

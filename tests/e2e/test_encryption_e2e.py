@@ -5,7 +5,9 @@ lost crypto store refused, and the bot's device cross-signed."""
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
+import sqlite3
 import stat
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ from unpaddedbase64 import decode_base64
 from bot.cross_signing import ensure_cross_signed, key_signed_by, only_key
 from bot.homeserver import LocalSynapse
 from tests.e2e.harness import PASSWORD, BotProcess, Event, MatrixUser, unique
+from tests.e2e.test_polls_e2e import RESPONSE, START, counts_in
 
 ENCRYPTION_STATE = {
     "type": "m.room.encryption",
@@ -119,6 +122,18 @@ class EncryptedUser(MatrixUser):
         assert isinstance(response, RoomSendResponse), response
         return response.event_id
 
+    async def vote(self, room_id: str, start: str, answers: list[str]) -> str:
+        """An encrypted poll response, as Element sends it in an encrypted room."""
+        content = {
+            "m.relates_to": {"rel_type": "m.reference", "event_id": start},
+            RESPONSE: {"answers": answers},
+        }
+        response = await self.client.room_send(
+            room_id, RESPONSE, content, ignore_unverified_devices=True
+        )
+        assert isinstance(response, RoomSendResponse), response
+        return response.event_id
+
     async def wait_room(self, room_id: str) -> None:
         """Until this client's sync knows the room (it encrypts only for rooms it knows)."""
         await self.wait_for(lambda: room_id in self.client.rooms)
@@ -169,6 +184,17 @@ def bot_texts(user: MatrixUser, room_id: str, bot_id: str, needle: str) -> list[
         if room == room_id
         and event.get("sender") == bot_id
         and needle in event.get("content", {}).get("body", "")
+    ]
+
+
+def bot_reactions(user: MatrixUser, room_id: str, bot_id: str, target: Event) -> list[Event]:
+    return [
+        event
+        for room, event in user.events
+        if room == room_id
+        and event.get("sender") == bot_id
+        and event.get("type") == "m.reaction"
+        and event["content"].get("m.relates_to", {}).get("event_id") == target["event_id"]
     ]
 
 
@@ -238,6 +264,16 @@ async def test_an_encrypted_reaction_answers_an_event(encrypted: Encrypted) -> N
         await e.member.wait_for(lambda: bot_texts(e.member, e.room_id, e.bot.user_id, "Cottbus"))
     )[0]
     assert card["event_id"] in e.member.decrypted
+    # The bot's own ✅ ❌ ❔ under the card are encrypted, as Element encrypts reactions.
+    offered = await e.member.wait_for(
+        lambda: (
+            len(reactions := bot_reactions(e.member, e.room_id, e.bot.user_id, card)) == 3
+            and reactions
+        )
+    )
+    for reaction in offered:
+        assert reaction["event_id"] in e.member.decrypted, reaction
+        await assert_ciphertext_on_server(e.member, e.room_id, reaction["event_id"])
     await e.member.react(e.room_id, card["event_id"], "✅")
     listing, shown = "", ""
     for _attempt in range(20):
@@ -556,3 +592,40 @@ async def test_a_room_that_turns_encryption_on_is_answered_encrypted_from_then_o
     finally:
         await bot.stop()
         await orga.close()
+
+
+async def test_encrypted_votes_cast_while_the_bot_is_down_are_read_back_and_counted(
+    encrypted: Encrypted,
+) -> None:
+    e = encrypted
+    asked = await e.orga.send_text(e.room_id, '!umfrage "Wann treffen wir uns?" "Morgens" "Abends"')
+    reply = await e.orga.wait_decrypted_reply(asked, e.bot.user_id)
+    number = int(re.search(r"Nr\. (\d+)", reply["content"]["body"])[1])  # type: ignore[index]
+    starts = await e.member.wait_for(
+        lambda: [ev for room, ev in e.member.events if room == e.room_id and ev["type"] == START]
+    )
+    start = starts[0]
+    assert start["event_id"] in e.member.decrypted
+    ids = [answer["id"] for answer in start["content"][START]["answers"]]
+    await e.member.vote(e.room_id, start["event_id"], [ids[0]])
+
+    await e.bot.stop()
+    await e.member.vote(e.room_id, start["event_id"], [ids[1]])  # changed while the bot is down
+    await e.orga.vote(e.room_id, start["event_id"], [ids[1]])
+    await e.bot.start()
+    assert await poll_counts(e, number) == ({"Morgens": 0, "Abends": 2}, False)
+
+    # The mirror wiped while the bot is down, as if the sync had missed the votes: at start
+    # the bot reads them back from the room, encrypted, and decrypts them with the keys it kept.
+    await e.bot.stop()
+    with sqlite3.connect(e.bot.workdir / "bot.db") as connection:
+        connection.execute("DELETE FROM poll_response")
+    await e.bot.start()
+    assert await poll_counts(e, number) == ({"Morgens": 0, "Abends": 2}, False)
+
+
+async def poll_counts(e: Encrypted, number: int) -> tuple[dict[str, int], bool]:
+    """The counts `!ergebnis` shows, and whether it says some answers were unreadable."""
+    asked = await e.orga.send_text(e.room_id, f"!ergebnis {number}")
+    html = (await e.orga.wait_decrypted_reply(asked, e.bot.user_id))["content"]["formatted_body"]
+    return counts_in(html), "nicht lesen" in html
