@@ -20,7 +20,10 @@ from nio import (
     Api,
     AsyncClient,
     AsyncClientConfig,
+    EncryptionError,
     LoginResponse,
+    MegolmEvent,
+    RoomLeaveResponse,
     RoomPreset,
     RoomPutStateResponse,
     RoomSendResponse,
@@ -34,6 +37,7 @@ from unpaddedbase64 import decode_base64
 
 from bot.cross_signing import ensure_cross_signed, key_signed_by, only_key
 from bot.homeserver import LocalSynapse
+from commands.core import faults
 from tests.e2e.harness import PASSWORD, BotProcess, Event, MatrixUser, unique
 from tests.e2e.test_polls_e2e import RESPONSE, START, counts_in
 
@@ -134,6 +138,17 @@ class EncryptedUser(MatrixUser):
         assert isinstance(response, RoomSendResponse), response
         return response.event_id
 
+    def can_decrypt(self, room_id: str, raw: Event) -> bool:
+        """Whether this client's keys open an encrypted event as the homeserver holds it."""
+        event = MegolmEvent.from_dict(raw)
+        assert isinstance(event, MegolmEvent), event
+        event.room_id = room_id
+        try:
+            self.client.decrypt_event(event)
+        except EncryptionError:
+            return False
+        return True
+
     async def wait_room(self, room_id: str) -> None:
         """Until this client's sync knows the room (it encrypts only for rooms it knows)."""
         await self.wait_for(lambda: room_id in self.client.rooms)
@@ -218,8 +233,13 @@ async def client_post(user: MatrixUser, path: str, body: dict[str, Any]) -> dict
         return await response.json()
 
 
+async def raw_event(user: MatrixUser, room_id: str, event_id: str) -> Event:
+    """The event as the homeserver holds it (encrypted where it was sent encrypted)."""
+    return await client_get(user, f"/_matrix/client/v3/rooms/{room_id}/event/{event_id}")
+
+
 async def assert_ciphertext_on_server(user: MatrixUser, room_id: str, event_id: str) -> None:
-    raw = await client_get(user, f"/_matrix/client/v3/rooms/{room_id}/event/{event_id}")
+    raw = await raw_event(user, room_id, event_id)
     assert raw["type"] == "m.room.encrypted", raw
     assert "body" not in raw["content"]
 
@@ -319,7 +339,7 @@ async def test_an_encrypted_direct_chat_as_element_opens_it(
         await member.close()
 
 
-async def test_a_restart_keeps_the_device_and_a_lost_store_is_refused(
+async def test_a_restart_keeps_the_device_and_a_lost_store_or_its_key_is_refused(
     encrypted: Encrypted,
 ) -> None:
     e = encrypted
@@ -351,6 +371,22 @@ async def test_a_restart_keeps_the_device_and_a_lost_store_is_refused(
     await e.member.wait_decrypted_reply(third, e.bot.user_id)
     devices_last = set((await bot_devices(e.member, e.bot.user_id))["device_keys"][e.bot.user_id])
     assert devices_last == devices_before
+
+    # The store is encrypted with a random key kept beside it, for the bot alone; without
+    # that key the store is refused, and the operator's key from the environment opens it.
+    await e.bot.stop()
+    key_file = store / "store-key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key = key_file.read_text().strip()
+    assert len(key) >= 40
+    key_file.unlink()
+    await e.bot.start(wait_healthy=False)
+    assert await e.bot.wait_exit() == 1
+    assert "store-key" in e.bot.log_tail() and "ALUMNI_BOT_CRYPTO_STORE_KEY" in e.bot.log_tail()
+    await e.bot.start(extra_env={"ALUMNI_BOT_CRYPTO_STORE_KEY": key})
+    fourth = await e.member.send_text(e.room_id, "!hilfe")
+    await e.member.wait_decrypted_reply(fourth, e.bot.user_id)
+    assert not key_file.exists()
 
 
 def cross_signing_of(keys: dict[str, Any], user_id: str) -> tuple[str, str]:
@@ -629,3 +665,41 @@ async def poll_counts(e: Encrypted, number: int) -> tuple[dict[str, int], bool]:
     asked = await e.orga.send_text(e.room_id, f"!ergebnis {number}")
     html = (await e.orga.wait_decrypted_reply(asked, e.bot.user_id))["content"]["formatted_body"]
     return counts_in(html), "nicht lesen" in html
+
+
+async def test_a_hard_kill_between_receiving_and_answering_answers_once_and_readably(
+    encrypted: Encrypted,
+) -> None:
+    e = encrypted
+    for fault in (faults.BEFORE_REPLY, faults.AFTER_SEND):
+        await e.bot.stop()
+        await e.bot.start(fault=fault)
+        asked = await e.member.send_text(e.room_id, "!hilfe")
+        assert await e.bot.wait_exit() == 137
+        await e.bot.start()
+        reply = await e.member.wait_decrypted_reply(asked, e.bot.user_id)
+        assert "!termine" in reply["content"]["body"], fault
+        # A later command is answered after it: by then a second answer would be there too.
+        later = await e.member.send_text(e.room_id, "!hilfe")
+        await e.member.wait_decrypted_reply(later, e.bot.user_id)
+        assert await e.member.count_replies(e.room_id, asked, e.bot.user_id) == 1, fault
+
+
+async def test_a_member_who_left_cannot_read_what_the_bot_posts_afterwards(
+    encrypted: Encrypted,
+) -> None:
+    e = encrypted
+    before = await e.orga.send_text(e.room_id, "!hilfe")
+    readable = await e.member.wait_decrypted_reply(before, e.bot.user_id)
+    raw_before = await raw_event(e.orga, e.room_id, readable["event_id"])
+    assert e.member.can_decrypt(e.room_id, raw_before)
+
+    left = await e.member.client.room_leave(e.room_id)
+    assert isinstance(left, RoomLeaveResponse), left
+    await e.orga.wait_membership(e.room_id, e.member.user_id, "leave")
+    after = await e.orga.send_text(e.room_id, "!hilfe")
+    reply = await e.orga.wait_decrypted_reply(after, e.bot.user_id)
+    raw_after = await raw_event(e.orga, e.room_id, reply["event_id"])
+    # The bot began a new room key when the member left and gave it only to those still in.
+    assert raw_after["content"]["session_id"] != raw_before["content"]["session_id"]
+    assert not e.member.can_decrypt(e.room_id, raw_after)
