@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import faulthandler
 import logging
 import os
 import signal
+import sys
 import threading
 
 from nio import AsyncClient
@@ -137,6 +139,11 @@ def _exit_if_stuck(seconds: float) -> None:
 
     def force() -> None:
         log.error("shutdown took longer than %.0f s; exiting now", seconds)
+        # Where it hangs, for the log: every thread's stack (the event loop's among them).
+        threads = ", ".join(f"{t.name} (daemon={t.daemon})" for t in threading.enumerate())
+        log.error("threads still running: %s", threads)
+        logging.shutdown()
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
         os._exit(1)
 
     # A thread, not the event loop: the loop itself may be what hangs.
