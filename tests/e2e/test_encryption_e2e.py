@@ -48,6 +48,13 @@ ENCRYPTION_STATE = {
 }
 
 
+@dataclass
+class LateKey:
+    bot_id: str
+    device: Any
+    room_key: dict[str, str]
+
+
 class EncryptedUser(MatrixUser):
     """A member whose client encrypts and decrypts (its own crypto store), as Element does."""
 
@@ -137,6 +144,36 @@ class EncryptedUser(MatrixUser):
         )
         assert isinstance(response, RoomSendResponse), response
         return response.event_id
+
+    async def withhold_room_key(self, room_id: str, bot_id: str) -> LateKey:
+        """Share a new room key with everyone but the bot's device (as a client whose key
+        never reached it); the key, to send it later."""
+        client = self.client
+        await client.joined_members(room_id)
+        client.olm.users_for_key_query.add(bot_id)
+        await client.keys_query()
+        (device,) = client.device_store.active_user_devices(bot_id)
+        client.blacklist_device(device)
+        await client.share_group_session(room_id, ignore_unverified_devices=True)
+        session = client.olm.outbound_group_sessions[room_id]
+        room_key = {
+            "algorithm": "m.megolm.v1.aes-sha2",
+            "room_id": room_id,
+            "session_id": session.id,
+            "session_key": session.session_key,
+        }
+        return LateKey(bot_id, device, room_key)
+
+    async def send_room_key(self, late: LateKey) -> None:
+        """The withheld room key, olm-encrypted to the bot's device."""
+        client, device = self.client, late.device
+        await client.keys_claim({late.bot_id: [device.id]})
+        olm_session = client.olm.session_store.get(device.curve25519)
+        payload = client.olm._olm_encrypt(olm_session, device, "m.room_key", late.room_key)
+        sent = await client.to_device(
+            ToDeviceMessage("m.room.encrypted", late.bot_id, device.id, payload)
+        )
+        assert isinstance(sent, ToDeviceResponse), sent
 
     def can_decrypt(self, room_id: str, raw: Event) -> bool:
         """Whether this client's keys open an encrypted event as the homeserver holds it."""
@@ -537,21 +574,8 @@ async def test_a_command_whose_key_comes_late_is_parked_told_and_answered_once(
         await member.wait_membership(room_id, bot_id, "join")
         for user in (orga, member):
             await user.wait_room(room_id)
-        client = member.client
-        await client.joined_members(room_id)
-        client.olm.users_for_key_query.add(bot_id)
-        await client.keys_query()
-        (device,) = client.device_store.active_user_devices(bot_id)
         # The member's client keeps the room key from the bot's device ...
-        client.blacklist_device(device)
-        await client.share_group_session(room_id, ignore_unverified_devices=True)
-        session = client.olm.outbound_group_sessions[room_id]
-        room_key = {
-            "algorithm": "m.megolm.v1.aes-sha2",
-            "room_id": room_id,
-            "session_id": session.id,
-            "session_key": session.session_key,
-        }
+        late_key = await member.withhold_room_key(room_id, bot_id)
         asked = await member.send_text(room_id, "!hilfe")
         # ... so the bot parks the command and, after the wait, tells the member once.
         await asyncio.sleep(3.5)
@@ -565,13 +589,7 @@ async def test_a_command_whose_key_comes_late_is_parked_told_and_answered_once(
         assert await metric(bot, "alumni_bot_undecryptable_events_total") == 1
 
         # The key arrives late (as a forwarded or re-shared key would): the command runs once.
-        await client.keys_claim({bot_id: [device.id]})
-        olm_session = client.olm.session_store.get(device.curve25519)
-        payload = client.olm._olm_encrypt(olm_session, device, "m.room_key", room_key)
-        sent = await client.to_device(
-            ToDeviceMessage("m.room.encrypted", bot_id, device.id, payload)
-        )
-        assert isinstance(sent, ToDeviceResponse), sent
+        await member.send_room_key(late_key)
         reply = await member.wait_decrypted_reply(asked, bot_id)
         assert "!termine" in reply["content"]["body"]
         await orga.send_text(room_id, "Noch eine Nachricht")
@@ -634,14 +652,7 @@ async def test_encrypted_votes_cast_while_the_bot_is_down_are_read_back_and_coun
     encrypted: Encrypted,
 ) -> None:
     e = encrypted
-    asked = await e.orga.send_text(e.room_id, '!umfrage "Wann treffen wir uns?" "Morgens" "Abends"')
-    reply = await e.orga.wait_decrypted_reply(asked, e.bot.user_id)
-    number = int(re.search(r"Nr\. (\d+)", reply["content"]["body"])[1])  # type: ignore[index]
-    starts = await e.member.wait_for(
-        lambda: [ev for room, ev in e.member.events if room == e.room_id and ev["type"] == START]
-    )
-    start = starts[0]
-    assert start["event_id"] in e.member.decrypted
+    number, start = await start_poll(e, '!umfrage "Wann treffen wir uns?" "Morgens" "Abends"')
     ids = [answer["id"] for answer in start["content"][START]["answers"]]
     await e.member.vote(e.room_id, start["event_id"], [ids[0]])
 
@@ -658,6 +669,18 @@ async def test_encrypted_votes_cast_while_the_bot_is_down_are_read_back_and_coun
         connection.execute("DELETE FROM poll_response")
     await e.bot.start()
     assert await poll_counts(e, number) == ({"Morgens": 0, "Abends": 2}, False)
+
+
+async def start_poll(e: Encrypted, command: str) -> tuple[int, Event]:
+    """The organiser's poll: its number and its start event, as the member decrypted it."""
+    asked = await e.orga.send_text(e.room_id, command)
+    reply = await e.orga.wait_decrypted_reply(asked, e.bot.user_id)
+    number = int(re.search(r"Nr\. (\d+)", reply["content"]["body"])[1])  # type: ignore[index]
+    starts = await e.member.wait_for(
+        lambda: [ev for room, ev in e.member.events if room == e.room_id and ev["type"] == START]
+    )
+    assert starts[0]["event_id"] in e.member.decrypted
+    return number, starts[0]
 
 
 async def poll_counts(e: Encrypted, number: int) -> tuple[dict[str, int], bool]:
@@ -703,3 +726,23 @@ async def test_a_member_who_left_cannot_read_what_the_bot_posts_afterwards(
     # The bot began a new room key when the member left and gave it only to those still in.
     assert raw_after["content"]["session_id"] != raw_before["content"]["session_id"]
     assert not e.member.can_decrypt(e.room_id, raw_after)
+
+
+async def test_an_encrypted_vote_whose_key_comes_late_is_counted_once_it_comes(
+    encrypted: Encrypted,
+) -> None:
+    e = encrypted
+    number, start = await start_poll(e, '!umfrage "Wohin?" "Cottbus" "Potsdam"')
+    ids = [answer["id"] for answer in start["content"][START]["answers"]]
+    late_key = await e.member.withhold_room_key(e.room_id, e.bot.user_id)
+    await e.member.vote(e.room_id, start["event_id"], [ids[1]])
+    assert await poll_counts(e, number) == ({"Cottbus": 0, "Potsdam": 0}, True)
+
+    await e.member.send_room_key(late_key)
+    counts: tuple[dict[str, int], bool] = ({}, True)
+    for _attempt in range(20):
+        counts = await poll_counts(e, number)
+        if counts[1] is False:
+            break
+        await asyncio.sleep(0.5)
+    assert counts == ({"Cottbus": 0, "Potsdam": 1}, False)
