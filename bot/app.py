@@ -23,6 +23,7 @@ from bot.download_links import load_links
 from bot.features import FEATURES, build_registry
 from bot.http_server import make_app, make_standby_app, start_http
 from bot.job_worker import JobWorker
+from bot.key_requests import KeyRequests
 from bot.login import log_in, store_dir
 from bot.metrics import Metrics
 from bot.relations import RoomRelations
@@ -96,6 +97,7 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
             metrics,
             ports.direct,
             dt.timedelta(minutes=config.bot.undecryptable_notice_minutes),
+            KeyRequests(client),
         )
         router = EventRouter(
             client,

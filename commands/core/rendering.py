@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from html.parser import HTMLParser
@@ -71,6 +72,8 @@ class _TextExtractor(HTMLParser):
         self.parts.append(data)
 
 
+# The same answers go out again and again (help, lists): parsing one costs milliseconds.
+@functools.lru_cache(maxsize=64)
 def html_to_text(markup: str) -> str:
     """The plain `body` for clients that do not render HTML."""
     extractor = _TextExtractor()

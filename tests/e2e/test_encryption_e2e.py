@@ -23,6 +23,7 @@ from nio import (
     EncryptionError,
     LoginResponse,
     MegolmEvent,
+    RoomKeyRequest,
     RoomLeaveResponse,
     RoomPreset,
     RoomPutStateResponse,
@@ -69,6 +70,8 @@ class EncryptedUser(MatrixUser):
         )
         # Events that reached this client encrypted and that it could decrypt.
         self.decrypted: set[str] = set()
+        # Room key requests other devices sent this one.
+        self.key_requests: list[RoomKeyRequest] = []
 
     @classmethod
     async def create_encrypted(cls, synapse: LocalSynapse, localpart: str, store: Path) -> Any:
@@ -101,6 +104,9 @@ class EncryptedUser(MatrixUser):
             await self._upkeep()
             since = response.next_batch
             self.invites |= set(response.rooms.invite)
+            self.key_requests += [
+                event for event in response.to_device_events if isinstance(event, RoomKeyRequest)
+            ]
             for room_id, room in response.rooms.join.items():
                 for event in room.timeline.events:
                     if getattr(event, "decrypted", False):
@@ -173,6 +179,18 @@ class EncryptedUser(MatrixUser):
         sent = await client.to_device(
             ToDeviceMessage("m.room.encrypted", late.bot_id, device.id, payload)
         )
+        assert isinstance(sent, ToDeviceResponse), sent
+
+    async def forward_room_key(self, late: LateKey) -> None:
+        """The withheld room key as a key forwarded by the device that made the session."""
+        client, device = self.client, late.device
+        room_id, session_id = late.room_key["room_id"], late.room_key["session_id"]
+        own_key = client.olm.account.identity_keys["curve25519"]
+        group_session = client.olm.inbound_group_store.get(room_id, own_key, session_id)
+        await client.keys_claim({late.bot_id: [device.id]})
+        olm_session = client.olm.session_store.get(device.curve25519)
+        message = client.olm._encrypt_forwarding_key(room_id, group_session, olm_session, device)
+        sent = await client.to_device(message)
         assert isinstance(sent, ToDeviceResponse), sent
 
     def can_decrypt(self, room_id: str, raw: Event) -> bool:
@@ -746,3 +764,26 @@ async def test_an_encrypted_vote_whose_key_comes_late_is_counted_once_it_comes(
             break
         await asyncio.sleep(0.5)
     assert counts == ({"Cottbus": 0, "Potsdam": 1}, False)
+
+
+async def test_the_bot_asks_the_senders_device_for_a_missing_key_and_a_forwarded_key_answers(
+    encrypted: Encrypted,
+) -> None:
+    e = encrypted
+    late_key = await e.member.withhold_room_key(e.room_id, e.bot.user_id)
+    session_id = late_key.room_key["session_id"]
+    asked = await e.member.send_text(e.room_id, "!hilfe")
+    # The bot asks the device that sent the command for the key of its session ...
+    requests = await e.member.wait_for(
+        lambda: [r for r in e.member.key_requests if r.session_id == session_id]
+    )
+    assert requests[0].requesting_device_id and requests[0].room_id == e.room_id
+    # ... and that device forwards it: the parked command runs once.
+    await e.member.forward_room_key(late_key)
+    reply = await e.member.wait_decrypted_reply(asked, e.bot.user_id)
+    assert "!termine" in reply["content"]["body"]
+    later = await e.orga.send_text(e.room_id, "!hilfe")
+    await e.orga.wait_decrypted_reply(later, e.bot.user_id)
+    assert await e.member.count_replies(e.room_id, asked, e.bot.user_id) == 1
+    # Asked once for that session.
+    assert len([r for r in e.member.key_requests if r.session_id == session_id]) == 1
