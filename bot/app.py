@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+from typing import Any
 
 from nio import AsyncClient
 
@@ -61,7 +62,7 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         if not await _hold_or_wait(lock, config, stop):
             return
         watch = asyncio.create_task(_watch_lock(lock, stop), name="instance-lock")
-        resources.callback(watch.cancel)
+        resources.push_async_callback(_cancel_and_wait, [watch])
         db = await open_database(config.storage.url)
         resources.push_async_callback(db.close)
         client = await log_in(config.matrix, homeserver, db)
@@ -117,22 +118,36 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         # Deliveries need the rooms and their members, which the first sync brings (nio keeps
         # none across restarts): a round of direct messages due at start must see everyone.
         if await _first_of(sync.synced, stop) is sync.synced:
-            resources.callback(scheduler.shutdown)
+            resources.push_async_callback(_stop_scheduler, scheduler)
             log.info("planned: %s", await scheduler.start())
             # Beside the sync loop: slow work never holds up an answer.
             jobs_task = asyncio.create_task(worker.run(ports), name="jobs")
-            resources.callback(jobs_task.cancel)
+            resources.push_async_callback(_cancel_and_wait, [jobs_task])
             for feature in FEATURES:
                 if feature.after_first_sync is not None:
                     # In the background: creating rooms waits out rate limits; commands go on.
                     task = asyncio.create_task(feature.after_first_sync(ports))
-                    resources.callback(task.cancel)
+                    resources.push_async_callback(_cancel_and_wait, [task])
         await stop.wait()
         _exit_if_stuck(SHUTDOWN_SECONDS)
         sync.stop()
         sync_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sync_task
+
+
+async def _cancel_and_wait(tasks: list[asyncio.Task[Any]]) -> None:
+    """Cancel background work and wait until it has let go, before the database is closed: a
+    connection still checked out when the engine is disposed is never closed, and aiosqlite's
+    thread for it (not a daemon) keeps the process from exiting after the loop has ended."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _stop_scheduler(scheduler: Scheduler) -> None:
+    scheduler.shutdown()
+    await _cancel_and_wait(list(scheduler.tasks))
 
 
 def _exit_if_stuck(seconds: float) -> None:

@@ -1,6 +1,9 @@
 """Encrypted rooms and direct chats on a real Synapse, with matrix-nio[e2e] clients as members:
-commands answered encrypted, announcements and reactions, the same device across restarts, a
-lost crypto store refused, and the bot's device cross-signed."""
+commands answered encrypted, announcements and reactions (the bot's own encrypted too), the same
+device across restarts, a lost crypto store or its key refused, the bot's device cross-signed,
+encrypted votes read back after downtime and counted when their key comes late, a kill -9
+between receiving and answering, a member who left locked out, and key requests answered by a
+forwarded key."""
 
 from __future__ import annotations
 
