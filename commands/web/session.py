@@ -3,7 +3,6 @@ behind HTTPS) holding who is logged in, their language and the CSRF token of the
 
 from __future__ import annotations
 
-import base64
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
@@ -13,10 +12,7 @@ from aiohttp_session import Session, get_session, new_session, session_middlewar
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from commands.core.i18n import Language, parse_language
-from storage import bot_state
-from storage.database import Database
 
-KEY_NAME = "web_session_key"
 COOKIE_NAME = "alumni_web"
 # A working day; a new login link after that.
 MAX_AGE_SECONDS = 8 * 3600
@@ -28,14 +24,9 @@ CSRF_FIELD = "csrf_token"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-async def cookie_storage(db: Database, *, secure: bool, path: str) -> EncryptedCookieStorage:
-    """The key is made once and kept, so sessions survive a restart of the bot."""
-    stored = await bot_state.get_value(db, KEY_NAME)
-    if stored is None:
-        stored = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-        await bot_state.set_value(db, KEY_NAME, stored)
+def cookie_storage(key: bytes, *, secure: bool, path: str) -> EncryptedCookieStorage:
     return EncryptedCookieStorage(
-        base64.urlsafe_b64decode(stored),
+        key,
         cookie_name=COOKIE_NAME,
         max_age=MAX_AGE_SECONDS,
         httponly=True,

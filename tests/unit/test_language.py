@@ -146,7 +146,7 @@ SAME_IN_BOTH = {
     "commands.general.admin.STATUS",
     "commands.core.help_text.OPTIONAL",
     "commands.events.text.ONLINE",
-    "commands.web.pages.TEXTS[22]",  # "Online", a word both languages use
+    "commands.web.site.TEXTS[22]",  # "Online", a word both languages use
     "commands.events.text.AGENDA",
     "commands.events.text.CHANGE_LINE",
     "commands.events.text.CHANGE_LABELS[3]",

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from commands.core.converters import ConversionError
 from commands.events.plan import BAD_URL, END_BEFORE_START, TITLE_MISSING, details_from_fields
-from commands.web import login, session
+from commands.web import cookie_key, login, session
 from commands.web.rights import Viewer
 from storage.database import Database, open_database
 from storage.models import Event, WebLogin
@@ -146,11 +146,12 @@ def test_rights_are_those_of_the_commands() -> None:
 async def test_session_cookies_are_encrypted_httponly_lax_and_secure_behind_https(
     db: Database, secure: bool
 ) -> None:
-    storage = await session.cookie_storage(db, secure=secure, path="/alumni/web")
+    key = await cookie_key.load(db)
+    storage = session.cookie_storage(key, secure=secure, path="/alumni/web")
     assert storage.cookie_params["httponly"] is True
     assert storage.cookie_params["samesite"] == "Lax"
     assert storage.cookie_params["secure"] is secure
     assert storage.cookie_params["path"] == "/alumni/web"
     # The key is kept: sessions outlive a restart.
-    again = await session.cookie_storage(db, secure=secure, path="/alumni/web")
+    again = session.cookie_storage(await cookie_key.load(db), secure=secure, path="/alumni/web")
     assert again._fernet.decrypt(storage._fernet.encrypt(b"x")) == b"x"
