@@ -2,12 +2,14 @@
 commands answered encrypted, announcements and reactions (the bot's own encrypted too), the same
 device across restarts, a lost crypto store or its key refused, the bot's device cross-signed,
 encrypted votes read back after downtime and counted when their key comes late, a kill -9
-between receiving and answering, a member who left locked out, and key requests answered by a
-forwarded key."""
+between receiving and answering, a member who left locked out, key requests answered by a
+forwarded key, and features in encrypted rooms: an event reminder, a topic's thread note and its
+edit, the needs survey answered in an encrypted direct chat."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import shutil
 import sqlite3
@@ -332,16 +334,20 @@ async def test_an_announcement_reaches_the_encrypted_room(encrypted: Encrypted) 
     await assert_ciphertext_on_server(e.member, e.room_id, posts[0]["event_id"])
 
 
+async def event_card(e: Encrypted, command: str, place: str) -> Event:
+    """The organiser creates an event at `place`; its card in the room, decrypted by the member."""
+    asked = await e.orga.send_text(e.room_id, command)
+    await e.orga.wait_decrypted_reply(asked, e.bot.user_id)
+    cards = await e.member.wait_for(lambda: bot_texts(e.member, e.room_id, e.bot.user_id, place))
+    card = cards[0]
+    assert card["event_id"] in e.member.decrypted
+    return card
+
+
 async def test_an_encrypted_reaction_answers_an_event(encrypted: Encrypted) -> None:
     e = encrypted
-    command = await e.orga.send_text(
-        e.room_id, '!termin neu "Stammtisch" übermorgen 18-20 Uhr ort "Cottbus"'
-    )
-    await e.orga.wait_decrypted_reply(command, e.bot.user_id)
-    card = (
-        await e.member.wait_for(lambda: bot_texts(e.member, e.room_id, e.bot.user_id, "Cottbus"))
-    )[0]
-    assert card["event_id"] in e.member.decrypted
+    command = '!termin neu "Stammtisch" übermorgen 18-20 Uhr ort "Cottbus"'
+    card = await event_card(e, command, "Cottbus")
     # The bot's own ✅ ❌ ❔ under the card are encrypted, as Element encrypts reactions.
     offered = await e.member.wait_for(
         lambda: (
@@ -365,6 +371,26 @@ async def test_an_encrypted_reaction_answers_an_event(encrypted: Encrypted) -> N
     assert "Zugesagt (1)" in listing and f"https://matrix.to/#/{e.member.user_id}" in shown
 
 
+async def open_direct_chat(member: EncryptedUser, bot_id: str) -> str:
+    """A direct chat with the bot, encrypted from its start as Element X opens one; joined."""
+    room_id = await member.create_room(
+        invite=[bot_id],
+        is_direct=True,
+        preset=RoomPreset.trusted_private_chat,
+        initial_state=[
+            {
+                "type": "m.room.guest_access",
+                "state_key": "",
+                "content": {"guest_access": "can_join"},
+            },
+            ENCRYPTION_STATE,
+        ],
+    )
+    await member.wait_membership(room_id, bot_id, "join")
+    await member.wait_room(room_id)
+    return room_id
+
+
 async def test_an_encrypted_direct_chat_as_element_opens_it(
     synapse: LocalSynapse, tmp_path: Path
 ) -> None:
@@ -373,21 +399,7 @@ async def test_an_encrypted_direct_chat_as_element_opens_it(
     bot = BotProcess(synapse, tmp_path / "bot", bot_id, [], [synapse.server_name])
     await bot.start()
     try:
-        room_id = await member.create_room(
-            invite=[bot_id],
-            is_direct=True,
-            preset=RoomPreset.trusted_private_chat,
-            initial_state=[
-                {
-                    "type": "m.room.guest_access",
-                    "state_key": "",
-                    "content": {"guest_access": "can_join"},
-                },
-                ENCRYPTION_STATE,
-            ],
-        )
-        await member.wait_membership(room_id, bot_id, "join")
-        await member.wait_room(room_id)
+        room_id = await open_direct_chat(member, bot_id)
         event_id = await member.send_text(room_id, "!hilfe")
         reply = await member.wait_decrypted_reply(event_id, bot_id)
         assert "!termine" in reply["content"]["body"]
@@ -790,3 +802,95 @@ async def test_the_bot_asks_the_senders_device_for_a_missing_key_and_a_forwarded
     assert await e.member.count_replies(e.room_id, asked, e.bot.user_id) == 1
     # Asked once for that session.
     assert len([r for r in e.member.key_requests if r.session_id == session_id]) == 1
+
+
+async def test_an_event_reminder_is_posted_encrypted_and_a_member_reads_it(
+    encrypted: Encrypted,
+) -> None:
+    e = encrypted
+    # Due in 70 s with a reminder 1 minute before: the reminder comes ~10 s after the card.
+    card = await event_card(
+        e, '!termin neu "Stammtisch" in 70 Sekunden ort "Potsdam" erinnerungen 1min', "Potsdam"
+    )
+    await e.member.react(e.room_id, card["event_id"], "✅")
+    reminder = (
+        await e.member.wait_for(
+            lambda: bot_texts(e.member, e.room_id, e.bot.user_id, "⏰ Erinnerung"), within=40
+        )
+    )[0]
+    assert reminder["event_id"] in e.member.decrypted
+    assert "Stammtisch" in reminder["content"]["body"]
+    assert reminder["content"]["msgtype"] == "m.text"
+    await assert_ciphertext_on_server(e.member, e.room_id, reminder["event_id"])
+
+
+async def test_a_topic_note_in_a_thread_and_its_edit_are_read_in_an_encrypted_room(
+    encrypted: Encrypted,
+) -> None:
+    e = encrypted
+    proposed = await e.member.send_text(e.room_id, "!thema Verankerung der Rolle #rolle")
+    topic = await e.member.wait_decrypted_reply(proposed, e.bot.user_id)
+    assert "Thema Nr. 1: Verankerung der Rolle" in topic["content"]["body"]
+    thread = {
+        "rel_type": "m.thread",
+        "event_id": topic["event_id"],
+        "is_falling_back": True,
+        "m.in_reply_to": {"event_id": topic["event_id"]},
+    }
+    note = await e.member.send_text(
+        e.room_id, "Die Rolle braucht ein Mandat", **{"m.relates_to": thread}
+    )
+    edit = {
+        "m.new_content": {"msgtype": "m.text", "body": "Die Rolle braucht ein klares Mandat"},
+        "m.relates_to": {"rel_type": "m.replace", "event_id": note},
+    }
+    await e.member.send_text(e.room_id, "* Die Rolle braucht ein klares Mandat", **edit)
+    page = ""
+    for _attempt in range(20):
+        asked = await e.orga.send_text(e.room_id, "!thema 1")
+        page = (await e.orga.wait_decrypted_reply(asked, e.bot.user_id))["content"]["body"]
+        if "klares Mandat" in page:
+            break
+        await asyncio.sleep(0.5)
+    assert "klares Mandat" in page, page
+    await assert_ciphertext_on_server(e.orga, e.room_id, note)
+
+
+SURVEY = """titel = "Bedarfe der Kommunen"
+anonym = true
+ende = "in 3 Tagen"
+
+[[frage]]
+text = "Wo ist die Rolle angesiedelt?"
+art = "einfach"
+antworten = ["Fachbereich", "Stabsstelle"]
+
+[[frage]]
+text = "Welche weiteren Bedarfe hat Ihre Kommune?"
+art = "text"
+"""
+
+
+async def test_the_needs_survey_is_answered_in_an_encrypted_direct_chat(
+    encrypted: Encrypted,
+) -> None:
+    e = encrypted
+    asked = await e.orga.send_text(e.room_id, "!bedarfe anlegen\n" + SURVEY)
+    created = await e.orga.wait_decrypted_reply(asked, e.bot.user_id)
+    assert "Erhebung Nr. 1" in created["content"]["body"], created["content"]["body"]
+    dm = await open_direct_chat(e.member, e.bot.user_id)
+    steps = (
+        ("!bedarfe", "Frage 1 von 2"),
+        ("stabs", "Frage 2 von 2"),
+        ("Mehr Personal für die Digitalisierung #personal", "Übersicht"),
+        ("absenden", "Danke"),
+    )
+    for text, expected in steps:
+        sent = await e.member.send_text(dm, text)
+        reply = await e.member.wait_decrypted_reply(sent, e.bot.user_id)
+        assert expected in reply["content"]["body"], (text, reply["content"]["body"])
+        await assert_ciphertext_on_server(e.member, dm, sent)
+        await assert_ciphertext_on_server(e.member, dm, reply["event_id"])
+    with sqlite3.connect(e.bot.workdir / "bot.db") as db:
+        (stored,) = db.execute("SELECT answers FROM survey_response").fetchone()
+    assert json.loads(stored) == {"0": 1, "1": "Mehr Personal für die Digitalisierung #personal"}
