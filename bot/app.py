@@ -6,11 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import faulthandler
 import logging
 import os
 import signal
+import sys
 import threading
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from nio import AsyncClient
 
@@ -22,8 +25,10 @@ from bot.download_links import load_links
 from bot.features import FEATURES, build_registry
 from bot.http_server import make_app, make_standby_app, start_http
 from bot.job_worker import JobWorker
+from bot.key_requests import KeyRequests
 from bot.login import log_in, store_dir
 from bot.metrics import Metrics
+from bot.relations import RoomRelations
 from bot.router import EventRouter
 from bot.scheduler import Scheduler
 from bot.sender import Sender
@@ -58,7 +63,7 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         if not await _hold_or_wait(lock, config, stop):
             return
         watch = asyncio.create_task(_watch_lock(lock, stop), name="instance-lock")
-        resources.callback(watch.cancel)
+        resources.push_async_callback(_cancel_and_wait, [watch])
         db = await open_database(config.storage.url)
         resources.push_async_callback(db.close)
         client = await log_in(config.matrix, homeserver, db)
@@ -94,6 +99,7 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
             metrics,
             ports.direct,
             dt.timedelta(minutes=config.bot.undecryptable_notice_minutes),
+            KeyRequests(client),
         )
         router = EventRouter(
             client,
@@ -114,15 +120,15 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
         # Deliveries need the rooms and their members, which the first sync brings (nio keeps
         # none across restarts): a round of direct messages due at start must see everyone.
         if await _first_of(sync.synced, stop) is sync.synced:
-            resources.callback(scheduler.shutdown)
+            resources.push_async_callback(_stop_scheduler, scheduler)
             log.info("planned: %s", await scheduler.start())
             # Beside the sync loop: slow work never holds up an answer.
             jobs_task = asyncio.create_task(worker.run(ports), name="jobs")
-            resources.callback(jobs_task.cancel)
+            resources.push_async_callback(_cancel_and_wait, [jobs_task])
             hooks = [f.after_first_sync for f in FEATURES if f.after_first_sync is not None]
             # In the background: creating rooms waits out rate limits; commands go on.
             hooks_task = asyncio.create_task(_after_first_round(sync, hooks, ports))
-            resources.callback(hooks_task.cancel)
+            resources.push_async_callback(_cancel_and_wait, [hooks_task])
         await stop.wait()
         _exit_if_stuck(SHUTDOWN_SECONDS)
         sync.stop()
@@ -145,12 +151,31 @@ async def _after_first_round(
             ports.errors.count("start")
 
 
+async def _cancel_and_wait(tasks: list[asyncio.Task[Any]]) -> None:
+    """Cancel background work and wait until it has let go, before the database is closed: a
+    connection still checked out when the engine is disposed is never closed, and aiosqlite's
+    thread for it (not a daemon) keeps the process from exiting after the loop has ended."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _stop_scheduler(scheduler: Scheduler) -> None:
+    scheduler.shutdown()
+    await _cancel_and_wait(list(scheduler.tasks))
+
+
 def _exit_if_stuck(seconds: float) -> None:
     """A stop that hangs (a request that never returns) ends the process after `seconds`, as
     an orchestrator would: nothing is lost that a kill -9 would lose, and that is nothing."""
 
     def force() -> None:
         log.error("shutdown took longer than %.0f s; exiting now", seconds)
+        # Where it hangs, for the log: every thread's stack (the event loop's among them).
+        threads = ", ".join(f"{t.name} (daemon={t.daemon})" for t in threading.enumerate())
+        log.error("threads still running: %s", threads)
+        logging.shutdown()
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
         os._exit(1)
 
     # A thread, not the event loop: the loop itself may be what hangs.
@@ -217,6 +242,7 @@ def make_ports(
         homeserver=client,
         errors=metrics,
         links=links,
+        relations=RoomRelations(client),
         network_filters=network_filters,
     )
 

@@ -14,6 +14,7 @@ from bot.config import ConfigError, load_config
 from bot.cross_signing import KEYS_FILE, CrossSigningError, identity_report
 from bot.demo import run_demo, run_with_local_homeserver
 from bot.login import LoginFailed, store_dir
+from bot.store_key import store_key_report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.config}: OK ({config.matrix.user_id} on {where})")
         keys_file = store_dir(config.matrix) / KEYS_FILE
         print(identity_report(keys_file, config.matrix.user_id, config.matrix.recovery_key))
+        print(
+            store_key_report(
+                store_dir(config.matrix), config.matrix.user_id, config.matrix.crypto_store_key
+            )
+        )
         return 0
     config = replace(
         config,

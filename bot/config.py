@@ -23,6 +23,7 @@ SERVER_RE = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
 PASSWORD_ENV = "ALUMNI_BOT_PASSWORD"
 TOKEN_ENV = "ALUMNI_BOT_ACCESS_TOKEN"
 RECOVERY_ENV = "ALUMNI_BOT_RECOVERY_KEY"
+STORE_KEY_ENV = "ALUMNI_BOT_CRYPTO_STORE_KEY"
 
 
 class ConfigError(ValueError):
@@ -49,6 +50,8 @@ class MatrixConfig:
     replace_identity: bool = False
     # The recovery key of the bot's cross-signing identity (ALUMNI_BOT_RECOVERY_KEY), to restore it.
     recovery_key: str | None = None
+    # The crypto store's key (ALUMNI_BOT_CRYPTO_STORE_KEY); None: the one kept beside the store.
+    crypto_store_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -259,6 +262,7 @@ def _matrix_config(table: dict[str, Any], env: dict[str, str] | os._Environ[str]
         crypto_store=Path(store) if store else None,
         only_cross_signed_devices=only_signed,
         recovery_key=env.get(RECOVERY_ENV) or None,
+        crypto_store_key=env.get(STORE_KEY_ENV) or None,
     )
 
 

@@ -13,8 +13,10 @@ from nio import (
     LoginResponse,
     WhoamiResponse,
 )
+from vodozemac import LibolmPickleException, PickleException
 
-from bot.config import MatrixConfig
+from bot.config import STORE_KEY_ENV, MatrixConfig
+from bot.store_key import StoreKeyMissing, key_file, store_key
 from storage import bot_state
 from storage.bot_state import StoredLogin
 from storage.database import Database
@@ -51,7 +53,7 @@ def check_store(store: Path, user_id: str, device_id: str) -> None:
     )
 
 
-def new_client(matrix: MatrixConfig, homeserver: str) -> AsyncClient:
+def new_client(matrix: MatrixConfig, homeserver: str, pickle_key: str) -> AsyncClient:
     # 429s and connection errors come back to us: the send path and the sync loop retry themselves.
     config = AsyncClientConfig(
         max_limit_exceeded=0,
@@ -59,6 +61,7 @@ def new_client(matrix: MatrixConfig, homeserver: str) -> AsyncClient:
         request_timeout=60,
         encryption_enabled=True,
         store_sync_tokens=False,
+        pickle_key=pickle_key,
     )
     return AsyncClient(homeserver, matrix.user_id, store_path=str(store_dir(matrix)), config=config)
 
@@ -69,13 +72,21 @@ async def log_in(matrix: MatrixConfig, homeserver: str, db: Database) -> AsyncCl
     `matrix.new_device` (`run --new-device`): forget the stored device, whose store was lost,
     and log in as a new one.
     """
-    client = new_client(matrix, homeserver)
     new_device = matrix.new_device
     stored = None if new_device else await bot_state.load_login(db, matrix.user_id)
+    reuse = stored is not None and stored.homeserver == homeserver
+    if stored is not None and reuse:
+        check_store(store_dir(matrix), matrix.user_id, stored.device_id)
     try:
-        if stored is not None and stored.homeserver == homeserver:
-            check_store(store_dir(matrix), matrix.user_id, stored.device_id)
-            client.restore_login(matrix.user_id, stored.device_id, stored.access_token)
+        key = store_key(
+            store_dir(matrix), matrix.user_id, matrix.crypto_store_key, new_store=not reuse
+        )
+    except StoreKeyMissing as exc:
+        raise LoginFailed(str(exc)) from None
+    client = new_client(matrix, homeserver, key)
+    try:
+        if stored is not None and reuse:
+            _open_store(client, matrix, stored.device_id, stored.access_token)
             if await _token_works(client):
                 log.info("reusing device %s", stored.device_id)
                 await upload_keys(client)
@@ -94,6 +105,18 @@ async def log_in(matrix: MatrixConfig, homeserver: str, db: Database) -> AsyncCl
     log.info("logged in as %s on device %s", matrix.user_id, client.device_id)
     await upload_keys(client)
     return client
+
+
+def _open_store(client: AsyncClient, matrix: MatrixConfig, device_id: str, token: str) -> None:
+    """Load the stored device's crypto store; a key that does not open it is a clear error."""
+    store = store_dir(matrix)
+    try:
+        client.restore_login(matrix.user_id, device_id, token)
+    except (PickleException, LibolmPickleException):
+        raise LoginFailed(
+            f"the crypto store of device {device_id} in {store} does not open with the key "
+            f"given ({STORE_KEY_ENV} or {key_file(store)}): the key is wrong."
+        ) from None
 
 
 async def _fresh_login(client: AsyncClient, matrix: MatrixConfig) -> None:

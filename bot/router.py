@@ -49,6 +49,7 @@ from storage import bot_state, user_settings
 log = logging.getLogger(__name__)
 
 BACKFILL_LIMIT = 1000
+ENCRYPTED = "m.room.encrypted"
 VERSION = version("alumni-bot")
 
 
@@ -189,7 +190,9 @@ class EventRouter:
                 # every sync would stop the bot from answering anyone else.
                 log.exception("event %s in %s failed", event_id, item.room_id)
                 self.metrics.errors.labels("command").inc()
-            await bot_state.mark_handled(self.db, event_id, item.room_id)
+            # One still encrypted is parked: it is handled again, once, when its key comes.
+            if item.event.get("type") != ENCRYPTED:
+                await bot_state.mark_handled(self.db, event_id, item.room_id)
             self.metrics.progressed()
 
     async def _handle(self, item: Pending) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import ClientError
-from nio import AsyncClient, MatrixRoom, RoomGetStateEventResponse, RoomSendResponse
+from nio import Api, AsyncClient, MatrixRoom, RoomGetStateEventResponse, RoomSendResponse
 
 from bot.metrics import Metrics
 from commands.core.ports import Pacer, RetryLater, SendRefused
@@ -19,6 +19,7 @@ from commands.core.ports import Pacer, RetryLater, SendRefused
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
+REACTION = "m.reaction"
 
 
 class Sender:
@@ -63,10 +64,7 @@ class Sender:
             await self.bucket.acquire()
             try:
                 await self._prepare_room(room_id)
-                # As Element's default (AllDevicesIsolationMode): unverified devices get keys too.
-                response = await self.client.room_send(
-                    room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
-                )
+                response = await self._room_send(room_id, event_type, content, txn_id)
             except (ClientError, TimeoutError) as exc:
                 failures = await self._after_failure(failures, txn_id, repr(exc))
                 continue
@@ -86,6 +84,35 @@ class Sender:
                 continue
             self.metrics.errors.labels("send").inc()
             raise SendRefused(f"{room_id} refused {txn_id}: {errcode} {response}")
+
+    async def _room_send(
+        self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str
+    ) -> Any:
+        room = self.client.rooms.get(room_id)
+        if event_type != REACTION or room is None or not room.encrypted:
+            # As Element's default (AllDevicesIsolationMode): unverified devices get keys too.
+            return await self.client.room_send(
+                room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
+            )
+        # nio sends reactions in the clear (written before MSC1849 settled); Element encrypts
+        # them like messages, with only the relation left in the clear.
+        client = self.client
+        if not room.members_synced:
+            await client.joined_members(room_id)
+        if client.should_query_keys:
+            await client.keys_query()
+        if client.olm is not None and client.olm.should_share_group_session(room_id):
+            # As nio's room_send: another send may be sharing the key already.
+            sharing = client.sharing_session.get(room_id)
+            if sharing is not None:
+                await sharing.wait()
+            else:
+                await client.share_group_session(room_id, ignore_unverified_devices=True)
+        encrypted_type, encrypted = client.encrypt(room_id, event_type, content)
+        method, path, data = Api.room_send(
+            client.access_token, room_id, encrypted_type, encrypted, txn_id
+        )
+        return await client._send(RoomSendResponse, method, path, data, (room_id,))
 
     async def _prepare_room(self, room_id: str) -> None:
         """nio encrypts only for rooms it synced, and refuses unknown ones; a room opened

@@ -1,5 +1,6 @@
-"""Events the bot cannot decrypt yet: parked (not marked handled), read again once their room key
-has arrived so they are handled once, and, after a wait, one direct message to the sender."""
+"""Events the bot cannot decrypt yet: parked (not marked handled), their key asked for, read
+again once it has arrived so they are handled once, and, after a wait, one direct message to
+the sender."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from nio import AsyncClient, MegolmEvent, RoomGetEventResponse
 
+from bot.key_requests import KeyRequests
 from bot.metrics import Metrics
 from commands.core.i18n import Language
 from commands.core.ports import DirectMessages
@@ -86,12 +88,17 @@ class Undecryptable:
         metrics: Metrics,
         direct: DirectMessages,
         wait: dt.timedelta,
+        key_requests: KeyRequests | None = None,
     ) -> None:
         self.client = client
+        self.key_requests = key_requests
         self.db = db
         self.metrics = metrics
         self.direct = direct
         self.wait = wait.total_seconds()
+        # How many events are parked, once read: every sync batch asks, and almost always
+        # none is, so the table is not read before each answer. None: read it.
+        self.count: int | None = None
 
     async def park(self, room_id: str, events: list[dict[str, Any]]) -> None:
         now = time.time()
@@ -100,6 +107,17 @@ class Undecryptable:
             if parked is not None and await bot_state.park_event(self.db, parked):
                 log.info("parked %s in %s: no key for it yet", parked.event_id, room_id)
                 self.metrics.undecryptable.inc()
+                self.count = None
+                if self.key_requests is not None:
+                    await self.key_requests.ask(room_id, event)
+
+    async def _parked(self) -> list[ParkedEvent]:
+        if self.count == 0:
+            return []
+        parked = await bot_state.parked_events(self.db)
+        self.count = len(parked)
+        self.metrics.parked.set(len(parked))
+        return parked
 
     async def readable_now(self) -> list[tuple[str, dict[str, Any]]]:
         """The parked events whose key has arrived, decrypted: (room id, event as JSON)."""
@@ -107,8 +125,7 @@ class Undecryptable:
         if olm is None:
             return []
         found = []
-        parked = await bot_state.parked_events(self.db)
-        self.metrics.parked.set(len(parked))
+        parked = await self._parked()
         for item in parked:
             if item.sender_key and not olm.inbound_group_store.get(
                 item.room_id, item.sender_key, item.session_id
@@ -123,15 +140,17 @@ class Undecryptable:
 
     async def done(self, event_id: str) -> None:
         await bot_state.unpark_event(self.db, event_id)
+        self.count = None
 
     async def tell_senders(self, allowed: Callable[[str], bool]) -> None:
         """One direct message to whoever wrote what the bot still cannot read after the wait;
         `allowed(user_id)` keeps strangers from getting one."""
-        parked = await bot_state.parked_events(self.db)
+        parked = await self._parked()
         now = time.time()
         for item in parked:
             if item.notified and now - item.parked_at > GIVE_UP_SECONDS:
                 await bot_state.unpark_event(self.db, item.event_id)
+                self.count = None
         for item in due_notices(parked, now, self.wait):
             await bot_state.set_parked_notified(self.db, item.event_id)
             if item.sender == self.client.user_id or not allowed(item.sender):

@@ -152,11 +152,21 @@ async def mark_ended(
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def record_response(db: Database, poll_id: int, seen: SeenResponse) -> None:
+async def record_response(
+    db: Database, poll_id: int, seen: SeenResponse, *, readable: bool = True
+) -> None:
     """Idempotent: a response already mirrored keeps its place in the order seen. The start's
-    re-read and the sync may see the same vote at once: the second insert does nothing."""
+    re-read and the sync may see the same vote at once: the second insert does nothing. A
+    `readable` one replaces the content of the same event stored before (it may have been
+    stored while it could not be read yet)."""
     async with db.session() as session:
         if await _has_response(session, seen.event_id):
+            if readable:
+                await session.execute(
+                    update(PollResponse)
+                    .where(PollResponse.event_id == seen.event_id)
+                    .values(raw=seen.raw)
+                )
             return
         await session.execute(
             _insert_new(db, PollResponse, ["event_id"]).values(poll_id=poll_id, **vars(seen))

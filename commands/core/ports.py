@@ -97,6 +97,15 @@ class Homeserver(Protocol):
     async def room_resolve_alias(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
+class Relations(Protocol):
+    """Events that relate to one event, read back from the room."""
+
+    async def of(self, room_id: str, event_id: str, rel_type: str) -> list[dict[str, Any]]:
+        """Every event relating to `event_id` with `rel_type`, all pages, oldest or newest
+        first as the homeserver gives them; encrypted ones decrypted where the bot holds the
+        key (else left as `m.room.encrypted`)."""
+
+
 # Those among some people who belong to the network (the space: those on its roster).
 NetworkFilter = Callable[[Database, Iterable[str]], Awaitable[set[str]]]
 
@@ -187,6 +196,8 @@ class Ports:
     homeserver: Homeserver
     errors: Errors
     links: Links
+    # Relations read back from rooms; None only where no homeserver is (unit tests).
+    relations: Relations | None = None
     # What features set up at start (e.g. the space's keeper), by feature name.
     runtimes: dict[str, Any] = field(default_factory=dict)
     # The queue of slow work; None: it runs where it is asked for (tests without the bot).

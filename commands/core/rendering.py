@@ -6,6 +6,7 @@ cannot be forgotten unescaped. The few primitives that write tags from values li
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterable
@@ -130,6 +131,8 @@ class _TextExtractor(HTMLParser):
         self.parts.append(data)
 
 
+# The same answers go out again and again (help, lists): parsing one costs milliseconds.
+@functools.lru_cache(maxsize=64)
 def html_to_text(markup: Markup) -> str:
     """The plain `body` for clients that do not render HTML."""
     extractor = _TextExtractor()

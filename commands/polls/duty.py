@@ -10,7 +10,6 @@ import io
 import logging
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
 
 import aiohttp
 from nio import UploadResponse
@@ -34,7 +33,6 @@ log = logging.getLogger(__name__)
 
 # Our own end event is counted from its server timestamp, which arrives with the next sync.
 WAIT_FOR_END = dt.timedelta(seconds=2)
-RELATIONS_PAGE = 1000
 # The live result waits until votes have been quiet this long, and changes at most this often:
 # well inside the homeserver's default message rate (0.2/s with a burst of 10).
 LIVE_DEBOUNCE = dt.timedelta(seconds=3)
@@ -49,6 +47,7 @@ class PollDuty:
         self.sender = ports.messenger
         self.direct = ports.direct
         self.client = ports.homeserver
+        self.room_relations = ports.relations
         self.errors = ports.errors
         self.language = ports.settings.language
         self.timezone = ports.settings.timezone
@@ -243,20 +242,7 @@ class PollDuty:
             await polls.mark_ended(self.db, poll.id, ended_at, None)
 
     async def relations(self, room_id: str, event_id: str) -> list[dict[str, Any]]:
-        """Every event referencing the poll start, all pages (nio's helper mishandles errors)."""
-        url = (
-            f"{self.client.homeserver}/_matrix/client/v1/rooms/{quote(room_id, safe='')}"
-            f"/relations/{quote(event_id, safe='')}/m.reference"
-        )
-        headers = {"Authorization": f"Bearer {self.client.access_token}"}
-        found: list[dict[str, Any]] = []
-        params = {"limit": str(RELATIONS_PAGE)}
-        async with aiohttp.ClientSession(headers=headers) as session:
-            while True:
-                async with session.get(url, params=params) as response:
-                    response.raise_for_status()
-                    page = await response.json()
-                found.extend(page.get("chunk", []))
-                if not page.get("next_batch"):
-                    return found
-                params["from"] = page["next_batch"]
+        """Every event referencing the poll start, decrypted where the bot holds the key."""
+        if self.room_relations is None:
+            raise RuntimeError("no homeserver to read the poll's votes back from")
+        return await self.room_relations.of(room_id, event_id, "m.reference")

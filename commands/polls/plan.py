@@ -270,16 +270,16 @@ SPOILED = Plural(
 )
 UNREADABLE_VOTES = Plural(
     Localized(
-        "⚠️ Verschlüsselte Antworten von {count} Person kann ich nicht lesen; sie sind nicht "
-        "gezählt. Umfragen mit mir gehören in unverschlüsselte Räume.",
-        "⚠️ I cannot read encrypted answers from {count} person; they are not counted. Polls "
-        "with me belong in unencrypted rooms.",
+        "⚠️ Verschlüsselte Antworten von {count} Person kann ich nicht lesen: ihr Schlüssel "
+        "hat mich nicht erreicht. Sie sind nicht gezählt.",
+        "⚠️ I cannot read encrypted answers from {count} person: their key did not reach me. "
+        "They are not counted.",
     ),
     Localized(
-        "⚠️ Verschlüsselte Antworten von {count} Personen kann ich nicht lesen; sie sind nicht "
-        "gezählt. Umfragen mit mir gehören in unverschlüsselte Räume.",
-        "⚠️ I cannot read encrypted answers from {count} people; they are not counted. Polls "
-        "with me belong in unencrypted rooms.",
+        "⚠️ Verschlüsselte Antworten von {count} Personen kann ich nicht lesen: ihr Schlüssel "
+        "hat mich nicht erreicht. Sie sind nicht gezählt.",
+        "⚠️ I cannot read encrypted answers from {count} people: their key did not reach me. "
+        "They are not counted.",
     ),
 )
 STATE_OPEN = Localized("läuft", "open")

@@ -79,7 +79,8 @@ async def mirror(ctx: CommandContext, signal: Reference) -> None:
     sender, ts = event["sender"], int(event.get("origin_server_ts", 0))
     if isinstance(relation, PollVote):
         seen = SeenResponse(event["event_id"], sender, ts, relation.raw)
-        await polls.record_response(ctx.db, poll.id, seen)
+        # A vote parked until its key came replaces the unreadable one stored for it.
+        await polls.record_response(ctx.db, poll.id, seen, readable=UNREADABLE not in relation.raw)
     else:
         valid = may_end(ctx.ports.homeserver, ctx.room_id, sender)
         await polls.record_end(ctx.db, poll.id, SeenEnd(event["event_id"], sender, ts, valid))

@@ -1,11 +1,18 @@
 """Encrypted rooms and direct chats on a real Synapse, with matrix-nio[e2e] clients as members:
-commands answered encrypted, announcements and reactions, the same device across restarts, a
-lost crypto store refused, and the bot's device cross-signed."""
+commands answered encrypted, announcements and reactions (the bot's own encrypted too), the same
+device across restarts, a lost crypto store or its key refused, the bot's device cross-signed,
+encrypted votes read back after downtime and counted when their key comes late, a kill -9
+between receiving and answering, a member who left locked out, key requests answered by a
+forwarded key, and features in encrypted rooms: an event reminder, a topic's thread note and its
+edit, the needs survey answered in an encrypted direct chat."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import shutil
+import sqlite3
 import stat
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -18,7 +25,11 @@ from nio import (
     Api,
     AsyncClient,
     AsyncClientConfig,
+    EncryptionError,
     LoginResponse,
+    MegolmEvent,
+    RoomKeyRequest,
+    RoomLeaveResponse,
     RoomPreset,
     RoomPutStateResponse,
     RoomSendResponse,
@@ -32,13 +43,22 @@ from unpaddedbase64 import decode_base64
 
 from bot.cross_signing import ensure_cross_signed, key_signed_by, only_key
 from bot.homeserver import LocalSynapse
+from commands.core import faults
 from tests.e2e.harness import PASSWORD, BotProcess, Event, MatrixUser, unique
+from tests.e2e.test_polls_e2e import RESPONSE, START, counts_in
 
 ENCRYPTION_STATE = {
     "type": "m.room.encryption",
     "state_key": "",
     "content": {"algorithm": "m.megolm.v1.aes-sha2"},
 }
+
+
+@dataclass
+class LateKey:
+    bot_id: str
+    device: Any
+    room_key: dict[str, str]
 
 
 class EncryptedUser(MatrixUser):
@@ -55,6 +75,8 @@ class EncryptedUser(MatrixUser):
         )
         # Events that reached this client encrypted and that it could decrypt.
         self.decrypted: set[str] = set()
+        # Room key requests other devices sent this one.
+        self.key_requests: list[RoomKeyRequest] = []
 
     @classmethod
     async def create_encrypted(cls, synapse: LocalSynapse, localpart: str, store: Path) -> Any:
@@ -87,6 +109,9 @@ class EncryptedUser(MatrixUser):
             await self._upkeep()
             since = response.next_batch
             self.invites |= set(response.rooms.invite)
+            self.key_requests += [
+                event for event in response.to_device_events if isinstance(event, RoomKeyRequest)
+            ]
             for room_id, room in response.rooms.join.items():
                 for event in room.timeline.events:
                     if getattr(event, "decrypted", False):
@@ -118,6 +143,71 @@ class EncryptedUser(MatrixUser):
         response = await client._send(RoomSendResponse, method, path, data, (room_id,))
         assert isinstance(response, RoomSendResponse), response
         return response.event_id
+
+    async def vote(self, room_id: str, start: str, answers: list[str]) -> str:
+        """An encrypted poll response, as Element sends it in an encrypted room."""
+        content = {
+            "m.relates_to": {"rel_type": "m.reference", "event_id": start},
+            RESPONSE: {"answers": answers},
+        }
+        response = await self.client.room_send(
+            room_id, RESPONSE, content, ignore_unverified_devices=True
+        )
+        assert isinstance(response, RoomSendResponse), response
+        return response.event_id
+
+    async def withhold_room_key(self, room_id: str, bot_id: str) -> LateKey:
+        """Share a new room key with everyone but the bot's device (as a client whose key
+        never reached it); the key, to send it later."""
+        client = self.client
+        await client.joined_members(room_id)
+        client.olm.users_for_key_query.add(bot_id)
+        await client.keys_query()
+        (device,) = client.device_store.active_user_devices(bot_id)
+        client.blacklist_device(device)
+        await client.share_group_session(room_id, ignore_unverified_devices=True)
+        session = client.olm.outbound_group_sessions[room_id]
+        room_key = {
+            "algorithm": "m.megolm.v1.aes-sha2",
+            "room_id": room_id,
+            "session_id": session.id,
+            "session_key": session.session_key,
+        }
+        return LateKey(bot_id, device, room_key)
+
+    async def send_room_key(self, late: LateKey) -> None:
+        """The withheld room key, olm-encrypted to the bot's device."""
+        client, device = self.client, late.device
+        await client.keys_claim({late.bot_id: [device.id]})
+        olm_session = client.olm.session_store.get(device.curve25519)
+        payload = client.olm._olm_encrypt(olm_session, device, "m.room_key", late.room_key)
+        sent = await client.to_device(
+            ToDeviceMessage("m.room.encrypted", late.bot_id, device.id, payload)
+        )
+        assert isinstance(sent, ToDeviceResponse), sent
+
+    async def forward_room_key(self, late: LateKey) -> None:
+        """The withheld room key as a key forwarded by the device that made the session."""
+        client, device = self.client, late.device
+        room_id, session_id = late.room_key["room_id"], late.room_key["session_id"]
+        own_key = client.olm.account.identity_keys["curve25519"]
+        group_session = client.olm.inbound_group_store.get(room_id, own_key, session_id)
+        await client.keys_claim({late.bot_id: [device.id]})
+        olm_session = client.olm.session_store.get(device.curve25519)
+        message = client.olm._encrypt_forwarding_key(room_id, group_session, olm_session, device)
+        sent = await client.to_device(message)
+        assert isinstance(sent, ToDeviceResponse), sent
+
+    def can_decrypt(self, room_id: str, raw: Event) -> bool:
+        """Whether this client's keys open an encrypted event as the homeserver holds it."""
+        event = MegolmEvent.from_dict(raw)
+        assert isinstance(event, MegolmEvent), event
+        event.room_id = room_id
+        try:
+            self.client.decrypt_event(event)
+        except EncryptionError:
+            return False
+        return True
 
     async def wait_room(self, room_id: str) -> None:
         """Until this client's sync knows the room (it encrypts only for rooms it knows)."""
@@ -172,6 +262,17 @@ def bot_texts(user: MatrixUser, room_id: str, bot_id: str, needle: str) -> list[
     ]
 
 
+def bot_reactions(user: MatrixUser, room_id: str, bot_id: str, target: Event) -> list[Event]:
+    return [
+        event
+        for room, event in user.events
+        if room == room_id
+        and event.get("sender") == bot_id
+        and event.get("type") == "m.reaction"
+        and event["content"].get("m.relates_to", {}).get("event_id") == target["event_id"]
+    ]
+
+
 async def client_get(user: MatrixUser, path: str) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {user.client.access_token}"}
     async with (
@@ -192,8 +293,13 @@ async def client_post(user: MatrixUser, path: str, body: dict[str, Any]) -> dict
         return await response.json()
 
 
+async def raw_event(user: MatrixUser, room_id: str, event_id: str) -> Event:
+    """The event as the homeserver holds it (encrypted where it was sent encrypted)."""
+    return await client_get(user, f"/_matrix/client/v3/rooms/{room_id}/event/{event_id}")
+
+
 async def assert_ciphertext_on_server(user: MatrixUser, room_id: str, event_id: str) -> None:
-    raw = await client_get(user, f"/_matrix/client/v3/rooms/{room_id}/event/{event_id}")
+    raw = await raw_event(user, room_id, event_id)
     assert raw["type"] == "m.room.encrypted", raw
     assert "body" not in raw["content"]
 
@@ -228,16 +334,30 @@ async def test_an_announcement_reaches_the_encrypted_room(encrypted: Encrypted) 
     await assert_ciphertext_on_server(e.member, e.room_id, posts[0]["event_id"])
 
 
+async def event_card(e: Encrypted, command: str, place: str) -> Event:
+    """The organiser creates an event at `place`; its card in the room, decrypted by the member."""
+    asked = await e.orga.send_text(e.room_id, command)
+    await e.orga.wait_decrypted_reply(asked, e.bot.user_id)
+    cards = await e.member.wait_for(lambda: bot_texts(e.member, e.room_id, e.bot.user_id, place))
+    card = cards[0]
+    assert card["event_id"] in e.member.decrypted
+    return card
+
+
 async def test_an_encrypted_reaction_answers_an_event(encrypted: Encrypted) -> None:
     e = encrypted
-    command = await e.orga.send_text(
-        e.room_id, '!termin neu "Stammtisch" übermorgen 18-20 Uhr ort "Cottbus"'
+    command = '!termin neu "Stammtisch" übermorgen 18-20 Uhr ort "Cottbus"'
+    card = await event_card(e, command, "Cottbus")
+    # The bot's own ✅ ❌ ❔ under the card are encrypted, as Element encrypts reactions.
+    offered = await e.member.wait_for(
+        lambda: (
+            len(reactions := bot_reactions(e.member, e.room_id, e.bot.user_id, card)) == 3
+            and reactions
+        )
     )
-    await e.orga.wait_decrypted_reply(command, e.bot.user_id)
-    card = (
-        await e.member.wait_for(lambda: bot_texts(e.member, e.room_id, e.bot.user_id, "Cottbus"))
-    )[0]
-    assert card["event_id"] in e.member.decrypted
+    for reaction in offered:
+        assert reaction["event_id"] in e.member.decrypted, reaction
+        await assert_ciphertext_on_server(e.member, e.room_id, reaction["event_id"])
     await e.member.react(e.room_id, card["event_id"], "✅")
     listing, shown = "", ""
     for _attempt in range(20):
@@ -251,6 +371,26 @@ async def test_an_encrypted_reaction_answers_an_event(encrypted: Encrypted) -> N
     assert "Zugesagt (1)" in listing and f"https://matrix.to/#/{e.member.user_id}" in shown
 
 
+async def open_direct_chat(member: EncryptedUser, bot_id: str) -> str:
+    """A direct chat with the bot, encrypted from its start as Element X opens one; joined."""
+    room_id = await member.create_room(
+        invite=[bot_id],
+        is_direct=True,
+        preset=RoomPreset.trusted_private_chat,
+        initial_state=[
+            {
+                "type": "m.room.guest_access",
+                "state_key": "",
+                "content": {"guest_access": "can_join"},
+            },
+            ENCRYPTION_STATE,
+        ],
+    )
+    await member.wait_membership(room_id, bot_id, "join")
+    await member.wait_room(room_id)
+    return room_id
+
+
 async def test_an_encrypted_direct_chat_as_element_opens_it(
     synapse: LocalSynapse, tmp_path: Path
 ) -> None:
@@ -259,21 +399,7 @@ async def test_an_encrypted_direct_chat_as_element_opens_it(
     bot = BotProcess(synapse, tmp_path / "bot", bot_id, [], [synapse.server_name])
     await bot.start()
     try:
-        room_id = await member.create_room(
-            invite=[bot_id],
-            is_direct=True,
-            preset=RoomPreset.trusted_private_chat,
-            initial_state=[
-                {
-                    "type": "m.room.guest_access",
-                    "state_key": "",
-                    "content": {"guest_access": "can_join"},
-                },
-                ENCRYPTION_STATE,
-            ],
-        )
-        await member.wait_membership(room_id, bot_id, "join")
-        await member.wait_room(room_id)
+        room_id = await open_direct_chat(member, bot_id)
         event_id = await member.send_text(room_id, "!hilfe")
         reply = await member.wait_decrypted_reply(event_id, bot_id)
         assert "!termine" in reply["content"]["body"]
@@ -283,7 +409,7 @@ async def test_an_encrypted_direct_chat_as_element_opens_it(
         await member.close()
 
 
-async def test_a_restart_keeps_the_device_and_a_lost_store_is_refused(
+async def test_a_restart_keeps_the_device_and_a_lost_store_or_its_key_is_refused(
     encrypted: Encrypted,
 ) -> None:
     e = encrypted
@@ -315,6 +441,22 @@ async def test_a_restart_keeps_the_device_and_a_lost_store_is_refused(
     await e.member.wait_decrypted_reply(third, e.bot.user_id)
     devices_last = set((await bot_devices(e.member, e.bot.user_id))["device_keys"][e.bot.user_id])
     assert devices_last == devices_before
+
+    # The store is encrypted with a random key kept beside it, for the bot alone; without
+    # that key the store is refused, and the operator's key from the environment opens it.
+    await e.bot.stop()
+    key_file = store / "store-key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key = key_file.read_text().strip()
+    assert len(key) >= 40
+    key_file.unlink()
+    await e.bot.start(wait_healthy=False)
+    assert await e.bot.wait_exit() == 1
+    assert "store-key" in e.bot.log_tail() and "ALUMNI_BOT_CRYPTO_STORE_KEY" in e.bot.log_tail()
+    await e.bot.start(extra_env={"ALUMNI_BOT_CRYPTO_STORE_KEY": key})
+    fourth = await e.member.send_text(e.room_id, "!hilfe")
+    await e.member.wait_decrypted_reply(fourth, e.bot.user_id)
+    assert not key_file.exists()
 
 
 def cross_signing_of(keys: dict[str, Any], user_id: str) -> tuple[str, str]:
@@ -465,21 +607,8 @@ async def test_a_command_whose_key_comes_late_is_parked_told_and_answered_once(
         await member.wait_membership(room_id, bot_id, "join")
         for user in (orga, member):
             await user.wait_room(room_id)
-        client = member.client
-        await client.joined_members(room_id)
-        client.olm.users_for_key_query.add(bot_id)
-        await client.keys_query()
-        (device,) = client.device_store.active_user_devices(bot_id)
         # The member's client keeps the room key from the bot's device ...
-        client.blacklist_device(device)
-        await client.share_group_session(room_id, ignore_unverified_devices=True)
-        session = client.olm.outbound_group_sessions[room_id]
-        room_key = {
-            "algorithm": "m.megolm.v1.aes-sha2",
-            "room_id": room_id,
-            "session_id": session.id,
-            "session_key": session.session_key,
-        }
+        late_key = await member.withhold_room_key(room_id, bot_id)
         asked = await member.send_text(room_id, "!hilfe")
         # ... so the bot parks the command and, after the wait, tells the member once.
         await asyncio.sleep(3.5)
@@ -493,13 +622,7 @@ async def test_a_command_whose_key_comes_late_is_parked_told_and_answered_once(
         assert await metric(bot, "alumni_bot_undecryptable_events_total") == 1
 
         # The key arrives late (as a forwarded or re-shared key would): the command runs once.
-        await client.keys_claim({bot_id: [device.id]})
-        olm_session = client.olm.session_store.get(device.curve25519)
-        payload = client.olm._olm_encrypt(olm_session, device, "m.room_key", room_key)
-        sent = await client.to_device(
-            ToDeviceMessage("m.room.encrypted", bot_id, device.id, payload)
-        )
-        assert isinstance(sent, ToDeviceResponse), sent
+        await member.send_room_key(late_key)
         reply = await member.wait_decrypted_reply(asked, bot_id)
         assert "!termine" in reply["content"]["body"]
         await orga.send_text(room_id, "Noch eine Nachricht")
@@ -556,3 +679,218 @@ async def test_a_room_that_turns_encryption_on_is_answered_encrypted_from_then_o
     finally:
         await bot.stop()
         await orga.close()
+
+
+async def test_encrypted_votes_cast_while_the_bot_is_down_are_read_back_and_counted(
+    encrypted: Encrypted,
+) -> None:
+    e = encrypted
+    number, start = await start_poll(e, '!umfrage "Wann treffen wir uns?" "Morgens" "Abends"')
+    ids = [answer["id"] for answer in start["content"][START]["answers"]]
+    await e.member.vote(e.room_id, start["event_id"], [ids[0]])
+
+    await e.bot.stop()
+    await e.member.vote(e.room_id, start["event_id"], [ids[1]])  # changed while the bot is down
+    await e.orga.vote(e.room_id, start["event_id"], [ids[1]])
+    await e.bot.start()
+    assert await poll_counts(e, number) == ({"Morgens": 0, "Abends": 2}, False)
+
+    # The mirror wiped while the bot is down, as if the sync had missed the votes: at start
+    # the bot reads them back from the room, encrypted, and decrypts them with the keys it kept.
+    await e.bot.stop()
+    with sqlite3.connect(e.bot.workdir / "bot.db") as connection:
+        connection.execute("DELETE FROM poll_response")
+    await e.bot.start()
+    assert await poll_counts(e, number) == ({"Morgens": 0, "Abends": 2}, False)
+
+
+async def start_poll(e: Encrypted, command: str) -> tuple[int, Event]:
+    """The organiser's poll: its number and its start event, as the member decrypted it."""
+    asked = await e.orga.send_text(e.room_id, command)
+    reply = await e.orga.wait_decrypted_reply(asked, e.bot.user_id)
+    number = int(re.search(r"Nr\. (\d+)", reply["content"]["body"])[1])  # type: ignore[index]
+    starts = await e.member.wait_for(
+        lambda: [ev for room, ev in e.member.events if room == e.room_id and ev["type"] == START]
+    )
+    assert starts[0]["event_id"] in e.member.decrypted
+    return number, starts[0]
+
+
+async def poll_counts(e: Encrypted, number: int) -> tuple[dict[str, int], bool]:
+    """The counts `!ergebnis` shows, and whether it says some answers were unreadable."""
+    asked = await e.orga.send_text(e.room_id, f"!ergebnis {number}")
+    html = (await e.orga.wait_decrypted_reply(asked, e.bot.user_id))["content"]["formatted_body"]
+    return counts_in(html), "nicht lesen" in html
+
+
+async def test_a_hard_kill_between_receiving_and_answering_answers_once_and_readably(
+    encrypted: Encrypted,
+) -> None:
+    e = encrypted
+    for fault in (faults.BEFORE_REPLY, faults.AFTER_SEND):
+        await e.bot.stop()
+        await e.bot.start(fault=fault)
+        asked = await e.member.send_text(e.room_id, "!hilfe")
+        assert await e.bot.wait_exit() == 137
+        await e.bot.start()
+        reply = await e.member.wait_decrypted_reply(asked, e.bot.user_id)
+        assert "!termine" in reply["content"]["body"], fault
+        # A later command is answered after it: by then a second answer would be there too.
+        later = await e.member.send_text(e.room_id, "!hilfe")
+        await e.member.wait_decrypted_reply(later, e.bot.user_id)
+        assert await e.member.count_replies(e.room_id, asked, e.bot.user_id) == 1, fault
+
+
+async def test_a_member_who_left_cannot_read_what_the_bot_posts_afterwards(
+    encrypted: Encrypted,
+) -> None:
+    e = encrypted
+    before = await e.orga.send_text(e.room_id, "!hilfe")
+    readable = await e.member.wait_decrypted_reply(before, e.bot.user_id)
+    raw_before = await raw_event(e.orga, e.room_id, readable["event_id"])
+    assert e.member.can_decrypt(e.room_id, raw_before)
+
+    left = await e.member.client.room_leave(e.room_id)
+    assert isinstance(left, RoomLeaveResponse), left
+    await e.orga.wait_membership(e.room_id, e.member.user_id, "leave")
+    after = await e.orga.send_text(e.room_id, "!hilfe")
+    reply = await e.orga.wait_decrypted_reply(after, e.bot.user_id)
+    raw_after = await raw_event(e.orga, e.room_id, reply["event_id"])
+    # The bot began a new room key when the member left and gave it only to those still in.
+    assert raw_after["content"]["session_id"] != raw_before["content"]["session_id"]
+    assert not e.member.can_decrypt(e.room_id, raw_after)
+
+
+async def test_an_encrypted_vote_whose_key_comes_late_is_counted_once_it_comes(
+    encrypted: Encrypted,
+) -> None:
+    e = encrypted
+    number, start = await start_poll(e, '!umfrage "Wohin?" "Cottbus" "Potsdam"')
+    ids = [answer["id"] for answer in start["content"][START]["answers"]]
+    late_key = await e.member.withhold_room_key(e.room_id, e.bot.user_id)
+    await e.member.vote(e.room_id, start["event_id"], [ids[1]])
+    assert await poll_counts(e, number) == ({"Cottbus": 0, "Potsdam": 0}, True)
+
+    await e.member.send_room_key(late_key)
+    counts: tuple[dict[str, int], bool] = ({}, True)
+    for _attempt in range(20):
+        counts = await poll_counts(e, number)
+        if counts[1] is False:
+            break
+        await asyncio.sleep(0.5)
+    assert counts == ({"Cottbus": 0, "Potsdam": 1}, False)
+
+
+async def test_the_bot_asks_the_senders_device_for_a_missing_key_and_a_forwarded_key_answers(
+    encrypted: Encrypted,
+) -> None:
+    e = encrypted
+    late_key = await e.member.withhold_room_key(e.room_id, e.bot.user_id)
+    session_id = late_key.room_key["session_id"]
+    asked = await e.member.send_text(e.room_id, "!hilfe")
+    # The bot asks the device that sent the command for the key of its session ...
+    requests = await e.member.wait_for(
+        lambda: [r for r in e.member.key_requests if r.session_id == session_id]
+    )
+    assert requests[0].requesting_device_id and requests[0].room_id == e.room_id
+    # ... and that device forwards it: the parked command runs once.
+    await e.member.forward_room_key(late_key)
+    reply = await e.member.wait_decrypted_reply(asked, e.bot.user_id)
+    assert "!termine" in reply["content"]["body"]
+    later = await e.orga.send_text(e.room_id, "!hilfe")
+    await e.orga.wait_decrypted_reply(later, e.bot.user_id)
+    assert await e.member.count_replies(e.room_id, asked, e.bot.user_id) == 1
+    # Asked once for that session.
+    assert len([r for r in e.member.key_requests if r.session_id == session_id]) == 1
+
+
+async def test_an_event_reminder_is_posted_encrypted_and_a_member_reads_it(
+    encrypted: Encrypted,
+) -> None:
+    e = encrypted
+    # Due in 70 s with a reminder 1 minute before: the reminder comes ~10 s after the card.
+    card = await event_card(
+        e, '!termin neu "Stammtisch" in 70 Sekunden ort "Potsdam" erinnerungen 1min', "Potsdam"
+    )
+    await e.member.react(e.room_id, card["event_id"], "✅")
+    reminder = (
+        await e.member.wait_for(
+            lambda: bot_texts(e.member, e.room_id, e.bot.user_id, "⏰ Erinnerung"), within=40
+        )
+    )[0]
+    assert reminder["event_id"] in e.member.decrypted
+    assert "Stammtisch" in reminder["content"]["body"]
+    assert reminder["content"]["msgtype"] == "m.text"
+    await assert_ciphertext_on_server(e.member, e.room_id, reminder["event_id"])
+
+
+async def test_a_topic_note_in_a_thread_and_its_edit_are_read_in_an_encrypted_room(
+    encrypted: Encrypted,
+) -> None:
+    e = encrypted
+    proposed = await e.member.send_text(e.room_id, "!thema Verankerung der Rolle #rolle")
+    topic = await e.member.wait_decrypted_reply(proposed, e.bot.user_id)
+    assert "Thema Nr. 1: Verankerung der Rolle" in topic["content"]["body"]
+    thread = {
+        "rel_type": "m.thread",
+        "event_id": topic["event_id"],
+        "is_falling_back": True,
+        "m.in_reply_to": {"event_id": topic["event_id"]},
+    }
+    note = await e.member.send_text(
+        e.room_id, "Die Rolle braucht ein Mandat", **{"m.relates_to": thread}
+    )
+    edit = {
+        "m.new_content": {"msgtype": "m.text", "body": "Die Rolle braucht ein klares Mandat"},
+        "m.relates_to": {"rel_type": "m.replace", "event_id": note},
+    }
+    await e.member.send_text(e.room_id, "* Die Rolle braucht ein klares Mandat", **edit)
+    page = ""
+    for _attempt in range(20):
+        asked = await e.orga.send_text(e.room_id, "!thema 1")
+        page = (await e.orga.wait_decrypted_reply(asked, e.bot.user_id))["content"]["body"]
+        if "klares Mandat" in page:
+            break
+        await asyncio.sleep(0.5)
+    assert "klares Mandat" in page, page
+    await assert_ciphertext_on_server(e.orga, e.room_id, note)
+
+
+SURVEY = """titel = "Bedarfe der Kommunen"
+anonym = true
+ende = "in 3 Tagen"
+
+[[frage]]
+text = "Wo ist die Rolle angesiedelt?"
+art = "einfach"
+antworten = ["Fachbereich", "Stabsstelle"]
+
+[[frage]]
+text = "Welche weiteren Bedarfe hat Ihre Kommune?"
+art = "text"
+"""
+
+
+async def test_the_needs_survey_is_answered_in_an_encrypted_direct_chat(
+    encrypted: Encrypted,
+) -> None:
+    e = encrypted
+    asked = await e.orga.send_text(e.room_id, "!bedarfe anlegen\n" + SURVEY)
+    created = await e.orga.wait_decrypted_reply(asked, e.bot.user_id)
+    assert "Erhebung Nr. 1" in created["content"]["body"], created["content"]["body"]
+    dm = await open_direct_chat(e.member, e.bot.user_id)
+    steps = (
+        ("!bedarfe", "Frage 1 von 2"),
+        ("stabs", "Frage 2 von 2"),
+        ("Mehr Personal für die Digitalisierung #personal", "Übersicht"),
+        ("absenden", "Danke"),
+    )
+    for text, expected in steps:
+        sent = await e.member.send_text(dm, text)
+        reply = await e.member.wait_decrypted_reply(sent, e.bot.user_id)
+        assert expected in reply["content"]["body"], (text, reply["content"]["body"])
+        await assert_ciphertext_on_server(e.member, dm, sent)
+        await assert_ciphertext_on_server(e.member, dm, reply["event_id"])
+    with sqlite3.connect(e.bot.workdir / "bot.db") as db:
+        (stored,) = db.execute("SELECT answers FROM survey_response").fetchone()
+    assert json.loads(stored) == {"0": 1, "1": "Mehr Personal für die Digitalisierung #personal"}

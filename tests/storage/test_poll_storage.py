@@ -53,6 +53,23 @@ async def test_recording_is_idempotent_and_keeps_the_order_seen(db: Database) ->
     assert (await polls.latest_in(db, ROOM)).id == poll.id  # type: ignore[union-attr]
 
 
+async def test_a_response_read_once_its_key_came_replaces_the_unreadable_one(
+    db: Database,
+) -> None:
+    poll = await started(db)
+    unreadable = SeenResponse("$late", "@b:x", 5, {"unreadable": True})
+    await polls.record_response(db, poll.id, response("$a", "@a:x", 1, ["a1"]))
+    await polls.record_response(db, poll.id, unreadable, readable=False)
+    await polls.record_response(db, poll.id, response("$late", "@b:x", 5, ["a2"]))
+    # Seen unreadable again (a replayed batch): what was read stays.
+    await polls.record_response(db, poll.id, unreadable, readable=False)
+    responses, _ = await polls.relations_of(db, poll.id)
+    assert [(row.event_id, row.raw) for row in responses] == [
+        ("$a", {"answers": ["a1"]}),
+        ("$late", {"answers": ["a2"]}),
+    ]
+
+
 async def test_a_redacted_response_or_end_is_forgotten(db: Database) -> None:
     poll = await started(db)
     await polls.record_response(db, poll.id, response("$r", "@a:x", 1, ["a1"]))

@@ -1030,8 +1030,8 @@ def test_plain_body_of_the_result_has_the_footer_on_its_own_line(
 UNREADABLE_TEXTS: dict[tuple[Language, int], str] = {
     ("de", 1): "Verschlüsselte Antworten von 1 Person kann ich nicht lesen",
     ("de", 2): "Verschlüsselte Antworten von 2 Personen kann ich nicht lesen",
-    ("en", 1): "I cannot read encrypted answers from 1 person;",
-    ("en", 2): "I cannot read encrypted answers from 2 people;",
+    ("en", 1): "I cannot read encrypted answers from 1 person:",
+    ("en", 2): "I cannot read encrypted answers from 2 people:",
 }
 
 
