@@ -12,7 +12,6 @@ from importlib import resources
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import jinja2
 from aiohttp import web
 
 from commands.core.converters import ConversionError
@@ -59,23 +58,13 @@ PREVIEW_AGENTS = re.compile(r"synapse|bot|preview|crawler|spider|facebookexterna
 FORM_FIELDS = ("title", "date", "start", "end", "place", "online_link")
 
 
-def templates() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("commands.web", "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-
-
 async def setup(ports: Ports) -> None:
     base_url = ports.links.base_url.rstrip("/")
     root = urlsplit(base_url).path.rstrip("/")
-    storage = await session.cookie_storage(
+    storage = await session.cookie_settings(
         ports.db, secure=base_url.startswith("https://"), path=f"{root}/web"
     )
-    ports.runtimes[FEATURE_NAME] = Site(ports, storage, templates(), base_url, root)
+    ports.runtimes[FEATURE_NAME] = Site(ports, storage, base_url, root)
 
 
 def routes(ports: Ports) -> Sequence[web.RouteDef]:

@@ -7,14 +7,18 @@ import base64
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aiohttp import web
-from aiohttp_session import Session, get_session, new_session, session_middleware
-from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from commands.core.i18n import Language, parse_language
 from storage import bot_state
 from storage.database import Database
+
+if TYPE_CHECKING:
+    from aiohttp_session import Session
+    from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 KEY_NAME = "web_session_key"
 COOKIE_NAME = "alumni_web"
@@ -28,35 +32,70 @@ CSRF_FIELD = "csrf_token"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-async def cookie_storage(db: Database, *, secure: bool, path: str) -> EncryptedCookieStorage:
+@dataclass(frozen=True)
+class CookieSettings:
+    """What the session cookies are made with; the storage itself comes with the first request."""
+
+    key: bytes
+    secure: bool
+    path: str
+
+
+async def cookie_settings(db: Database, *, secure: bool, path: str) -> CookieSettings:
     """The key is made once and kept, so sessions survive a restart of the bot."""
     stored = await bot_state.get_value(db, KEY_NAME)
     if stored is None:
         stored = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
         await bot_state.set_value(db, KEY_NAME, stored)
+    return CookieSettings(base64.urlsafe_b64decode(stored), secure, path)
+
+
+def cookie_storage(settings: CookieSettings) -> EncryptedCookieStorage:
+    """Encrypted cookies: HttpOnly, SameSite=Lax, Secure behind HTTPS."""
+    # aiohttp-session is imported with the first request, not at start: with its cryptography
+    # it costs about 9 MB of memory, which a bot whose web page nobody opens need not pay.
+    from aiohttp_session.cookie_storage import EncryptedCookieStorage
+
     return EncryptedCookieStorage(
-        base64.urlsafe_b64decode(stored),
+        settings.key,
         cookie_name=COOKIE_NAME,
         max_age=MAX_AGE_SECONDS,
         httponly=True,
         samesite="Lax",
-        secure=secure,
-        path=path,
+        secure=settings.secure,
+        path=settings.path,
     )
 
 
-def with_sessions(storage: EncryptedCookieStorage) -> Callable[[Handler], Handler]:
+def with_sessions(settings: CookieSettings) -> Callable[[Handler], Handler]:
     """Runs a handler inside aiohttp-session's middleware: the routes are the feature's, the
-    application is the bot's."""
-    middleware = session_middleware(storage)
+    application is the bot's. The middleware is made by the first request."""
+    made: list[Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]] = []
 
     def wrap(handler: Handler) -> Handler:
         async def handle(request: web.Request) -> web.StreamResponse:
-            return await middleware(request, handler)
+            if not made:
+                from aiohttp_session import session_middleware
+
+                made.append(session_middleware(cookie_storage(settings)))
+            return await made[0](request, handler)
 
         return handle
 
     return wrap
+
+
+async def get_session(request: web.Request) -> Session:
+    """The request's session (aiohttp-session is imported by the first request)."""
+    import aiohttp_session
+
+    return await aiohttp_session.get_session(request)
+
+
+async def new_session(request: web.Request) -> Session:
+    import aiohttp_session
+
+    return await aiohttp_session.new_session(request)
 
 
 async def log_in(request: web.Request, user_id: str, language: Language | None) -> Session:

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
 
@@ -19,6 +18,9 @@ from commands.web import session
 from commands.web.rights import Viewer, viewer_of
 from commands.web.texts import TEXTS, texts
 from storage import user_settings
+
+if TYPE_CHECKING:
+    import jinja2
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -57,10 +59,26 @@ class Site:
 
     ports: Ports
     storage: Any
-    templates: jinja2.Environment
     # Where people reach the server: links and redirects (behind a proxy, with its path).
     base_url: str
     root: str
+    _templates: jinja2.Environment | None = None
+
+    @property
+    def templates(self) -> jinja2.Environment:
+        """Made by the first page shown, not at start: a bot whose web page nobody opens need
+        not hold jinja2 in memory (issue 13's RSS budget)."""
+        if self._templates is None:
+            import jinja2
+
+            self._templates = jinja2.Environment(
+                loader=jinja2.PackageLoader("commands.web", "templates"),
+                autoescape=True,
+                trim_blocks=True,
+                lstrip_blocks=True,
+                undefined=jinja2.StrictUndefined,
+            )
+        return self._templates
 
     async def render(
         self,

@@ -146,11 +146,15 @@ def test_rights_are_those_of_the_commands() -> None:
 async def test_session_cookies_are_encrypted_httponly_lax_and_secure_behind_https(
     db: Database, secure: bool
 ) -> None:
-    storage = await session.cookie_storage(db, secure=secure, path="/alumni/web")
+    storage = session.cookie_storage(
+        await session.cookie_settings(db, secure=secure, path="/alumni/web")
+    )
     assert storage.cookie_params["httponly"] is True
     assert storage.cookie_params["samesite"] == "Lax"
     assert storage.cookie_params["secure"] is secure
     assert storage.cookie_params["path"] == "/alumni/web"
     # The key is kept: sessions outlive a restart.
-    again = await session.cookie_storage(db, secure=secure, path="/alumni/web")
+    again = session.cookie_storage(
+        await session.cookie_settings(db, secure=secure, path="/alumni/web")
+    )
     assert again._fernet.decrypt(storage._fernet.encrypt(b"x")) == b"x"
