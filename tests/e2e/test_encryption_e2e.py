@@ -12,7 +12,6 @@ import asyncio
 import json
 import re
 import shutil
-import sqlite3
 import stat
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -698,8 +697,7 @@ async def test_encrypted_votes_cast_while_the_bot_is_down_are_read_back_and_coun
     # The mirror wiped while the bot is down, as if the sync had missed the votes: at start
     # the bot reads them back from the room, encrypted, and decrypts them with the keys it kept.
     await e.bot.stop()
-    with sqlite3.connect(e.bot.workdir / "bot.db") as connection:
-        connection.execute("DELETE FROM poll_response")
+    await e.bot.query("DELETE FROM poll_response")
     await e.bot.start()
     assert await poll_counts(e, number) == ({"Morgens": 0, "Abends": 2}, False)
 
@@ -891,6 +889,7 @@ async def test_the_needs_survey_is_answered_in_an_encrypted_direct_chat(
         assert expected in reply["content"]["body"], (text, reply["content"]["body"])
         await assert_ciphertext_on_server(e.member, dm, sent)
         await assert_ciphertext_on_server(e.member, dm, reply["event_id"])
-    with sqlite3.connect(e.bot.workdir / "bot.db") as db:
-        (stored,) = db.execute("SELECT answers FROM survey_response").fetchone()
-    assert json.loads(stored) == {"0": 1, "1": "Mehr Personal für die Digitalisierung #personal"}
+    ((stored,),) = await e.bot.query("SELECT answers FROM survey_response")
+    # PostgreSQL hands the JSON column back decoded, SQLite as text.
+    answers = json.loads(stored) if isinstance(stored, str) else stored
+    assert answers == {"0": 1, "1": "Mehr Personal für die Digitalisierung #personal"}

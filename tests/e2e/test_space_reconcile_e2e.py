@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -181,10 +180,12 @@ async def test_a_reconcile_waits_out_invite_limits_beside_the_loop_and_survives_
         )
         body = result[0]["content"]["body"]
         # What the run did, kept while it ran, is gone with its end.
-        assert not progress_kept(tmp_path / "bot" / "bot.db")
+        assert not await progress_kept(bot)
         # The invitation made before the kill is reported too: the result names all three.
         assert "3 Einladungen" in body, body
-        assert anna.user_id in body and ben.user_id not in body
+        # Anna as a pill (her name shown, her id in the link), Ben not at all.
+        html = result[0]["content"]["formatted_body"]
+        assert anna.user_id in html and ben.user_id not in html
         for room_id in annas:
             assert await invitations(orga, room_id, anna.user_id) == 2  # at start, and now
         # The slow work never held up the loop: /healthz said 200 past its threshold.
@@ -316,12 +317,9 @@ async def test_an_admission_cut_short_by_a_kill_invites_once_and_names_every_roo
             await user.close()
 
 
-def progress_kept(database: Path) -> list[str]:
-    """The reconcile progress rows in the bot's SQLite database."""
-    with contextlib.closing(sqlite3.connect(database)) as connection:
-        rows = connection.execute(
-            "SELECT key FROM bot_state WHERE key LIKE 'space_reconcile_progress|%'"
-        ).fetchall()
+async def progress_kept(bot: BotProcess) -> list[str]:
+    """The reconcile progress rows in the bot's database."""
+    rows = await bot.query("SELECT key FROM bot_state WHERE key LIKE 'space_reconcile_progress|%'")
     return [key for (key,) in rows]
 
 
