@@ -312,9 +312,11 @@ def _missing(command: Command, arg: Arg) -> None:
         return None
     raise UsageError(
         command,
-        Localized("Es fehlt: {de}", "Missing: {en}"),
+        # The argument's own help says what is meant: "nr" alone leaves a person guessing.
+        Localized("Es fehlt: {de} ({help})", "Missing: {en} ({help})"),
         de=arg.display_name("de"),
         en=arg.display_name("en"),
+        help=arg.help,
     )
 
 
