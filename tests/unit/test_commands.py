@@ -790,6 +790,13 @@ def test_every_real_command_has_help_in_both_languages() -> None:
 # --- dispatch ---------------------------------------------------------------------------------
 
 
+def test_a_group_word_alone_suggests_its_commands() -> None:
+    parsed = build_registry().parse("mitglied")
+
+    assert isinstance(parsed, UnknownCommand)
+    assert {"mitglied hinzufügen", "mitglied entfernen"} <= set(parsed.suggestions)
+
+
 async def test_unknown_command_suggests_a_close_name(registry: Registry) -> None:
     ctx = make_context(registry)
 
