@@ -213,7 +213,12 @@ class Registry:
         return None
 
     def suggest(self, typed: str, limit: int = 3) -> tuple[str, ...]:
-        return tuple(difflib.get_close_matches(typed.lower(), self._by_name, n=limit, cutoff=0.6))
+        """A group's first word alone (`!mitglied`) is answered with its commands first:
+        a close spelling (`!mitglieder`) would push `!mitglied hinzufügen` out of the list."""
+        word = typed.lower()
+        under = [name for name in self._by_name if word and name.startswith(word + " ")]
+        close = difflib.get_close_matches(word, self._by_name, n=limit, cutoff=0.6)
+        return tuple(dict.fromkeys(under + close))[:limit]
 
     def parse(self, text: str) -> Invocation | UnknownCommand:
         """Parse the text after the prefix. Raises UsageError for bad arguments."""
@@ -312,9 +317,11 @@ def _missing(command: Command, arg: Arg) -> None:
         return None
     raise UsageError(
         command,
-        Localized("Es fehlt: {de}", "Missing: {en}"),
+        # The argument's own help says what is meant: "nr" alone leaves a person guessing.
+        Localized("Es fehlt: {de} ({help})", "Missing: {en} ({help})"),
         de=arg.display_name("de"),
         en=arg.display_name("en"),
+        help=arg.help,
     )
 
 

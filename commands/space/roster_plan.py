@@ -102,6 +102,10 @@ NO_NAME = Localized("der Name fehlt", "the name is missing")
 LONG_NAME = Localized(
     "„{field}“ ist länger als {limit} Zeichen", "“{field}” is over {limit} characters"
 )
+NO_ROLE = Localized(
+    "die Rolle fehlt (Smart City Manager:in, Fachvorgesetzte:r, Organisation, Gast)",
+    "the role is missing (Smart City Manager, supervisor, organiser, guest)",
+)
 BAD_ROLE = Localized(
     "„{value}“ ist keine Rolle (Smart City Manager:in, Fachvorgesetzte:r, Organisation, Gast)",
     "“{value}” is not a role (Smart City Manager, supervisor, organiser, guest)",
@@ -221,6 +225,8 @@ def check_entry(
         if len(value) > MAX_NAME:
             return Rejected(line, LONG_NAME, {"field": label, "limit": MAX_NAME})
     role = parse_role(row.get("role", ""))
+    if role is None and not row.get("role", "").strip():
+        return Rejected(line, NO_ROLE, {})
     if role is None:
         return Rejected(line, BAD_ROLE, {"value": row.get("role", "").strip()[:80]})
     known = ", ".join(str(c) for c in cohorts) or "–"

@@ -81,7 +81,7 @@ def routes(site: Site) -> list[web.RouteDef]:
                 }
                 for row in rows
             ],
-            none=NONE.get(language),
+            nothing_planned=NONE.get(language),
             paused_word=PAUSED.get(language),
             rooms=[
                 {"id": room, "label": room_label(ports, room), "checked": room in chosen}

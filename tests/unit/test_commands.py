@@ -383,8 +383,8 @@ def test_rest_takes_the_text_as_typed_even_with_unbalanced_quotes(
 @pytest.mark.parametrize(
     ("text", "invoked_as", "german", "english"),
     [
-        ("termin", "termin", "Es fehlt: datum", "Missing: date"),
-        ("appointment", "appointment", "Es fehlt: datum", "Missing: date"),
+        ("termin", "termin", "Es fehlt: datum (der Tag)", "Missing: date (the day)"),
+        ("appointment", "appointment", "Es fehlt: datum (der Tag)", "Missing: date (the day)"),
         (
             "termin 29.09.2026 Potsdam Berlin Köln",
             "termin",
@@ -790,6 +790,13 @@ def test_every_real_command_has_help_in_both_languages() -> None:
 # --- dispatch ---------------------------------------------------------------------------------
 
 
+def test_a_group_word_alone_suggests_its_commands() -> None:
+    parsed = build_registry().parse("mitglied")
+
+    assert isinstance(parsed, UnknownCommand)
+    assert {"mitglied hinzufügen", "mitglied entfernen"} <= set(parsed.suggestions)
+
+
 async def test_unknown_command_suggests_a_close_name(registry: Registry) -> None:
     ctx = make_context(registry)
 
@@ -850,7 +857,7 @@ async def test_user_text_in_replies_is_escaped(registry: Registry, text: str) ->
         (
             "poll close",
             "de",
-            "Missing: number\nUsage: !poll close <number>\nMore: !help poll close",
+            "Missing: number (which)\nUsage: !poll close <number>\nMore: !help poll close",
         ),
     ],
 )
@@ -1008,7 +1015,7 @@ async def test_usage_error_language_follows_the_typed_name(registry: Registry) -
     assert await dispatch(ctx, "termin") is Outcome.USAGE
 
     assert ctx.language == "de"
-    assert html_to_text(ctx.only_reply).startswith("Es fehlt: datum\nSo geht es:")
+    assert html_to_text(ctx.only_reply).startswith("Es fehlt: datum (der Tag)\nSo geht es:")
 
 
 @pytest.mark.parametrize(

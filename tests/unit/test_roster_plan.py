@@ -72,6 +72,8 @@ def test_files_that_are_no_roster(text: str, fragment: str) -> None:
         ({"user_id": "@a:evil.example", "name": "A", "role": "Gast"}, "gehören nicht zum Netzwerk"),
         ({"user_id": "@a:example.org", "name": " ", "role": "Gast"}, "der Name fehlt"),
         ({"user_id": "@a:example.org", "name": "A", "role": "Chef"}, "ist keine Rolle"),
+        ({"user_id": "@a:example.org", "name": "A"}, "die Rolle fehlt (Smart City Manager:in"),
+        ({"user_id": "@a:example.org", "name": "A", "role": " "}, "die Rolle fehlt"),
         ({"user_id": "@a:example.org", "name": "A", "role": "SCM", "cohort": "7"}, "„7“"),
         ({"user_id": "@a:example.org", "name": "A", "role": "SCM"}, "brauchen einen Durchgang"),
         ({"user_id": "@a:example.org", "name": "A" * 201, "role": "Gast"}, "länger als 200"),
