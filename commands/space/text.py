@@ -58,12 +58,13 @@ UNLINKED = Localized(
 )
 INVITED = Plural(
     Localized(
-        "{count} Einladung: {people}",
-        "{count} invitation: {people}",
+        "{count} Einladung in den Space oder einen Raum, an: {people}",
+        "{count} invitation to the space or a room, to: {people}",
     ),
+    # Counted per room: five people invited to the space and their rooms are many invitations.
     Localized(
-        "{count} Einladungen: {people}",
-        "{count} invitations: {people}",
+        "{count} Einladungen in den Space und seine Räume, an: {people}",
+        "{count} invitations to the space and its rooms, to: {people}",
     ),
 )
 STRANGERS = Localized(

@@ -214,7 +214,7 @@ async def test_the_space_is_set_up_as_configured_and_a_second_run_changes_nothin
     assert "Angelegt" in report[0]["content"]["body"]
     # The people invited are pills with their roster name, never bare Matrix ids.
     body, html = report[0]["content"]["body"], report[0]["content"]["formatted_body"]
-    assert "Einladungen: Anna Beispiel, Ben Muster, Olga Orga" in body, body
+    assert "Räume, an: Anna Beispiel, Ben Muster, Olga Orga" in body, body
     assert anna.user_id not in body
     assert f'<a href="https://matrix.to/#/{anna.user_id}">Anna Beispiel</a>' in html
 
