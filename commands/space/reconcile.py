@@ -6,6 +6,7 @@ everything, once; that progress is deleted when the run ends."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from typing import Any
@@ -42,7 +43,8 @@ async def run_reconcile_job(ports: Ports, payload: dict[str, Any]) -> None:
     if keeper is None:
         return
     key: str = payload["key"]
-    progress = PROGRESS_KEY + key
+    # bot_state keys are at most 64 characters; an event id alone may be longer.
+    progress = PROGRESS_KEY + hashlib.sha256(key.encode()).hexdigest()[:32]
     stored = await bot_state.get_value(ports.db, progress)
     resumed = report_from_json(stored) if stored is not None else None
     if resumed is not None:
