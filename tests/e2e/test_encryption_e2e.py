@@ -684,7 +684,9 @@ async def test_encrypted_votes_cast_while_the_bot_is_down_are_read_back_and_coun
     encrypted: Encrypted,
 ) -> None:
     e = encrypted
-    number, start = await start_poll(e, '!umfrage "Wann treffen wir uns?" "Morgens" "Abends"')
+    number, start = await start_poll(
+        e, '!umfrage "Wann treffen wir uns?" "Morgens" "Abends" --zwischenstand'
+    )
     ids = [answer["id"] for answer in start["content"][START]["answers"]]
     await e.member.vote(e.room_id, start["event_id"], [ids[0]])
 
@@ -715,7 +717,8 @@ async def start_poll(e: Encrypted, command: str) -> tuple[int, Event]:
 
 
 async def poll_counts(e: Encrypted, number: int) -> tuple[dict[str, int], bool]:
-    """The counts `!ergebnis` shows, and whether it says some answers were unreadable."""
+    """The counts `!ergebnis` shows (the polls here show them while open: `--zwischenstand`),
+    and whether it says some answers were unreadable."""
     asked = await e.orga.send_text(e.room_id, f"!ergebnis {number}")
     html = (await e.orga.wait_decrypted_reply(asked, e.bot.user_id))["content"]["formatted_body"]
     return counts_in(html), "nicht lesen" in html
@@ -763,7 +766,7 @@ async def test_an_encrypted_vote_whose_key_comes_late_is_counted_once_it_comes(
     encrypted: Encrypted,
 ) -> None:
     e = encrypted
-    number, start = await start_poll(e, '!umfrage "Wohin?" "Cottbus" "Potsdam"')
+    number, start = await start_poll(e, '!umfrage "Wohin?" "Cottbus" "Potsdam" --zwischenstand')
     ids = [answer["id"] for answer in start["content"][START]["answers"]]
     late_key = await e.member.withhold_room_key(e.room_id, e.bot.user_id)
     await e.member.vote(e.room_id, start["event_id"], [ids[1]])
