@@ -24,7 +24,7 @@ def routes(site: Site) -> list[web.RouteDef]:
     async def own_page(asked: Asked) -> web.Response:
         language = asked.language
         user = asked.viewer.user_id
-        data = await privacy.export(ports.db, user)
+        counts = await privacy.export_counts(ports.db, user)
         shown_events = await visible_events(Page(ports, asked.viewer, language), utc_now())
         answer_of = await events.answers_by(ports.db, user, [row.id for row in shown_events])
         answered = [
@@ -42,7 +42,7 @@ def routes(site: Site) -> list[web.RouteDef]:
             "own_data.html",
             "own_data",
             answered=answered,
-            stored=export_files.summary_items(data, language),
+            stored=export_files.count_items(counts, language),
             nothing=export_files.NOTHING.get(language),
         )
 
