@@ -341,6 +341,18 @@ async def answers_of(db: Database, event_ids: Sequence[int]) -> dict[int, dict[s
         return found
 
 
+async def answers_by(db: Database, user_id: str, event_ids: Sequence[int]) -> dict[int, str]:
+    """One person's answer to each of these events (event → answer), in one query; events they
+    did not answer are left out."""
+    async with db.session() as session:
+        rows = await session.execute(
+            select(Rsvp.event_id, Rsvp.answer).where(
+                Rsvp.user_id == user_id, Rsvp.event_id.in_(event_ids)
+            )
+        )
+        return {event_id: answer for event_id, answer in rows}
+
+
 async def answer_counts(db: Database, event_ids: Sequence[int]) -> dict[int, dict[str, int]]:
     async with db.session() as session:
         rows = await session.execute(

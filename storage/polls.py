@@ -214,6 +214,43 @@ async def relations_of(db: Database, poll_id: int) -> tuple[list[PollResponse], 
         return list(responses), list(ends)
 
 
+# A poll's responses, each with its place in the order seen, and its end events.
+Relations = tuple[list[tuple[int, SeenResponse]], list[SeenEnd]]
+
+
+async def relations_of_polls(db: Database, poll_ids: Sequence[int]) -> dict[int, Relations]:
+    """The responses (in the order seen) and end events of each of these polls, in two queries
+    for all of them and as plain values (no ORM object per vote); every poll is a key."""
+    found: dict[int, Relations] = {poll_id: ([], []) for poll_id in poll_ids}
+    async with db.session() as session:
+        responses = await session.execute(
+            select(
+                PollResponse.poll_id,
+                PollResponse.id,
+                PollResponse.event_id,
+                PollResponse.sender,
+                PollResponse.origin_server_ts,
+                PollResponse.raw,
+            )
+            .where(PollResponse.poll_id.in_(poll_ids))
+            .order_by(PollResponse.id)
+        )
+        for poll_id, seen, *values in responses:
+            found[poll_id][0].append((seen, SeenResponse(*values)))
+        ends = await session.execute(
+            select(
+                PollEnd.poll_id,
+                PollEnd.event_id,
+                PollEnd.sender,
+                PollEnd.origin_server_ts,
+                PollEnd.valid,
+            ).where(PollEnd.poll_id.in_(poll_ids))
+        )
+        for poll_id, *values in ends:
+            found[poll_id][1].append(SeenEnd(*values))
+    return found
+
+
 async def replace_relations(
     db: Database, poll_id: int, responses: Sequence[SeenResponse], ends: Sequence[SeenEnd]
 ) -> None:

@@ -115,6 +115,18 @@ async def supporters(db: Database, topic_id: int) -> set[str]:
         return set(rows)
 
 
+async def support_counts(db: Database, topic_ids: Sequence[int]) -> dict[int, int]:
+    """How many support each of these topics, in one query; topics nobody supports are 0."""
+    async with db.session() as session:
+        rows = await session.execute(
+            select(TopicVote.topic_id, func.count())
+            .where(TopicVote.topic_id.in_(topic_ids))
+            .group_by(TopicVote.topic_id)
+        )
+        counts = {topic_id: int(count) for topic_id, count in rows}
+    return {topic_id: counts.get(topic_id, 0) for topic_id in topic_ids}
+
+
 async def support(
     db: Database, topic_id: int, user_id: str, reaction_event_id: str | None = None
 ) -> bool:
@@ -236,6 +248,21 @@ async def agenda(db: Database, event_id: int) -> list[Topic]:
             .order_by(Topic.agenda_position, Topic.id)
         )
         return list(rows)
+
+
+async def agendas(db: Database, event_ids: Sequence[int]) -> dict[int, list[Topic]]:
+    """Each event's agenda in its order (as `agenda`) in one query; every event is a key."""
+    found: dict[int, list[Topic]] = {event_id: [] for event_id in event_ids}
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(Topic)
+            .where(Topic.event_id.in_(event_ids), Topic.agenda_position.is_not(None))
+            .order_by(Topic.event_id, Topic.agenda_position, Topic.id)
+        )
+        for topic in rows:
+            assert topic.event_id is not None
+            found[topic.event_id].append(topic)
+    return found
 
 
 async def set_agenda(db: Database, event_id: int, topic_ids: Sequence[int]) -> list[int]:

@@ -4,7 +4,7 @@ scheduled end."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from commands.core.bar_chart import Panel, chart_png
@@ -17,7 +17,17 @@ from storage.models import Poll
 
 
 async def tally_of(db: Database, poll: Poll) -> Tally:
-    responses, ends = await polls.relations_of(db, poll.id)
+    return (await tallies_of(db, [poll]))[poll.id]
+
+
+async def tallies_of(db: Database, shown: Sequence[Poll]) -> dict[int, Tally]:
+    """Each poll's tally from one read of all their votes (a page lists many polls)."""
+    relations = await polls.relations_of_polls(db, [poll.id for poll in shown])
+    return {poll.id: _tally(poll, relations[poll.id]) for poll in shown}
+
+
+def _tally(poll: Poll, relations: polls.Relations) -> Tally:
+    responses, ends = relations
     return tally(
         [answer["id"] for answer in poll.answers],
         poll.max_selections,
@@ -27,9 +37,9 @@ async def tally_of(db: Database, poll: Poll) -> Tally:
                 sender=row.sender,
                 origin_server_ts=row.origin_server_ts,
                 answers=CANNOT_READ if row.raw.get(UNREADABLE) else row.raw.get("answers", MISSING),
-                seen=row.id,
+                seen=seen,
             )
-            for row in responses
+            for seen, row in responses
         ],
         [End(row.sender, row.origin_server_ts, row.valid) for row in ends],
     )

@@ -69,4 +69,9 @@ def to_markdown(user_id: str, data: Rows, when: str, language: Language) -> byte
 
 def summary_items(data: Rows, language: Language) -> list[tuple[str, int]]:
     """(what, how many) per table, for the short message."""
-    return [(label(table, language), len(rows)) for table, rows in data.items()]
+    return count_items({table: len(rows) for table, rows in data.items()}, language)
+
+
+def count_items(counts: Mapping[str, int], language: Language) -> list[tuple[str, int]]:
+    """(what, how many) per table, from the counts alone (storage.privacy.export_counts)."""
+    return [(label(table, language), count) for table, count in counts.items()]

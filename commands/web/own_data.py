@@ -24,25 +24,25 @@ def routes(site: Site) -> list[web.RouteDef]:
     async def own_page(asked: Asked) -> web.Response:
         language = asked.language
         user = asked.viewer.user_id
-        data = await privacy.export(ports.db, user)
-        answered = []
-        for row in await visible_events(Page(ports, asked.viewer, language), utc_now()):
-            answer = (await events.answers(ports.db, row.id)).get(user)
-            if answer is not None:
-                answered.append(
-                    {
-                        "id": row.id,
-                        "title": row.title,
-                        "when": when(row, language),
-                        "answer": TEXTS[answer].get(language),
-                    }
-                )
+        counts = await privacy.export_counts(ports.db, user)
+        shown_events = await visible_events(Page(ports, asked.viewer, language), utc_now())
+        answer_of = await events.answers_by(ports.db, user, [row.id for row in shown_events])
+        answered = [
+            {
+                "id": row.id,
+                "title": row.title,
+                "when": when(row, language),
+                "answer": TEXTS[answer_of[row.id]].get(language),
+            }
+            for row in shown_events
+            if row.id in answer_of
+        ]
         return await site.page(
             asked,
             "own_data.html",
             "own_data",
             answered=answered,
-            stored=export_files.summary_items(data, language),
+            stored=export_files.count_items(counts, language),
             nothing=export_files.NOTHING.get(language),
         )
 

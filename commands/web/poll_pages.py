@@ -9,7 +9,7 @@ import logging
 from aiohttp import web
 
 from commands.polls.plan import POLL_DUTY, render_results
-from commands.polls.results import result_chart, tally_of, view_of
+from commands.polls.results import result_chart, tallies_of, tally_of, view_of
 from commands.web.rights import room_label
 from commands.web.site import SECURITY_HEADERS, Asked, Site, number
 from storage import polls
@@ -29,22 +29,26 @@ def routes(site: Site) -> list[web.RouteDef]:
     ports = site.ports
 
     async def list_page(asked: Asked) -> web.Response:
-        shown = []
-        for poll in await polls.recent(ports.db, POLL_LIMIT):
-            if not asked.viewer.sees_room(poll.room_id):
-                continue
+        seen = [
+            poll
+            for poll in await polls.recent(ports.db, POLL_LIMIT)
+            if asked.viewer.sees_room(poll.room_id)
+        ]
+        for poll in seen:
             await ports.schedules.settled(POLL_DUTY, poll.id)
-            result = await tally_of(ports.db, poll)
-            view = view_of(poll, ports.settings.timezone)
-            shown.append(
-                {
-                    "id": poll.id,
-                    "room": room_label(ports, poll.room_id),
-                    # The chat's result, whose user text is escaped where it is made.
-                    "result": render_results(view, result, asked.language),
-                    "chart": shows_counts(poll),
-                }
-            )
+        results = await tallies_of(ports.db, seen)
+        shown = [
+            {
+                "id": poll.id,
+                "room": room_label(ports, poll.room_id),
+                # The chat's result, whose user text is escaped where it is made.
+                "result": render_results(
+                    view_of(poll, ports.settings.timezone), results[poll.id], asked.language
+                ),
+                "chart": shows_counts(poll),
+            }
+            for poll in seen
+        ]
         return await site.page(asked, "polls.html", "polls", polls=shown)
 
     async def chart(asked: Asked) -> web.StreamResponse:

@@ -33,26 +33,24 @@ def routes(site: Site) -> list[web.RouteDef]:
             topic_line(view(*by_id[topic_id]), language)
             for topic_id, _ in ranked([(row.id, count) for row, count in rows])
         ][:TOPIC_LIMIT]
-        agendas = []
-        for event in await visible_events_of(asked):
-            agenda_rows = await topics.agenda(ports.db, event.id)
-            items = [
-                topic_line(
-                    view(row, len(await topics.supporters(ports.db, row.id))),
-                    language,
-                    with_event=False,
-                )
-                for row in agenda_rows
-            ]
-            agendas.append(
-                {
-                    "id": event.id,
-                    "title": event.title,
-                    "when": when(event, language),
-                    "topics": items,
-                    "minutes": viewer.may_manage(event),
-                }
-            )
+        shown_events = await visible_events_of(asked)
+        agenda_of = await topics.agendas(ports.db, [event.id for event in shown_events])
+        support = await topics.support_counts(
+            ports.db, [row.id for rows in agenda_of.values() for row in rows]
+        )
+        agendas = [
+            {
+                "id": event.id,
+                "title": event.title,
+                "when": when(event, language),
+                "topics": [
+                    topic_line(view(row, support[row.id]), language, with_event=False)
+                    for row in agenda_of[event.id]
+                ],
+                "minutes": viewer.may_manage(event),
+            }
+            for event in shown_events
+        ]
         return await site.page(asked, "topics.html", "topics", topics=lines, agendas=agendas)
 
     async def visible_events_of(asked: Asked) -> list[Event]:

@@ -925,3 +925,22 @@ async def test_a_recorded_message_answers_for_its_event(db: Database) -> None:
     found = await events.event_of_message(db, "$shown")
     assert found is not None and found.id == first.id
     assert await events.event_of_message(db, "$other") is None
+
+
+async def test_answers_by_one_person_across_events(db: Database) -> None:
+    first = await create(db, "$first")
+    second = await create(db, "$second")
+    third = await create(db, "$third")
+    await events.set_answer(db, first.id, ANNA, YES, None)
+    await events.set_answer(db, first.id, BEN, NO, None)
+    await events.set_answer(db, second.id, ANNA, MAYBE, "$reaction")
+    await events.set_answer(db, second.id, ANNA, NO, None)
+    await events.set_answer(db, third.id, BEN, YES, None)
+
+    assert await events.answers_by(db, ANNA, [first.id, second.id, third.id]) == {
+        first.id: YES,
+        second.id: NO,
+    }
+    assert await events.answers_by(db, BEN, [first.id]) == {first.id: NO}
+    assert await events.answers_by(db, CARLA, [first.id, second.id]) == {}
+    assert await events.answers_by(db, ANNA, []) == {}

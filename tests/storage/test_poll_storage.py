@@ -166,3 +166,27 @@ async def test_the_newest_open_poll_of_a_room_and_the_command_that_ended_one(
     assert (await polls.latest_open_in(db, ROOM)).id == older.id  # type: ignore[union-attr]
     await polls.mark_ended(db, older.id, dt.datetime(2026, 9, 21, tzinfo=dt.UTC), "$f")
     assert await polls.latest_open_in(db, ROOM) is None
+
+
+async def test_relations_of_polls_reads_each_poll_in_the_order_seen(db: Database) -> None:
+    first = await started(db, "$one")
+    second = await started(db, "$two")
+    quiet = await started(db, "$three")
+    await polls.record_response(db, first.id, response("$b", "@b:x", 5, ["a2"]))
+    await polls.record_response(db, second.id, response("$c", "@c:x", 3, ["a1"]))
+    await polls.record_response(db, first.id, response("$a", "@a:x", 1, ["a1"]))
+    await polls.record_end(db, second.id, SeenEnd("$end", "@orga:example.org", 9, True))
+
+    found = await polls.relations_of_polls(db, [first.id, second.id, quiet.id])
+    assert [row for _, row in found[first.id][0]] == [
+        response("$b", "@b:x", 5, ["a2"]),
+        response("$a", "@a:x", 1, ["a1"]),
+    ]
+    assert found[first.id][1] == []
+    assert [row.event_id for _, row in found[second.id][0]] == ["$c"]
+    assert found[second.id][1] == [SeenEnd("$end", "@orga:example.org", 9, True)]
+    assert found[quiet.id] == ([], [])
+    # The same rows, in the same order, as the one-poll read.
+    responses, _ = await polls.relations_of(db, first.id)
+    assert [seen for seen, _ in found[first.id][0]] == [row.id for row in responses]
+    assert await polls.relations_of_polls(db, []) == {}

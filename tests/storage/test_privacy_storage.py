@@ -210,3 +210,21 @@ async def test_retention_removes_exactly_what_is_due(db: Database) -> None:
     # Longer periods keep it all.
     longer = privacy.Retention(rsvps_after_event=1000)
     assert "rsvp" not in await privacy.prune(db, longer, NOW)
+
+
+async def test_the_export_counts_are_the_export_counted(db: Database) -> None:
+    await seed(db)
+    async with db.session() as session:
+        session.add(
+            Topic(
+                id=3, source_event_id="$t3", room_id="!r:x", title="Thema 3", tags=[],
+                status="proposed", created_by=ANNA,
+            )
+        )  # fmt: skip
+    for person in (ANNA, BEN):
+        data = await privacy.export(db, person)
+        counts = await privacy.export_counts(db, person)
+        assert counts == {table: len(rows) for table, rows in data.items()}
+        assert list(counts) == list(data)
+    assert max((await privacy.export_counts(db, ANNA)).values()) == 2
+    assert await privacy.export_counts(db, "@nobody:x") == {}

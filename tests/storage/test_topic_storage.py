@@ -142,3 +142,28 @@ async def test_formatting_is_kept_and_goes_with_a_redacted_proposal(db: Database
     blanked = await topics.get(db, row.id)
     assert blanked is not None and blanked.title == topics.DELETED_TITLE
     assert blanked.title_html is None
+
+
+async def test_agendas_of_many_events_in_their_order(db: Database, event_id: int) -> None:
+    a, b, c = [await topic(db, f"${n}", f"T{n}") for n in range(3)]
+    await topics.set_agenda(db, event_id, [c.id, a.id])
+    other = event_id + 1000
+    found = await topics.agendas(db, [event_id, other])
+    assert {key: [t.id for t in rows] for key, rows in found.items()} == {
+        event_id: [c.id, a.id],
+        other: [],
+    }
+    assert [t.id for t in found[event_id]] == [t.id for t in await topics.agenda(db, event_id)]
+    assert await topics.agendas(db, []) == {}
+    assert b.id not in {t.id for t in found[event_id]}
+
+
+async def test_support_counts_count_each_supporter_once(db: Database) -> None:
+    a, b, c = [await topic(db, f"${n}", f"T{n}") for n in range(3)]
+    await topics.support(db, a.id, "@x:x")
+    await topics.support(db, a.id, "@y:x")
+    await topics.support(db, a.id, "@x:x")
+    await topics.support(db, b.id, "@y:x")
+    assert await topics.support_counts(db, [a.id, b.id, c.id]) == {a.id: 2, b.id: 1, c.id: 0}
+    assert await topics.support_counts(db, [b.id]) == {b.id: 1}
+    assert await topics.support_counts(db, []) == {}
