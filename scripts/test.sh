@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: unit, storage on SQLite and PostgreSQL, end to end on a local
-# Synapse with the bot on SQLite and, in a second pytest process beside the first, on PostgreSQL.
-# Arguments are pytest options for both processes (e.g. -x), not test paths.
+# Runs the whole test suite in three pytest processes side by side: end to end on a local Synapse
+# with the bot on SQLite, the same with the bot on PostgreSQL, and unit + storage (SQLite and
+# PostgreSQL). Arguments are pytest options for all three (e.g. -x), not test paths.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Debian's faketime and chromium (daylight-saving and browser tests).
@@ -11,37 +11,57 @@ bash scripts/venv.sh
 .venv/bin/python -c 'from bot.homeserver import DEFAULT_SYNAPSE_VENV as v, ensure_synapse_venv
 ensure_synapse_venv(v)'
 
-# The end-to-end tests mostly wait (on Synapse, the bot, the schedules they set), so the pass on
-# PostgreSQL runs beside the rest, each with its own Synapse. Its output follows the first's.
-# In a process group of its own (set -m), so it keeps Ctrl-C: the trap passes it on, and pytest
-# stops its Synapse and bots.
-pg_log=$(mktemp)
-set -m
-ALUMNI_BOT_E2E_STORAGE=postgresql .venv/bin/pytest tests/e2e "$@" >"$pg_log" 2>&1 &
-pg_pid=$!
-set +m
-stop_pg_pass() {
-    if [ -n "$pg_pid" ]; then
-        kill -INT "$pg_pid" 2>/dev/null || true
-        wait "$pg_pid" || true
-    fi
-    rm -f "$pg_log"
+# The end-to-end tests mostly wait (on Synapse, the bot, the schedules they set), so the other
+# passes run beside them, each end-to-end pass with its own Synapse; run one after the other they
+# took 27 minutes on two cores. Their output follows the first's. Each background pass is in a
+# process group of its own (set -m), so it keeps Ctrl-C: the trap passes it on, and pytest stops
+# its Synapse and bots.
+names=()
+pids=()
+logs=()
+start_pass() {
+    local name=$1
+    shift
+    local log
+    log=$(mktemp)
+    set -m
+    "$@" >"$log" 2>&1 &
+    pids+=($!)
+    set +m
+    names+=("$name")
+    logs+=("$log")
 }
-trap stop_pg_pass EXIT
+stop_passes() {
+    for pid in "${pids[@]}"; do
+        kill -INT "$pid" 2>/dev/null || true
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -f "${logs[@]}"
+}
+trap stop_passes EXIT
 trap 'exit 130' INT TERM
 
+start_pass "end to end with the bot on PostgreSQL (ALUMNI_BOT_E2E_STORAGE=postgresql)" \
+    env ALUMNI_BOT_E2E_STORAGE=postgresql .venv/bin/pytest tests/e2e "$@"
+start_pass "unit and storage" .venv/bin/pytest tests/unit tests/storage "$@"
+
+echo "=== End to end with the bot on SQLite ==="
 status=0
-.venv/bin/pytest "$@" || status=$?
-pg_status=0
-wait "$pg_pid" || pg_status=$?
-pg_pid=""
-echo
-echo "=== End to end with the bot on PostgreSQL (ALUMNI_BOT_E2E_STORAGE=postgresql) ==="
-cat "$pg_log"
-if [ "$pg_status" != 0 ]; then
-    echo "FAILED: the end-to-end tests with the bot on PostgreSQL (pytest exit $pg_status)" >&2
-    status=1
-fi
+.venv/bin/pytest tests/e2e "$@" || status=$?
+for i in "${!pids[@]}"; do
+    pass_status=0
+    wait "${pids[$i]}" || pass_status=$?
+    echo
+    echo "=== ${names[$i]} ==="
+    cat "${logs[$i]}"
+    if [ "$pass_status" != 0 ]; then
+        echo "FAILED: ${names[$i]} (pytest exit $pass_status)" >&2
+        status=1
+    fi
+done
+pids=()
 if [ "$status" = 0 ]; then
     echo "All passed: unit, storage, end to end on SQLite and on PostgreSQL."
 fi
