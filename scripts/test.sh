@@ -38,18 +38,23 @@ stop_passes() {
     for pid in "${pids[@]}"; do
         wait "$pid" 2>/dev/null || true
     done
-    rm -f "${logs[@]}"
+    rm -rf "${logs[@]}" "${scratch:-}"
 }
 trap stop_passes EXIT
 trap 'exit 130' INT TERM
+# A temporary directory of its own for each pass: pytest keeps only the three newest numbered
+# ones under /tmp/pytest-of-$USER, so with several processes one could remove another's
+# directory, and its bots' data with it, while they run.
+scratch=$(mktemp -d)
 
 start_pass "end to end with the bot on PostgreSQL (ALUMNI_BOT_E2E_STORAGE=postgresql)" \
-    env ALUMNI_BOT_E2E_STORAGE=postgresql .venv/bin/pytest tests/e2e "$@"
-start_pass "unit and storage" .venv/bin/pytest tests/unit tests/storage "$@"
+    env ALUMNI_BOT_E2E_STORAGE=postgresql .venv/bin/pytest tests/e2e --basetemp "$scratch/pg" "$@"
+start_pass "unit and storage" .venv/bin/pytest tests/unit tests/storage \
+    --basetemp "$scratch/unit" "$@"
 
 echo "=== End to end with the bot on SQLite ==="
 status=0
-.venv/bin/pytest tests/e2e "$@" || status=$?
+.venv/bin/pytest tests/e2e --basetemp "$scratch/sqlite" "$@" || status=$?
 for i in "${!pids[@]}"; do
     pass_status=0
     wait "${pids[$i]}" || pass_status=$?

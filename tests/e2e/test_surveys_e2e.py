@@ -426,7 +426,7 @@ async def test_who_joins_a_surveys_room_while_it_is_open_is_invited(
     try:
         room_id = await orga.create_room(invite=[bot.user_id, member.user_id])
         await orga.wait_membership(room_id, bot.user_id, "join")
-        network = Network(bot, orga, [member], room_id, tmp_path)
+        network = Network(bot, orga, [member], room_id)
         number = await set_up(network, anonymous=True)
         assert not member.invites - {room_id}, "invited before joining the survey's room"
 
