@@ -47,12 +47,16 @@ async def postgres() -> AsyncIterator[PostgresServer | Unreachable | None]:
 @pytest_asyncio.fixture(autouse=True)
 async def bot_databases(postgres: PostgresServer | Unreachable | None) -> AsyncIterator[None]:
     """Without the PostgreSQL asked for, a test is skipped with the reason (or fails, in CI);
-    with it, the test's databases are dropped when it ends, after its bots have stopped."""
+    with it, the databases its own bots made are dropped when it ends, after they have stopped.
+    A bot of a wider fixture (a module's, set up before this one) keeps its database until the
+    session ends."""
     if isinstance(postgres, Unreachable):
         postgres.skip_or_fail()
+    before = set(postgres.created) if isinstance(postgres, PostgresServer) else set()
     yield
     if isinstance(postgres, PostgresServer):
-        await postgres.drop_all()
+        for name in postgres.created - before:
+            await postgres.drop_database(name)
 
 
 @pytest_asyncio.fixture(scope="session")
