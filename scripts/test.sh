@@ -7,9 +7,11 @@ cd "$(dirname "$0")/.."
 # Debian's faketime and chromium (daylight-saving and browser tests).
 bash scripts/system-packages.sh
 bash scripts/venv.sh
-# Synapse is installed once, before the two processes that start one each.
+# Synapse is installed once, before the two processes that start one each; so is Element's SDK
+# (matrix-js-sdk, `npm ci` from tests/e2e/jsclient/package-lock.json; needs Node.js ≥ 20).
 .venv/bin/python -c 'from bot.homeserver import DEFAULT_SYNAPSE_VENV as v, ensure_synapse_venv
 ensure_synapse_venv(v)'
+.venv/bin/python -c 'from tests.e2e.element_sdk import ensure_installed; ensure_installed()'
 
 # The end-to-end tests mostly wait (on Synapse, the bot, the schedules they set), so the other
 # passes run beside them, each end-to-end pass with its own Synapse; run one after the other they
