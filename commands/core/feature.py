@@ -93,6 +93,6 @@ class Feature:
     after_first_sync: Callable[[Ports], Awaitable[None]] | None = None
     # Download path prefix → the file behind it.
     downloads: Mapping[str, DownloadMaker] = field(default_factory=dict)
-    routes: Callable[[Ports], Sequence[web.RouteDef]] | None = None
+    routes: Callable[[Ports], Sequence[web.AbstractRouteDef]] | None = None
     # Job kind → its handler, for the work the feature queues beside the sync loop.
     jobs: Mapping[str, JobHandler] = field(default_factory=dict)

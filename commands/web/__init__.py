@@ -6,11 +6,7 @@ the roster (commands.space) — through the same domain code and rights as their
 from __future__ import annotations
 
 from commands.core.feature import Feature
-from commands.web import commands, pages
+from commands.web import commands, deferred
 
-FEATURE = Feature(
-    "web",
-    groups=(commands.group,),
-    setup=pages.setup,
-    routes=pages.routes,
-)
+# The pages are imported and set up at their first request (deferred), not at start.
+FEATURE = Feature("web", groups=(commands.group,), routes=deferred.routes)
