@@ -12,7 +12,6 @@ from pathlib import Path
 from bot.app import run_bot
 from bot.config import ConfigError, load_config
 from bot.cross_signing import KEYS_FILE, CrossSigningError, identity_report
-from bot.demo import run_demo, run_with_local_homeserver
 from bot.login import LoginFailed, store_dir
 from bot.store_key import store_key_report
 
@@ -62,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("nio.responses").setLevel(logging.ERROR)
 
     if args.command == "demo":
+        # The demo and the local homeserver are imported only here: a bot that runs against
+        # its homeserver does not carry them (memory, README "Benchmarks").
+        from bot.demo import run_demo
+
         try:
             asyncio.run(run_demo(args.data_dir.resolve(), smoke=args.smoke, port=args.port))
         except KeyboardInterrupt:
@@ -92,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         if config.matrix.homeserver is None:
+            from bot.demo import run_with_local_homeserver
+
             asyncio.run(run_with_local_homeserver(config, args.data_dir))
         else:
             asyncio.run(run_bot(config, config.matrix.homeserver))

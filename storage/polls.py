@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Insert, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.database import Database
@@ -189,6 +189,10 @@ async def record_end(db: Database, poll_id: int, seen: SeenEnd) -> None:
 def _insert_new(db: Database, model: type[Base], keys: list[str]) -> Insert:
     """An insert that leaves a row with the same `keys` as it is (no IntegrityError)."""
     if db.engine.dialect.name == "postgresql":
+        # Imported here, where the engine has loaded it anyway: a bot on SQLite does without
+        # PostgreSQL's dialect (about 2 MB).
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(model).on_conflict_do_nothing(index_elements=keys)
     return sqlite.insert(model).on_conflict_do_nothing(index_elements=keys)
 

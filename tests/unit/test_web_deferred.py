@@ -1,5 +1,6 @@
 """The web pages loaded at their first request (commands.web.deferred) answer as their routes
-registered at start did; and a starting bot imports neither the pages nor what only they need."""
+registered at start did; and a starting bot imports neither the pages nor what only the pages,
+PostgreSQL, the demo or a local homeserver need."""
 
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ async def test_the_pages_loaded_at_the_first_request_answer_as_routes_set_up_at_
     assert await answers(lazy) == expected
 
 
-def test_a_starting_bot_leaves_out_what_only_the_pages_need() -> None:
+def test_a_starting_bot_leaves_out_what_only_pages_postgresql_or_the_demo_need() -> None:
     shown = "import sys, bot.cli, bot.app; print(*sorted(sys.modules), sep='\\n')"
     run = subprocess.run(
         [sys.executable, "-c", shown], cwd=REPO, capture_output=True, text=True, check=True
@@ -88,5 +89,9 @@ def test_a_starting_bot_leaves_out_what_only_the_pages_need() -> None:
         "aiohttp_session",
         "nh3",
         "matplotlib",
+        "sqlalchemy.dialects.postgresql",
+        "asyncpg",
+        "bot.demo",
+        "bot.homeserver",
     }
     assert not loaded & left_out
