@@ -1,7 +1,8 @@
 """The bot checked with an independent client: Element's own SDK (matrix-js-sdk with its Rust
 crypto, `jsclient/element_client.mjs`) in "exclude insecure devices" mode (MSC4153) creates an
 encrypted room with the bot, sends commands as Element sends them, votes in the bot's poll and
-reads the result, and looks at the bot's device through its CryptoApi.
+reads the result, and looks at the bot's device through its CryptoApi. The bot excludes insecure
+devices too (`matrix.only_cross_signed_devices`), so each side reads the other's cross-signing.
 
 What differs from matrix-nio (read in matrix-js-sdk 36 and matrix-rust-sdk's key forwarding,
 not exercised here): Element with Rust crypto sends no room key requests at all
@@ -41,7 +42,16 @@ async def test_element_with_rust_crypto_excluding_insecure_devices_talks_with_th
     await asyncio.to_thread(ensure_installed)
     user_id = await synapse.register_user(unique("element"), PASSWORD)
     bot_id = await synapse.register_user(unique("alumni-bot"), PASSWORD)
-    bot = BotProcess(synapse, tmp_path / "bot", bot_id, [user_id], [synapse.server_name])
+    # The bot too excludes insecure devices: its replies reach the client only if it reads the
+    # cross-signing that Element's SDK made for its own device.
+    bot = BotProcess(
+        synapse,
+        tmp_path / "bot",
+        bot_id,
+        [user_id],
+        [synapse.server_name],
+        matrix_settings={"only_cross_signed_devices": True},
+    )
     await bot.start()
     try:
         run = await run_client(
