@@ -67,6 +67,25 @@ TEXTS: dict[str, Localized] = {
     "end_hint": Localized("ohne Ende dauert er eine Stunde", "without an end it lasts an hour"),
     "online_link": Localized("Online-Link", "Online link"),
     "online_hint": Localized("beginnt mit https://", "starts with https://"),
+    "agenda_link": Localized("Link zur Agenda", "Agenda link"),
+    "description_hint": Localized(
+        "Markdown wie in Element: **fett**, _kursiv_, Listen mit -, [Text](https://…)",
+        "Markdown as in Element: **bold**, _italic_, lists with -, [text](https://…)",
+    ),
+    "reminders_field": Localized("Erinnerungen vorher", "Reminders before"),
+    "reminders_hint": Localized(
+        "z. B. 7d 1d 1h 30min; leer oder „keine“: keine Erinnerungen",
+        "e.g. 7d 1d 1h 30min; empty or “none”: no reminders",
+    ),
+    "closed_field": Localized(
+        "Geschlossen: nur für das Netzwerk (nicht weitergeben)",
+        "Closed: for the network only (not to be passed on)",
+    ),
+    "event_rooms": Localized("In welchen Räumen?", "In which rooms?"),
+    "event_rooms_hint": Localized(
+        "Neue Räume bekommen die Karte, die bisherigen die Änderung.",
+        "New rooms get the card, the rooms so far the change.",
+    ),
     "choose_rooms": Localized("In welchen Räumen ankündigen?", "Announce in which rooms?"),
     "no_rooms": Localized(
         "Es gibt keinen Raum, den du organisierst und in dem der Bot schreiben darf.",
