@@ -68,6 +68,27 @@ TEXTS: dict[str, Localized] = {
     "online_link": Localized("Online-Link", "Online link"),
     "online_hint": Localized("beginnt mit https://", "starts with https://"),
     "agenda_link": Localized("Link zur Agenda", "Agenda link"),
+    "admitting": Localized(
+        "Wie nach !mitglied hinzufügen im Chat laufen die Einladungen in den Space und seine "
+        "Räume im Hintergrund; das Ergebnis schicke ich dir per Direktnachricht.",
+        "As after !member add in the chat, the invitations to the space and its rooms run in "
+        "the background; I will send you the result by direct message.",
+    ),
+    "removing": Localized(
+        "Wie nach !mitglied entfernen im Chat wird die Person im Hintergrund aus dem Space und "
+        "seinen Räumen entfernt; das Ergebnis schicke ich dir per Direktnachricht.",
+        "As after !member remove in the chat, they are removed from the space and its rooms "
+        "in the background; I will send you the result by direct message.",
+    ),
+    "jobs_heading": Localized("Im Hintergrund", "In the background"),
+    "job_admit": Localized("Einladungen für {who}", "Invitations for {who}"),
+    "job_remove": Localized("Entfernen von {who}", "Removing {who}"),
+    "job_queued": Localized("läuft noch", "still running"),
+    "job_done": Localized(
+        "erledigt – das Ergebnis steht in deinem Direktchat mit dem Bot",
+        "done – the result is in your direct chat with the bot",
+    ),
+    "reload_status": Localized("Stand neu laden", "Reload the status"),
     "description_hint": Localized(
         "Markdown wie in Element: **fett**, _kursiv_, Listen mit -, [Text](https://…)",
         "Markdown as in Element: **bold**, _italic_, lists with -, [text](https://…)",
