@@ -553,8 +553,8 @@ async def members_page_queues_as_the_commands(
     )
     await orga.join(direct)
     await orga.wait_for(lambda: notes_in(orga, direct, bot, "ist entfernt aus"), within=WAIT)
-    async with page.get(members) as response:
-        assert f'"done">Entfernen von Ben Muster ({ben.user_id})' in await response.text()
+    # The job leaves the queue just after its answer went out.
+    await shown_done(page, members, f"Entfernen von Ben Muster ({ben.user_id})")
     state = await state_of(orga, rooms["space"])
     assert state[("m.room.member", ben.user_id)]["membership"] == "leave"
 
@@ -564,7 +564,18 @@ async def members_page_queues_as_the_commands(
     assert "laufen die Einladungen in den Space und seine Räume im Hintergrund" in html, html
     invited = "Einladungen in den Space"
     await orga.wait_for(lambda: notes_in(orga, direct, bot, invited), within=WAIT)
-    async with page.get(members) as response:
-        assert f'"done">Einladungen für Ben Muster ({ben.user_id})' in await response.text()
+    await shown_done(page, members, f"Einladungen für Ben Muster ({ben.user_id})")
     state = await state_of(orga, rooms["space"])
     assert state[("m.room.member", ben.user_id)]["membership"] == "invite"
+
+
+async def shown_done(page: aiohttp.ClientSession, members: str, what: str) -> None:
+    """Wait (short polls) until the members page shows the job `what` done."""
+    async with asyncio.timeout(WAIT):
+        while True:
+            async with page.get(members) as response:
+                html = await response.text()
+            if f'"done">{what}' in html:
+                return
+            assert f'"running">{what}' in html, html
+            await asyncio.sleep(0.1)
