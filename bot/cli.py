@@ -46,6 +46,12 @@ def main(argv: list[str] | None = None) -> int:
         "--port", type=int, default=8008, help="the homeserver's port, if free (default 8008)"
     )
     demo.add_argument(
+        "--http-port",
+        type=int,
+        default=8080,
+        help="the port of the web page, /healthz and /events.ics, if free (default 8080)",
+    )
+    demo.add_argument(
         "--smoke", action="store_true", help="check that the bot answers !hilfe, then exit"
     )
     args = parser.parse_args(argv)
@@ -66,7 +72,14 @@ def main(argv: list[str] | None = None) -> int:
         from bot.demo import run_demo
 
         try:
-            asyncio.run(run_demo(args.data_dir.resolve(), smoke=args.smoke, port=args.port))
+            asyncio.run(
+                run_demo(
+                    args.data_dir.resolve(),
+                    smoke=args.smoke,
+                    port=args.port,
+                    http_port=args.http_port,
+                )
+            )
         except KeyboardInterrupt:
             # Ctrl-C before the bot took over the signal: everything is stopped by now.
             return 130

@@ -97,8 +97,22 @@ class Seeded:
     poll: int
 
 
-async def run_demo(data_dir: Path, *, smoke: bool = False, port: int = DEMO_PORT) -> None:
-    """Start everything, print the logins, run until Ctrl-C (with `smoke`: check, then exit)."""
+async def choose_http_port(preferred: int) -> int:
+    """The web page's port: `preferred` if free, else any free one (said, as for Synapse)."""
+    chosen = await choose_port(preferred)
+    if chosen != preferred:
+        say(
+            f"Port {preferred} ist belegt; die Web-Seite nimmt Port {chosen}.",
+            f"Port {preferred} is taken; the web page uses port {chosen}.",
+        )
+    return chosen
+
+
+async def run_demo(
+    data_dir: Path, *, smoke: bool = False, port: int = DEMO_PORT, http_port: int = HTTP_PORT
+) -> None:
+    """Start everything, print the logins, run until Ctrl-C (with `smoke`: check, then exit).
+    `port` is the homeserver's, `http_port` the web page's (each if free)."""
     synapse = await start_local_homeserver(data_dir, "localhost", port)
     try:
         say("Lege die Demo-Konten an …", "Creating the demo accounts…")
@@ -110,7 +124,7 @@ async def run_demo(data_dir: Path, *, smoke: bool = False, port: int = DEMO_PORT
         }
         say("Richte den Demo-Raum ein …", "Setting up the demo room…")
         room_id = await _ensure_room(synapse.base_url, book, bot, people)
-        http_port = await choose_port(HTTP_PORT)
+        http_port = await choose_http_port(http_port)
         day = workshop_day(dt.date.today())
         config_path = write_demo_files(
             data_dir, synapse, bot, people["orga"], http_port, day, room_id
@@ -135,6 +149,9 @@ async def run_demo(data_dir: Path, *, smoke: bool = False, port: int = DEMO_PORT
                     print(f"Smoke-Test: {orga} ist in den Space {space_id} eingeladen.")
                     if await _in_space(chat.client, room_id, space_id):
                         print("Smoke-Test: der Demo-Raum gehört zum Space.")
+                    web = config.http.base_url
+                    if await _web_page_answers(web):
+                        print(f"Smoke-Test: die Web-Seite antwortet auf {web}/web/.")
             finally:
                 await chat.client.close()
             _print_banner(synapse, config, bot, people, room_id, seeded, day)
@@ -316,6 +333,27 @@ async def _aliases_resolve(client: AsyncClient, server_name: str) -> bool:
     return True
 
 
+def web_lines(config: Config) -> list[str]:
+    """The banner's links to the bot's HTTP server, at the address it listens on."""
+    web = config.http.base_url
+    return [
+        f"  Web-Seite / Web page: {web}/web/  (Anmeldelink / login link: !web im Raum / in the "
+        "room)",
+        f"  Web: {web}/healthz  {web}/events.ics  {web}/metrics",
+    ]
+
+
+async def _web_page_answers(web: str) -> bool:
+    """Whether the web page is served there: without a login it asks for one (401)."""
+    import aiohttp
+
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{web}/web/", allow_redirects=False) as response,
+    ):
+        return response.status == 401 and "!web" in await response.text()
+
+
 def _print_banner(
     synapse: LocalSynapse,
     config: Config,
@@ -325,7 +363,6 @@ def _print_banner(
     seeded: Seeded,
     day: dt.date,
 ) -> None:
-    web = config.http.base_url
     space = f"#{SPACE_ALIAS}:{synapse.server_name}"
     print()
     print("alumni-bot läuft. Verbinde Element (oder einen anderen Client) mit:")
@@ -345,6 +382,7 @@ def _print_banner(
         f"  Bedarfserhebung / Needs survey: „{SURVEY_TITLE}“ – im Direktchat mit dem Bot "
         "!bedarfe schreiben / write !needs in a direct chat with the bot"
     )
-    print(f"  Web: {web}/healthz  {web}/events.ics  {web}/metrics")
+    for line in web_lines(config):
+        print(line)
     print("Schreib im Raum: !hilfe   (English: !help)   Beenden / Stop: Strg+C / Ctrl-C")
     print()

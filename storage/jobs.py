@@ -43,3 +43,11 @@ async def finish(db: Database, job_id: int) -> None:
 async def count(db: Database) -> int:
     async with db.session() as session:
         return int(await session.scalar(select(func.count()).select_from(PendingJob)) or 0)
+
+
+async def queued_keys(db: Database, keys: list[str]) -> set[str]:
+    """Those of `keys` whose job is still queued (not yet done)."""
+    if not keys:
+        return set()
+    async with db.session() as session:
+        return set(await session.scalars(select(PendingJob.key).where(PendingJob.key.in_(keys))))

@@ -81,6 +81,11 @@ PLAN_HELP = Localized(
 )
 
 
+def shown_text(row: Announcement) -> Markup:
+    """The post's text as the organiser formatted it (sanitised), else the plain text."""
+    return sanitize(row.html) if row.html else plain_to_html(row.text)
+
+
 def schedule_text(row: Announcement, language: Language) -> str:
     return describe(schedule_from(row.cron, row.once_at), ZoneInfo(row.timezone), language)
 
@@ -285,7 +290,7 @@ async def show_announcement(ctx: CommandContext, nr: int) -> None:
     details = [line.html(ctx.language, **values) for line in DETAILS]
     if row.status == announcements.PAUSED:
         details.append(PAUSED.markup(ctx.language))
-    text = sanitize(row.html) if row.html else plain_to_html(row.text)
+    text = shown_text(row)
     number = NUMBERED.format(ctx.language, id=row.id)
     await ctx.reply(
         Markup("<p><b>{}</b></p><blockquote>{}</blockquote>{}").format(

@@ -26,6 +26,18 @@ TOO_MANY_OFFSETS = Localized(
 )
 
 
+def format_offsets(offsets: list[int]) -> str:
+    """Offsets as `parse_offsets` reads them back: `7d 1d 1h 30m`; `keine` for none."""
+    if not offsets:
+        return "keine"
+    parts = []
+    for seconds in offsets:
+        # Days rather than weeks: `7d 1d 1h`, as the examples say it.
+        unit = next(u for u in ("d", "h", "m") if seconds % OFFSET_UNITS[u] == 0)
+        parts.append(f"{seconds // OFFSET_UNITS[unit]}{unit}")
+    return " ".join(parts)
+
+
 def parse_offsets(words: list[str]) -> list[int]:
     """`7d 1d 1h` or `7d,1d,1h` → seconds before the start, largest first; `keine` → []."""
     parts = [part for word in words for part in word.split(",") if part]

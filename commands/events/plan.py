@@ -470,11 +470,18 @@ START_MISSING = Localized(
 )
 
 
+# A form's optional text fields; when changing an event, an emptied one is removed.
+FORM_TEXT_FIELDS = ("place", "online_link", "agenda_link", "description")
+
+
 def details_from_fields(
-    fields: Mapping[str, str], now: dt.datetime, zone: ZoneInfo
+    fields: Mapping[str, str], now: dt.datetime, zone: ZoneInfo, *, editing: bool = False
 ) -> EventDetails:
-    """A new event from a form's separate fields (title, date `2026-09-29`, start and end
-    `10:00`, place, online link), checked by the same rules and messages as `!termin neu`."""
+    """An event from a form's separate fields (title, date `2026-09-29`, start and end
+    `10:00`, place, online and agenda links, description, reminders `7d 1d`, `closed`
+    `yes` or not), checked by the same rules and messages as `!termin neu` and
+    `!termin ändern`. The form shows every field, so when `editing` an empty one is removed;
+    `reminders` and `closed` are read only when the form has them."""
     details = EventDetails()
     details.title = _limited(fields.get("title", ""), "title", MAX_TITLE)
     date = fields.get("date", "").strip()
@@ -485,8 +492,14 @@ def details_from_fields(
     if not start:
         raise ConversionError(START_MISSING)
     details.span = parse_span(f"{date} {start}-{end}" if end else f"{date} {start}", now, zone)
-    for name in ("place", "online_link"):
+    for name in FORM_TEXT_FIELDS:
         value = fields.get(name, "").strip()
         if value:
             _apply(details, name, [value], now, zone)
+        elif editing:
+            details.cleared.add(name)
+    if "reminders" in fields:
+        details.offsets = parse_offsets(fields["reminders"].split())
+    if "closed" in fields:
+        details.closed = fields["closed"] == "yes"
     return details

@@ -116,8 +116,6 @@ NOT_A_CONFIRMATION = Localized(
     "“{word}” confirms nothing; write “confirm”.",
 )
 REMOVED = Localized("{user} ist aus dem Verzeichnis gelöscht.", "{user} is off the roster.")
-# The web page's members form admits at once (a request, not the sync loop, waits for it).
-INVITED_TO = Localized(" Eingeladen: {rooms}.", " Invited: {rooms}.")
 REMOVING = Localized(
     "{user} ist aus dem Verzeichnis gelöscht. Aus dem Space und seinen Räumen entferne ich "
     "die Person im Hintergrund und antworte hier, sobald es getan ist.",
@@ -285,28 +283,33 @@ def checked_entry(ports: Ports, row: Mapping[str, str]) -> RosterEntry:
     return checked
 
 
-async def add_entry(ports: Ports, entry: RosterEntry) -> list[str]:
-    """Put `entry` on the roster and admit them to the space; the rooms they were invited to."""
+async def put_on_roster(ports: Ports, entry: RosterEntry) -> bool:
+    """`!mitglied hinzufügen`'s first half: `entry` on the roster at once. Whether a space
+    runs, whose invitations (ADMIT_JOB, member_jobs) the caller queues after its answer."""
     await roster.put(ports.db, [member_row(entry)])
-    space = space_in(ports)
-    return await space.admit(entry.user_id) if space is not None else []
+    return space_in(ports) is not None
 
 
-async def remove_entry(ports: Ports, user_id: str) -> list[str]:
-    """Delete `user_id` from the roster and remove them from the space; the rooms they left."""
+async def take_off_roster(ports: Ports, user_id: str) -> bool:
+    """`!mitglied entfernen`'s first half: `user_id` off the roster at once, and the space
+    knows it (so nobody admits them meanwhile). Whether a space runs, whose removals
+    (REMOVE_JOB) the caller queues after its answer."""
     await roster.remove(ports.db, user_id)
     space = space_in(ports)
-    return await space.remove(user_id) if space is not None else []
+    if space is None:
+        return False
+    await space.refresh()
+    return True
 
 
 async def _add(ctx: CommandContext, entry: RosterEntry) -> None:
-    await roster.put(ctx.db, [member_row(entry)])
+    inviting = await put_on_roster(ctx.ports, entry)
     html = ADDED.html(
         ctx.language,
         user=pill(entry.user_id, entry.name),
         entry=describe(entry, ctx.language),
     )
-    if space_of(ctx) is None:
+    if not inviting:
         await ctx.reply(html)
         return
     # The invitations may wait out the homeserver's limits: they run beside the sync loop.
@@ -372,12 +375,9 @@ async def remove_member(ctx: CommandContext, person: str, bestätigen: str | Non
         return
     if bestätigen.lower() not in CONFIRM_WORDS:
         raise ConversionError(NOT_A_CONFIRMATION, word=bestätigen)
-    await roster.remove(ctx.db, person)
-    space = space_of(ctx)
-    if space is None:
+    if not await take_off_roster(ctx.ports, person):
         await ctx.reply(REMOVED.html(ctx.language, user=pill(person, stored.name)))
         return
-    await space.refresh()
     await ctx.reply(REMOVING.html(ctx.language, user=pill(person, stored.name)))
     await queue(ctx, REMOVE_JOB, user_id=person, name=stored.name)
 
@@ -417,15 +417,12 @@ async def import_members(ctx: CommandContext, trotzdem: str | None) -> None:
     plan, applied = await import_roster(
         ctx.db, text, cohorts_of(ctx.ports), ctx.allowed_servers, trotzdem is not None
     )
-    space = space_of(ctx)
-    inviting = space is not None and applied and bool(plan.added)
-    if space is not None and applied:
-        await space.refresh()
+    inviting = await after_import(ctx.ports, plan, applied)
     anyway = "--anyway" if ctx.language == "en" else "--trotzdem"
     hints = (ctx.hint("mitglieder import", anyway), ctx.hint("mitglied entfernen"))
     await ctx.reply(render_import(plan, applied, inviting, ctx.language, *hints))
     if inviting:
-        await queue(ctx, ADMIT_JOB, people=[[entry.user_id, entry.name] for entry in plan.added])
+        await queue(ctx, ADMIT_JOB, people=imported_people(plan))
 
 
 async def import_roster(
@@ -457,14 +454,19 @@ async def plan_roster(
     return plan_import(rows, await stored_roster(db), cohorts, allowed_servers)
 
 
-async def admit_imported(ports: Ports, plan: ImportPlan) -> list[str]:
-    """After an import was written: the space learns the roster and admits the new people;
-    those it invited."""
+async def after_import(ports: Ports, plan: ImportPlan, applied: bool) -> bool:
+    """After an import: the space learns the roster it wrote. Whether the new people are to be
+    invited (ADMIT_JOB with `imported_people`), which the caller queues after its answer."""
     space = space_in(ports)
-    if space is None:
-        return []
+    if space is None or not applied:
+        return False
     await space.refresh()
-    return [entry.user_id for entry in plan.added if await space.admit(entry.user_id)]
+    return bool(plan.added)
+
+
+def imported_people(plan: ImportPlan) -> list[list[str]]:
+    """The ADMIT_JOB's people of an import."""
+    return [[entry.user_id, entry.name] for entry in plan.added]
 
 
 def import_summary(plan: ImportPlan, language: Language) -> str:

@@ -21,14 +21,16 @@ from commands.announcements.commands import (
     pause_announcement,
     resume_announcement,
     schedule_text,
+    shown_text,
     store_announcement,
     timing,
 )
 from commands.announcements.plan import check_text
 from commands.core.converters import ConversionError
+from commands.core.markdown_text import markdown_html
 from commands.core.rendering import Markup
 from commands.core.time_phrases import format_when
-from commands.web.rights import Viewer, event_rooms, room_label
+from commands.web.rights import Viewer, event_rooms, room_choices, room_label
 from commands.web.site import SECURITY_HEADERS, Asked, Site, number
 from commands.web.texts import TEXTS
 from storage import announcements
@@ -76,17 +78,14 @@ def routes(site: Site) -> list[web.RouteDef]:
                     "next": next_text(row, language),
                     "schedule": schedule_text(row, language),
                     "rooms": rooms_text(row.room_ids),
-                    "text": row.text,
+                    "text": shown_text(row),
                     "paused": row.status == announcements.PAUSED,
                 }
                 for row in rows
             ],
             nothing_planned=NONE.get(language),
             paused_word=PAUSED.get(language),
-            rooms=[
-                {"id": room, "label": room_label(ports, room), "checked": room in chosen}
-                for room in await event_rooms(ports, asked.viewer)
-            ],
+            rooms=room_choices(ports, await event_rooms(ports, asked.viewer), chosen),
             form=form or {"when": "", "text": "", "form_id": secrets.token_urlsafe(16)},
             notice=notice,
             error=error,
@@ -114,6 +113,8 @@ def routes(site: Site) -> list[web.RouteDef]:
                 if any(room not in allowed for room in chosen):
                     raise ConversionError(TEXTS["room_not_yours_announce"])
                 text = check_text(form["text"])
+                # Kept as typed (the body) and formatted as Element would have sent it.
+                html = markdown_html(text)
                 zone = ZoneInfo(ports.settings.timezone)
                 cron, once_at, first = timing(form["when"], utc_now(), zone)
             except ConversionError as problem:
@@ -128,6 +129,7 @@ def routes(site: Site) -> list[web.RouteDef]:
                     command_room_id=chosen[0],
                     room_ids=list(chosen),
                     text=text,
+                    html=str(html) if html is not None else None,
                     once_at=once_at,
                     cron=cron,
                     timezone=ports.settings.timezone,

@@ -1,6 +1,7 @@
-"""Changing an event on the web page: its form, filled with what it is now, goes through the
-same code as `!termin ändern` (commands.events): the card is edited in place, a change notice
-goes to its rooms and the reminders are planned anew — once per form."""
+"""Changing an event on the web page: its form, filled with what it is now, changes what
+`!termin ändern` can (title, time, place, links, description, rooms, reminders, closed or open)
+through the same code (commands.events): the card is edited in place, a change notice goes to
+its rooms, rooms new to it get the card, and the reminders are planned anew — once per form."""
 
 from __future__ import annotations
 
@@ -12,15 +13,29 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from commands.core.converters import ConversionError
+from commands.core.markdown_text import markdown_html
+from commands.core.offsets import format_offsets
 from commands.events.creation import change_announced
 from commands.events.plan import details_from_fields
+from commands.web.rights import event_rooms, room_choices
 from commands.web.site import SECURITY_HEADERS, Asked, Site, number
 from commands.web.texts import TEXTS
 from commands.web.views import when
 from storage import events
 from storage.models import Event, utc_now
 
-FIELDS = ("title", "date", "start", "end", "place", "online_link")
+FIELDS = (
+    "title",
+    "date",
+    "start",
+    "end",
+    "place",
+    "online_link",
+    "agenda_link",
+    "description",
+    "reminders",
+    "closed",
+)
 FORM_ID_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
@@ -35,7 +50,17 @@ def fields_of(row: Event) -> dict[str, str]:
         "end": ends.strftime("%H:%M") if ends.date() == starts.date() else "",
         "place": row.place or "",
         "online_link": row.online_link or "",
+        "agenda_link": row.agenda_link or "",
+        "description": row.description or "",
+        "reminders": format_offsets(row.reminder_offsets),
+        "closed": "yes" if row.closed else "",
     }
+
+
+def description_html(description: str | None) -> str | None:
+    """The description formatted as Element would have sent it, as the command keeps it."""
+    html = markdown_html(description) if description else None
+    return str(html) if html is not None else None
 
 
 def routes(site: Site) -> list[web.RouteDef]:
@@ -54,12 +79,23 @@ def routes(site: Site) -> list[web.RouteDef]:
             raise web.HTTPNotFound(headers=SECURITY_HEADERS)
         return row
 
+    async def offered(asked: Asked, row: Event) -> list[str]:
+        """The rooms to choose from: where the viewer may announce, and the event's own."""
+        allowed = await event_rooms(ports, asked.viewer)
+        return [*row.room_ids, *(room for room in allowed if room not in row.room_ids)]
+
     async def form(
-        asked: Asked, row: Event, fields: dict[str, str], error: str | None = None
+        asked: Asked,
+        row: Event,
+        fields: dict[str, str],
+        error: str | None = None,
+        chosen: list[str] | None = None,
     ) -> web.Response:
+        rooms = room_choices(ports, await offered(asked, row), chosen or row.room_ids)
         values: dict[str, Any] = {
             "event": {"id": row.id, "title": row.title, "when": when(row, asked.language)},
             "form": {name: fields.get(name, "") for name in FIELDS},
+            "rooms": rooms,
             "form_id": fields.get("form_id") or secrets.token_urlsafe(16),
             "error": error,
         }
@@ -79,12 +115,26 @@ def routes(site: Site) -> list[web.RouteDef]:
         source = f"web:{fields['form_id']}"
         if row.last_change_event_id == source:
             raise site.redirect(f"events?geaendert={row.id}#termin-{row.id}")
+        assert asked.form is not None
+        chosen = list(
+            dict.fromkeys(room for room in asked.form.getall("rooms", []) if isinstance(room, str))
+        )
         now = utc_now()
         try:
-            details = details_from_fields(fields, now, ZoneInfo(row.timezone))
+            if not chosen:
+                raise ConversionError(TEXTS["rooms_missing"])
+            if not set(chosen) <= set(await offered(asked, row)):
+                raise ConversionError(TEXTS["room_not_yours"])
+            details = details_from_fields(fields, now, ZoneInfo(row.timezone), editing=True)
         except ConversionError as problem:
-            return await form(asked, row, fields, problem.text(asked.language))
-        changed = await change_announced(ports, row, details, row.room_ids, source, now)
+            return await form(asked, row, fields, problem.text(asked.language), chosen)
+        if set(chosen) != set(row.room_ids):
+            details.rooms = chosen
+        if details.offsets == row.reminder_offsets:
+            details.offsets = None  # as given: not planned anew
+        changed = await change_announced(
+            ports, row, details, chosen, source, now, description_html(details.description)
+        )
         if changed is None:
             # Changed or cancelled meanwhile: the form would undo what someone else did.
             return await form(

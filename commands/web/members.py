@@ -1,10 +1,14 @@
 """The members page for the network's organisers: the roster as a table, one entry added or
 removed, and a roster file (CSV or TOML) previewed line by line before it is applied — all
 through the same code as `!mitglieder`, `!mitglied hinzufügen`, `!mitglied entfernen` and
-`!mitglieder import` (commands.space)."""
+`!mitglieder import` (commands.space). As in chat, the roster changes at once and the
+invitations or removals go onto the space's job queue (commands.space.queued, member_jobs):
+the page says so at once, shows while they run and when they are done, and the result comes
+by direct message."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,33 +16,38 @@ from aiohttp import web
 
 from commands.core.converters import ConversionError
 from commands.core.i18n import Language
+from commands.core.ports import Ports
 from commands.space.commands import (
     ADDED,
     COHORT,
-    INVITED_TO,
     MAX_ROSTER_FILE,
     NOT_ON_ROSTER,
     NOT_TEXT,
     REMOVED,
-    add_entry,
-    admit_imported,
+    after_import,
     checked_entry,
     cohorts_of,
     describe,
     entry_of,
     import_roster,
     import_summary,
+    imported_people,
     plan_roster,
-    remove_entry,
+    put_on_roster,
     stored_roster,
+    take_off_roster,
 )
-from commands.space.member_jobs import NOWHERE, REMOVED_FROM
+from commands.space.queued import ADMIT_JOB, REMOVE_JOB, enqueue, web_origin
 from commands.space.roster_plan import ROLE_NAMES, ImportPlan, RosterEntry
+from commands.web import session
 from commands.web.site import Asked, Form, Site, field
 from commands.web.texts import TEXTS
-from storage import roster
+from storage import jobs, roster
 
 ENTRY_FIELDS = ("user_id", "name", "municipality", "cohort", "role")
+# The session remembers the queued work its forms started, the newest this many.
+JOBS_KEPT = 5
+JOBS_KEY = "member_jobs"
 
 
 def roster_rows(entries: Sequence[RosterEntry], language: Language) -> list[dict[str, str]]:
@@ -83,6 +92,32 @@ def describe_line(entry: RosterEntry, language: Language) -> dict[str, str]:
     return {"user_id": entry.user_id, "text": describe(entry, language)}
 
 
+async def queue_from_page(asked: Asked, ports: Ports, kind: str, who: str, **values: Any) -> None:
+    """Queue the space's work as its command does, for whoever sent the form; the session
+    keeps it, so the page can show it running and done."""
+    key = f"web:{secrets.token_urlsafe(16)}"
+    await enqueue(ports, kind, web_origin(key, asked.viewer.user_id, asked.language), **values)
+    kept = await session.get_session(asked.request)
+    started = [*kept.get(JOBS_KEY, []), [key, kind, who]]
+    kept[JOBS_KEY] = started[-JOBS_KEPT:]
+
+
+async def job_states(asked: Asked, ports: Ports) -> list[dict[str, Any]]:
+    """The work this session queued, newest first: what, and whether it still runs."""
+    started = (await session.get_session(asked.request)).get(JOBS_KEY, [])
+    running = await jobs.queued_keys(ports.db, [key for key, _, _ in started])
+    language = asked.language
+    return [
+        {
+            "what": TEXTS["job_admit" if kind == ADMIT_JOB else "job_remove"].format(
+                language, who=who
+            ),
+            "running": key in running,
+        }
+        for key, kind, who in reversed(started)
+    ]
+
+
 def routes(site: Site) -> list[web.RouteDef]:
     ports = site.ports
 
@@ -106,6 +141,7 @@ def routes(site: Site) -> list[web.RouteDef]:
             error=error,
             notice=notice,
             form=form or dict.fromkeys(ENTRY_FIELDS, ""),
+            jobs=await job_states(asked, ports),
         )
 
     async def add(asked: Asked) -> web.Response:
@@ -115,10 +151,13 @@ def routes(site: Site) -> list[web.RouteDef]:
             entry = checked_entry(ports, row)
         except ConversionError as problem:
             return await roster_page(asked, 400, error=problem.text(language), form=row)
-        rooms = await add_entry(ports, entry)
+        inviting = await put_on_roster(ports, entry)
         notice = ADDED.format(language, user=entry.user_id, entry=describe(entry, language))
-        if rooms:
-            notice += INVITED_TO.format(language, rooms=", ".join(rooms))
+        if inviting:
+            who = f"{entry.name} ({entry.user_id})"
+            people = [[entry.user_id, entry.name]]
+            await queue_from_page(asked, ports, ADMIT_JOB, who, people=people)
+            notice += " " + TEXTS["admitting"].get(language)
         return await roster_page(asked, notice=notice)
 
     async def remove(asked: Asked) -> web.Response:
@@ -132,14 +171,12 @@ def routes(site: Site) -> list[web.RouteDef]:
             return await site.page(
                 asked, "members_remove.html", "remove_member", user_id=user_id, entry=entry
             )
-        rooms = await remove_entry(ports, user_id)
-        shown = ", ".join(rooms) or NOWHERE.get(language)
-        notice = " ".join(
-            [
-                REMOVED.format(language, user=user_id),
-                REMOVED_FROM.format(language, user=user_id, rooms=shown),
-            ]
-        )
+        notice = REMOVED.format(language, user=user_id)
+        if await take_off_roster(ports, user_id):
+            who = f"{stored.name} ({user_id})"
+            values = {"user_id": user_id, "name": stored.name}
+            await queue_from_page(asked, ports, REMOVE_JOB, who, **values)
+            notice += " " + TEXTS["removing"].get(language)
         return await roster_page(asked, notice=notice)
 
     async def upload(asked: Asked) -> web.Response:
@@ -160,10 +197,15 @@ def routes(site: Site) -> list[web.RouteDef]:
         anyway = asked.field("anyway") == "yes"
         if confirmed and (anyway or not plan.rejected):
             plan, applied = await import_roster(ports.db, text, cohorts, servers, anyway)
-            invited = await admit_imported(ports, plan) if applied else []
             notice = import_summary(plan, language)
-            if invited:
-                notice += INVITED_TO.format(language, rooms=", ".join(invited))
+            if await after_import(ports, plan, applied):
+                people = imported_people(plan)
+                # The session's cookie holds it: a few names, the rest counted.
+                who = ", ".join(f"{name} ({user_id})" for user_id, name in people[:3])
+                if len(people) > 3:
+                    who += f" … (+{len(people) - 3})"
+                await queue_from_page(asked, ports, ADMIT_JOB, who, people=people)
+                notice += " " + TEXTS["admitting"].get(language)
             return await roster_page(asked, notice=notice)
         return await site.page(
             asked,

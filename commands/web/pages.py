@@ -16,6 +16,7 @@ from aiohttp import web
 
 from commands.core.converters import ConversionError
 from commands.core.i18n import Language, parse_language
+from commands.core.offsets import format_offsets
 from commands.core.ports import Ports
 from commands.events.creation import create_announced
 from commands.events.plan import details_from_fields
@@ -33,7 +34,7 @@ from commands.web import (
     survey_pages,
     topic_pages,
 )
-from commands.web.rights import Viewer, event_rooms, room_label
+from commands.web.rights import Viewer, event_rooms, room_choices, room_label
 from commands.web.site import SECURITY_HEADERS, Site
 from commands.web.texts import TEXTS
 from commands.web.views import Page, event_answers, event_list, overview, when
@@ -55,7 +56,7 @@ PAGES = (
 STATIC_TYPES = {"style.css": "text/css", "widget.js": "text/javascript"}
 # Link previews (the homeserver's, chat apps') fetch a link to show it; that must not use it up.
 PREVIEW_AGENTS = re.compile(r"synapse|bot|preview|crawler|spider|facebookexternalhit", re.I)
-FORM_FIELDS = ("title", "date", "start", "end", "place", "online_link")
+FORM_FIELDS = event_edit.FIELDS
 
 
 async def setup(ports: Ports) -> None:
@@ -181,10 +182,7 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
         chosen: Sequence[str] = (),
         error: str | None = None,
     ) -> web.Response:
-        rooms = [
-            {"id": room_id, "label": room_label(ports, room_id), "checked": room_id in chosen}
-            for room_id in await event_rooms(ports, viewer)
-        ]
+        rooms = room_choices(ports, await event_rooms(ports, viewer), chosen)
         return await render(
             request,
             "event_new.html",
@@ -203,7 +201,12 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
         if not isinstance(viewer, Viewer):
             return viewer
         language = await language_for(request, viewer.user_id)
-        return await new_event_form(request, viewer, language, {})
+        # As `!termin neu` without options: the configured reminders, closed to the network.
+        defaults = {
+            "reminders": format_offsets(list(ports.settings.reminder_offsets)),
+            "closed": "yes",
+        }
+        return await new_event_form(request, viewer, language, defaults)
 
     async def create_event(request: web.Request) -> web.Response:
         viewer = await organiser(request)
@@ -218,6 +221,9 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
             for name in (*FORM_FIELDS, "form_id")
             if isinstance(value := form.get(name, ""), str)
         }
+        if "reminders" not in form:
+            # A form without the field (sent by a script): the configured reminders.
+            del fields["reminders"]
         chosen = [room for room in form.getall("rooms", []) if isinstance(room, str)]
         form_id = fields.get("form_id", "")
         if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", form_id):
@@ -249,6 +255,7 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
             details=details,
             room_ids=room_ids,
             now=now,
+            description_html=event_edit.description_html(details.description),
         )
         raise web.HTTPSeeOther(f"{site.root}/web/events?angelegt={row.id}")
 

@@ -96,6 +96,28 @@ async def event_rooms(ports: Ports, viewer: Viewer) -> list[str]:
     return sorted(found, key=lambda room_id: room_label(ports, room_id).lower())
 
 
+def room_choices(
+    ports: Ports, room_ids: Iterable[str], chosen: Iterable[str] = ()
+) -> list[dict[str, object]]:
+    """Rooms as a form offers them: the name people know, the alias beside it, ticked if
+    `chosen`."""
+    ticked = set(chosen)
+    shown = []
+    for room_id in room_ids:
+        room = ports.homeserver.rooms.get(room_id)
+        alias = room.canonical_alias if room is not None else None
+        name = (room.name if room is not None else None) or alias or room_id
+        shown.append(
+            {
+                "id": room_id,
+                "name": name,
+                "alias": alias if alias != name else None,
+                "checked": room_id in ticked,
+            }
+        )
+    return shown
+
+
 def room_label(ports: Ports, room_id: str) -> str:
     room = ports.homeserver.rooms.get(room_id)
     if room is None:

@@ -14,6 +14,7 @@ from multidict import MultiDictProxy
 from commands.core.files import ExportFile
 from commands.core.i18n import Language, parse_language
 from commands.core.ports import Ports
+from commands.core.rooms import name_in_rooms
 from commands.web import session
 from commands.web.rights import Viewer, viewer_of
 from commands.web.texts import TEXTS, texts
@@ -96,7 +97,7 @@ class Site:
             "root": self.root,
             "page": title_key,
             "page_title": TEXTS[title_key].get(language),
-            "user": viewer.user_id if viewer else None,
+            "user": shown_name(self.ports, viewer) if viewer else None,
             "organiser": bool(viewer and viewer.organiser),
             "network": bool(viewer and viewer.network),
             "csrf": await session.csrf_token(request) if viewer else "",
@@ -206,6 +207,12 @@ class Site:
 
     def redirect(self, path: str) -> web.HTTPSeeOther:
         return web.HTTPSeeOther(f"{self.root}/web/{path}", headers=SECURITY_HEADERS)
+
+
+def shown_name(ports: Ports, viewer: Viewer) -> str:
+    """The viewer as the chat shows them: their display name (in their rooms, sorted so the
+    same one is picked each time); the Matrix id only when no room knows a name."""
+    return name_in_rooms(ports.homeserver, sorted(viewer.joined), viewer.user_id) or viewer.user_id
 
 
 def attachment(made: ExportFile) -> web.Response:

@@ -25,7 +25,7 @@ from commands.surveys.definition import BAD_ROOM, EXAMPLE, SurveyDefinition, par
 from commands.surveys.needs import export_file, export_paths, material, report_chart
 from commands.surveys.report import KIND_NAMES, chart_panels, render_html
 from commands.surveys.text import privacy_word, state_text
-from commands.web.rights import Viewer, event_rooms, room_label
+from commands.web.rights import Viewer, event_rooms, room_choices, room_label
 from commands.web.site import SECURITY_HEADERS, Asked, Site, attachment, number
 from commands.web.texts import TEXTS
 from storage import surveys
@@ -221,10 +221,7 @@ def routes(site: Site) -> list[web.RouteDef]:
             status,
             form={name: given.get(name, "") for name in FORM_FIELDS},
             anonymous=given.get("anonymous", "yes") == "yes",
-            rooms=[
-                {"id": room, "label": room_label(ports, room)}
-                for room in await event_rooms(ports, asked.viewer)
-            ],
+            rooms=room_choices(ports, await event_rooms(ports, asked.viewer)),
             error=error,
         )
 

@@ -67,6 +67,46 @@ TEXTS: dict[str, Localized] = {
     "end_hint": Localized("ohne Ende dauert er eine Stunde", "without an end it lasts an hour"),
     "online_link": Localized("Online-Link", "Online link"),
     "online_hint": Localized("beginnt mit https://", "starts with https://"),
+    "agenda_link": Localized("Link zur Agenda", "Agenda link"),
+    "admitting": Localized(
+        "Wie nach !mitglied hinzufügen im Chat laufen die Einladungen in den Space und seine "
+        "Räume im Hintergrund; das Ergebnis schicke ich dir per Direktnachricht.",
+        "As after !member add in the chat, the invitations to the space and its rooms run in "
+        "the background; I will send you the result by direct message.",
+    ),
+    "removing": Localized(
+        "Wie nach !mitglied entfernen im Chat wird die Person im Hintergrund aus dem Space und "
+        "seinen Räumen entfernt; das Ergebnis schicke ich dir per Direktnachricht.",
+        "As after !member remove in the chat, they are removed from the space and its rooms "
+        "in the background; I will send you the result by direct message.",
+    ),
+    "jobs_heading": Localized("Im Hintergrund", "In the background"),
+    "job_admit": Localized("Einladungen für {who}", "Invitations for {who}"),
+    "job_remove": Localized("Entfernen von {who}", "Removing {who}"),
+    "job_queued": Localized("läuft noch", "still running"),
+    "job_done": Localized(
+        "erledigt – das Ergebnis steht in deinem Direktchat mit dem Bot",
+        "done – the result is in your direct chat with the bot",
+    ),
+    "reload_status": Localized("Stand neu laden", "Reload the status"),
+    "description_hint": Localized(
+        "Markdown wie in Element: **fett**, _kursiv_, Listen mit -, [Text](https://…)",
+        "Markdown as in Element: **bold**, _italic_, lists with -, [text](https://…)",
+    ),
+    "reminders_field": Localized("Erinnerungen vorher", "Reminders before"),
+    "reminders_hint": Localized(
+        "z. B. 7d 1d 1h 30min; leer oder „keine“: keine Erinnerungen",
+        "e.g. 7d 1d 1h 30min; empty or “none”: no reminders",
+    ),
+    "closed_field": Localized(
+        "Geschlossen: nur für das Netzwerk (nicht weitergeben)",
+        "Closed: for the network only (not to be passed on)",
+    ),
+    "event_rooms": Localized("In welchen Räumen?", "In which rooms?"),
+    "event_rooms_hint": Localized(
+        "Neue Räume bekommen die Karte, die bisherigen die Änderung.",
+        "New rooms get the card, the rooms so far the change.",
+    ),
     "choose_rooms": Localized("In welchen Räumen ankündigen?", "Announce in which rooms?"),
     "no_rooms": Localized(
         "Es gibt keinen Raum, den du organisierst und in dem der Bot schreiben darf.",

@@ -28,7 +28,7 @@ DEMO_ROOMS = [
 COUNTED = ["event", "topic", "poll", "survey", "space_room", "roster_member", "device_login"]
 
 
-def run_demo(data_dir: Path, port: int) -> subprocess.CompletedProcess[str]:
+def run_demo(data_dir: Path, port: int, http_port: int) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
             sys.executable,
@@ -40,6 +40,8 @@ def run_demo(data_dir: Path, port: int) -> subprocess.CompletedProcess[str]:
             str(data_dir),
             "--port",
             str(port),
+            "--http-port",
+            str(http_port),
         ],
         capture_output=True,
         text=True,
@@ -59,8 +61,10 @@ def counts(db: sqlite3.Connection) -> dict[str, int]:
 
 def test_demo_answers_help(tmp_path: Path) -> None:
     # Not 8008: other test runs on this machine may hold it; the logic is the same.
-    port = free_port()
-    result = run_demo(tmp_path, port)
+    port, http_port = free_port(), free_port()
+    while http_port == port:
+        http_port = free_port()
+    result = run_demo(tmp_path, port, http_port)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"Homeserver: http://127.0.0.1:{port}" in result.stdout
     assert "@orga:localhost  Passwort:" in result.stdout
@@ -69,7 +73,11 @@ def test_demo_answers_help(tmp_path: Path) -> None:
     for step in ("Starte Synapse", "Lege die Demo-Konten an", "Starte den Bot"):
         assert step in result.stdout
     assert "Space: Alumni-Netzwerk Smart City Manager:innen (#alumni:localhost)" in result.stdout
-    assert "/healthz" in result.stdout and "/events.ics" in result.stdout
+    # The web page is served on the port asked for (not a fixed 8080), and the banner says so.
+    web = f"http://127.0.0.1:{http_port}"
+    assert f"Smoke-Test: die Web-Seite antwortet auf {web}/web/." in result.stdout
+    assert f"Web-Seite / Web page: {web}/web/" in result.stdout
+    assert f"Web: {web}/healthz  {web}/events.ics" in result.stdout
     assert "Strg+C / Ctrl-C" in result.stdout
     # The organiser's client saw the bot's invitation to the space, and the demo room, where
     # the workshop and the poll are, is a room of the space.
@@ -127,7 +135,7 @@ def test_demo_answers_help(tmp_path: Path) -> None:
 
     # A second start right after reuses the port, the accounts, the room and the bot's device,
     # and makes nothing twice.
-    again = run_demo(tmp_path, port)
+    again = run_demo(tmp_path, port, http_port)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Demo: Workshop" not in again.stdout
     assert "Demo: Umfrage" not in again.stdout

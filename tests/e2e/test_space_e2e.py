@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest_asyncio
 from nio import (
     RoomGetStateResponse,
@@ -28,7 +29,7 @@ from commands.web import login
 from storage import web as web_storage
 from storage.database import open_database
 from tests.e2e.harness import PASSWORD, BotProcess, Event, MatrixUser, start_bot, unique
-from tests.e2e.test_web_e2e import base, browser
+from tests.e2e.test_web_e2e import base, browser, hidden
 
 WAIT = 30.0
 
@@ -523,7 +524,58 @@ async def test_the_web_page_shows_what_a_reconcile_would_change_and_changes_noth
         async with page.get(f"{base(network.bot)}/web/space") as response:
             html = await response.text()
         assert 'id="space-changed"' in html, html
+        await members_page_queues_as_the_commands(network, rooms, page)
     assert (await state_of(orga, rooms["space"]))[("m.room.name", "")] == {"name": "Umbenannt"}
     # The command then does what the page showed.
     done = await reconciled(orga, network, rooms["organisation"])
     assert "gesetzt" in done, done
+
+
+async def members_page_queues_as_the_commands(
+    network: Network, rooms: dict[str, str], page: aiohttp.ClientSession
+) -> None:
+    """The members page changes the roster at once and queues the space's work through the
+    commands' job queue: the page says so, shows it running and then done, and the result
+    comes by direct message, as the second answer comes in chat."""
+    orga, ben, bot = network.orga, network.ben, network.bot.user_id
+    members = f"{base(network.bot)}/web/members"
+    async with page.get(members) as response:
+        csrf = hidden(await response.text(), "csrf_token")
+    removal = {"csrf_token": csrf, "user_id": ben.user_id, "confirm": "yes"}
+    async with page.post(f"{members}/remove", data=removal) as response:
+        html = await response.text()
+    assert "im Hintergrund" in html and 'id="member-jobs"' in html, html
+    assert f"Entfernen von Ben Muster ({ben.user_id})" in html
+    assert ben.user_id not in html.split('id="roster"', 1)[-1]
+    # The result by direct message (the chat the bot opened with the organiser).
+    direct = await orga.wait_for(
+        lambda: next(iter(orga.invites - set(rooms.values())), None), within=WAIT
+    )
+    await orga.join(direct)
+    await orga.wait_for(lambda: notes_in(orga, direct, bot, "ist entfernt aus"), within=WAIT)
+    # The job leaves the queue just after its answer went out.
+    await shown_done(page, members, f"Entfernen von Ben Muster ({ben.user_id})")
+    state = await state_of(orga, rooms["space"])
+    assert state[("m.room.member", ben.user_id)]["membership"] == "leave"
+
+    entry = {"user_id": ben.user_id, "name": "Ben Muster", "cohort": "2", "role": "supervisor"}
+    async with page.post(f"{members}/add", data=entry | {"csrf_token": csrf}) as response:
+        html = await response.text()
+    assert "laufen die Einladungen in den Space und seine Räume im Hintergrund" in html, html
+    invited = "Einladungen in den Space"
+    await orga.wait_for(lambda: notes_in(orga, direct, bot, invited), within=WAIT)
+    await shown_done(page, members, f"Einladungen für Ben Muster ({ben.user_id})")
+    state = await state_of(orga, rooms["space"])
+    assert state[("m.room.member", ben.user_id)]["membership"] == "invite"
+
+
+async def shown_done(page: aiohttp.ClientSession, members: str, what: str) -> None:
+    """Wait (short polls) until the members page shows the job `what` done."""
+    async with asyncio.timeout(WAIT):
+        while True:
+            async with page.get(members) as response:
+                html = await response.text()
+            if f'"done">{what}' in html:
+                return
+            assert f'"running">{what}' in html, html
+            await asyncio.sleep(0.1)

@@ -113,13 +113,31 @@ async def assert_accessible(page: Page) -> None:
     assert not failing, f"{page.url}:\n" + "\n".join(failing)
 
 
+async def send_by_keyboard(page: Page, button: str) -> None:
+    await page.locator("button[type=submit]", has_text=button).focus()
+    await page.keyboard.press("Enter")
+
+
+async def refused_by_keyboard(page: Page, button: str) -> str:
+    """Send the form by keyboard; the page that refuses it must be accessible too. The
+    message it reads out."""
+    await send_by_keyboard(page, button)
+    # The alert is on the page that answers the form: reading it waits for that page.
+    alert = await page.locator("[role=alert]").inner_text()
+    await assert_accessible(page)
+    return alert
+
+
 async def test_the_login_link_from_the_direct_message_works_once(
     browser: Browser, site: Room, orga_login: Login
 ) -> None:
     page = orga_login.page
     await assert_accessible(page)
     assert await page.get_attribute("html", "lang") == "de"
-    assert site.orga.user_id in await page.locator("header").inner_text()
+    # Named as the rooms name them (Synapse's default display name), not by the Matrix id.
+    header = await page.locator("header").inner_text()
+    assert f"Angemeldet als {site.orga.user_id[1:].split(':')[0]}" in header
+    assert site.orga.user_id not in header
     # English is one link away and keeps to the session.
     await page.get_by_role("link", name="English").click()
     assert await page.get_attribute("html", "lang") == "en"
@@ -180,7 +198,10 @@ async def test_an_event_made_by_keyboard_in_the_form_is_announced_in_the_room(
     await assert_accessible(page)
 
     # Every field has a label, and Tab reaches each field, the room and the button in order.
-    fields = ["title", "date", "start", "end", "place", "online_link", "room-1"]
+    fields = [
+        *("title", "date", "start", "end", "place", "online_link", "agenda_link"),
+        *("description", "reminders", "closed", "room-1"),
+    ]
     for field in fields:
         labels = await page.locator(f"#{field}").evaluate(
             "e => Array.from(e.labels).map(l => l.textContent.trim())"
@@ -202,17 +223,12 @@ async def test_an_event_made_by_keyboard_in_the_form_is_announced_in_the_room(
     await page.keyboard.type("Potsdam")
     await page.locator("#room-1").focus()
     await page.keyboard.press("Space")
-    await page.locator("button[type=submit]", has_text="Termin anlegen").focus()
-    await page.keyboard.press("Enter")
-    await page.wait_for_load_state()
-    assert "liegt nicht nach dem Beginn" in await page.locator("[role=alert]").inner_text()
-    await assert_accessible(page)
+    assert "liegt nicht nach dem Beginn" in await refused_by_keyboard(page, "Termin anlegen")
     # What was typed is kept; correct the end and send.
     assert await page.locator("#title").input_value() == "Browser-Workshop <i>Daten</i>"
     assert await page.locator("#room-1").is_checked()
     await page.locator("#end").fill("16:00")
-    await page.locator("button[type=submit]", has_text="Termin anlegen").focus()
-    await page.keyboard.press("Enter")
+    await send_by_keyboard(page, "Termin anlegen")
     await page.wait_for_url(re.compile(r"/web/events\?angelegt=\d+$"))
     notice = await page.get_by_role("status").inner_text()
     number = re.search(r"Termin Nr\. (\d+) angelegt", notice)
@@ -227,6 +243,29 @@ async def test_an_event_made_by_keyboard_in_the_form_is_announced_in_the_room(
     )
     assert "Browser-Workshop <i>Daten</i>" in posted["content"]["body"]
     assert "Potsdam" in posted["content"]["body"]
+
+    # The change form holds everything `!termin ändern` changes; by keyboard, as above.
+    await page.goto(f"{base(site.bot)}/web/events/{number[1]}/edit")
+    await assert_accessible(page)
+    assert await page.locator("#reminders").input_value() == "7d 1d 1h"
+    assert await page.locator("#closed").is_checked() and await page.locator("#room-1").is_checked()
+    await page.locator("#reminders").fill("")
+    await page.locator("#reminders").focus()
+    await page.keyboard.type("3x")
+    refused = await refused_by_keyboard(page, "Änderung speichern")
+    assert "„3x“ ist keine Erinnerungszeit" in refused
+    await page.locator("#reminders").fill("1d")
+    await page.locator("#description").focus()
+    await page.keyboard.type("Mit **Imbiss**")
+    await send_by_keyboard(page, "Änderung speichern")
+    await page.wait_for_url(re.compile(r"/web/events\?geaendert=\d+"))
+    assert f"Termin Nr. {number[1]} geändert" in await page.get_by_role("status").inner_text()
+    changed = f"Geändert: Termin Nr. {number[1]} "
+    (notice,) = await site.member.wait_for(
+        lambda: bot_messages(site.member, site.room_id, site.bot.user_id, changed)
+    )
+    assert "Beschreibung: neu gefasst" in notice["content"]["body"], notice["content"]["body"]
+    assert "→ 1 Tag vorher" in notice["content"]["body"], notice["content"]["body"]
 
 
 async def test_an_answer_given_in_chat_shows_on_the_page(

@@ -19,7 +19,7 @@ import pytest
 from commands.web import login
 from storage import web as web_storage
 from storage.database import open_database
-from tests.e2e.conftest import Room
+from tests.e2e.conftest import Room, room_with
 from tests.e2e.harness import BotProcess, Event, MatrixUser
 
 pytestmark = pytest.mark.e2e
@@ -93,6 +93,12 @@ async def expired_link(bot: BotProcess, user_id: str) -> str:
     return f"{base(bot)}/web/login/{token}"
 
 
+def logged_in_as(user: MatrixUser) -> str:
+    """The header names the person as the rooms do (by Synapse's default display name, the
+    localpart), not by their Matrix id."""
+    return f"Angemeldet als {user.user_id[1:].split(':')[0]}</span>"
+
+
 def hidden(html: str, name: str) -> str:
     match = re.search(rf'name="{name}" value="([^"]*)"', html)
     assert match, html
@@ -112,7 +118,8 @@ async def test_login_link_works_once_and_the_form_creates_an_event(room: Room) -
             assert str(response.url) == f"{base(room.bot)}/web/"
             html = await response.text()
             cookie = response.history[0].headers["Set-Cookie"]
-        assert '<html lang="de">' in html and room.orga.user_id in html
+        assert '<html lang="de">' in html and logged_in_as(room.orga) in html
+        assert room.orga.user_id not in html
         assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/web" in cookie
         # Once only: the same link in another browser is refused.
         async with browser() as other, other.get(link) as again:
@@ -191,7 +198,7 @@ async def test_members_stay_off_organiser_pages_and_old_links_fail(room: Room) -
         link = await login_link(room.member, room)
         async with page.get(link) as response:
             assert response.status == 200
-            assert room.member.user_id in await response.text()
+            assert logged_in_as(room.member) in await response.text()
         async with page.get(f"{base(room.bot)}/web/events/new") as response:
             assert response.status == 403
         async with page.get(f"{base(room.bot)}/web/events") as response:
@@ -249,7 +256,7 @@ async def test_the_widget_logs_in_with_an_openid_token(room: Room) -> None:
             assert response.status == 200
         async with page.get(f"{base(room.bot)}/web/") as response:
             assert response.status == 200
-            assert room.member.user_id in await response.text()
+            assert logged_in_as(room.member) in await response.text()
         async with page.get(f"{base(room.bot)}/web/events/new") as response:
             assert response.status == 403
     # The server asks only its configured homeserver: a server named in the request is ignored.
@@ -354,16 +361,21 @@ async def test_an_announcement_made_on_the_page_is_posted_in_the_room(room: Room
             "form_id": hidden(form_html, "form_id"),
             "when": "in 1 Minute",
             "rooms": room.room_id,
-            "text": "Vom Web: <b>Treffen</b> um 10 Uhr",
+            "text": "Vom Web: **Treffen** um 10 Uhr <script>x()</script>",
         }
         async with page.post(f"{base(room.bot)}/web/announcements/new", data=fields) as response:
             assert response.status == 200
-            assert "geplant" in await response.text()
+            listed = await response.text()
+        # Listed formatted, cleaned as in chat.
+        assert "geplant" in listed and "Vom Web: <strong>Treffen</strong> um 10 Uhr" in listed
+        assert "<script>x()" not in listed
     (posted,) = await room.member.wait_for(
         lambda: bot_messages(room.member, room.room_id, room.bot.user_id, "Vom Web:"), within=120
     )
-    assert posted["content"]["body"] == "Vom Web: <b>Treffen</b> um 10 Uhr"
-    assert "<b>Treffen</b>" not in posted["content"].get("formatted_body", "")
+    # As if typed in Element: the Markdown as the body, its HTML (cleaned) as formatted_body.
+    assert posted["content"]["body"] == fields["text"]
+    assert posted["content"]["format"] == "org.matrix.custom.html"
+    assert posted["content"]["formatted_body"] == "Vom Web: <strong>Treffen</strong> um 10 Uhr"
 
 
 async def answer_in_direct_chat(user: MatrixUser, room: Room, answers: list[str]) -> None:
@@ -485,13 +497,32 @@ async def test_an_event_changed_on_the_page_edits_its_card_and_posts_the_change(
         (card,) = await room.member.wait_for(
             lambda: bot_messages(room.member, room.room_id, room.bot.user_id, "Änderbar")
         )
-        async with page.get(f"{base(room.bot)}/web/events/{number[1]}/edit") as response:
-            edit_html = await response.text()
-        assert 'value="Potsdam"' in edit_html
-        change = fields | {"form_id": hidden(edit_html, "form_id"), "place": "Cottbus"}
-        del change["rooms"]
+        # A second room of the organiser's, to move the event into as well.
+        second = await room_with(room.bot, room.orga, room.member)
+
+        async def edit_form() -> str:
+            """The form, once the bot has seen the member join the second room (before, the
+            room looks like a direct chat, where no event is announced)."""
+            async with asyncio.timeout(30):
+                while True:
+                    async with page.get(f"{base(room.bot)}/web/events/{number[1]}/edit") as got:
+                        html = await got.text()
+                    if f'value="{second.room_id}"' in html:
+                        return html
+                    await asyncio.sleep(0.2)
+
+        edit_html = await edit_form()
+        assert 'value="Potsdam"' in edit_html and 'value="7d 1d 1h"' in edit_html
+        change = fields | {
+            "form_id": hidden(edit_html, "form_id"),
+            "place": "Cottbus",
+            "description": "**Mit** Imbiss",
+            "reminders": "2d",
+            "closed": "yes",
+        }
         url = f"{base(room.bot)}/web/events/{number[1]}/edit"
-        async with page.post(url, data=change) as response:
+        data = [*change.items(), ("rooms", second.room_id)]
+        async with page.post(url, data=data) as response:
             assert response.status == 200
             assert f"Termin Nr. {number[1]} geändert" in await response.text()
 
@@ -510,3 +541,12 @@ async def test_an_event_changed_on_the_page_edits_its_card_and_posts_the_change(
         e["content"]["m.relates_to"]["event_id"] == card["event_id"] for e in edits
     )
     assert notices and "Potsdam" in notices[0]["content"]["body"]
+    # What changed besides, before → after, and the card with the description as formatted.
+    assert "2 Tage" in notices[0]["content"]["body"], notices[0]["content"]["body"]
+    assert "Beschreibung: neu gefasst" in notices[0]["content"]["body"]
+    new_card = edits[-1]["content"]["m.new_content"]
+    assert "<strong>Mit</strong> Imbiss" in new_card["formatted_body"], new_card
+    # The room new to the event gets the card itself.
+    await room.member.wait_for(
+        lambda: bot_messages(room.member, second.room_id, room.bot.user_id, "Änderbar")
+    )

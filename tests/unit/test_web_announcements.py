@@ -39,8 +39,10 @@ async def test_an_announcement_is_scheduled_once_and_managed(db: Database) -> No
             response = await client.post("/web/announcements/new", data=fields)
             html = await response.text()
             assert response.status == 200 and "Ankündigung Nr. 1 geplant" in html
-        assert "Der Workshop &lt;b&gt;beginnt&lt;/b&gt;." in html
+        # The organiser's HTML is kept: listed formatted, stored as the chat stores it.
+        assert '<td class="text">Der Workshop <b>beginnt</b>.</td>' in html
         (row,) = await announcements.listed(db)
+        assert row.text == "Der Workshop <b>beginnt</b>." and row.html == row.text
         assert row.room_ids == [ROOM] and row.cron is not None and row.created_by == ROOM_ORGA
         response = await client.post(
             f"/web/announcements/{row.id}/pause", data={"csrf_token": csrf}
@@ -96,3 +98,27 @@ async def test_members_and_other_organisers_are_kept_out(db: Database) -> None:
         assert response.status == 400
         assert "darfst du nichts ankündigen" in await response.text()
     assert len(await announcements.listed(db)) == 1
+
+
+async def test_markdown_is_kept_formatted_and_cleaned_as_in_chat(db: Database) -> None:
+    ports = make_ports(db)
+    typed = (
+        "**Wichtig:** [Anmeldung](https://example.org/a) bis Freitag\n\n"
+        "- Laptop\n- Ausweis <script>alert(1)</script>\n\n[x](javascript:alert(1))"
+    )
+    async with site(ports) as client:
+        csrf = await log_in(client, ports, ORGA)
+        page = await (await client.get("/web/announcements")).text()
+        fields = {"csrf_token": csrf, "form_id": form_id(page), "when": "morgen 9 Uhr"}
+        response = await client.post(
+            "/web/announcements/new", data=fields | {"rooms": ROOM, "text": typed}
+        )
+        html = await response.text()
+    (row,) = await announcements.listed(db)
+    # The body as typed, the HTML as Element would have sent it, cleaned by nh3's allowlist.
+    assert row.text == typed
+    assert row.html == (
+        '<p><strong>Wichtig:</strong> <a href="https://example.org/a">Anmeldung</a> bis '
+        "Freitag</p>\n<ul>\n<li>Laptop</li>\n<li>Ausweis </li>\n</ul>\n<p><a>x</a></p>"
+    )
+    assert row.html in html and "<script" not in html and "javascript:" not in html

@@ -17,8 +17,17 @@ from commands.web.event_edit import fields_of
 from storage import events
 from storage.database import Database
 from storage.models import Event, EventPost
-from storage.outbox import UPDATE
-from tests.unit.web_site import MEMBER, ROOM, ROOM_ORGA, log_in, make_ports, site
+from storage.outbox import ANNOUNCE, REMINDER, UPDATE
+from tests.unit.web_site import (
+    MEMBER,
+    ROOM,
+    ROOM_ORGA,
+    default_rooms,
+    log_in,
+    make_ports,
+    room_with,
+    site,
+)
 
 ZONE = ZoneInfo("Europe/Berlin")
 
@@ -46,14 +55,17 @@ async def announced(ports: Ports, room_ids: list[str]) -> Event:
 async def test_a_change_is_posted_as_the_command_posts_it(db: Database) -> None:
     ports = make_ports(db)
     row = await announced(ports, [ROOM])
-    assert fields_of(row) == fields()
+    as_now = {"agenda_link": "", "description": "", "reminders": "7d 1d 1h", "closed": "yes"}
+    assert fields_of(row) == fields() | as_now
     async with site(ports) as client:
         csrf = await log_in(client, ports, ROOM_ORGA)
         page = await (await client.get(f"/web/events/{row.id}/edit")).text()
         assert 'value="Potsdam"' in page and 'value="10:00"' in page
         form_id = re.search(r'name="form_id" value="([^"]+)"', page)
         assert form_id
-        sent = fields(end="09:00") | {"csrf_token": csrf, "form_id": form_id[1]}
+        # The form as shown, with an end before the start.
+        shown = fields_of(row) | {"end": "09:00", "rooms": ROOM}
+        sent = shown | {"csrf_token": csrf, "form_id": form_id[1]}
         response = await client.post(f"/web/events/{row.id}/edit", data=sent)
         assert response.status == 400
         assert "liegt nicht nach dem Beginn" in await response.text()
@@ -93,3 +105,63 @@ async def test_the_events_page_links_the_form_for_who_manages(db: Database) -> N
         await log_in(client, ports, ROOM_ORGA)
         html = await (await client.get("/web/events")).text()
         assert f'href="/web/events/{row.id}/edit"' in html
+
+
+OTHER_ROOM = "!zweiter:example.org"
+
+
+async def test_rooms_reminders_description_and_closed_change_as_with_the_command(
+    db: Database,
+) -> None:
+    rooms = default_rooms()
+    rooms[OTHER_ROOM] = room_with(OTHER_ROOM, [ROOM_ORGA, MEMBER], {ROOM_ORGA: 50})
+    rooms[OTHER_ROOM].name = "Zweiter Raum"
+    ports = make_ports(db, rooms)
+    row = await announced(ports, [ROOM])
+    async with site(ports) as client:
+        csrf = await log_in(client, ports, ROOM_ORGA)
+        page = await (await client.get(f"/web/events/{row.id}/edit")).text()
+        # As it is now: the default reminders, closed, in its one room; the other offered.
+        assert (
+            'value="7d 1d 1h"' in page and 'id="closed" name="closed" value="yes" checked' in page
+        )
+        assert f'value="{ROOM}" checked' in page and f'value="{OTHER_ROOM}">' in page
+        form_id = re.search(r'name="form_id" value="([^"]+)"', page)
+        assert form_id
+        base = fields() | {"csrf_token": csrf, "form_id": form_id[1]}
+        url = f"/web/events/{row.id}/edit"
+        refused = [
+            (base | {"reminders": "5x", "rooms": ROOM}, "„5x“ ist keine Erinnerungszeit"),
+            (base | {"reminders": "1d"}, "mindestens einen Raum"),
+            (base | {"reminders": "1d", "rooms": "!fremd:example.org"}, "darfst du keinen"),
+        ]
+        for sent, message in refused:
+            response = await client.post(url, data=sent)
+            assert response.status == 400 and message in await response.text(), message
+        sent = base | {
+            "rooms": [ROOM, OTHER_ROOM],
+            "reminders": "2d",
+            "description": "**Mit** Imbiss",
+            "agenda_link": "https://agenda.example.org",
+        }
+        data = [
+            (name, value)
+            for name, v in sent.items()
+            for value in ([v] if isinstance(v, str) else v)
+        ]
+        assert (await client.post(url, data=data)).status == 200
+    changed = await events.get(db, row.id)
+    assert changed is not None
+    assert changed.room_ids == [ROOM, OTHER_ROOM] and changed.reminder_offsets == [2 * 86400]
+    assert changed.description == "**Mit** Imbiss" and not changed.closed
+    assert changed.description_html == "<strong>Mit</strong> Imbiss"
+    async with db.session() as session:
+        posts = list(await session.scalars(select(EventPost).where(EventPost.event_id == row.id)))
+    (notice,) = [post for post in posts if post.kind == UPDATE]
+    # The rooms so far get one notice of what changed; the new room the card itself.
+    assert notice.room_id == ROOM
+    assert set(notice.changes) == {"agenda_link", "description", "closed", "reminder_offsets"}
+    assert {post.room_id for post in posts if post.kind == ANNOUNCE} == {ROOM, OTHER_ROOM}
+    reminders = {(post.room_id, post.key) for post in posts if post.kind == REMINDER}
+    # Planned anew: two days before, in both rooms; the old offsets are gone.
+    assert reminders == {(ROOM, 2 * 86400), (OTHER_ROOM, 2 * 86400)}
