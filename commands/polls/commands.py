@@ -45,6 +45,10 @@ STARTED = Localized(
     "Umfrage Nr. {id} läuft in {room}. Ergebnis: {results} · beenden: {end}",
     "Poll no. {id} is open in {room}. Results: {results} · end it: {end}",
 )
+STARTED_HERE = Localized(
+    "Umfrage Nr. {id} läuft. Ergebnis: {results} · beenden: {end}",
+    "Poll no. {id} is open. Results: {results} · end it: {end}",
+)
 UNKNOWN = Localized(
     "Eine Umfrage Nr. {id} gibt es nicht. Offene Umfragen: {command}",
     "There is no poll no. {id}. Open polls: {command}",
@@ -124,14 +128,14 @@ async def start_poll(ctx: CommandContext, angaben: str) -> None:
         start_event_id = await ctx.post(row.room_id, START, content, f"poll-start|{row.id}")
         await polls.set_started(ctx.db, row.id, start_event_id)
         await ctx.schedules.changed(POLL_DUTY, row.id)
+    hints = {"results": ctx.hint("ergebnis", row.id), "end": ctx.hint("umfrage beenden", row.id)}
+    # The poll stands right above the answer when it is in this room: naming the room again (an
+    # unnamed room has only its id) would say nothing a person can use.
+    if row.room_id == ctx.room_id:
+        await ctx.reply(STARTED_HERE.html(ctx.language, id=row.id, **hints))
+        return
     await ctx.reply(
-        STARTED.html(
-            ctx.language,
-            id=row.id,
-            room=escape(ctx.room_label(row.room_id)),
-            results=ctx.hint("ergebnis", row.id),
-            end=ctx.hint("umfrage beenden", row.id),
-        )
+        STARTED.html(ctx.language, id=row.id, room=escape(ctx.room_label(row.room_id)), **hints)
     )
 
 

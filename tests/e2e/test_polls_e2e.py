@@ -142,6 +142,9 @@ async def test_votes_are_counted_by_the_rules_across_a_restart_and_the_end(
         '!umfrage "Welche Themen?" "Rolle" "Agiles Arbeiten" "Bedarfe" --max 2 --zwischenstand',
     )
     number = int(re.search(r"Nr\. (\d+)", reply["content"]["body"])[1])  # type: ignore[index]
+    # The poll is right above in this room: the answer does not name the room (or its id).
+    assert "läuft in" not in reply["content"]["body"], reply["content"]["body"]
+    assert voting.room_id not in reply["content"]["body"]
     starts = await anna.wait_for(
         lambda: [e for room, e in anna.events if room == voting.room_id and e["type"] == START]
     )
