@@ -19,6 +19,7 @@ import asyncio
 import datetime as dt
 import os
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -112,8 +113,10 @@ async def fill(db: Database, room_id: str, organiser: str) -> None:
         ids.append((await events.create(db, new, [])).id)
     choices = (YES, MAYBE, NO)
     for n in range(ANSWERS):
-        event_id = ids[n % EVENTS]
-        await events.set_answer(db, event_id, person((n * 7) % PEOPLE), choices[n % 3], None)
+        # Ten different people per event (a person answers an event once).
+        event, round_number = n % EVENTS, n // EVENTS
+        answerer = person((event + round_number * (PEOPLE // 10)) % PEOPLE)
+        await events.set_answer(db, ids[event], answerer, choices[n % 3], None)
 
 
 async def fill_polls(db: Database, room_id: str, organiser: str) -> None:
@@ -248,6 +251,7 @@ async def run(count: int) -> bool:
             process.terminate()
             await process.wait()
         await synapse.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main() -> None:
