@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import faulthandler
+import gc
 import logging
 import os
 import signal
@@ -129,6 +130,11 @@ async def run_bot(config: Config, homeserver: str, stop: asyncio.Event | None = 
             # In the background: creating rooms waits out rate limits; commands go on.
             hooks_task = asyncio.create_task(_after_first_round(sync, hooks, ports))
             resources.push_async_callback(_cancel_and_wait, [hooks_task])
+        # What start-up made (the imported modules above all) lives as long as the process:
+        # kept out of the collector's full passes, each of which walked all of it (100-300 ms
+        # at a time on 2 busy cores, landing in whichever web page or reply was running).
+        gc.collect()
+        gc.freeze()
         await stop.wait()
         _exit_if_stuck(SHUTDOWN_SECONDS)
         sync.stop()

@@ -296,6 +296,13 @@ class Poll(Base):
     end_command_event_id: Mapped[str | None] = mapped_column(String(255), index=True)
     ended_by: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # Counts every write to the poll's responses and end events; the database's own triggers
+    # keep it (migration 0013), so no path that writes them can forget to.
+    changes: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
+    # The tally as last counted, and the `changes` it was counted at: it is the poll's result
+    # while `changes` has not moved since (the pages show many polls of thousands of votes).
+    tally: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    tally_changes: Mapped[int | None] = mapped_column(Integer)
 
 
 class PollResponse(Base):

@@ -225,33 +225,60 @@ Relations = tuple[list[tuple[int, SeenResponse]], list[SeenEnd]]
 async def relations_of_polls(db: Database, poll_ids: Sequence[int]) -> dict[int, Relations]:
     """The responses (in the order seen) and end events of each of these polls, in two queries
     for all of them and as plain values (no ORM object per vote); every poll is a key."""
-    found: dict[int, Relations] = {poll_id: ([], []) for poll_id in poll_ids}
     async with db.session() as session:
-        responses = await session.execute(
-            select(
-                PollResponse.poll_id,
-                PollResponse.id,
-                PollResponse.event_id,
-                PollResponse.sender,
-                PollResponse.origin_server_ts,
-                PollResponse.raw,
-            )
-            .where(PollResponse.poll_id.in_(poll_ids))
-            .order_by(PollResponse.id)
+        return await _relations(session, poll_ids)
+
+
+async def counted_relations(
+    db: Database, poll_ids: Sequence[int]
+) -> dict[int, tuple[int, Relations]]:
+    """Each poll's `changes` counter with the relations it counts, read after it: relations
+    written since make the counter move on, so a tally kept at this count is never newer
+    than the count says."""
+    async with db.session() as session:
+        rows = await session.execute(select(Poll.id, Poll.changes).where(Poll.id.in_(poll_ids)))
+        counters = {poll_id: changes for poll_id, changes in rows}
+        relations = await _relations(session, list(counters))
+    return {poll_id: (changes, relations[poll_id]) for poll_id, changes in counters.items()}
+
+
+async def keep_tally(db: Database, poll_id: int, changes: int, tally: dict[str, object]) -> None:
+    """Keep a tally counted at `changes`, unless the poll's relations were written since."""
+    async with db.session() as session:
+        await session.execute(
+            update(Poll)
+            .where(Poll.id == poll_id, Poll.changes == changes)
+            .values(tally=tally, tally_changes=changes)
         )
-        for poll_id, seen, *values in responses:
-            found[poll_id][0].append((seen, SeenResponse(*values)))
-        ends = await session.execute(
-            select(
-                PollEnd.poll_id,
-                PollEnd.event_id,
-                PollEnd.sender,
-                PollEnd.origin_server_ts,
-                PollEnd.valid,
-            ).where(PollEnd.poll_id.in_(poll_ids))
+
+
+async def _relations(session: AsyncSession, poll_ids: Sequence[int]) -> dict[int, Relations]:
+    found: dict[int, Relations] = {poll_id: ([], []) for poll_id in poll_ids}
+    responses = await session.execute(
+        select(
+            PollResponse.poll_id,
+            PollResponse.id,
+            PollResponse.event_id,
+            PollResponse.sender,
+            PollResponse.origin_server_ts,
+            PollResponse.raw,
         )
-        for poll_id, *values in ends:
-            found[poll_id][1].append(SeenEnd(*values))
+        .where(PollResponse.poll_id.in_(poll_ids))
+        .order_by(PollResponse.id)
+    )
+    for poll_id, seen, *values in responses:
+        found[poll_id][0].append((seen, SeenResponse(*values)))
+    ends = await session.execute(
+        select(
+            PollEnd.poll_id,
+            PollEnd.event_id,
+            PollEnd.sender,
+            PollEnd.origin_server_ts,
+            PollEnd.valid,
+        ).where(PollEnd.poll_id.in_(poll_ids))
+    )
+    for poll_id, *values in ends:
+        found[poll_id][1].append(SeenEnd(*values))
     return found
 
 

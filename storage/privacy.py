@@ -9,7 +9,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    and_,
+    bindparam,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.database import Database
@@ -152,23 +164,32 @@ async def export(db: Database, user_id: str) -> dict[str, list[dict[str, object]
 
 async def export_counts(db: Database, user_id: str) -> dict[str, int]:
     """How many rows `export` would give, by table (empty tables left out): counted by the
-    database, for a page that shows only the numbers."""
-    found: dict[str, int] = {}
+    database in one statement (a round trip per table was most of the page's time), for a
+    page that shows only the numbers."""
     async with db.session() as session:
-        for table, handling in HANDLING.items():
-            if not handling.exported:
-                continue
-            count = await session.scalar(
-                select(func.count()).select_from(handling.model).where(_names(handling, user_id))
-            )
-            if count:
-                found[table] = count
-    return found
+        rows = await session.execute(_COUNTED, {"user_id": user_id})
+        found = {table: count for table, count in rows if count}
+    # In the order of HANDLING, as `export` gives them.
+    return {table: found[table] for table in HANDLING if table in found}
 
 
-def _names(handling: Handling, user_id: str) -> ColumnElement[bool]:
+def _names(handling: Handling, user_id: str | BindParameter[str]) -> ColumnElement[bool]:
     """A row names the person in any of its person columns."""
     return or_(*(_column(handling.model, c) == user_id for c in handling.columns))
+
+
+# Built once: SQLAlchemy keeps the compiled form of a statement object, not of each new one.
+_COUNTED = select(
+    union_all(
+        *(
+            select(literal(table).label("name"), func.count().label("rows"))
+            .select_from(handling.model)
+            .where(_names(handling, bindparam("user_id")))
+            for table, handling in HANDLING.items()
+            if handling.exported
+        )
+    ).subquery()
+)
 
 
 @dataclass

@@ -15,6 +15,26 @@ async def members(db: Database) -> list[RosterMember]:
         return list(await session.scalars(select(RosterMember).order_by(RosterMember.name)))
 
 
+# (user id, name, municipality, cohort, role)
+MemberValues = tuple[str, str, str, int | None, str]
+
+
+async def member_values(db: Database) -> list[MemberValues]:
+    """The roster as plain values, by name: for its lists (500 ORM objects cost three times
+    as much to read)."""
+    async with db.session() as session:
+        rows = await session.execute(
+            select(
+                RosterMember.user_id,
+                RosterMember.name,
+                RosterMember.municipality,
+                RosterMember.cohort,
+                RosterMember.role,
+            ).order_by(RosterMember.name)
+        )
+        return [(user_id, name, town, cohort, role) for user_id, name, town, cohort, role in rows]
+
+
 async def on_roster(db: Database, user_ids: Iterable[str]) -> set[str]:
     """Those among `user_ids` on the roster; all of them while the roster is empty (a bot that
     runs no space: the people of a room are its roster)."""

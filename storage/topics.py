@@ -117,6 +117,9 @@ async def supporters(db: Database, topic_id: int) -> set[str]:
 
 async def support_counts(db: Database, topic_ids: Sequence[int]) -> dict[int, int]:
     """How many support each of these topics, in one query; topics nobody supports are 0."""
+    if not topic_ids:
+        # Events without agendas (most of them): no round trip.
+        return {}
     async with db.session() as session:
         rows = await session.execute(
             select(TopicVote.topic_id, func.count())

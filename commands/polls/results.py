@@ -21,9 +21,47 @@ async def tally_of(db: Database, poll: Poll) -> Tally:
 
 
 async def tallies_of(db: Database, shown: Sequence[Poll]) -> dict[int, Tally]:
-    """Each poll's tally from one read of all their votes (a page lists many polls)."""
-    relations = await polls.relations_of_polls(db, [poll.id for poll in shown])
-    return {poll.id: _tally(poll, relations[poll.id]) for poll in shown}
+    """Each poll's tally: the one kept with the poll while its votes have not been written
+    since; the others counted from one read of all their votes (a page lists many polls of
+    thousands of votes), and kept."""
+    results = {poll.id: kept for poll in shown if (kept := _kept(poll)) is not None}
+    stale = [poll for poll in shown if poll.id not in results]
+    if not stale:
+        return results
+    counted = await polls.counted_relations(db, [poll.id for poll in stale])
+    for poll in stale:
+        changes, relations = counted.get(poll.id, (None, ([], [])))
+        result = results[poll.id] = _tally(poll, relations)
+        if changes is not None:
+            await polls.keep_tally(db, poll.id, changes, record_of(result))
+    return results
+
+
+def record_of(result: Tally) -> dict[str, object]:
+    """A tally as the poll keeps it (JSON)."""
+    return {
+        "counts": result.counts,
+        "voters": result.voters,
+        "spoiled": result.spoiled,
+        "ended_at": result.ended_at,
+        "unreadable": result.unreadable,
+    }
+
+
+def _kept(poll: Poll) -> Tally | None:
+    """The poll's kept tally, if no response or end event was written since it was counted."""
+    record = poll.tally
+    if record is None or poll.tally_changes != poll.changes:
+        return None
+    counts: dict[str, int] = record["counts"]  # type: ignore[assignment]
+    return Tally(
+        # In the poll's order, whatever order the database gives a JSON object back in.
+        counts={answer["id"]: counts[answer["id"]] for answer in poll.answers},
+        voters=record["voters"],  # type: ignore[arg-type]
+        spoiled=record["spoiled"],  # type: ignore[arg-type]
+        ended_at=record["ended_at"],  # type: ignore[arg-type]
+        unreadable=record["unreadable"],  # type: ignore[arg-type]
+    )
 
 
 def _tally(poll: Poll, relations: polls.Relations) -> Tally:

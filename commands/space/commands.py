@@ -213,7 +213,10 @@ def member_row(entry: RosterEntry) -> RosterMember:
 
 
 async def stored_roster(db: Database) -> dict[str, RosterEntry]:
-    return {row.user_id: entry_of(row) for row in await roster.members(db)}
+    return {
+        user_id: RosterEntry(user_id, name, municipality, cohort, role)  # type: ignore[arg-type]
+        for user_id, name, municipality, cohort, role in await roster.member_values(db)
+    }
 
 
 @group.command(

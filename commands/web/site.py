@@ -70,15 +70,9 @@ class Site:
         """Made by the first page shown, not at start: a bot whose web page nobody opens need
         not hold jinja2 in memory (issue 13's RSS budget)."""
         if self._templates is None:
-            import jinja2
+            from commands.web.template_env import environment
 
-            self._templates = jinja2.Environment(
-                loader=jinja2.PackageLoader("commands.web", "templates"),
-                autoescape=True,
-                trim_blocks=True,
-                lstrip_blocks=True,
-                undefined=jinja2.StrictUndefined,
-            )
+            self._templates = environment()
         return self._templates
 
     async def render(

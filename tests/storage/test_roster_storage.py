@@ -23,6 +23,10 @@ async def test_members_are_added_updated_welcomed_once_and_removed(db: Database)
     assert stored is not None
     assert (stored.name, stored.cohort, stored.welcomed) == ("Anna Neu", None, True)
     assert [m.name for m in await roster.members(db)] == ["Anna Neu", "Ben"]
+    assert await roster.member_values(db) == [
+        ("@a:x", "Anna Neu", "Potsdam", None, "manager"),
+        ("@b:x", "Ben", "Potsdam", 2, "manager"),
+    ]
     assert await roster.remove(db, "@b:x") and not await roster.remove(db, "@b:x")
 
 
