@@ -250,6 +250,8 @@ class Rsvp(Base):
     answer: Mapped[str] = mapped_column(String(8))
     # The reaction that gave the answer; taking that reaction back withdraws the answer.
     reaction_event_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # Its room: a later answer redacts it there, so that Element shows the current answer only.
+    reaction_room_id: Mapped[str | None] = mapped_column(String(255))
     answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
