@@ -348,6 +348,8 @@ class Survey(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     # Rooms (as written, or ids) whose members are invited by direct message at the opening.
     invite_rooms: Mapped[list[str]] = mapped_column(JSON)
+    # The roster roles it is for (commands.core.roster_roles); None: the municipal ones.
+    audience: Mapped[list[str] | None] = mapped_column(JSON)
     invited: Mapped[bool] = mapped_column(Boolean, default=False)
     # The close was handled: conversations in progress ended, the creator told.
     closed_handled: Mapped[bool] = mapped_column(Boolean, default=False)
