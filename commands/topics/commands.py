@@ -429,6 +429,7 @@ STATUS_VALUES = tuple(dict.fromkeys(STATUSES.values()))
         NUMBER,
         Arg("stand", Rest(max_length=500), Localized("der Stand", "the status"), name_en="status"),
     ),
+    listed_for=Role.ORGANISER,
 )
 async def set_status(ctx: CommandContext, nr: int, stand: str) -> None:
     row = await _open_topic(ctx, nr)
@@ -492,6 +493,7 @@ async def rename(ctx: CommandContext, nr: int, titel: str) -> None:
             help=Localized("das Thema, das bleibt", "the topic that stays"),
         ),
     ),
+    listed_for=Role.ORGANISER,
 )
 async def merge(ctx: CommandContext, nr: int, ziel: int) -> None:
     into = ziel
@@ -710,6 +712,7 @@ async def minutes_of(db: Database, event: Event) -> MinutesView:
         "participants – as a Markdown file and a summary.",
     ),
     args=(EVENT,),
+    listed_for=Role.ORGANISER,
 )
 async def minutes(ctx: CommandContext, termin: int) -> None:
     event = await _event(ctx, termin)
