@@ -49,6 +49,15 @@ MUNICIPAL_ROLES: tuple[RosterRole, ...] = ("manager", "supervisor")
 AND = Localized("und", "and")
 
 
+def roles_or_municipal(stored: Iterable[str] | None) -> tuple[RosterRole, ...]:
+    """The roles a stored list names (as something meant for some roles keeps them), in the
+    roster's order; the municipal roles when none are stored."""
+    if not stored:
+        return MUNICIPAL_ROLES
+    named = set(stored)
+    return tuple(role for role in ROLE_NAMES if role in named)
+
+
 def parse_role(text: str) -> RosterRole | None:
     word = " ".join(text.strip().lower().split())
     return ROLE_WORDS.get(word) or ROLE_WORDS.get(word.replace("*", ":").replace("_", ":"))

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from commands.core.i18n import Language, Localized
 from commands.core.rendering import Markup
-from commands.core.roster_roles import MUNICIPAL_ROLES, ROLE_NAMES, RosterRole, roles_named
+from commands.core.roster_roles import ROLE_NAMES, RosterRole, roles_named, roles_or_municipal
 from storage import roster
 from storage.database import Database
 from storage.models import Survey
@@ -27,10 +27,7 @@ YOUR_ROLE = Localized(
 
 
 def audience_of(survey: Survey) -> tuple[RosterRole, ...]:
-    stored = survey.audience
-    if not stored:
-        return MUNICIPAL_ROLES
-    return tuple(role for role in ROLE_NAMES if role in stored)
+    return roles_or_municipal(survey.audience)
 
 
 async def outside(db: Database, survey: Survey, user_ids: Iterable[str]) -> dict[str, str | None]:
