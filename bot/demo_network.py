@@ -193,6 +193,7 @@ beschreibung = {_string(description)}
 anonym = true
 ende = "{closes} 18:00"
 einladen = ["#allgemein"]
+zielgruppe = ["Smart City Manager:in", "Fachvorgesetzte:r"]
 
 [[frage]]
 text = "Wo ist die Rolle der Smart City Manager:in in deiner Kommune angesiedelt?"

@@ -287,19 +287,54 @@ async def post_ids(db: Database, event_id: int, kinds: Sequence[str]) -> list[st
         return [row for row in rows if row]
 
 
+@dataclass(frozen=True)
+class AnswerReaction:
+    """The reaction that gave a person's answer to an event, and where it is."""
+
+    event_id: str
+    room_id: str
+    answer: str
+
+
 async def set_answer(
-    db: Database, event_id: int, user_id: str, answer: str, reaction_event_id: str | None
-) -> None:
+    db: Database,
+    event_id: int,
+    user_id: str,
+    answer: str,
+    reaction: tuple[str, str] | None,
+) -> AnswerReaction | None:
+    """Stores the answer (`reaction`: the event id and room of the reaction that gave it) and
+    returns the reaction that gave the answer before, if another one did. The same answer by
+    command keeps the reaction that gave it: it still shows the answer, and taking it back
+    still withdraws it."""
     async with db.session() as session:
+        before = await session.get(Rsvp, (event_id, user_id))
+        if (
+            reaction is None
+            and before is not None
+            and before.reaction_event_id is not None
+            and before.answer == answer
+        ):
+            return None
+        earlier = (
+            AnswerReaction(before.reaction_event_id, before.reaction_room_id, before.answer)
+            if before is not None
+            and before.reaction_event_id is not None
+            and before.reaction_room_id is not None
+            and (reaction is None or before.reaction_event_id != reaction[0])
+            else None
+        )
         await session.merge(
             Rsvp(
                 event_id=event_id,
                 user_id=user_id,
                 answer=answer,
-                reaction_event_id=reaction_event_id,
+                reaction_event_id=reaction[0] if reaction else None,
+                reaction_room_id=reaction[1] if reaction else None,
                 answered_at=utc_now(),
             )
         )
+        return earlier
 
 
 async def withdraw_reaction(db: Database, reaction_event_id: str, user_id: str) -> bool:

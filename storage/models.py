@@ -250,6 +250,8 @@ class Rsvp(Base):
     answer: Mapped[str] = mapped_column(String(8))
     # The reaction that gave the answer; taking that reaction back withdraws the answer.
     reaction_event_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # Its room: a later answer redacts it there, so that Element shows the current answer only.
+    reaction_room_id: Mapped[str | None] = mapped_column(String(255))
     answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
@@ -353,6 +355,8 @@ class Survey(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     # Rooms (as written, or ids) whose members are invited by direct message at the opening.
     invite_rooms: Mapped[list[str]] = mapped_column(JSON)
+    # The roster roles it is for (commands.core.roster_roles); None: the municipal ones.
+    audience: Mapped[list[str] | None] = mapped_column(JSON)
     invited: Mapped[bool] = mapped_column(Boolean, default=False)
     # The close was handled: conversations in progress ended, the creator told.
     closed_handled: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -48,6 +48,19 @@ async def on_roster(db: Database, user_ids: Iterable[str]) -> set[str]:
         return set(found)
 
 
+async def roles_of(db: Database, user_ids: Iterable[str]) -> dict[str, str] | None:
+    """The roster role of each of `user_ids` on it; None while the roster is empty (a bot
+    that runs no space knows no roles)."""
+    wanted = set(user_ids)
+    async with db.session() as session:
+        if await session.scalar(select(RosterMember.user_id).limit(1)) is None:
+            return None
+        rows = await session.execute(
+            select(RosterMember.user_id, RosterMember.role).where(RosterMember.user_id.in_(wanted))
+        )
+        return {user_id: role for user_id, role in rows}
+
+
 async def names(db: Database) -> dict[str, str]:
     """Matrix id → name of everyone on the roster."""
     return {row.user_id: row.name for row in await members(db)}

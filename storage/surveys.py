@@ -35,6 +35,7 @@ class NewSurvey:
     closes_at: dt.datetime
     timezone: str
     invite_rooms: list[str]
+    audience: list[str] | None = None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,11 @@ def visible(registry: Registry, role: Role) -> list[tuple[CommandGroup, list[Com
     """The groups with the commands someone of `role` may use; empty groups left out."""
     shown = []
     for group in registry.groups:
-        commands = [command for command in group.commands if command.role <= role]
+        commands = [
+            command
+            for command in group.commands
+            if command.role <= role and command.listed_for <= role
+        ]
         if commands:
             shown.append((group, commands))
     return shown

@@ -76,6 +76,9 @@ class Command:
     handler: Handler
     # Answers only people of the network (on the roster) and its organisers, wherever typed.
     network_only: bool = False
+    # Listed in the help from this role on: a command anyone may type whose handler allows it
+    # only to the organisers of the room it concerns (which may be another room than this).
+    listed_for: Role = Role.MEMBER
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -118,9 +121,10 @@ class CommandGroup:
         args: Iterable[Arg] = (),
         role: Role = Role.MEMBER,
         network_only: bool = False,
+        listed_for: Role = Role.MEMBER,
     ) -> Callable[[Handler], Handler]:
         """Declare a command: German name, English alias(es), help, arguments, the required role,
-        and whether it answers only people of the network."""
+        whether it answers only people of the network, and from which role the help lists it."""
         arg_tuple = tuple(args)
         for index, arg in enumerate(arg_tuple):
             if arg.converter.greedy and index != len(arg_tuple) - 1:
@@ -138,6 +142,7 @@ class CommandGroup:
                     group=self,
                     handler=handler,
                     network_only=network_only,
+                    listed_for=listed_for,
                 )
             )
             return handler

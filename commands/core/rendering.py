@@ -75,7 +75,12 @@ def bullet_list(items: Iterable[str | Markup]) -> Markup:
 
 
 def table(head: Iterable[str | Markup], rows: Iterable[Iterable[str | Markup | int]]) -> Markup:
-    """A `<table>` with one heading row; str cells are escaped, Markup cells kept."""
+    """A `<table>` with one heading row; str cells are escaped, Markup cells kept. Every
+    column has a heading: the plain body shows the table as lines of cells, where an empty
+    heading would read as a gap ("Antwort |  | Stimmen")."""
+    head = list(head)
+    if not all(str(cell).strip() for cell in head):
+        raise ValueError(f"a table column without a heading: {head!r}")
     return Markup("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>").format(
         _cells("th", head),
         Markup("").join(Markup("<tr>{}</tr>").format(_cells("td", row)) for row in rows),

@@ -5,6 +5,7 @@ shown there."""
 from __future__ import annotations
 
 from collections.abc import Iterable, MutableMapping
+from typing import Literal
 
 from nio import MatrixRoom, RoomResolveAliasResponse
 
@@ -92,10 +93,26 @@ async def bot_may_post(
     client: Homeserver, room_id: str, known: MutableMapping[str, frozenset[str]]
 ) -> bool:
     """Whether the bot may send messages in a room it is in (as its creator, too)."""
+    return await _bot_may(client, room_id, known, "send")
+
+
+async def bot_may_redact(
+    client: Homeserver, room_id: str, known: MutableMapping[str, frozenset[str]]
+) -> bool:
+    """Whether the bot may redact other people's events in a room (as its creator, too)."""
+    return await _bot_may(client, room_id, known, "redact")
+
+
+async def _bot_may(
+    client: Homeserver,
+    room_id: str,
+    known: MutableMapping[str, frozenset[str]],
+    action: Literal["send", "redact"],
+) -> bool:
     room = client.rooms.get(room_id)
     if room is None:
         return False
     own = client.user_id
-    return room.power_levels.can_user_send_message(own) or await is_creator(
-        client, room_id, own, known
-    )
+    levels = room.power_levels
+    allowed = levels.can_user_send_message(own) if action == "send" else levels.can_user_redact(own)
+    return allowed or await is_creator(client, room_id, own, known)

@@ -16,6 +16,7 @@ from commands.core.rendering import BR, Markup, bold, bullet_list, escape, parag
 from commands.core.rooms import name_in_rooms
 from commands.core.unasked import dm_switch
 from commands.events import calendar as event_calendar
+from commands.events.answer_reactions import retire, still_shown
 from commands.events.creation import change_announced, create_announced
 from commands.events.plan import (
     ANSWERS,
@@ -433,15 +434,13 @@ async def answer_event(ctx: CommandContext, nr: int, antwort: str) -> None:
     if answer is None:
         raise ConversionError(BAD_ANSWER, value=antwort)
     row = await _active(ctx, nr)
-    await events.set_answer(ctx.db, nr, ctx.sender, answer, None)
-    await ctx.reply(
-        ANSWERED.html(
-            ctx.language,
-            id=nr,
-            title=row.title,
-            answer=ANSWER_WORDS[ctx.language][answer],
-        )
+    earlier = await events.set_answer(ctx.db, nr, ctx.sender, answer, None)
+    html = ANSWERED.html(
+        ctx.language, id=nr, title=row.title, answer=ANSWER_WORDS[ctx.language][answer]
     )
+    if earlier is not None and await retire(ctx, nr, earlier):
+        html += BR + await still_shown(ctx, earlier, ctx.language)
+    await ctx.reply(html)
 
 
 @group.command(

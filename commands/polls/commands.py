@@ -68,8 +68,8 @@ ENDED = Localized(
     "Poll no. {id} has ended; the result follows in {room}.",
 )
 NOT_YOURS = Localized(
-    "Umfrage Nr. {id} dürfen nur, wer sie gestartet hat, und die Organisation des Raums beenden.",
-    "Only whoever started poll no. {id} and the room's organisers may end it.",
+    "Umfrage Nr. {id} kann nur beenden, wer sie gestartet hat oder ihren Raum organisiert.",
+    "Only whoever started poll no. {id} or organises its room can end it.",
 )
 INTERIM_SENT = Localized(
     "Den Zwischenstand mit den Stimmen je Antwort habe ich dir per Direktnachricht geschickt.",

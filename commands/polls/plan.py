@@ -291,7 +291,7 @@ HIDDEN = Localized(
 )
 HEADINGS = (
     Localized("Antwort", "Answer"),
-    Localized("", ""),
+    Localized("Verteilung", "Distribution"),
     Localized("Stimmen", "Votes"),
     Localized("Anteil", "Share"),
 )

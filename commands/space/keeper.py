@@ -37,6 +37,7 @@ from commands.core.pacing import HomeserverPacer
 from commands.core.ports import Ports, SendRefused
 from commands.core.rendering import Markup, escape
 from commands.core.rooms import person_pill, room_id_of, server_of
+from commands.core.roster_roles import roles_or_municipal
 from commands.core.time_phrases import format_when
 from commands.space.commands import entry_of
 from commands.space.plan import (
@@ -741,7 +742,12 @@ class SpaceKeeper:
             else None
         )
         open_polls = [poll.question for poll in await polls.open_polls(self.db)]
-        open_surveys = [survey.title for survey in await surveys.open_now(self.db, now)]
+        # Only the surveys meant for their role (a guest is no municipality).
+        open_surveys = [
+            survey.title
+            for survey in await surveys.open_now(self.db, now)
+            if entry.role in roles_or_municipal(survey.audience)
+        ]
         return WelcomeFacts(rooms, next_event, open_polls, open_surveys)
 
     # --- what commands ask of the space -------------------------------------------------------

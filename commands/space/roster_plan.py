@@ -11,38 +11,12 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from commands.core.converters import USER_ID_RE
 from commands.core.i18n import Language, Localized
+from commands.core.roster_roles import ROLE_NAMES, RosterRole, parse_role
 
-RosterRole = Literal["manager", "supervisor", "organiser", "guest"]
-ROLE_NAMES: dict[RosterRole, Localized] = {
-    "manager": Localized("Smart City Manager:in", "Smart City Manager"),
-    "supervisor": Localized("Fachvorgesetzte:r", "supervisor"),
-    "organiser": Localized("Organisation", "organiser"),
-    "guest": Localized("Gast", "guest"),
-}
-ROLE_WORDS: dict[str, RosterRole] = {
-    "smart city manager:in": "manager",
-    "smart city managerin": "manager",
-    "smart city manager": "manager",
-    "smart-city-manager:in": "manager",
-    "scm": "manager",
-    "manager": "manager",
-    "managerin": "manager",
-    "fachvorgesetzte:r": "supervisor",
-    "fachvorgesetzte": "supervisor",
-    "fachvorgesetzter": "supervisor",
-    "vorgesetzte:r": "supervisor",
-    "supervisor": "supervisor",
-    "organisation": "organiser",
-    "orga": "organiser",
-    "organiser": "organiser",
-    "organizer": "organiser",
-    "gast": "guest",
-    "guest": "guest",
-}
 # Roles that belong to a cohort of the qualification programme.
 WITH_COHORT: frozenset[RosterRole] = frozenset({"manager", "supervisor"})
 MAX_NAME = 200
@@ -144,11 +118,6 @@ class RosterFileError(ValueError):
 
 def _key(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", unicodedata.normalize("NFKD", text).lower())
-
-
-def parse_role(text: str) -> RosterRole | None:
-    word = " ".join(text.strip().lower().split())
-    return ROLE_WORDS.get(word) or ROLE_WORDS.get(word.replace("*", ":").replace("_", ":"))
 
 
 def parse_cohort(text: str) -> int | None:

@@ -18,7 +18,9 @@ from commands.core.plurals import Plural
 from commands.core.ports import Ports
 from commands.core.registry import Arg, CommandGroup, Role
 from commands.core.rendering import BR, Markup, bullet_list, escape, link
+from commands.core.roster_roles import MUNICIPAL_ROLES
 from commands.core.time_phrases import format_when
+from commands.surveys.audience import not_for_you, outside
 from commands.surveys.definition import EXAMPLE, SURVEY_DUTY, Question, SurveyDefinition, parse_toml
 from commands.surveys.flow import Conversation, step, valid_answers
 from commands.surveys.text import (
@@ -171,6 +173,7 @@ def new_survey(
         closes_at=definition.closes_at,
         timezone=timezone,
         invite_rooms=list(definition.invite_rooms),
+        audience=list(definition.audience),
     )
 
 
@@ -185,6 +188,9 @@ def definition_hash(definition: SurveyDefinition) -> str:
         "invite": list(definition.invite_rooms),
         "questions": [question.to_json() for question in definition.questions],
     }
+    # Only a survey for other roles than the default changes the hash of a file made before.
+    if definition.audience != MUNICIPAL_ROLES:
+        data["audience"] = list(definition.audience)
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
@@ -259,10 +265,12 @@ async def _chosen(ctx: CommandContext, number: int | None, now: dt.datetime) -> 
             when = format_when(survey.closes_at, zone, ctx.language)
             await ctx.reply(CLOSED.html(ctx.language, id=number, when=escape(when)))
             return None
-        return survey
+        return await _for_the_asker(ctx, [survey])
     open_now = await surveys.open_now(ctx.db, now)
     if not open_now:
         await ctx.reply(NONE_OPEN.html(ctx.language, command=ctx.hint("bedarf")))
+        return None
+    if not (open_now := await _meant_for(ctx, open_now)):
         return None
     if len(open_now) > 1:
         items = [
@@ -272,6 +280,25 @@ async def _chosen(ctx: CommandContext, number: int | None, now: dt.datetime) -> 
         await ctx.reply(WHICH.markup(ctx.language) + bullet_list(items))
         return None
     return open_now[0]
+
+
+async def _meant_for(ctx: CommandContext, candidates: list[Survey]) -> list[Survey]:
+    """The surveys among `candidates` that are meant for the asker's roster role; none once
+    the asker is told politely that the (first) survey is not for them."""
+    fitting = [
+        survey
+        for survey in candidates
+        if ctx.sender not in await outside(ctx.db, survey, [ctx.sender])
+    ]
+    if not fitting:
+        role = (await outside(ctx.db, candidates[0], [ctx.sender]))[ctx.sender]
+        await ctx.reply(not_for_you(candidates[0], role, ctx.language))
+    return fitting
+
+
+async def _for_the_asker(ctx: CommandContext, candidates: list[Survey]) -> Survey | None:
+    fitting = await _meant_for(ctx, candidates)
+    return fitting[0] if fitting else None
 
 
 async def _open_conversation(

@@ -1,5 +1,6 @@
 """A needs survey as organisers write it in TOML (German or English keys): title, open and close
-time, anonymous or named, and its questions (single or multiple choice, scale 1–5, free text)."""
+time, anonymous or named, who it is for (roster roles), and its questions (single or multiple
+choice, scale 1–5, free text)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from commands.core.converters import HERE_WORDS, ROOM_ALIAS_RE, ROOM_ID_RE, ConversionError
 from commands.core.i18n import Localized
+from commands.core.roster_roles import MUNICIPAL_ROLES, ROLE_NAMES, RosterRole, parse_role
 from commands.core.time_phrases import format_when, local_to_utc, parse_when
 
 # The scheduler duty that plans a survey's invitations and close.
@@ -52,6 +54,8 @@ SURVEY_KEYS = {
     "closes": "closes",
     "einladen": "invite",
     "invite": "invite",
+    "zielgruppe": "audience",
+    "audience": "audience",
     "frage": "questions",
     "question": "questions",
 }
@@ -75,6 +79,7 @@ EXAMPLE = """titel = "Weitere kommunale Bedarfe"
 anonym = true
 ende = "{datum+30} 18:00"
 einladen = ["#allgemein"]
+zielgruppe = ["Smart City Manager:in", "Fachvorgesetzte:r"]
 
 [[frage]]
 text = "Wo ist die Rolle angesiedelt?"
@@ -149,6 +154,10 @@ CLOSES_BEFORE_OPENS = Localized(
 CLOSES_IN_PAST = Localized(
     "Das Ende ({closes}) liegt in der Vergangenheit.", "The end ({closes}) is in the past."
 )
+BAD_ROLE = Localized(
+    "„{value}“ in „zielgruppe“ ist keine Rolle des Verzeichnisses. Möglich: {roles}.",
+    "“{value}” in “audience” is no role of the roster. Possible: {roles}.",
+)
 BAD_ROOM = Localized(
     "„{room}“ in „einladen“ ist kein Raum. Schreib #name, #name:server.de oder „hier“.",
     "“{room}” in “invite” is not a room. Write #name, #name:server.org or “here”.",
@@ -205,6 +214,8 @@ class SurveyDefinition:
     # Rooms whose members are invited by direct message when the survey opens (as written).
     invite_rooms: tuple[str, ...]
     questions: tuple[Question, ...]
+    # The roster roles it is for: nobody else is invited or asked.
+    audience: tuple[RosterRole, ...] = MUNICIPAL_ROLES
 
 
 def parse_toml(
@@ -249,6 +260,7 @@ def parse_definition(
         known = ROOM_ALIAS_RE.match(with_server) or ROOM_ID_RE.match(room)
         if not known and room.lower() not in HERE_WORDS:
             raise ConversionError(BAD_ROOM, room=room)
+    audience = _audience(table)
     questions = table.get("questions", [])
     if not isinstance(questions, list) or not all(isinstance(q, dict) for q in questions):
         raise ConversionError(WRONG_TYPE, key="frage", where="", expected="[[frage]] …")
@@ -262,7 +274,25 @@ def parse_definition(
         closes_at=closes_at,
         invite_rooms=tuple(invite),
         questions=tuple(_question(q, number) for number, q in enumerate(questions, 1)),
+        audience=audience,
     )
+
+
+def _audience(table: Mapping[str, Any]) -> tuple[RosterRole, ...]:
+    """The roles named in `zielgruppe`, in the roster's order; the municipal roles without it."""
+    if "audience" not in table:
+        return MUNICIPAL_ROLES
+    words = _text_list(table, "audience", "zielgruppe", "", len(ROLE_NAMES) * 3, MAX_OPTION)
+    if not words:
+        raise ConversionError(EMPTY, key="zielgruppe", where="")
+    named: set[RosterRole] = set()
+    for word in words:
+        role = parse_role(word)
+        if role is None:
+            roles = ", ".join(name.de for name in ROLE_NAMES.values())
+            raise ConversionError(BAD_ROLE, value=word, roles=roles)
+        named.add(role)
+    return tuple(role for role in ROLE_NAMES if role in named)
 
 
 def _question(raw: Mapping[str, Any], number: int) -> Question:

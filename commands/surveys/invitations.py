@@ -1,6 +1,7 @@
-"""Invitations to a needs survey by direct message (once per person): at its opening to who
-has joined its rooms, and later to whoever joins one of them while it is open — at a first
-start the alumni space's rooms are made after the survey, so nobody is in them at the opening."""
+"""Invitations to a needs survey by direct message (once per person, and only to whom it is
+meant for, by roster role): at its opening to who has joined its rooms, and later to whoever
+joins one of them while it is open — at a first start the alumni space's rooms are made after
+the survey, so nobody is in them at the opening."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from commands.core.ports import Ports
 from commands.core.rendering import BR
 from commands.core.rooms import room_id_of
 from commands.core.unasked import opt_out_line
+from commands.surveys.audience import outside
 from commands.surveys.commands import view_of
 from commands.surveys.text import INVITATION_LATER, render_invitation
 from storage import surveys
@@ -47,6 +49,8 @@ async def invite(ports: Ports, survey: Survey, people: Iterable[str]) -> None:
     wanted = set(people) - {survey.created_by, ports.homeserver.user_id}
     wanted -= await surveys.participants(db, survey.id)
     wanted -= await surveys.invited(db, survey.id)
+    # Only who it is meant for: a guest of the network is no municipality.
+    wanted -= set(await outside(db, survey, wanted))
     view = view_of(survey)
     for user_id in await direct.willing(wanted):
         language = await direct.language_of(user_id)

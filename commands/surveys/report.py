@@ -163,7 +163,7 @@ NO_NEEDS = Localized(
 )
 HEADINGS = (
     Localized("Antwort", "Answer"),
-    Localized("", ""),
+    Localized("Verteilung", "Distribution"),
     Localized("Anzahl", "Count"),
     Localized("Anteil", "Share"),
 )

@@ -84,14 +84,14 @@ UNKNOWN_EVENT = Localized(
     "There is no event no. {id}. The events: {command}",
 )
 NOT_YOURS = Localized(
-    "Das darf die Organisation des Raums von Thema Nr. {id}.",
-    "The organisers of the room of topic no. {id} may do that.",
+    "Das darf nur, wer den Raum von Thema Nr. {id} organisiert.",
+    "Only the organisers of the room of topic no. {id} may do that.",
 )
 NOT_YOUR_EVENT = Localized(
-    "Die Agenda und das Protokoll von Termin Nr. {id} macht, wer ihn angelegt hat, oder die "
-    "Organisation seiner Räume.",
-    "The agenda and minutes of event no. {id} are made by whoever created it or the organisers "
-    "of its rooms.",
+    "Die Agenda von Termin Nr. {id} festlegen und sein Protokoll erstellen kann nur, wer den "
+    "Termin angelegt hat oder seine Räume organisiert. Die Agenda sehen alle mit {agenda}.",
+    "Only whoever created event no. {id} or organises its rooms can set its agenda and make its "
+    "minutes. Everyone sees the agenda with {agenda}.",
 )
 MERGED_ALREADY = Localized(
     "Thema Nr. {id} ist mit Nr. {into} zusammengeführt; schreib bitte dort.",
@@ -429,6 +429,7 @@ STATUS_VALUES = tuple(dict.fromkeys(STATUSES.values()))
         NUMBER,
         Arg("stand", Rest(max_length=500), Localized("der Stand", "the status"), name_en="status"),
     ),
+    listed_for=Role.ORGANISER,
 )
 async def set_status(ctx: CommandContext, nr: int, stand: str) -> None:
     row = await _open_topic(ctx, nr)
@@ -492,6 +493,7 @@ async def rename(ctx: CommandContext, nr: int, titel: str) -> None:
             help=Localized("das Thema, das bleibt", "the topic that stays"),
         ),
     ),
+    listed_for=Role.ORGANISER,
 )
 async def merge(ctx: CommandContext, nr: int, ziel: int) -> None:
     into = ziel
@@ -648,7 +650,7 @@ async def agenda(ctx: CommandContext, termin: int, setzen: str | None) -> None:
         if word.lower() not in AGENDA_SET_WORDS:
             raise ConversionError(AGENDA_USAGE)
         if not may_manage(ctx, event):
-            raise NotAllowed(NOT_YOUR_EVENT, id=termin)
+            raise NotAllowed(NOT_YOUR_EVENT, id=termin, agenda=ctx.command_text("agenda", termin))
         numbers = parse_order(order)
         for number in numbers:
             row = await _open_topic(ctx, number)
@@ -710,11 +712,12 @@ async def minutes_of(db: Database, event: Event) -> MinutesView:
         "participants – as a Markdown file and a summary.",
     ),
     args=(EVENT,),
+    listed_for=Role.ORGANISER,
 )
 async def minutes(ctx: CommandContext, termin: int) -> None:
     event = await _event(ctx, termin)
     if not may_manage(ctx, event):
-        raise NotAllowed(NOT_YOUR_EVENT, id=termin)
+        raise NotAllowed(NOT_YOUR_EVENT, id=termin, agenda=ctx.command_text("agenda", termin))
     made = await minutes_export(ctx.db, event, ctx.language)
     await ctx.reply_file(made.filename, made.data, made.mimetype)
     link_url = ctx.download_link(f"minutes/{ctx.language}/{termin}.md")

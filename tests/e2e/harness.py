@@ -215,6 +215,47 @@ class MatrixUser:
         )
 
 
+async def notifications(user: MatrixUser, *, highlight: bool = False) -> list[Event]:
+    """What Synapse notified `user` of, newest first, as its default push rules (the ones
+    Element relies on) decided (element.md §9); with `highlight` only mentions. No pusher is
+    needed: Synapse records them for every local member."""
+    url = f"{user.synapse.base_url}/_matrix/client/v3/notifications"
+    params = {"limit": "100"} | ({"only": "highlight"} if highlight else {})
+    headers = {"Authorization": f"Bearer {user.client.access_token}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(url, params=params, headers=headers) as response,
+    ):
+        assert response.status == 200, await response.text()
+        return list((await response.json())["notifications"])
+
+
+def highlighted(notification: Event) -> bool:
+    """A notification that Element shows as a mention (red badge, sound)."""
+    return any(
+        isinstance(action, dict)
+        and action.get("set_tweak") == "highlight"
+        and action.get("value", True) is True
+        for action in notification["actions"]
+    )
+
+
+async def notified(user: MatrixUser, *, highlight: bool = False) -> set[str]:
+    """The ids of the events `user` was notified of (with `highlight`: as a mention)."""
+    return {item["event"]["event_id"] for item in await notifications(user, highlight=highlight)}
+
+
+async def wait_notified(user: MatrixUser, event_id: str, *, highlight: bool = False) -> Event:
+    """`user`'s notification of one event. Push actions are written a moment after the event
+    reaches the sync: asked again until it is there."""
+    for _ in range(60):
+        for item in await notifications(user, highlight=highlight):
+            if item["event"]["event_id"] == event_id:
+                return item
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{user.user_id} was not notified of {event_id}")
+
+
 def toml_value(value: object) -> str:
     """A TOML value: JSON for strings and numbers, inline tables for dicts."""
     if isinstance(value, bool):

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
-
 from tests.e2e.conftest import Room
-from tests.e2e.harness import Event, MatrixUser
+from tests.e2e.harness import Event, highlighted, wait_notified
 
 # What Element sends for `@room **Workshop** morgen` with @room picked from the autocomplete.
 ROOM_WORKSHOP = {
@@ -20,28 +18,6 @@ ROOM_WORKSHOP = {
     "formatted_body": "!ankuendigung in 2 Sekunden in hier: @room <strong>Workshop</strong> morgen",
     "m.mentions": {"room": True},
 }
-
-
-async def notifications(user: MatrixUser) -> list[dict[str, Any]]:
-    url = f"{user.synapse.base_url}/_matrix/client/v3/notifications"
-    headers = {"Authorization": f"Bearer {user.client.access_token}"}
-    async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as response:
-        assert response.status == 200, await response.text()
-        body = await response.json()
-    return list(body["notifications"])
-
-
-def highlighted(notification: dict[str, Any]) -> bool:
-    return any(
-        isinstance(action, dict)
-        and action.get("set_tweak") == "highlight"
-        and action.get("value", True) is True
-        for action in notification["actions"]
-    )
-
-
-async def notification_of(user: MatrixUser, event_id: str) -> dict[str, Any] | None:
-    return next((n for n in await notifications(user) if n["event"]["event_id"] == event_id), None)
 
 
 async def set_power(
@@ -93,8 +69,8 @@ async def test_room_mention_with_formatting_highlights_every_member(room: Room) 
     assert content["m.mentions"] == {"room": True}
     assert "@room" in content["body"]
     assert "<strong>Workshop</strong>" in content["formatted_body"]
-    notification = await notification_of(room.member, post["event_id"])
-    assert notification is not None and highlighted(notification), notification
+    notification = await wait_notified(room.member, post["event_id"])
+    assert highlighted(notification), notification
 
 
 async def test_plain_announcement_notifies_as_an_ordinary_message(room: Room) -> None:
@@ -106,8 +82,8 @@ async def test_plain_announcement_notifies_as_an_ordinary_message(room: Room) ->
     post = await post_containing(room, "Kaffeepause")
     assert post["content"]["msgtype"] == "m.text"
     assert post["content"]["m.mentions"] == {}
-    notification = await notification_of(room.member, post["event_id"])
-    assert notification is not None and not highlighted(notification), notification
+    notification = await wait_notified(room.member, post["event_id"])
+    assert not highlighted(notification), notification
 
 
 async def test_without_the_power_the_reply_says_so_and_the_post_is_no_room_mention(
@@ -120,8 +96,8 @@ async def test_without_the_power_the_reply_says_so_and_the_post_is_no_room_menti
     post = await post_containing(room, "Workshop")
     assert post["content"]["m.mentions"] == {}
     assert "<strong>Workshop</strong>" in post["content"]["formatted_body"]
-    notification = await notification_of(room.member, post["event_id"])
-    assert notification is not None and not highlighted(notification), notification
+    notification = await wait_notified(room.member, post["event_id"])
+    assert not highlighted(notification), notification
 
 
 async def test_changed_text_keeps_its_formatting(room: Room) -> None:

@@ -152,6 +152,19 @@ async def test_an_old_reply_fallback_is_stripped_and_a_quote_is_no_command(room:
     reply = (await room.member.wait_reply(with_fallback, room.bot.user_id))["content"]
     assert "!sprache" in reply["body"] and "!language" in reply["body"]
 
+    # As Element sends a reply today (element.md §3): no fallback, the replied-to mentioned.
+    without = await room.member.send_text(
+        room.room_id,
+        "!hilfe termine",
+        **{
+            "m.mentions": {"user_ids": [room.orga.user_id]},
+            "m.relates_to": {"m.in_reply_to": {"event_id": question}},
+        },
+    )
+    answer = (await room.member.wait_reply(without, room.bot.user_id))["content"]
+    assert "!termine" in answer["body"], answer["body"]
+    assert answer["m.mentions"] == {"user_ids": [room.member.user_id]}
+
     # A person's own quote is their text, not a fallback: this message is no command.
     quoted = await room.member.send_text(
         room.room_id, "> Zitat aus dem Protokoll\n\n!hilfe", **{"m.mentions": {}}
@@ -270,6 +283,36 @@ async def test_a_command_in_a_thread_as_element_sends_it_is_answered_there(room:
     }
     assert "!sprache" in answer["body"]
     assert answer["m.mentions"] == {"user_ids": [room.member.user_id]}
+
+    # A reply inside the thread (Element: no fallback, the target's sender mentioned), and a
+    # mistake there: both answers stay in the thread, as Element shows them.
+    in_thread = {"rel_type": "m.thread", "event_id": root, "is_falling_back": False}
+    reply = await room.member.send_text(
+        room.room_id,
+        "!teilnahme x ja",
+        **{
+            "m.mentions": {"user_ids": [room.orga.user_id]},
+            "m.relates_to": {**in_thread, "m.in_reply_to": {"event_id": latest}},
+        },
+    )
+    error = (await room.member.wait_reply(reply, room.bot.user_id))["content"]
+    assert error["m.relates_to"] == {**in_thread, "m.in_reply_to": {"event_id": reply}}
+    assert "x" in error["body"] and "Zahl" in error["body"], error["body"]
+
+    # An edit of a command is no new command (element.md §5): it is not run again.
+    await room.member.send_text(
+        room.room_id,
+        "* !hilfe termine",
+        **{
+            "m.new_content": {"msgtype": "m.text", "body": "!hilfe termine", "m.mentions": {}},
+            "m.mentions": {},
+            "m.relates_to": {"rel_type": "m.replace", "event_id": command},
+        },
+    )
+    probe = await room.member.send_text(room.room_id, "!sprache de", **{"m.mentions": {}})
+    await room.member.wait_reply(probe, room.bot.user_id)
+    assert await room.member.count_replies(room.room_id, command, room.bot.user_id) == 1
+    assert len(await bot_messages(room.member, room.room_id, room.bot.user_id)) == 3
 
 
 async def test_at_the_first_start_ever_an_invite_brings_no_old_commands(

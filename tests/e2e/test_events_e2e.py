@@ -18,7 +18,15 @@ import pytest_asyncio
 
 from bot.homeserver import LocalSynapse
 from commands.core import faults
-from tests.e2e.harness import BotProcess, Event, MatrixUser, start_bot, unique
+from tests.e2e.harness import (
+    BotProcess,
+    Event,
+    MatrixUser,
+    notified,
+    start_bot,
+    unique,
+    wait_notified,
+)
 
 # An event this far ahead with a reminder 1 minute before: the reminder is due in ~10 s.
 SOON = "in 70 Sekunden"
@@ -123,30 +131,6 @@ def edits_of(network: Network, original: str) -> list[Event]:
     ]
 
 
-async def notified(user: MatrixUser, *, highlight: bool) -> set[str]:
-    """The event ids the user was notified of, as Synapse's push rules decided (element.md §9);
-    with `highlight` only the mentions (notify + highlight)."""
-    url = f"{user.synapse.base_url}/_matrix/client/v3/notifications"
-    params = {"limit": "100"} | ({"only": "highlight"} if highlight else {})
-    headers = {"Authorization": f"Bearer {user.client.access_token}"}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(url, params=params, headers=headers) as response,
-    ):
-        assert response.status == 200, await response.text()
-        data = await response.json()
-    return {item["event"]["event_id"] for item in data["notifications"]}
-
-
-async def wait_notified(user: MatrixUser, event_id: str, *, highlight: bool) -> None:
-    """Push actions are written a moment after the event: ask until it is there."""
-    for _ in range(60):
-        if event_id in await notified(user, highlight=highlight):
-            return
-        await asyncio.sleep(0.3)
-    raise AssertionError(f"{user.user_id} was not notified of {event_id}")
-
-
 async def answers_listing(network: Network, number: int) -> str:
     """The HTML of `!termin antworten`; people in it are pills, named in the plain body by
     their display name, never by a bare Matrix ID."""
@@ -231,14 +215,19 @@ async def test_reminder_mentions_the_yes_answers_and_dms_who_has_not_answered(
     )
 
 
-async def test_a_new_reaction_replaces_the_answer_and_taking_it_back_withdraws_it(
-    network: Network,
-) -> None:
+async def stammtisch(network: Network) -> tuple[int, Event]:
+    """A new event the day after tomorrow: its number and its card."""
     reply = await command(
         network.orga, network, '!termin neu "Stammtisch" übermorgen 18-20 Uhr ort "Cottbus"'
     )
     number = number_in(reply)
-    card = await card_of(network, number)
+    return number, await card_of(network, number)
+
+
+async def test_a_new_reaction_replaces_the_answer_and_taking_it_back_withdraws_it(
+    network: Network,
+) -> None:
+    number, card = await stammtisch(network)
     yes = await network.anna.react(network.room_id, card["event_id"], "✅")
     no = await network.anna.react(network.room_id, card["event_id"], "❌")
     await network.anna.redact(network.room_id, yes)
@@ -552,3 +541,70 @@ async def test_reactions_count_on_the_reminder_and_the_answer_to_show(network: N
     listing = await answers_listing(network, number)
     assert "Zugesagt (2)" in listing and network.ben.user_id in listing, listing
     assert "Abgesagt (0)" in listing, listing
+
+
+async def stored_answer(network: Network, number: int, user: MatrixUser, answer: str) -> None:
+    """Waits (short polls) until the bot has stored `answer` of `user` to event `number`."""
+    for _ in range(100):
+        rows = await network.bot.query(
+            "SELECT answer FROM rsvp WHERE event_id = :nr AND user_id = :user",
+            nr=number,
+            user=user.user_id,
+        )
+        if rows == [(answer,)]:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{user.user_id}'s answer to {number} is {rows}, not {answer}")
+
+
+def redacted_by_bot(network: Network) -> set[str]:
+    """The events the bot redacted, as ben's sync saw it."""
+    return {
+        event.get("redacts") or event.get("content", {}).get("redacts")
+        for room, event in network.ben.events
+        if room == network.room_id
+        and event.get("type") == "m.room.redaction"
+        and event.get("sender") == network.bot.user_id
+    }
+
+
+async def test_a_later_answer_takes_back_the_earlier_reaction_where_the_bot_may(
+    network: Network,
+) -> None:
+    number, card = await stammtisch(network)
+
+    # Without the right to redact (the bot has power 0 here), the answer says which
+    # reaction no longer counts, with a link to the message it is under.
+    await network.anna.react(network.room_id, card["event_id"], "✅️")
+    await stored_answer(network, number, network.anna, "yes")
+    answered = await command(network.anna, network, f"!teilnahme {number} vielleicht")
+    assert "vielleicht" in body(answered)
+    assert "Deine frühere Reaktion ✅️ auf die Nachricht zum Termin zählt nicht mehr" in body(
+        answered
+    ), body(answered)
+    permalink = f"https://matrix.to/#/{network.room_id}/{card['event_id']}"
+    assert f'<a href="{permalink}">' in answered["content"]["formatted_body"]
+    await stored_answer(network, number, network.anna, "maybe")
+    assert not redacted_by_bot(network)
+
+    # With it, the earlier reaction goes: by a later reaction, and by a command.
+    levels = await network.orga.client.room_get_state_event(network.room_id, "m.room.power_levels")
+    users = {**levels.content.get("users", {}), network.bot.user_id: 50}
+    await network.orga.client.room_put_state(
+        network.room_id, "m.room.power_levels", {**levels.content, "users": users}
+    )
+    yes = await network.ben.react(network.room_id, card["event_id"], "✅")
+    await stored_answer(network, number, network.ben, "yes")
+    no = await network.ben.react(network.room_id, card["event_id"], "❌")
+    await network.ben.wait_for(lambda: yes in redacted_by_bot(network))
+    await stored_answer(network, number, network.ben, "no")
+    # The same answer by command keeps the reaction that shows it.
+    same = await command(network.ben, network, f"!teilnahme {number} nein")
+    assert "zählt nicht mehr" not in body(same)
+    assert no not in redacted_by_bot(network)
+    changed = await command(network.ben, network, f"!teilnahme {number} vielleicht")
+    assert "zählt nicht mehr" not in body(changed), body(changed)
+    await network.ben.wait_for(lambda: no in redacted_by_bot(network))
+    # The bot's own redactions withdraw nothing.
+    probe = await command(network.orga, network, f"!termin antworten {number}")
+    assert "Vielleicht (2)" in body(probe), body(probe)

@@ -422,19 +422,41 @@ async def test_who_joins_a_surveys_room_while_it_is_open_is_invited(
 ) -> None:
     # At the demo's first start the survey opens before its rooms have members: the people are
     # only invited to them. Whoever joins later, while the survey is open, gets the questions.
+    # The survey is for the municipal roles (the default): the network's guest from the
+    # federal transfer office is neither invited nor asked.
     bot = await start_bot(synapse, tmp_path, orga)
+    guest = await MatrixUser.create(synapse, "kts")
     try:
-        room_id = await orga.create_room(invite=[bot.user_id, member.user_id])
+        room_id = await orga.create_room(invite=[bot.user_id, member.user_id, guest.user_id])
         await orga.wait_membership(room_id, bot.user_id, "join")
+        # The roster as an import leaves it (the space's own tests import it from a file).
+        for user_id, role in ((member.user_id, "manager"), (guest.user_id, "guest")):
+            await bot.query(
+                "INSERT INTO roster_member (user_id, name, municipality, role, welcomed, added_at)"
+                " VALUES (:user_id, :name, 'Potsdam', :role, false, CURRENT_TIMESTAMP)",
+                user_id=user_id,
+                name=role,
+                role=role,
+            )
         network = Network(bot, orga, [member], room_id)
         number = await set_up(network, anonymous=True)
         assert not member.invites - {room_id}, "invited before joining the survey's room"
 
+        await guest.join(room_id)
         await member.join(room_id)
         dm = await direct_chat(member, network)
         invitation = await first_message(member, network, dm)
         assert f"Erhebung Nr. {number}" in body(invitation) and "Frage 1 von 4" in body(invitation)
         assert "Frage 2 von 4" in await answer(member, network, dm, "1")
 
+        refused = body(await command(guest, network, room_id, "!bedarfe"))
+        assert "richtet sich an Smart City Manager:innen und Fachvorgesetzte" in refused, refused
+        assert "als Gast eingetragen" in refused
+        numbered = body(await command(guest, network, room_id, f"!bedarfe {number}"))
+        assert "Deshalb stelle ich dir ihre Fragen nicht" in numbered
+        # The guest joined first: an invitation would have come before the member's.
+        assert guest.invites == {room_id}
+        assert await bot.query("SELECT user_id FROM survey_session") == [(member.user_id,)]
     finally:
         await bot.stop()
+        await guest.close()

@@ -153,11 +153,14 @@ async def test_a_topic_from_proposal_to_minutes(meeting: Meeting) -> None:
 
     # The agenda is the organisers'; so is the status.
     refused = await say(ben, meeting, f"!agenda {event_number} setzen 1")
-    assert "Organisation seiner Räume" in body(refused)
+    assert "seine Räume organisiert" in body(refused)
+    assert f"Die Agenda sehen alle mit !agenda {event_number}." in body(refused)
     agenda = await say(orga, meeting, f"!agenda {event_number} setzen 1")
     assert "1. Nr. 1 Verankerung der Rolle" in body(agenda) or "Nr. 1" in body(agenda)
     assert "auf der Agenda" in body(agenda)
-    assert "Organisation des Raums" in body(await say(ben, meeting, "!thema status 1 besprochen"))
+    assert "Das darf nur, wer den Raum von Thema Nr. 1 organisiert." in body(
+        await say(ben, meeting, "!thema status 1 besprochen")
+    )
     assert "besprochen" in body(await say(orga, meeting, "!thema status 1 besprochen"))
 
     # The minutes: a Markdown file and a summary with a link to the same file.

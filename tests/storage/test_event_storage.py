@@ -255,7 +255,7 @@ async def test_claim_returns_post_event_and_answers(db: Database) -> None:
     created = await create(db)
     other = await create(db, "$other")
     await events.set_answer(db, created.id, BEN, YES, None)
-    await events.set_answer(db, created.id, CARLA, NO, "$reaction")
+    await events.set_answer(db, created.id, CARLA, NO, ("$reaction", "!raum:example.org"))
     await events.set_answer(db, other.id, ANNA, MAYBE, None)
     reminder = await post_id(db, created.id, REMINDER, DAY, ROOM_A)
 
@@ -621,9 +621,9 @@ async def test_for_calendar_includes_cancelled_events_ending_after_since(db: Dat
 async def test_set_answer_replaces_the_earlier_answer(db: Database) -> None:
     created = await create(db)
 
-    await events.set_answer(db, created.id, BEN, YES, "$reaction1")
+    await events.set_answer(db, created.id, BEN, YES, ("$reaction1", "!raum:example.org"))
     await events.set_answer(db, created.id, BEN, NO, None)
-    await events.set_answer(db, created.id, CARLA, MAYBE, "$reaction2")
+    await events.set_answer(db, created.id, CARLA, MAYBE, ("$reaction2", "!raum:example.org"))
 
     assert await events.answers(db, created.id) == {BEN: NO, CARLA: MAYBE}
     async with db.session() as session:
@@ -649,8 +649,8 @@ async def test_answers_are_kept_per_event(db: Database) -> None:
 
 async def test_withdraw_reaction_needs_the_reaction_and_the_user(db: Database) -> None:
     created = await create(db)
-    await events.set_answer(db, created.id, BEN, YES, "$ben_reacts")
-    await events.set_answer(db, created.id, CARLA, NO, "$carla_reacts")
+    await events.set_answer(db, created.id, BEN, YES, ("$ben_reacts", "!raum:example.org"))
+    await events.set_answer(db, created.id, CARLA, NO, ("$carla_reacts", "!raum:example.org"))
 
     assert await events.withdraw_reaction(db, "$ben_reacts", CARLA) is False
     assert await events.withdraw_reaction(db, "$unknown", BEN) is False
@@ -663,14 +663,33 @@ async def test_withdraw_reaction_needs_the_reaction_and_the_user(db: Database) -
 
 async def test_withdraw_reaction_keeps_a_later_answer(db: Database) -> None:
     created = await create(db)
-    await events.set_answer(db, created.id, BEN, YES, "$ben_reacts")
+    await events.set_answer(db, created.id, BEN, YES, ("$ben_reacts", "!raum:example.org"))
     await events.set_answer(db, created.id, BEN, MAYBE, None)  # by command
-    await events.set_answer(db, created.id, CARLA, YES, "$carla_first")
-    await events.set_answer(db, created.id, CARLA, NO, "$carla_second")
+    await events.set_answer(db, created.id, CARLA, YES, ("$carla_first", "!raum:example.org"))
+    await events.set_answer(db, created.id, CARLA, NO, ("$carla_second", "!raum:example.org"))
 
     assert await events.withdraw_reaction(db, "$ben_reacts", BEN) is False
     assert await events.withdraw_reaction(db, "$carla_first", CARLA) is False
     assert await events.answers(db, created.id) == {BEN: MAYBE, CARLA: NO}
+
+
+async def test_a_new_answer_returns_the_reaction_that_gave_the_earlier_one(db: Database) -> None:
+    created = await create(db)
+    room = "!raum:example.org"
+    assert await events.set_answer(db, created.id, BEN, YES, ("$yes", room)) is None
+    earlier = await events.set_answer(db, created.id, BEN, NO, ("$no", room))
+    assert earlier == events.AnswerReaction("$yes", room, YES)
+    # The same reaction again (a retried event) names no earlier one.
+    assert await events.set_answer(db, created.id, BEN, NO, ("$no", room)) is None
+    # The same answer by command keeps the reaction: taking it back still withdraws it.
+    assert await events.set_answer(db, created.id, BEN, NO, None) is None
+    assert await events.withdraw_reaction(db, "$no", BEN) is True
+    await events.set_answer(db, created.id, CARLA, YES, ("$carla", room))
+    assert await events.set_answer(db, created.id, CARLA, MAYBE, None) == events.AnswerReaction(
+        "$carla", room, YES
+    )
+    # An answer by command has no reaction to name later.
+    assert await events.set_answer(db, created.id, CARLA, NO, ("$carla_no", room)) is None
 
 
 async def test_answer_counts_and_answers_of_many_events(db: Database) -> None:
@@ -933,7 +952,7 @@ async def test_answers_by_one_person_across_events(db: Database) -> None:
     third = await create(db, "$third")
     await events.set_answer(db, first.id, ANNA, YES, None)
     await events.set_answer(db, first.id, BEN, NO, None)
-    await events.set_answer(db, second.id, ANNA, MAYBE, "$reaction")
+    await events.set_answer(db, second.id, ANNA, MAYBE, ("$reaction", "!raum:example.org"))
     await events.set_answer(db, second.id, ANNA, NO, None)
     await events.set_answer(db, third.id, BEN, YES, None)
 

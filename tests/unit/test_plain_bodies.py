@@ -81,6 +81,10 @@ def test_the_plain_body_reads_on_its_own(kind: str, language: Language) -> None:
     assert "&lt;" not in plain and "&amp;" not in plain, plain
     assert "\n\n\n" not in plain and plain == plain.strip(), plain
     assert all(line == line.rstrip() for line in plain.splitlines()), plain
+    # A table row is its cells joined by " | ": no cell of it, heading or not, is empty.
+    for line in plain.splitlines():
+        if " | " in line:
+            assert all(cell.strip() for cell in line.split(" | ")), line
     # Every list item is a "- " line of its own.
     items = [line for line in plain.splitlines() if line.lstrip().startswith("- ")]
     assert len(items) == html.count("<li>"), plain

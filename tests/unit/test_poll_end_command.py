@@ -196,7 +196,7 @@ async def test_only_its_creator_or_an_organiser_ends_it(db: Database) -> None:
     number = await started(db, "$one")
     ctx = context(db, sender="@ben:example.org")
     assert await dispatch(ctx, "umfrage beenden") == Outcome.DENIED
-    assert len(ctx.sent) == 1 and "dürfen nur" in ctx.sent[0]
+    assert len(ctx.sent) == 1 and "kann nur beenden, wer sie gestartet hat" in ctx.sent[0]
     # A refusal says who may; the command was typed right, so no "how to type it" follows.
     assert "So geht es" not in ctx.sent[0] and "Mehr dazu" not in ctx.sent[0]
     assert (await polls.get(db, number)).status == polls.OPEN  # type: ignore[union-attr]

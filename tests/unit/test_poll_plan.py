@@ -560,11 +560,13 @@ def test_render_results_headings_by_language() -> None:
     result = tally_of(("@al", 1, ["a1"]))
     german = render_results(view(), result, "de")
     english = render_results(view(), result, "en")
-    assert "<thead><tr><th>Antwort</th><th></th><th>Stimmen</th><th>Anteil</th></tr></thead>" in (
-        german
+    assert (
+        "<thead><tr><th>Antwort</th><th>Verteilung</th><th>Stimmen</th><th>Anteil</th></tr></thead>"
+        in german
     )
-    assert "<thead><tr><th>Answer</th><th></th><th>Votes</th><th>Share</th></tr></thead>" in (
-        english
+    assert (
+        "<thead><tr><th>Answer</th><th>Distribution</th><th>Votes</th><th>Share</th></tr></thead>"
+        in english
     )
 
 

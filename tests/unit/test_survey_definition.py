@@ -11,6 +11,8 @@ import pytest
 from commands.core.converters import ConversionError
 from commands.core.example_dates import fill
 from commands.core.i18n import Language
+from commands.core.roster_roles import MUNICIPAL_ROLES as MUNICIPAL
+from commands.core.roster_roles import RosterRole, roles_named
 from commands.surveys.definition import EXAMPLE, Question, parse_toml
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -197,3 +199,64 @@ def test_a_stored_survey_read_again_may_have_ended() -> None:
     text = 'titel = "T"\nende = "01.01.2026 18:00"\n[[frage]]\ntext="a"\nart="text"'
     survey = parse_toml(text, NOW, BERLIN, "", future=False)
     assert survey.closes_at < NOW
+
+
+SHORT = 'titel = "T"\nende = "15.12.2026 18:00"\n{audience}[[frage]]\ntext="a"\nart="text"\n'
+
+
+@pytest.mark.parametrize(
+    ("line", "audience"),
+    [
+        ("", ("manager", "supervisor")),
+        ('zielgruppe = ["Fachvorgesetzte:r", "Smart City Manager:innen"]\n', MUNICIPAL),
+        ('audience = ["guest", "Smart City Manager"]\n', ("manager", "guest")),
+        ('zielgruppe = ["Gast", "gast"]\n', ("guest",)),
+    ],
+)
+def test_a_survey_is_for_the_municipal_roles_unless_it_names_others(
+    line: str, audience: tuple[str, ...]
+) -> None:
+    survey = parse(SHORT.format(audience=line))
+    assert survey.audience == audience  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("line", "german", "english"),
+    [
+        (
+            'zielgruppe = ["KTS"]\n',
+            "„KTS“ in „zielgruppe“ ist keine Rolle des Verzeichnisses. Möglich: "
+            "Smart City Manager:in, Fachvorgesetzte:r, Organisation, Gast.",
+            "“KTS” in “audience” is no role of the roster.",
+        ),
+        ("zielgruppe = []\n", "„zielgruppe“ ist leer.", "“zielgruppe” is empty."),
+        ('zielgruppe = "Gast"\n', "„zielgruppe“ muss eine Liste von Texten sein.", "list"),
+    ],
+)
+def test_an_audience_that_is_no_role_is_refused(line: str, german: str, english: str) -> None:
+    de, en = error_of(SHORT.format(audience=line))
+    assert german in de
+    assert english in en
+
+
+@pytest.mark.parametrize(
+    ("roles", "german", "english"),
+    [
+        (
+            MUNICIPAL,
+            "Smart City Manager:innen und Fachvorgesetzte",
+            "Smart City Managers and supervisors",
+        ),
+        (("guest",), "Gäste", "guests"),
+        (
+            ("manager", "supervisor", "guest"),
+            "Smart City Manager:innen, Fachvorgesetzte und Gäste",
+            "Smart City Managers, supervisors and guests",
+        ),
+    ],
+)
+def test_the_audience_reads_as_a_sentence(
+    roles: tuple[RosterRole, ...], german: str, english: str
+) -> None:
+    assert roles_named(roles, "de") == german
+    assert roles_named(roles, "en") == english
