@@ -33,13 +33,21 @@ class SqliteTemplate:
     def __init__(self, directory: Path) -> None:
         self.path = directory / "migrated.db"
         self._made = asyncio.Lock()
+        self._ready = False
 
     async def copy_to(self, path: Path) -> None:
-        """Writes a migrated database to `path` (its folder is made)."""
+        """Writes a migrated database to `path` (its folder is made), unless one is there: a
+        bot started again keeps its own."""
         async with self._made:
-            if not self.path.exists():
+            if not self._ready:
                 database = await open_database(sqlite_url(self.path))
                 await database.close()
+                self._ready = True
+        await asyncio.to_thread(self._copy, path)
+
+    def _copy(self, path: Path) -> None:
+        if path.exists():
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         # SQLite's own copy: consistent whatever its write-ahead log still holds.
         with (
