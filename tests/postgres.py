@@ -33,13 +33,15 @@ class PostgresServer:
         name = prefix + secrets.token_hex(6)
         return self.url.set(database=name).render_as_string(hide_password=False)
 
-    async def ensure_database(self, url: str) -> None:
-        """Makes the (empty) database of `url` unless this server made it already."""
+    async def ensure_database(self, url: str, template: str | None = None) -> None:
+        """Makes the database of `url` unless this server made it already: empty, or a copy of
+        the database `template`."""
         name = make_url(url).database or ""
         if name in self.created:
             return
+        copy = f' TEMPLATE "{template}"' if template else ""
         async with self.admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+            await connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
         self.created.add(name)
 
     async def create_database(self, prefix: str) -> str:

@@ -15,6 +15,7 @@ import pytest_asyncio
 
 from bot.homeserver import LocalSynapse
 from tests.e2e.harness import PASSWORD, STORAGE, BotProcess, MatrixUser, unique
+from tests.migrated import PostgresTemplate, SqliteTemplate
 from tests.postgres import PostgresServer, Unreachable, connect_postgres
 
 
@@ -39,13 +40,26 @@ async def postgres() -> AsyncIterator[PostgresServer | Unreachable | None]:
         yield server
         return
     STORAGE.postgres = server
+    STORAGE.postgres_template = PostgresTemplate(server)
     yield server
+    await STORAGE.postgres_template.drop()
+    STORAGE.postgres_template = None
     STORAGE.postgres = None
     await server.close()
 
 
+@pytest_asyncio.fixture(scope="session")
+async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[None]:
+    """The bots' SQLite files are copies of one migrated once (harness.BotStorage)."""
+    STORAGE.sqlite_template = SqliteTemplate(tmp_path_factory.mktemp("template"))
+    yield
+    STORAGE.sqlite_template = None
+
+
 @pytest_asyncio.fixture(autouse=True)
-async def bot_databases(postgres: PostgresServer | Unreachable | None) -> AsyncIterator[None]:
+async def bot_databases(
+    postgres: PostgresServer | Unreachable | None, sqlite_template: None
+) -> AsyncIterator[None]:
     """Without the PostgreSQL asked for, a test is skipped with the reason (or fails, in CI);
     with it, the databases its own bots made are dropped when it ends, after they have stopped.
     A bot of a wider fixture (a module's, set up before this one) keeps its database until the

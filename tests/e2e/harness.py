@@ -28,9 +28,11 @@ from nio import (
     SyncResponse,
 )
 from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.homeserver import LocalSynapse, free_port
+from tests.migrated import PostgresTemplate, SqliteTemplate
 from tests.postgres import PostgresServer
 
 PASSWORD = "correct horse battery staple"
@@ -45,13 +47,17 @@ Event = dict[str, Any]
 class BotStorage:
     """Where the bots of a test run keep their data: an SQLite file in each bot's working
     directory, or with ALUMNI_BOT_E2E_STORAGE=postgresql a fresh PostgreSQL database per bot,
-    made at its first start and dropped when the test ends (conftest)."""
+    made at its first start and dropped when the test ends (conftest). Both are copies of a
+    database migrated once per run (tests/migrated.py, set up by the conftest): the bot finds
+    it at head, as at any later start."""
 
     def __init__(self, backend: str) -> None:
         if backend not in ("sqlite", "postgresql"):
             raise ValueError(f"{STORAGE_ENV} is sqlite or postgresql, not {backend!r}")
         self.backend = backend
         self.postgres: PostgresServer | None = None
+        self.sqlite_template: SqliteTemplate | None = None
+        self.postgres_template: PostgresTemplate | None = None
 
     def url_for(self, workdir: Path) -> str:
         if self.backend == "sqlite":
@@ -60,9 +66,12 @@ class BotStorage:
         return self.postgres.new_url(DATABASE_PREFIX)
 
     async def ensure(self, url: str) -> None:
-        """Makes the PostgreSQL database of `url` unless it is there (SQLite makes its own)."""
-        if self.postgres is not None and url.startswith("postgresql"):
-            await self.postgres.ensure_database(url)
+        """Makes the database of `url` unless it is there."""
+        if url.startswith("sqlite"):
+            if self.sqlite_template is not None:
+                await self.sqlite_template.copy_to(Path(make_url(url).database or ""))
+        elif self.postgres_template is not None:
+            await self.postgres_template.create(url)
 
 
 STORAGE = BotStorage(os.environ.get(STORAGE_ENV, "sqlite"))

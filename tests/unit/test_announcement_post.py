@@ -4,14 +4,11 @@ allowed, the late note after downtime, and the note to the organiser where @room
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
-import pytest_asyncio
 from nio.events.room_events import DefaultLevels, PowerLevels
 
 from commands.announcements import commands as announcement_commands
@@ -31,7 +28,7 @@ from commands.core.recurrence import OneOff
 from commands.core.registry import Registry
 from storage import announcements
 from storage.announcements import NewAnnouncement
-from storage.database import Database, open_database
+from storage.database import Database
 
 BERLIN = ZoneInfo("Europe/Berlin")
 GRACE = dt.timedelta(hours=6)
@@ -193,13 +190,6 @@ class RecordingMessenger:
     async def send(self, room_id: str, content: dict[str, Any], *, txn_id: str, **_: Any) -> str:
         self.sent.append((room_id, content))
         return f"$e{len(self.sent)}"
-
-
-@pytest_asyncio.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database("sqlite+aiosqlite:///" + str(tmp_path / "t.db"))
-    yield database
-    await database.close()
 
 
 def duty_for(db: Database, messenger: RecordingMessenger, now: dt.datetime) -> AnnouncementDuty:

@@ -7,13 +7,12 @@ import datetime as dt
 import html as htmllib
 import logging
 import re
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
-import pytest_asyncio
 
 from bot.features import build_registry
 from commands.core import dispatch as dispatch_module
@@ -52,7 +51,7 @@ from commands.core.registry import (
 from commands.core.rendering import html_to_text
 from commands.general import commands as general
 from storage import roster, user_settings
-from storage.database import Database, open_database
+from storage.database import Database
 from storage.models import Knock
 
 TODAY = dt.date(2026, 3, 1)
@@ -1048,11 +1047,9 @@ async def test_help_for_an_unknown_command_suggests(registry: Registry) -> None:
     )
 
 
-@pytest_asyncio.fixture
-async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
-    db = await open_database("sqlite+aiosqlite:///" + str(tmp_path / "t.db"))
-    yield db
-    await db.close()
+@pytest.fixture
+def sqlite_db(db: Database) -> Database:
+    return db
 
 
 async def test_language_command_stores_the_choice(registry: Registry, sqlite_db: Database) -> None:

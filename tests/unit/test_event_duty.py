@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-import pytest_asyncio
 from sqlalchemy import select
 
 from commands.core.ports import Ports, Settings
@@ -19,7 +16,7 @@ from commands.core.registry import Registry
 from commands.events.duty import EventDuty
 from commands.events.plan import MAYBE, NO, YES, plan_notices, plan_reminders, what_changed
 from storage import events
-from storage.database import Database, open_database
+from storage.database import Database
 from storage.events import NewEvent
 from storage.models import Event, EventPost
 from storage.outbox import ANNOUNCE, REMINDER, UPDATE
@@ -71,13 +68,6 @@ class Clock:
 
     def __call__(self) -> dt.datetime:
         return self.now
-
-
-@pytest_asyncio.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database("sqlite+aiosqlite:///" + str(tmp_path / "t.db"))
-    yield database
-    await database.close()
 
 
 def make_duty(db: Database, messenger: RecordingMessenger, clock: Clock) -> EventDuty:

@@ -4,12 +4,9 @@ and picks up what was queued before a restart."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
-import pytest_asyncio
 
 from bot import job_worker
 from bot.job_worker import JobWorker
@@ -17,14 +14,7 @@ from bot.metrics import Metrics
 from commands.core.feature import Feature
 from commands.core.ports import Ports, RetryLater
 from storage import jobs
-from storage.database import Database, open_database
-
-
-@pytest_asyncio.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database(f"sqlite+aiosqlite:///{tmp_path / 'jobs.db'}")
-    yield database
-    await database.close()
+from storage.database import Database
 
 
 class Recorder:

@@ -5,12 +5,9 @@ ends a poll once even when handled again after a crash, and what it says when no
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, cast
-
-import pytest_asyncio
 
 from bot.features import build_registry
 from commands.core.context import BotStatus, CommandContext
@@ -20,7 +17,7 @@ from commands.core.ports import Ports, Settings
 from commands.core.registry import Role
 from commands.core.rendering import html_to_text
 from storage import polls
-from storage.database import Database, open_database
+from storage.database import Database
 from storage.polls import NewPoll
 
 ROOM = "!umfragen:example.org"
@@ -95,13 +92,6 @@ class PlannedAgain:
 
     async def settled(self, duty: str, ref: int) -> None:
         return None
-
-
-@pytest_asyncio.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database("sqlite+aiosqlite:///" + str(tmp_path / "t.db"))
-    yield database
-    await database.close()
 
 
 def context(

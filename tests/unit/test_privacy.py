@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
 
 from bot.download_links import DownloadLinks
@@ -29,7 +26,7 @@ from commands.privacy.text import render_notice
 from commands.space.roster_plan import RosterEntry
 from commands.space.text import WelcomeFacts, render_welcome
 from storage import privacy
-from storage.database import Database, open_database
+from storage.database import Database
 from storage.models import HandledEvent, Need, RosterMember, Rsvp, TopicEntry
 from tests.unit.test_commands import NoSchedules, RecordingContext
 
@@ -167,13 +164,6 @@ class FileContext(RecordingContext):
 
     async def direct_room(self) -> str | None:
         return self.dm
-
-
-@pytest_asyncio.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database("sqlite+aiosqlite:///" + str(tmp_path / "t.db"))
-    yield database
-    await database.close()
 
 
 def context(db: Database, sender: str = ANNA, direct: RecordingDirect | None = None) -> FileContext:

@@ -7,13 +7,11 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from bot.features import build_registry
 from commands import surveys
@@ -22,7 +20,7 @@ from commands.core.ports import Ports, Settings
 from commands.core.registry import Role
 from commands.core.signals import DirectText
 from storage import surveys as stored
-from storage.database import Database, open_database
+from storage.database import Database
 from tests.unit.test_commands import RecordingContext
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,13 +56,6 @@ class DirectContext(RecordingContext):
 
     def now(self) -> dt.datetime:
         return dt.datetime(2026, 9, 27, 8, tzinfo=dt.UTC)
-
-
-@pytest_asyncio.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database("sqlite+aiosqlite:///" + str(tmp_path / "t.db"))
-    yield database
-    await database.close()
 
 
 def context(db: Database, sender: str, event_id: str) -> DirectContext:

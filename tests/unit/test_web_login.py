@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
 
 from commands.core.converters import ConversionError
 from commands.events.plan import BAD_URL, END_BEFORE_START, TITLE_MISSING, details_from_fields
 from commands.web import login, session
 from commands.web.rights import Viewer
-from storage.database import Database, open_database
+from storage.database import Database
 from storage.models import Event, WebLogin
 
 NOW = dt.datetime(2026, 9, 1, 8, 0, tzinfo=dt.UTC)
 ZONE = ZoneInfo("Europe/Berlin")
-
-
-@pytest_asyncio.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database("sqlite+aiosqlite:///" + str(tmp_path / "t.db"))
-    yield database
-    await database.close()
 
 
 async def test_a_login_link_works_once_for_its_user(db: Database) -> None:

@@ -4,11 +4,7 @@ read together — for an organiser of the network and for a member who sees only
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any, cast
-
-import pytest_asyncio
 
 from commands.core.ports import Ports, Settings
 from commands.events.plan import MAYBE, YES
@@ -16,7 +12,7 @@ from commands.web import views
 from commands.web.rights import Viewer
 from commands.web.views import EVENTS_PER_PAGE, Page, event_list, visible_events
 from storage import events
-from storage.database import Database, open_database
+from storage.database import Database
 from storage.events import NewEvent
 
 NOW = dt.datetime(2026, 9, 1, 8, 0, tzinfo=dt.UTC)
@@ -28,13 +24,6 @@ class NoRooms:
     """A homeserver client that knows no rooms: labels fall back to room ids."""
 
     rooms: dict[str, Any] = {}  # noqa: RUF012
-
-
-@pytest_asyncio.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database("sqlite+aiosqlite:///" + str(tmp_path / "t.db"))
-    yield database
-    await database.close()
 
 
 def page_for(db: Database, viewer: Viewer) -> Page:
