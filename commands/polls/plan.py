@@ -354,6 +354,7 @@ VOTED = Plural(
     Localized("Bisher hat {count} Person abgestimmt.", "So far {count} person has voted."),
     Localized("Bisher haben {count} Personen abgestimmt.", "So far {count} people have voted."),
 )
+NOBODY_VOTED = Localized("Bisher hat noch niemand abgestimmt.", "Nobody has voted yet.")
 COUNTS_AFTER_VOTING = Localized(
     "Wie die Stimmen verteilt sind, zeigt Element allen, die abgestimmt haben; das Ergebnis "
     "folgt hier, sobald die Umfrage endet.",
@@ -375,7 +376,7 @@ def render_live(poll: PollView, result: Tally, language: Language) -> Markup:
     how many have voted, so that nobody sees the trend before voting."""
     if not interim_is_private(poll):
         return render_results(poll, result, language)
-    voted = VOTED.html(language, result.voters)
+    voted = VOTED.html(language, result.voters) if result.voters else NOBODY_VOTED.markup(language)
     return _heading(poll, language) + voted + BR + COUNTS_AFTER_VOTING.markup(language)
 
 

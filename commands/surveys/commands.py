@@ -78,11 +78,12 @@ BUSY = Localized(
     "You are answering survey no. {id} right now (in our direct chat). Finish it there with "
     "“submit” or end it with “cancel”.",
 )
+# The link is the sentence's own words, so that the plain body reads as a sentence too.
 WROTE_YOU = Localized(
-    "Ich habe dir die Fragen in unseren Direktchat geschrieben: {link}",
-    "I have sent you the questions in our direct chat: {link}",
+    "Ich habe dir die Fragen in {link} geschrieben.",
+    "I have sent you the questions in {link}.",
 )
-TO_THE_CHAT = Localized("zum Direktchat", "to the direct chat")
+TO_THE_CHAT = Localized("unseren Direktchat", "our direct chat")
 NO_DIRECT_ROOM = Localized(
     "Ich konnte keinen Direktchat mit dir öffnen. Lade mich in einen Chat nur mit dir ein und "
     "schreib dort {command}.",

@@ -13,10 +13,11 @@ import pytest
 
 from commands.core.context import BotStatus
 from commands.core.i18n import LANGUAGES, Language
-from commands.core.rendering import html_to_text
+from commands.core.rendering import html_to_text, link
 from commands.events.text import render_card
 from commands.general.admin import render_status
 from commands.polls.plan import render_live, render_results
+from commands.surveys.commands import TO_THE_CHAT, WROTE_YOU
 from commands.surveys.report import render_html, summarise
 from commands.topics.minutes import MinutesView, render_summary
 from commands.topics.plan import TopicView, render_topic
@@ -66,6 +67,10 @@ SAMPLES: dict[str, Callable[[Language], str]] = {
         "!bedarf",
     ),
     "minutes summary": _minutes,
+    "live result, nobody voted": lambda language: render_live(view(), tally_of(), language),
+    "questions sent to the direct chat": lambda language: WROTE_YOU.html(
+        language, link=link("https://matrix.to/#/!d:x", TO_THE_CHAT.markup(language))
+    ),
 }
 TAG = re.compile(r"</?(?:b|i|a|ul|ol|li|p|br|table|thead|tbody|tr|td|th|code|blockquote)\b")
 # After these the text goes on in a new line (or after a blank one).
@@ -95,6 +100,28 @@ def test_the_plain_body_reads_on_its_own(kind: str, language: Language) -> None:
         following = html_to_text(html[found.end() :]).split("\n", 1)[0].lstrip(" -")
         if following:
             assert any(line.startswith(following) for line in lines), (following, plain)
+
+
+@pytest.mark.parametrize(
+    ("kind", "language", "expected"),
+    [
+        ("live result, nobody voted", "de", "Bisher hat noch niemand abgestimmt."),
+        ("live result, nobody voted", "en", "Nobody has voted yet."),
+        (
+            "questions sent to the direct chat",
+            "de",
+            "Ich habe dir die Fragen in unseren Direktchat geschrieben.",
+        ),
+        (
+            "questions sent to the direct chat",
+            "en",
+            "I have sent you the questions in our direct chat.",
+        ),
+    ],
+)
+def test_a_sentence_reads_whole(kind: str, language: Language, expected: str) -> None:
+    """No "0 Personen", no link text glued after a colon where the sentence should go on."""
+    assert expected in html_to_text(SAMPLES[kind](language)).splitlines()
 
 
 def test_nested_lists_are_indented_and_quotes_stand_apart() -> None:

@@ -956,10 +956,10 @@ VOTERS = {
     2: tally_of(("@al", 1, ["a1"]), ("@bo", 2, ["a3"]), ("@cy", 3, ["zz"])),
 }
 VOTED_TEXT: dict[tuple[Language, int], str] = {
-    ("de", 0): "Bisher haben 0 Personen abgestimmt.",
+    ("de", 0): "Bisher hat noch niemand abgestimmt.",
     ("de", 1): "Bisher hat 1 Person abgestimmt.",
     ("de", 2): "Bisher haben 2 Personen abgestimmt.",
-    ("en", 0): "So far 0 people have voted.",
+    ("en", 0): "Nobody has voted yet.",
     ("en", 1): "So far 1 person has voted.",
     ("en", 2): "So far 2 people have voted.",
 }
