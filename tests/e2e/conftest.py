@@ -6,7 +6,8 @@ The bots run on SQLite, or on PostgreSQL with ALUMNI_BOT_E2E_STORAGE=postgresql 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 import pytest_asyncio
 
 from bot.homeserver import LocalSynapse
-from tests.e2e.harness import PASSWORD, STORAGE, BotProcess, MatrixUser, unique
+from tests.e2e.harness import LOGS, PASSWORD, STORAGE, BotProcess, MatrixUser, unique
 from tests.migrated import PostgresTemplate, SqliteTemplate
 from tests.postgres import PostgresServer, Unreachable, connect_postgres
 
@@ -27,6 +28,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             reason = marker.args[0] if marker.args else ""
             assert reason, f"{item.nodeid}: sqlite_only needs a reason"
             item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed test's report carries the end of the log of each bot that wrote during it: the
+    bots' logs are in a temporary directory that is gone once the run ends (they hold no
+    message text)."""
+    report = yield
+    if report.failed:
+        started = item.stash.get(STARTED, 0.0)
+        for path in LOGS:
+            if path.exists() and path.stat().st_mtime >= started:
+                tail = path.read_text(errors="replace").splitlines()[-60:]
+                report.sections.append((f"bot log {path.parent.name}", "\n".join(tail)))
+    return report
+
+
+STARTED = pytest.StashKey[float]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.stash[STARTED] = time.time()
 
 
 @pytest_asyncio.fixture(scope="session")

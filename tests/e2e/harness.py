@@ -283,6 +283,10 @@ def faketime_library() -> Path:
     return found[0]
 
 
+# Every bot's log, so that a failed test can show what the bots it ran wrote (conftest).
+LOGS: list[Path] = []
+
+
 class BotProcess:
     """The bot as `python -m bot run`, so tests can stop it, kill it hard and start it again."""
 
@@ -309,6 +313,7 @@ class BotProcess:
         self.config_path = workdir / "config.toml"
         self.log_path = workdir / "bot.log"
         workdir.mkdir(parents=True, exist_ok=True)
+        LOGS.append(self.log_path)
         self.process: asyncio.subprocess.Process | None = None
         # Where the bot keeps its crypto store by default: beside an SQLite file, else in data/.
         self.storage_url = shares.storage_url if shares else STORAGE.url_for(workdir)
