@@ -64,6 +64,7 @@ class Sender:
             await self.bucket.acquire()
             try:
                 await self._prepare_room(room_id)
+                asked_at = time.monotonic()
                 response = await self._room_send(room_id, event_type, content, txn_id)
             except (ClientError, TimeoutError) as exc:
                 failures = await self._after_failure(failures, txn_id, repr(exc))
@@ -77,7 +78,7 @@ class Sender:
             if errcode == "M_LIMIT_EXCEEDED" or status == 429:
                 wait = (getattr(response, "retry_after_ms", None) or 1000) / 1000
                 log.info("rate limited in %s, waiting %.2fs", room_id, wait)
-                self.bucket.pause(wait)
+                self.bucket.pause(wait, asked_at)
                 continue
             if errcode is None or (status is not None and status >= 500):
                 failures = await self._after_failure(failures, txn_id, str(response))

@@ -55,7 +55,7 @@ class TokenBucket:
                 self._refill()
             self.tokens -= 1
 
-    def pause(self, seconds: float) -> None:
+    def pause(self, seconds: float, asked_at: float | None = None) -> None:
         """The server said slow down: take the tokens that `seconds` would refill."""
         self._refill()
         self.tokens = min(self.tokens, 0.0) - seconds * self.rate
@@ -118,11 +118,16 @@ class HomeserverPacer:
             self._not_before = now + self.interval
             log.debug("send at %.3f, interval %.3f, clean %d", now, self.interval, self._clean)
 
-    def pause(self, seconds: float) -> None:
-        """The homeserver refused a send and asked to wait `seconds`."""
+    def pause(self, seconds: float, asked_at: float | None = None) -> None:
+        """The homeserver refused a send and asked to wait `seconds`; `asked_at`: when the
+        refused request went out (this pacer's clock).
+
+        Synapse counts the wait from when it checked the request, then holds the refusal back
+        (0.5 s by default) before it answers: counted from the answer, every learned interval
+        would be that hold too long."""
         now = self._clock()
         seconds = max(0.0, seconds)
-        allowed_at = now + seconds
+        allowed_at = (now if asked_at is None else min(asked_at, now)) + seconds
         before = self._previous_send if self._previous_send is not None else now
         gap = min(allowed_at - before, 2 * self.interval + seconds, MAX_INTERVAL)
         if gap >= MIN_INTERVAL:

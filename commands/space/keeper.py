@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -559,12 +560,13 @@ class SpaceKeeper:
         pacer = pacer or self.bucket
         for _attempt in range(MAX_ATTEMPTS):
             await pacer.acquire()
+            asked_at = time.monotonic()
             response = await call()
             if getattr(response, "status_code", None) != "M_LIMIT_EXCEEDED":
                 return response
             wait = (getattr(response, "retry_after_ms", None) or 1000) / 1000
             log.info("space: the homeserver limits the rate; waiting %.1f s", wait)
-            pacer.pause(wait)
+            pacer.pause(wait, asked_at)
         return response
 
     async def report(self, report: SpaceReport, *, at_start: bool, key: str) -> None:
