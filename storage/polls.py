@@ -242,6 +242,27 @@ async def counted_relations(
     return {poll_id: (changes, relations[poll_id]) for poll_id, changes in counters.items()}
 
 
+@dataclass(frozen=True)
+class KeptTally:
+    """A poll's kept tally as the database has it now, with the counter it was counted at."""
+
+    changes: int
+    tally: dict[str, object] | None
+    tally_changes: int | None
+
+
+async def kept_tallies(db: Database, poll_ids: Sequence[int]) -> dict[int, KeptTally]:
+    """Read now, not from a row loaded earlier: reading missed votes back (at a start, before a
+    result is shown) moves the counter after the poll was loaded."""
+    async with db.session() as session:
+        rows = await session.execute(
+            select(Poll.id, Poll.changes, Poll.tally, Poll.tally_changes).where(
+                Poll.id.in_(poll_ids)
+            )
+        )
+        return {poll_id: KeptTally(*values) for poll_id, *values in rows}
+
+
 async def keep_tally(db: Database, poll_id: int, changes: int, tally: dict[str, object]) -> None:
     """Keep a tally counted at `changes`, unless the poll's relations were written since."""
     async with db.session() as session:

@@ -24,7 +24,12 @@ async def tallies_of(db: Database, shown: Sequence[Poll]) -> dict[int, Tally]:
     """Each poll's tally: the one kept with the poll while its votes have not been written
     since; the others counted from one read of all their votes (a page lists many polls of
     thousands of votes), and kept."""
-    results = {poll.id: kept for poll in shown if (kept := _kept(poll)) is not None}
+    now = await polls.kept_tallies(db, [poll.id for poll in shown])
+    results = {
+        poll.id: kept
+        for poll in shown
+        if poll.id in now and (kept := _kept(poll, now[poll.id])) is not None
+    }
     stale = [poll for poll in shown if poll.id not in results]
     if not stale:
         return results
@@ -48,10 +53,10 @@ def record_of(result: Tally) -> dict[str, object]:
     }
 
 
-def _kept(poll: Poll) -> Tally | None:
+def _kept(poll: Poll, now: polls.KeptTally) -> Tally | None:
     """The poll's kept tally, if no response or end event was written since it was counted."""
-    record = poll.tally
-    if record is None or poll.tally_changes != poll.changes:
+    record = now.tally
+    if record is None or now.tally_changes != now.changes:
         return None
     counts: dict[str, int] = record["counts"]  # type: ignore[assignment]
     return Tally(

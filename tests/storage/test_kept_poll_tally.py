@@ -159,3 +159,21 @@ async def test_the_kept_tally_follows_changes_redactions_erasure_and_a_restart(
         assert (result.counts, result.voters) == ({"a1": 2, "a2": 2}, 4)
     finally:
         await restarted.close()
+
+
+async def test_votes_read_back_after_the_poll_was_loaded_count(db: Database) -> None:
+    """As `!ergebnis` after a start: the poll is loaded, then the votes cast while the bot was
+    down are read back (the counter moves), then the result is shown from the loaded row."""
+    poll = await started(db)
+    await polls.record_response(db, poll.id, response("$a", "@a:x", 1, ["a1"]))
+    loaded = await polls.get(db, poll.id)
+    assert loaded is not None
+    assert (await tally_of(db, loaded)).counts == {"a1": 1, "a2": 0}  # kept now
+    loaded = await polls.get(db, poll.id)
+    assert loaded is not None and loaded.tally_changes == loaded.changes
+
+    await polls.replace_relations(
+        db, poll.id, [response("$a", "@a:x", 1, ["a1"]), response("$b", "@b:x", 2, ["a2"])], []
+    )
+
+    assert (await tally_of(db, loaded)).counts == {"a1": 1, "a2": 1}
