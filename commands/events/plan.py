@@ -475,13 +475,24 @@ FORM_TEXT_FIELDS = ("place", "online_link", "agenda_link", "description")
 
 
 def details_from_fields(
-    fields: Mapping[str, str], now: dt.datetime, zone: ZoneInfo, *, editing: bool = False
+    fields: Mapping[str, str],
+    now: dt.datetime,
+    zone: ZoneInfo,
+    *,
+    editing: bool = False,
+    unchanged: Mapping[str, str] | None = None,
 ) -> EventDetails:
     """An event from a form's separate fields (title, date `2026-09-29`, start and end
     `10:00`, place, online and agenda links, description, reminders `7d 1d`, `closed`
     `yes` or not), checked by the same rules and messages as `!termin neu` and
     `!termin ändern`. The form shows every field, so when `editing` an empty one is removed;
-    `reminders` and `closed` are read only when the form has them."""
+    `reminders` and `closed` are read only when the form has them.
+
+    `unchanged`: the form's fields as the event is now. A field sent back as it was is left
+    alone: the time of an event that has begun (a time in the past would be refused), a
+    several-day event's end (the form shows no end then), a description's formatting as sent
+    from Element."""
+    kept = unchanged or {}
     details = EventDetails()
     details.title = _limited(fields.get("title", ""), "title", MAX_TITLE)
     date = fields.get("date", "").strip()
@@ -491,9 +502,12 @@ def details_from_fields(
         raise ConversionError(DATE_MISSING)
     if not start:
         raise ConversionError(START_MISSING)
-    details.span = parse_span(f"{date} {start}-{end}" if end else f"{date} {start}", now, zone)
+    if (date, start, end) != tuple(kept.get(name) for name in ("date", "start", "end")):
+        details.span = parse_span(f"{date} {start}-{end}" if end else f"{date} {start}", now, zone)
     for name in FORM_TEXT_FIELDS:
         value = fields.get(name, "").strip()
+        if name in kept and value == kept[name].strip():
+            continue
         if value:
             _apply(details, name, [value], now, zone)
         elif editing:

@@ -125,7 +125,9 @@ def routes(site: Site) -> list[web.RouteDef]:
                 raise ConversionError(TEXTS["rooms_missing"])
             if not set(chosen) <= set(await offered(asked, row)):
                 raise ConversionError(TEXTS["room_not_yours"])
-            details = details_from_fields(fields, now, ZoneInfo(row.timezone), editing=True)
+            details = details_from_fields(
+                fields, now, ZoneInfo(row.timezone), editing=True, unchanged=fields_of(row)
+            )
         except ConversionError as problem:
             return await form(asked, row, fields, problem.text(asked.language), chosen)
         if set(chosen) != set(row.room_ids):

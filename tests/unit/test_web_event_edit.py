@@ -165,3 +165,40 @@ async def test_rooms_reminders_description_and_closed_change_as_with_the_command
     reminders = {(post.room_id, post.key) for post in posts if post.kind == REMINDER}
     # Planned anew: two days before, in both rooms; the old offsets are gone.
     assert reminders == {(ROOM, 2 * 86400), (OTHER_ROOM, 2 * 86400)}
+
+
+async def test_fields_sent_back_as_they_were_are_left_alone(db: Database) -> None:
+    """An event that has begun can still get a new link (its time in the past is not checked
+    again), a two-day event keeps its end (the form shows no end then), and a description as
+    sent from Element keeps its formatting when the form sends it back unchanged."""
+    ports = make_ports(db)
+    row = await announced(ports, [ROOM])
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    begun_at, ends_at = now - dt.timedelta(hours=1), now + dt.timedelta(days=1, hours=2)
+    async with db.session() as session:
+        stored = await session.get(Event, row.id)
+        assert stored is not None
+        stored.starts_at, stored.ends_at = begun_at, ends_at
+        stored.description, stored.description_html = "Mit Imbiss", "<em>Mit</em> Imbiss"
+    row = await events.get(db, row.id)  # type: ignore[assignment]
+    assert row is not None and fields_of(row)["end"] == ""
+    async with site(ports) as client:
+        csrf = await log_in(client, ports, ROOM_ORGA)
+        page = await (await client.get(f"/web/events/{row.id}/edit")).text()
+        form_id = re.search(r'name="form_id" value="([^"]+)"', page)
+        assert form_id
+        sent = fields_of(row) | {
+            "online_link": "https://meet.example.org/neu",
+            "title": "Workshop, zweiter Tag",
+            "rooms": ROOM,
+            "csrf_token": csrf,
+            "form_id": form_id[1],
+        }
+        response = await client.post(f"/web/events/{row.id}/edit", data=sent)
+        assert response.status == 200, await response.text()
+    changed = await events.get(db, row.id)
+    assert changed is not None and changed.online_link == "https://meet.example.org/neu"
+    assert changed.title == "Workshop, zweiter Tag"
+    assert (changed.starts_at, changed.ends_at) == (begun_at, ends_at)
+    assert changed.description_html == "<em>Mit</em> Imbiss"
+    assert changed.reminder_offsets == row.reminder_offsets
