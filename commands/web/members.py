@@ -48,6 +48,9 @@ ENTRY_FIELDS = ("user_id", "name", "municipality", "cohort", "role")
 # The session remembers the queued work its forms started, the newest this many.
 JOBS_KEPT = 5
 JOBS_KEY = "member_jobs"
+# What the last change said, shown once by the page it redirects to (so that reloading that
+# page repeats nothing).
+NOTICE_KEY = "members_notice"
 
 
 def roster_rows(entries: Sequence[RosterEntry], language: Language) -> list[dict[str, str]]:
@@ -102,6 +105,14 @@ async def queue_from_page(asked: Asked, ports: Ports, kind: str, who: str, **val
     kept[JOBS_KEY] = started[-JOBS_KEPT:]
 
 
+async def done(site: Site, asked: Asked, notice: str) -> web.HTTPSeeOther:
+    """After a change: the page again by GET (Post/Redirect/Get), with `notice` on it once; a
+    reload then reloads the page, it does not send the form (and queue the work) again."""
+    kept = await session.get_session(asked.request)
+    kept[NOTICE_KEY] = notice
+    return site.redirect("members")
+
+
 async def job_states(asked: Asked, ports: Ports) -> list[dict[str, Any]]:
     """The work this session queued, newest first: what, and whether it still runs."""
     started = (await session.get_session(asked.request)).get(JOBS_KEY, [])
@@ -129,6 +140,8 @@ def routes(site: Site) -> list[web.RouteDef]:
         form: dict[str, str] | None = None,
     ) -> web.Response:
         language = asked.language
+        if notice is None and status == 200:
+            notice = (await session.get_session(asked.request)).pop(NOTICE_KEY, None)
         entries = list((await stored_roster(ports.db)).values())
         return await site.page(
             asked,
@@ -158,7 +171,7 @@ def routes(site: Site) -> list[web.RouteDef]:
             people = [[entry.user_id, entry.name]]
             await queue_from_page(asked, ports, ADMIT_JOB, who, people=people)
             notice += " " + TEXTS["admitting"].get(language)
-        return await roster_page(asked, notice=notice)
+        raise await done(site, asked, notice)
 
     async def remove(asked: Asked) -> web.Response:
         language = asked.language
@@ -177,7 +190,7 @@ def routes(site: Site) -> list[web.RouteDef]:
             values = {"user_id": user_id, "name": stored.name}
             await queue_from_page(asked, ports, REMOVE_JOB, who, **values)
             notice += " " + TEXTS["removing"].get(language)
-        return await roster_page(asked, notice=notice)
+        raise await done(site, asked, notice)
 
     async def upload(asked: Asked) -> web.Response:
         language = asked.language
@@ -206,7 +219,7 @@ def routes(site: Site) -> list[web.RouteDef]:
                     who += f" … (+{len(people) - 3})"
                 await queue_from_page(asked, ports, ADMIT_JOB, who, people=people)
                 notice += " " + TEXTS["admitting"].get(language)
-            return await roster_page(asked, notice=notice)
+            raise await done(site, asked, notice)
         return await site.page(
             asked,
             "members_import.html",

@@ -109,6 +109,11 @@ async def test_an_entry_is_added_checked_and_removed_after_confirmation(db: Data
         response = await client.post("/web/members/add", data=fields)
         assert response.status == 200
         assert "ist im Verzeichnis: Anna, Potsdam, Gast" in await response.text()
+        # The form's answer is a redirect to the page (a reload does not send the form
+        # again), which says what was done once.
+        assert [step.status for step in response.history] == [303]
+        again = await (await client.get("/web/members")).text()
+        assert "ist im Verzeichnis: Anna, Potsdam, Gast" not in again
         response = await client.post(
             "/web/members/remove", data={"csrf_token": csrf, "user_id": GOOD}
         )
