@@ -14,6 +14,7 @@ from aiohttp import ClientError
 from nio import Api, AsyncClient, MatrixRoom, RoomGetStateEventResponse, RoomSendResponse
 
 from bot.metrics import Metrics
+from commands.core.pacing import checked_at
 from commands.core.ports import Pacer, RetryLater, SendRefused
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ class Sender:
             if errcode == "M_LIMIT_EXCEEDED" or status == 429:
                 wait = (getattr(response, "retry_after_ms", None) or 1000) / 1000
                 log.info("rate limited in %s, waiting %.2fs", room_id, wait)
-                self.bucket.pause(wait, asked_at)
+                self.bucket.pause(wait, checked_at(asked_at, time.monotonic()))
                 continue
             if errcode is None or (status is not None and status >= 500):
                 failures = await self._after_failure(failures, txn_id, str(response))

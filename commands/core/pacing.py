@@ -25,7 +25,16 @@ RELAX_AFTER_INTERVALS = 10
 # Below this the interval is noise; above it a retry_after is some other limit's business
 # (invitations per invitee, room creation) and is waited out, not learned as the pace.
 MIN_INTERVAL = 0.02
+# How long Synapse holds a refused request before it answers (its ratelimiter's `pause`).
+REFUSAL_HOLD = 0.5
 MAX_INTERVAL = 60.0
+
+
+def checked_at(asked_at: float, answered_at: float) -> float:
+    """When the homeserver checked a refused request, for `pause`: when it was asked for, but
+    no earlier than Synapse's hold before the answer (the request itself may have gone out
+    well after it was asked for: an encrypted send shares the room key first)."""
+    return min(answered_at, max(asked_at, answered_at - REFUSAL_HOLD))
 
 
 class TokenBucket:

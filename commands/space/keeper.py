@@ -34,7 +34,7 @@ from commands.core import faults
 from commands.core.content import message_content, txn_id_for
 from commands.core.i18n import Language, Localized
 from commands.core.mentions import pill
-from commands.core.pacing import HomeserverPacer
+from commands.core.pacing import HomeserverPacer, checked_at
 from commands.core.ports import Ports, SendRefused
 from commands.core.rendering import Markup, escape
 from commands.core.rooms import person_pill, room_id_of, server_of
@@ -566,7 +566,7 @@ class SpaceKeeper:
                 return response
             wait = (getattr(response, "retry_after_ms", None) or 1000) / 1000
             log.info("space: the homeserver limits the rate; waiting %.1f s", wait)
-            pacer.pause(wait, asked_at)
+            pacer.pause(wait, checked_at(asked_at, time.monotonic()))
         return response
 
     async def report(self, report: SpaceReport, *, at_start: bool, key: str) -> None:

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from commands.core.pacing import MAX_INTERVAL, HomeserverPacer, TokenBucket
+from commands.core.pacing import MAX_INTERVAL, HomeserverPacer, TokenBucket, checked_at
 
 RATE = 50.0  # one token every 20 ms
 INTERVAL = 1 / RATE
@@ -197,6 +197,20 @@ async def test_synapses_hold_on_a_refusal_is_not_learned_as_part_of_the_pace() -
     assert len(server.accepted) == 20
     assert server.accepted[-1] <= 50 * 1.05
     assert pacer.interval <= 5.0 + 0.05
+
+
+@pytest.mark.parametrize(
+    ("asked_at", "answered_at", "checked"),
+    [
+        (10.0, 10.5, 10.0),  # refused at once, answered after Synapse's hold
+        (10.0, 13.5, 13.0),  # the room key was shared first: sent ~3 s after it was asked for
+        (10.0, 10.1, 10.0),  # answered without a hold
+    ],
+)
+def test_a_refusal_is_counted_from_when_the_homeserver_checked_it(
+    asked_at: float, answered_at: float, checked: float
+) -> None:
+    assert checked_at(asked_at, answered_at) == pytest.approx(checked)
 
 
 async def test_one_by_one_sends_learn_the_pace_and_keep_close_to_it() -> None:
