@@ -78,8 +78,8 @@ UNKNOWN = Localized(
     "There is no event no. {id}, or it is cancelled or over. All of them: {command}",
 )
 NOT_YOURS = Localized(
-    "Termin Nr. {id} darfst du nicht ändern: das dürfen, wer ihn angelegt hat, und die "
-    "Organisation seiner Räume.",
+    "Termin Nr. {id} darfst du nicht ändern. Das kann nur, wer ihn angelegt hat, oder wer "
+    "seine Räume organisiert.",
     "You may not change event no. {id}: its creator and the organisers of its rooms may.",
 )
 NONE = Localized("Es stehen keine Termine an.", "There are no upcoming events.")

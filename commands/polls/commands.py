@@ -217,8 +217,9 @@ async def list_polls(ctx: CommandContext) -> None:
     "umfrage beenden",
     aliases=("poll end",),
     help=Localized(
-        "Beendet eine Umfrage (ohne Nummer: die neueste offene in diesem Raum); das dürfen, "
-        "wer sie gestartet hat, und die Organisation. Das Ergebnis folgt im Raum der Umfrage.",
+        "Beendet eine Umfrage (ohne Nummer: die neueste offene in diesem Raum). Beenden kann "
+        "sie, wer sie gestartet hat, oder jemand aus dem Organisationsteam. Das Ergebnis folgt "
+        "im Raum der Umfrage.",
         "Ends a poll (without a number: the newest open poll in this room); whoever started "
         "it and the organisers may do so. The result follows in the poll's room.",
     ),

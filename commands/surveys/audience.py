@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from commands.core.i18n import Language, Localized
 from commands.core.rendering import Markup
-from commands.core.roster_roles import ROLE_NAMES, RosterRole, roles_named, roles_or_municipal
+from commands.core.roster_roles import RosterRole, roles_named, roles_or_municipal
 from storage import roster
 from storage.database import Database
 from storage.models import Survey
@@ -23,6 +23,19 @@ NOT_FOR_YOU = Localized(
 YOUR_ROLE = Localized(
     "Im Verzeichnis des Netzwerks bist du als {role} eingetragen.",
     "The network's roster lists you as {role}.",
+)
+# The roles as the sentence above needs them ("als Gast", "as a guest").
+LISTED_AS: dict[RosterRole, Localized] = {
+    "manager": Localized("Smart City Manager:in", "a Smart City Manager"),
+    "supervisor": Localized("Fachvorgesetzte:r", "a supervisor"),
+    "organiser": Localized("Teil des Organisationsteams", "part of the organising team"),
+    "guest": Localized("Gast", "a guest"),
+}
+NOT_LISTED = Localized(
+    "Im Verzeichnis des Netzwerks stehst du (noch) nicht; wenn das ein Versehen ist, wende dich "
+    "bitte an das Organisationsteam.",
+    "You are not (yet) on the network's roster; if that is a mistake, please contact the "
+    "organising team.",
 )
 
 
@@ -44,7 +57,9 @@ async def outside(db: Database, survey: Survey, user_ids: Iterable[str]) -> dict
 def not_for_you(survey: Survey, role: str | None, language: Language) -> Markup:
     audience = roles_named(audience_of(survey), language)
     html = NOT_FOR_YOU.html(language, id=survey.id, title=survey.title, audience=audience)
-    name = ROLE_NAMES.get(role) if role is not None else None  # type: ignore[call-overload]
+    if role is None:
+        return html + " " + NOT_LISTED.markup(language)
+    name = LISTED_AS.get(role)  # type: ignore[call-overload]
     if name is not None:
         html += " " + YOUR_ROLE.html(language, role=name.get(language))
     return html

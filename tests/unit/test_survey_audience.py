@@ -84,8 +84,12 @@ async def test_the_refusal_names_the_audience_and_the_role(db: Database) -> None
     english = str(not_for_you(survey, None, "en"))
     assert english.endswith(
         "is meant for Smart City Managers and supervisors, so I will not "
-        "ask you its questions – thank you for your interest!"
+        "ask you its questions – thank you for your interest! You are not (yet) on the "
+        "network's roster; if that is a mistake, please contact the organising team."
     )
+    organiser = str(not_for_you(survey, "organiser", "de"))
+    assert organiser.endswith("bist du als Teil des Organisationsteams eingetragen.")
+    assert str(not_for_you(survey, "guest", "en")).endswith("lists you as a guest.")
 
 
 async def test_the_welcome_names_only_the_surveys_meant_for_the_newcomer(db: Database) -> None:
