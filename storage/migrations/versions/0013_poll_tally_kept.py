@@ -18,8 +18,10 @@ depends_on = None
 
 TABLES = ("poll_response", "poll_end")
 
-# PostgreSQL: once per statement with the rows it wrote (10,000 votes read back at start are
-# one insert, not 10,000 updates of the poll's row).
+# PostgreSQL: once per statement with the rows it wrote (a DELETE of a poll's 10,000 votes
+# moves the counter once; an executemany through asyncpg is still one statement per row).
+# SQLite: once per row. A later batch_alter_table of these tables on SQLite copies the table
+# and loses its triggers: such a migration must create them again.
 POSTGRESQL_FUNCTION = """
 CREATE FUNCTION poll_relations_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
