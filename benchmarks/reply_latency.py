@@ -39,6 +39,7 @@ sys.path.insert(0, str(REPO))
 
 from bot.features import build_registry  # noqa: E402
 from bot.homeserver import RELAXED_RATE_LIMITS, LocalSynapse, free_port  # noqa: E402
+from bot.sync_loop import crypto_upkeep  # noqa: E402
 from commands.core.help_text import render_overview  # noqa: E402
 from commands.core.registry import Role  # noqa: E402
 from commands.core.rendering import html_to_text  # noqa: E402
@@ -161,19 +162,6 @@ class Tester:
                 await asyncio.wait_for(self.waiting[response.event_id], 300)
         times = sorted(self.replies[response.event_id] - started for response in responses)
         return times[-1]
-
-
-async def crypto_upkeep(client: AsyncClient) -> None:
-    """What a client with encryption does after each sync (as nio's sync_forever does)."""
-    if client.olm is None:
-        return
-    if client.should_upload_keys:
-        await client.keys_upload()
-    if client.should_query_keys:
-        await client.keys_query()
-    if client.should_claim_keys:
-        await client.keys_claim(client.get_users_for_key_claiming())
-    await client.send_to_device_messages()
 
 
 async def login(base_url: str, user_id: str, store: Path | None = None) -> AsyncClient:

@@ -42,6 +42,7 @@ from unpaddedbase64 import decode_base64
 
 from bot.cross_signing import ensure_cross_signed, key_signed_by, only_key
 from bot.homeserver import LocalSynapse
+from bot.sync_loop import crypto_upkeep
 from commands.core import faults
 from tests.e2e.harness import PASSWORD, BotProcess, Event, MatrixUser, unique
 from tests.e2e.test_polls_e2e import RESPONSE, START, counts_in
@@ -83,21 +84,11 @@ class EncryptedUser(MatrixUser):
         user = cls(synapse, user_id, store)
         response = await user.client.login(PASSWORD, device_name="e2e")
         assert isinstance(response, LoginResponse), response
-        await user._upkeep()
+        await crypto_upkeep(user.client)
         first = await user.client.sync(timeout=0)
         assert isinstance(first, SyncResponse), first
         user._task = asyncio.create_task(user._sync_forever(first.next_batch))
         return user
-
-    async def _upkeep(self) -> None:
-        client = self.client
-        if client.should_upload_keys:
-            await client.keys_upload()
-        if client.should_query_keys:
-            await client.keys_query()
-        if client.should_claim_keys:
-            await client.keys_claim(client.get_users_for_key_claiming())
-        await client.send_to_device_messages()
 
     async def _sync_forever(self, since: str) -> None:
         while True:
@@ -105,7 +96,7 @@ class EncryptedUser(MatrixUser):
             if not isinstance(response, SyncResponse):
                 await asyncio.sleep(0.2)
                 continue
-            await self._upkeep()
+            await crypto_upkeep(self.client)
             since = response.next_batch
             self.invites |= set(response.rooms.invite)
             self.key_requests += [
