@@ -459,9 +459,11 @@ async def start_bot(
     space: dict[str, object] | None = None,
     extra_tables: dict[str, dict[str, object]] | None = None,
     http_settings: dict[str, object] | None = None,
+    fault: str | None = None,
     **bot_settings: object,
 ) -> BotProcess:
-    """A running bot with a fresh account; `organiser` is its configured organiser."""
+    """A running bot with a fresh account; `organiser` is its configured organiser; `fault`:
+    one of `commands.core.faults`, to test what the bot does when it strikes."""
     bot_id = await synapse.register_user(unique("alumni-bot"), PASSWORD)
     bot = BotProcess(
         synapse,
@@ -474,5 +476,5 @@ async def start_bot(
         extra_tables=extra_tables,
         http_settings=http_settings,
     )
-    await bot.start()
+    await bot.start(fault=fault)
     return bot

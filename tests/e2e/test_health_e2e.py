@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.homeserver import LocalSynapse
 from commands.core import faults
-from tests.e2e.harness import PASSWORD, BotProcess, MatrixUser, unique
+from tests.e2e.harness import MatrixUser, start_bot
 
 UNHEALTHY_AFTER = 5.0
 # Polling, and the homeserver handing the command over, take a moment.
@@ -20,17 +20,15 @@ SLACK = 4.0
 async def test_healthz_turns_503_only_when_the_sync_loop_is_stuck(
     synapse: LocalSynapse, orga: MatrixUser, tmp_path: Path
 ) -> None:
-    bot_id = await synapse.register_user(unique("alumni-bot"), PASSWORD)
-    bot = BotProcess(
+    # Every command hangs its handler (and so the loop) for a minute.
+    bot = await start_bot(
         synapse,
         tmp_path,
-        bot_id,
-        [orga.user_id],
-        [synapse.server_name],
+        orga,
         http_settings={"unhealthy_after_seconds": UNHEALTHY_AFTER},
+        fault=faults.SLOW_COMMAND,
     )
-    # Every command hangs its handler (and so the loop) for a minute.
-    await bot.start(fault=faults.SLOW_COMMAND)
+    bot_id = bot.user_id
     try:
         room_id = await orga.create_room(invite=[bot_id])
         await orga.wait_membership(room_id, bot_id, "join")
