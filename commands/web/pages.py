@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from commands.core.converters import ConversionError
-from commands.core.i18n import Language, parse_language
+from commands.core.i18n import parse_language
 from commands.core.offsets import format_offsets
 from commands.core.ports import Ports
 from commands.events.creation import create_announced
@@ -34,8 +34,8 @@ from commands.web import (
     survey_pages,
     topic_pages,
 )
-from commands.web.rights import Viewer, event_rooms, room_choices, room_label
-from commands.web.site import SECURITY_HEADERS, Site
+from commands.web.rights import event_rooms, room_choices, room_label
+from commands.web.site import SECURITY_HEADERS, Asked, Site
 from commands.web.texts import TEXTS
 from commands.web.views import Page, event_answers, event_list, overview, when
 from storage import events, user_settings
@@ -74,9 +74,6 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
     message = site.message
     logged_in = site.logged_in
     organiser = site.organiser
-    form_checked = site.form_checked
-    language_for = site.language_for
-    render = site.render
 
     async def login_page(request: web.Request) -> web.Response:
         if PREVIEW_AGENTS.search(request.headers.get("User-Agent", "")):
@@ -107,29 +104,16 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
         await session.log_in(request, user_id, language)
         return web.json_response({"ok": True}, headers=SECURITY_HEADERS)
 
-    async def logout(request: web.Request) -> web.Response:
-        viewer = await logged_in(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
-        form = await form_checked(request, viewer)
-        if isinstance(form, web.Response):
-            return form
-        (await session.get_session(request)).invalidate()
+    async def logout(asked: Asked) -> web.Response:
+        (await session.get_session(asked.request)).invalidate()
         raise web.HTTPSeeOther(f"{site.root}/web/", headers=SECURITY_HEADERS)
 
-    async def overview_page(request: web.Request) -> web.Response:
-        viewer = await logged_in(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
-        language = await language_for(request, viewer.user_id)
-        shown = await overview(Page(ports, viewer, language), utc_now())
-        return await render(request, "overview.html", "overview", viewer, language, **shown)
+    async def overview_page(asked: Asked) -> web.Response:
+        shown = await overview(Page(ports, asked.viewer, asked.language), utc_now())
+        return await site.page(asked, "overview.html", "overview", **shown)
 
-    async def events_page(request: web.Request) -> web.Response:
-        viewer = await logged_in(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
-        language = await language_for(request, viewer.user_id)
+    async def events_page(asked: Asked) -> web.Response:
+        request, viewer, language = asked.request, asked.viewer, asked.language
         page = Page(ports, viewer, language)
         created = None
         # After the form: what was created ("angelegt") or changed ("geaendert").
@@ -147,15 +131,13 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
                     reminders=describe_reminders(row.reminder_offsets, language),
                     rooms=", ".join(room_label(ports, room) for room in row.room_ids),
                 )
-        asked = request.query.get("seite", "")
-        page_number = int(asked) if re.fullmatch(r"[1-9][0-9]{0,3}", asked) else 1
+        wanted = request.query.get("seite", "")
+        page_number = int(wanted) if re.fullmatch(r"[1-9][0-9]{0,3}", wanted) else 1
         shown, more = await event_list(page, utc_now(), site.base_url, page_number)
-        return await render(
-            request,
+        return await site.page(
+            asked,
             "events.html",
             "events",
-            viewer,
-            language,
             events=shown,
             number=page_number,
             more=more,
@@ -163,32 +145,25 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
             feed=f"{site.base_url}/events.ics",
         )
 
-    async def event_page(request: web.Request) -> web.Response:
-        viewer = await logged_in(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
-        language = await language_for(request, viewer.user_id)
-        page = Page(ports, viewer, language)
-        shown = await event_answers(page, int(request.match_info["number"]), site.base_url)
+    async def event_page(asked: Asked) -> web.Response:
+        page = Page(ports, asked.viewer, asked.language)
+        number = int(asked.request.match_info["number"])
+        shown = await event_answers(page, number, site.base_url)
         if shown is None:
-            return await message(request, "not_found_title", "not_found", 404, viewer)
-        return await render(request, "event.html", "event", viewer, language, event=shown)
+            return await message(asked.request, "not_found_title", "not_found", 404, asked.viewer)
+        return await site.page(asked, "event.html", "event", event=shown)
 
     async def new_event_form(
-        request: web.Request,
-        viewer: Viewer,
-        language: Language,
+        asked: Asked,
         fields: dict[str, str],
         chosen: Sequence[str] = (),
         error: str | None = None,
     ) -> web.Response:
-        rooms = room_choices(ports, await event_rooms(ports, viewer), chosen)
-        return await render(
-            request,
+        rooms = room_choices(ports, await event_rooms(ports, asked.viewer), chosen)
+        return await site.page(
+            asked,
             "event_new.html",
             "new_event",
-            viewer,
-            language,
             status=400 if error else 200,
             form={name: fields.get(name, "") for name in FORM_FIELDS},
             form_id=fields.get("form_id") or secrets.token_urlsafe(16),
@@ -196,26 +171,17 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
             error=error,
         )
 
-    async def new_event_page(request: web.Request) -> web.Response:
-        viewer = await organiser(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
-        language = await language_for(request, viewer.user_id)
+    async def new_event_page(asked: Asked) -> web.Response:
         # As `!termin neu` without options: the configured reminders, closed to the network.
         defaults = {
             "reminders": format_offsets(list(ports.settings.reminder_offsets)),
             "closed": "yes",
         }
-        return await new_event_form(request, viewer, language, defaults)
+        return await new_event_form(asked, defaults)
 
-    async def create_event(request: web.Request) -> web.Response:
-        viewer = await organiser(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
-        form = await form_checked(request, viewer)
-        if isinstance(form, web.Response):
-            return form
-        language = await language_for(request, viewer.user_id)
+    async def create_event(asked: Asked) -> web.Response:
+        request, viewer, language, form = asked.request, asked.viewer, asked.language, asked.form
+        assert form is not None
         fields = {
             name: value
             for name in (*FORM_FIELDS, "form_id")
@@ -226,7 +192,7 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
             del fields["reminders"]
         chosen = [room for room in form.getall("rooms", []) if isinstance(room, str)]
         form_id = fields.get("form_id", "")
-        if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", form_id):
+        if not event_edit.FORM_ID_RE.fullmatch(form_id):
             return await message(request, "csrf_title", "csrf", 403, viewer)
         # The same form sent twice (a double click, a reload) creates one event.
         source = f"web:{form_id}"
@@ -246,7 +212,7 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
         except ConversionError as problem:
             error = problem.text(language)
         if error is not None:
-            return await new_event_form(request, viewer, language, fields, room_ids, error)
+            return await new_event_form(asked, fields, room_ids, error)
         row = await create_announced(
             ports,
             source=source,
@@ -283,13 +249,13 @@ def routes(ports: Ports) -> Sequence[web.RouteDef]:
             for route in page.routes(site)
         ),
         web.get("/web", to_overview),
-        web.get("/web/", sessions(overview_page)),
+        web.get("/web/", sessions(site.shown(logged_in, overview_page))),
         web.get("/web/login/{token}", sessions(login_page)),
         web.post("/web/openid", sessions(widget_login)),
-        web.post("/web/logout", sessions(logout)),
-        web.get("/web/events", sessions(events_page)),
-        web.get("/web/events/new", sessions(new_event_page)),
-        web.get(r"/web/events/{number:\d{1,9}}", sessions(event_page)),
-        web.post("/web/events/new", sessions(create_event)),
+        web.post("/web/logout", sessions(site.posted(logged_in, logout))),
+        web.get("/web/events", sessions(site.shown(logged_in, events_page))),
+        web.get("/web/events/new", sessions(site.shown(organiser, new_event_page))),
+        web.get(r"/web/events/{number:\d{1,9}}", sessions(site.shown(logged_in, event_page))),
+        web.post("/web/events/new", sessions(site.posted(organiser, create_event))),
         web.get("/web/static/{name}", static),
     )
